@@ -1,0 +1,32 @@
+"""convarith: exact convolution arithmetic for PyTorch, TensorFlow and Keras.
+
+The core imported here is pure Python: importing convarith never imports NumPy.
+"""
+
+from .arithmetic import AxisArithmetic, TransposedEquivalent
+from .errors import ShapeError
+from .layers import (
+    FRAMEWORKS,
+    AdaptiveAvgPool,
+    AdaptiveMaxPool,
+    AvgPool,
+    Conv,
+    ConvTranspose,
+    MaxPool,
+)
+from .solve import solve
+
+__all__ = [
+    "AdaptiveAvgPool",
+    "AdaptiveMaxPool",
+    "AvgPool",
+    "AxisArithmetic",
+    "Conv",
+    "ConvTranspose",
+    "FRAMEWORKS",
+    "MaxPool",
+    "ShapeError",
+    "TransposedEquivalent",
+    "solve",
+]
+__version__ = "0.1.0"

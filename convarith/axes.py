@@ -1,0 +1,73 @@
+"""Normalising int / per-axis arguments, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .errors import ShapeError
+
+PerAxis = "int | Sequence[int]"
+
+
+def is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_int_or_axes(name: str, value, *, allow_none_entries: bool = False) -> None:
+    """Reject anything that is not an int or a non-empty sequence of ints, at construction."""
+    if is_int(value):
+        return
+    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0:
+        for entry in value:
+            if is_int(entry) or (allow_none_entries and entry is None):
+                continue
+            raise ShapeError(name, f"must be an int or a sequence of ints, got {value!r}")
+        return
+    raise ShapeError(name, f"must be an int or a sequence of ints, got {value!r}")
+
+
+def axis_count(name: str, value) -> int | None:
+    """How many spatial axes a parameter fixes (None for a plain int)."""
+    return None if is_int(value) else len(value)
+
+
+def common_ndim(params: dict) -> int | None:
+    """The number of spatial axes implied by per-axis parameters; they must agree."""
+    seen: dict[str, int] = {}
+    for name, value in params.items():
+        n = axis_count(name, value)
+        if n is not None:
+            seen[name] = n
+    if len(set(seen.values())) > 1:
+        listing = ", ".join(f"{k} has {v}" for k, v in seen.items())
+        raise ShapeError(next(iter(seen)), f"per-axis values disagree on the number of axes ({listing})")
+    return next(iter(seen.values()), None)
+
+
+def expand(name: str, value, ndim: int) -> tuple:
+    """An int or per-axis sequence as a tuple of length ``ndim``."""
+    if is_int(value):
+        return (value,) * ndim
+    if len(value) != ndim:
+        raise ShapeError(name, f"has {len(value)} values {tuple(value)} but the input has {ndim} spatial axes")
+    return tuple(value)
+
+
+def check_spatial(name: str, sizes) -> tuple[int, ...]:
+    """A spatial input: a non-empty sequence of ints, each at least 1."""
+    if is_int(sizes):
+        sizes = (sizes,)
+    if not isinstance(sizes, Sequence) or isinstance(sizes, str) or len(sizes) == 0:
+        raise ShapeError(name, f"must be a non-empty sequence of sizes, got {sizes!r}")
+    for size in sizes:
+        if not is_int(size):
+            raise ShapeError(name, f"sizes must be integers, got {size!r}")
+        if size < 1:
+            raise ShapeError(name, f"every spatial size must be at least 1, got {tuple(sizes)}")
+    return tuple(sizes)
+
+
+def at_least(name: str, values: tuple[int, ...], minimum: int) -> None:
+    for v in values:
+        if v < minimum:
+            raise ShapeError(name, f"must be >= {minimum} on every axis, got {values if len(values) > 1 else v}")

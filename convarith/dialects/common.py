@@ -1,0 +1,106 @@
+"""Building blocks the dialects share once each has decided the padding."""
+
+from __future__ import annotations
+
+from ..arithmetic import (
+    AxisArithmetic,
+    TransposedEquivalent,
+    ceil_window_count,
+    effective_kernel,
+    unread_by_transposed,
+    unread_by_windows,
+    window_count,
+)
+from ..errors import ShapeError
+
+
+def fmt(values) -> str:
+    """A per-axis tuple the way users type it: ``3`` or ``3x5``."""
+    return "x".join(str(v) for v in values)
+
+
+def direct_axes(sizes, kernel, stride, dilation, pads, *, ceil_mode=False, notes=None):
+    """Arithmetic of a direct convolution or pool once the padding is fixed.
+
+    Callers have already refused windows that do not fit; a count below 1 is a bug there.
+    """
+    axes = []
+    for axis, (i, k, s, d, pad) in enumerate(zip(sizes, kernel, stride, dilation, pads)):
+        k_eff = effective_kernel(k, d)
+        if ceil_mode:
+            o = ceil_window_count(i, k_eff, s, pad)
+        else:
+            o = window_count(i + pad[0] + pad[1], k_eff, s)
+        unread = unread_by_windows(i, pad[0], o, k, s, d) if o > 0 else i
+        axes.append(
+            AxisArithmetic(
+                input=i, output=o, kernel_size=k, stride=s, dilation=d, padding=tuple(pad),
+                effective_kernel=k_eff, unread=unread, ceil_mode=ceil_mode,
+                notes=tuple(notes[axis]) if notes else (),
+            )
+        )
+    return tuple(axes)
+
+
+def require_outputs(axes, parameter="input", hint=""):
+    """Refuse an axis with no output window, naming the sizes involved."""
+    for n, ax in enumerate(axes):
+        if ax.output < 1:
+            where = f" on axis {n}" if len(axes) > 1 else ""
+            raise ShapeError(
+                parameter,
+                f"output size would be {ax.output}{where}: padded input {ax.padded_input} "
+                f"(= {ax.input} + {ax.padding[0]} + {ax.padding[1]}) is smaller than the "
+                f"effective kernel {ax.effective_kernel}{hint}",
+            )
+    return axes
+
+
+def transposed_axes(sizes, kernel, stride, dilation, pads, output_padding, *, valid_ranges=None):
+    """Arithmetic of a transposed convolution whose cropping ``pads`` and extra cells are fixed.
+
+    ``pads`` is the (before, after) cropping of the full transposed output; ``output_padding``
+    cells are added after it. ``valid_ranges`` lists, per axis, the output sizes the framework
+    would accept for this input (None where it is not meaningful).
+    """
+    axes = []
+    for n, (i, k, s, d, pad, a) in enumerate(zip(sizes, kernel, stride, dilation, pads, output_padding)):
+        k_eff = effective_kernel(k, d)
+        o = (i - 1) * s + k_eff - pad[0] - pad[1] + a
+        stretched = (i - 1) * s + 1
+        equivalent = TransposedEquivalent(
+            zeros_between=s - 1,
+            stretched_input=stretched,
+            padding=(k_eff - 1 - pad[0], k_eff - 1 - pad[1] + a),
+            extra=a,
+            kernel_size=k,
+            dilation=d,
+            output=o,
+        )
+        unread = unread_by_transposed(i, o, k, s, d, pad[0]) if o > 0 else i
+        axes.append(
+            AxisArithmetic(
+                input=i, output=o, kernel_size=k, stride=s, dilation=d, padding=tuple(pad),
+                effective_kernel=k_eff, unread=unread, output_padding=a, transposed=equivalent,
+                valid_outputs=valid_ranges[n] if valid_ranges else None,
+            )
+        )
+    return tuple(axes)
+
+
+def require_transposed_outputs(axes):
+    for n, ax in enumerate(axes):
+        if ax.output < 1:
+            where = f" on axis {n}" if len(axes) > 1 else ""
+            raise ShapeError(
+                "padding",
+                f"transposed output size would be {ax.output}{where}: (input-1)*stride + "
+                f"effective kernel - padding + output_padding = ({ax.input}-1)*{ax.stride} + "
+                f"{ax.effective_kernel} - {ax.padding[0] + ax.padding[1]} + {ax.output_padding}",
+            )
+    return axes
+
+
+def same_split(total: int) -> tuple[int, int]:
+    """Split padding with the odd cell after, as PyTorch 'same' and TensorFlow SAME do."""
+    return total // 2, total - total // 2

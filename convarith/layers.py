@@ -1,0 +1,273 @@
+"""The layers: output_shape, tensor_shape and per-axis arithmetic, in pure Python."""
+
+from __future__ import annotations
+
+from math import gcd
+
+from .arithmetic import AxisArithmetic
+from .axes import check_int_or_axes, check_spatial, common_ndim, expand, is_int
+from .dialects import keras as _keras
+from .dialects import tf as _tf
+from .dialects import torch as _torch
+from .dialects.common import fmt
+from .errors import ShapeError
+
+DIALECTS = {"torch": _torch, "tf": _tf, "keras": _keras}
+FRAMEWORKS = tuple(DIALECTS)
+
+
+def _dialect(framework):
+    key = framework.lower() if isinstance(framework, str) else framework
+    aliases = {"pytorch": "torch", "tensorflow": "tf"}
+    key = aliases.get(key, key)
+    if key not in DIALECTS:
+        raise ShapeError("framework", f"must be one of {', '.join(FRAMEWORKS)}; got {framework!r}")
+    return DIALECTS[key]
+
+
+def _channels(name, value):
+    if value is not None and (not is_int(value) or value < 1):
+        raise ShapeError(name, f"must be a positive integer, got {value!r}")
+
+
+class Layer:
+    """Shared behaviour; subclasses set ``op`` and implement ``arithmetic``."""
+
+    op = "layer"
+    _per_axis: tuple[str, ...] = ()
+
+    def _setup(self, framework, **params):
+        self.dialect = _dialect(framework)
+        self.framework = self.dialect.NAME
+        for name, value in params.items():
+            setattr(self, name, value)
+        for name in self._per_axis:
+            value = getattr(self, name)
+            if value is None or (name == "padding" and isinstance(value, str)):
+                continue
+            if name == "padding" and self.framework == "tf" and not is_int(value) and value and not is_int(value[0]):
+                continue  # explicit ((before, after), ...) pairs, checked by the dialect
+            check_int_or_axes(name, value)
+
+    @property
+    def ndim(self) -> int | None:
+        """Spatial axes fixed by per-axis parameters, or None if any number fits."""
+        params = {n: getattr(self, n) for n in self._per_axis}
+        params = {n: v for n, v in params.items() if v is not None and not isinstance(v, str)}
+        if self.framework == "tf" and isinstance(params.get("padding"), tuple) and params["padding"] and not is_int(params["padding"][0]):
+            params["padding"] = tuple(0 for _ in params["padding"])
+        return common_ndim(params)
+
+    def _sizes(self, spatial_input):
+        sizes = check_spatial("input", spatial_input)
+        expected = self.ndim
+        if expected is not None and len(sizes) != expected:
+            raise ShapeError("input", f"has {len(sizes)} spatial axes ({fmt(sizes)}) but the layer's parameters have {expected}")
+        return sizes
+
+    def arithmetic(self, spatial_input) -> tuple[AxisArithmetic, ...]:
+        raise NotImplementedError
+
+    def output_shape(self, spatial_input) -> tuple[int, ...]:
+        """Spatial output sizes for spatial input sizes (an int is a 1-D input)."""
+        return tuple(axis.output for axis in self.arithmetic(spatial_input))
+
+    # The whole tensor: (N, C, *spatial) for torch, (N, *spatial, C) for tf and keras.
+    def _split(self, full_shape):
+        shape = tuple(full_shape) if not is_int(full_shape) else (full_shape,)
+        if len(shape) < 3 or not all(is_int(v) for v in shape):
+            layout = "(N, C, *spatial)" if self.framework == "torch" else "(N, *spatial, C)"
+            raise ShapeError("input", f"a tensor shape needs batch, channels and at least one spatial size {layout}, got {shape}")
+        if any(v < 1 for v in shape):
+            raise ShapeError("input", f"every size must be at least 1, got {shape}")
+        if self.framework == "torch":
+            return shape[0], shape[1], shape[2:]
+        return shape[0], shape[-1], shape[1:-1]
+
+    def _join(self, batch, channels, spatial):
+        if self.framework == "torch":
+            return (batch, channels, *spatial)
+        return (batch, *spatial, channels)
+
+    def _out_channels(self, channels):
+        return channels
+
+    def tensor_shape(self, full_shape) -> tuple[int, ...]:
+        """The full output shape, in the framework's layout, channels checked."""
+        batch, channels, spatial = self._split(full_shape)
+        out_channels = self._out_channels(channels)
+        return self._join(batch, out_channels, self.output_shape(spatial))
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self._repr_items())
+        return f"{type(self).__name__}({args})"
+
+    def _repr_items(self):
+        return [(k, getattr(self, k)) for k in self._repr_names] + [("framework", self.framework)]
+
+
+class _ConvBase(Layer):
+    _per_axis = ("kernel_size", "stride", "padding", "dilation")
+
+    def _common(self, groups, in_channels, out_channels):
+        if not is_int(groups):
+            raise ShapeError("groups", f"must be an integer, got {groups!r}")
+        _channels("in_channels", in_channels)
+        _channels("out_channels", out_channels)
+
+    def _out_channels(self, channels):
+        expected = self.in_channels
+        if expected is not None and channels != expected:
+            raise ShapeError(
+                "in_channels",
+                f"the input has {channels} channels but the layer expects in_channels={expected}",
+            )
+        if channels % self.groups:
+            raise ShapeError("groups", f"the input's {channels} channels are not divisible by groups={self.groups}")
+        if self.out_channels is None:
+            raise ShapeError("out_channels", "is needed to compute a full tensor shape")
+        return self.out_channels
+
+
+class Conv(_ConvBase):
+    """A convolution (cross-correlation, as every framework computes it)."""
+
+    op = "conv"
+    _repr_names = ("kernel_size", "stride", "padding", "dilation", "groups", "in_channels", "out_channels")
+
+    def __init__(self, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 in_channels=None, out_channels=None, framework="torch"):
+        self._common(groups, in_channels, out_channels)
+        self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+                    groups=groups, in_channels=in_channels, out_channels=out_channels)
+        self.dialect.check_conv(self)
+
+    def arithmetic(self, spatial_input):
+        return self.dialect.conv(self, self._sizes(spatial_input))
+
+
+class ConvTranspose(_ConvBase):
+    """A transposed convolution. ``output_padding=None`` means the framework's default
+    (0 for torch; for Keras, None picks its own size and differs from 0)."""
+
+    op = "conv_transpose"
+    _per_axis = ("kernel_size", "stride", "padding", "output_padding", "dilation")
+    _repr_names = ("kernel_size", "stride", "padding", "output_padding", "dilation", "groups", "in_channels", "out_channels")
+
+    def __init__(self, kernel_size, stride=1, padding=0, output_padding=None, dilation=1, groups=1,
+                 in_channels=None, out_channels=None, framework="torch"):
+        self._common(groups, in_channels, out_channels)
+        self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding,
+                    output_padding=output_padding, dilation=dilation, groups=groups,
+                    in_channels=in_channels, out_channels=out_channels)
+        if self.output_padding is None and self.framework == "torch":
+            self.output_padding = 0
+        self.dialect.check_conv_transpose(self)
+
+    def arithmetic(self, spatial_input, output_size=None):
+        sizes = self._sizes(spatial_input)
+        if output_size is not None:
+            check_int_or_axes("output_size", output_size)
+            expand("output_size", output_size, len(sizes))
+        return self.dialect.conv_transpose(self, sizes, output_size)
+
+    def output_shape(self, spatial_input, output_size=None):
+        """``output_size`` is PyTorch's ``forward(output_size=...)`` / tf's ``output_shape``."""
+        return tuple(axis.output for axis in self.arithmetic(spatial_input, output_size))
+
+    def tensor_shape(self, full_shape, output_size=None):
+        batch, channels, spatial = self._split(full_shape)
+        out_channels = self._out_channels(channels)
+        return self._join(batch, out_channels, self.output_shape(spatial, output_size))
+
+
+class _Pool(Layer):
+    _per_axis = ("kernel_size", "stride", "padding", "dilation")
+    kind = ""
+
+    def arithmetic(self, spatial_input):
+        return self.dialect.pool(self, self._sizes(spatial_input), self.kind)
+
+
+class MaxPool(_Pool):
+    op, kind = "max_pool", "max"
+    _repr_names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, framework="torch"):
+        self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding,
+                    dilation=dilation, ceil_mode=bool(ceil_mode))
+        _pool_defaults(self)
+        self.dialect.check_pool(self)
+
+
+class AvgPool(_Pool):
+    op, kind = "avg_pool", "avg"
+    _repr_names = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, framework="torch"):
+        self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding, dilation=1,
+                    ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
+        _pool_defaults(self)
+        self.dialect.check_pool(self)
+
+
+def _pool_defaults(layer):
+    """ceil_mode is PyTorch's alone; tf and Keras pools default to 'valid' padding."""
+    if layer.ceil_mode and layer.framework != "torch":
+        raise ShapeError("ceil_mode", f"exists only in PyTorch; {layer.framework} pools with padding='same' or 'valid'")
+    if layer.framework != "torch" and layer.padding == 0:
+        layer.padding = "valid"  # the frameworks' own default
+
+
+class _AdaptivePool(Layer):
+    """PyTorch's adaptive pools: window j spans [floor(j*i/o), ceil((j+1)*i/o))."""
+
+    _repr_names = ("output_size",)
+
+    def __init__(self, output_size):
+        self._setup("torch", output_size=output_size)
+        check_int_or_axes("output_size", output_size, allow_none_entries=True)
+        values = (output_size,) if is_int(output_size) else output_size
+        if any(v is not None and v < 1 for v in values):
+            raise ShapeError("output_size", f"every size must be at least 1, got {output_size}")
+
+    @property
+    def ndim(self):
+        return None if is_int(self.output_size) else len(self.output_size)
+
+    def arithmetic(self, spatial_input):
+        sizes = self._sizes(spatial_input)
+        wanted = expand("output_size", self.output_size, len(sizes))
+        if len(sizes) == 1 and wanted == (None,):
+            raise ShapeError("output_size", "PyTorch's 1-D adaptive pools take an int, not None")
+        axes = []
+        for i, o in zip(sizes, wanted):
+            o = i if o is None else o
+            k = _widest_adaptive_window(i, o)
+            uniform = i % o == 0
+            axes.append(AxisArithmetic(
+                input=i, output=o, kernel_size=k, stride=i // o if uniform else 0, dilation=1,
+                padding=(0, 0), effective_kernel=k,
+                notes=() if uniform else (f"windows vary in size (widest {k}); stride shown as 0",),
+            ))
+        return tuple(axes)
+
+
+def _widest_adaptive_window(i: int, o: int) -> int:
+    """max_j ceil((j+1)i/o) - floor(ji/o), in O(1).
+
+    With r = i mod o and g = gcd(i, o), the offsets j*i mod o run over the multiples of g;
+    a window straddles two extra cells exactly when some offset exceeds o - r, i.e. r > g.
+    """
+    r = i % o
+    if r == 0:
+        return i // o
+    return i // o + (2 if r > gcd(i, o) else 1)
+
+
+class AdaptiveAvgPool(_AdaptivePool):
+    op = "adaptive_avg_pool"
+
+
+class AdaptiveMaxPool(_AdaptivePool):
+    op = "adaptive_max_pool"
