@@ -41,6 +41,7 @@ class AxisArithmetic:
     padding: tuple[int, int]
     effective_kernel: int
     unread: int = 0
+    unread_padding: int = 0
     ceil_mode: bool = False
     output_padding: int = 0
     transposed: TransposedEquivalent | None = None
@@ -90,23 +91,30 @@ def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
-def unread_by_windows(size: int, before: int, output: int, kernel_size: int, stride: int, dilation: int) -> int:
-    """Input cells that no tap of any window reads.
+def read_by_windows(first: int, last: int, output: int, kernel_size: int, stride: int, dilation: int) -> int:
+    """How many cells of the padded axis in ``[first, last]`` some tap of some window reads.
 
-    Cell ``x`` of the padded axis is read when ``x = j*stride + t*dilation`` for an output
-    ``j`` and a tap ``t``. Taps with the same ``t*dilation mod stride`` walk the same
-    lattice, so each residue class is a union of intervals: O(k log k), whatever the size.
+    Cell ``x`` is read when ``x = j*stride + t*dilation`` for an output ``j`` and a tap ``t``.
+    Taps with the same ``t*dilation mod stride`` walk the same lattice, so each residue class
+    is a union of intervals: O(k log k), whatever the size.
     """
     by_residue: dict[int, list[tuple[int, int]]] = {}
-    first, last = before, before + size - 1
     for tap in range(kernel_size):
         offset = tap * dilation
         j_lo = max(0, _ceil_div(first - offset, stride))
         j_hi = min(output - 1, (last - offset) // stride)
         residue, base = offset % stride, offset // stride
         by_residue.setdefault(residue, []).append((j_lo + base, j_hi + base))
-    read = sum(_merged_length(spans) for spans in by_residue.values())
-    return size - read
+    return sum(_merged_length(spans) for spans in by_residue.values())
+
+
+def unread_by_windows(size: int, padding: tuple[int, int], output: int, kernel_size: int, stride: int, dilation: int):
+    """(input cells, padding cells) that no window reads: Dumoulin & Visin's Fig. 2.7 case."""
+    before, after = padding
+    real = size - read_by_windows(before, before + size - 1, output, kernel_size, stride, dilation)
+    padded = before + size + after
+    every = padded - read_by_windows(0, padded - 1, output, kernel_size, stride, dilation) if padded else 0
+    return real, every - real
 
 
 def unread_by_transposed(size: int, output: int, kernel_size: int, stride: int, dilation: int, before: int) -> int:

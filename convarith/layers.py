@@ -41,6 +41,8 @@ class Layer:
         self.framework = self.dialect.NAME
         for name, value in params.items():
             setattr(self, name, value)
+        if self.framework != "torch" and params.get("padding") == 0:
+            self.padding = "valid"  # "no padding" in the words tf and Keras use
         for name in self._per_axis:
             value = getattr(self, name)
             if value is None or (name == "padding" and isinstance(value, str)):
@@ -196,7 +198,7 @@ class MaxPool(_Pool):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, framework="torch"):
         self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding,
                     dilation=dilation, ceil_mode=bool(ceil_mode))
-        _pool_defaults(self)
+        _check_ceil_mode(self)
         self.dialect.check_pool(self)
 
 
@@ -207,16 +209,13 @@ class AvgPool(_Pool):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, framework="torch"):
         self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding, dilation=1,
                     ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
-        _pool_defaults(self)
+        _check_ceil_mode(self)
         self.dialect.check_pool(self)
 
 
-def _pool_defaults(layer):
-    """ceil_mode is PyTorch's alone; tf and Keras pools default to 'valid' padding."""
+def _check_ceil_mode(layer):
     if layer.ceil_mode and layer.framework != "torch":
         raise ShapeError("ceil_mode", f"exists only in PyTorch; {layer.framework} pools with padding='same' or 'valid'")
-    if layer.framework != "torch" and layer.padding == 0:
-        layer.padding = "valid"  # the frameworks' own default
 
 
 class _AdaptivePool(Layer):
@@ -271,3 +270,30 @@ class AdaptiveAvgPool(_AdaptivePool):
 
 class AdaptiveMaxPool(_AdaptivePool):
     op = "adaptive_max_pool"
+
+
+OPS = {
+    "conv": Conv,
+    "conv_transpose": ConvTranspose,
+    "max_pool": MaxPool,
+    "avg_pool": AvgPool,
+    "adaptive_avg_pool": AdaptiveAvgPool,
+    "adaptive_max_pool": AdaptiveMaxPool,
+}
+
+
+def make_layer(op: str, **params):
+    """A layer from an operation name ('conv', 'conv-transpose', 'max_pool', ...).
+
+    Parameters left as None take the layer's defaults; ones the layer does not have are refused.
+    """
+    key = op.replace("-", "_").lower()
+    if key not in OPS:
+        raise ShapeError("op", f"must be one of {', '.join(OPS)}; got {op!r}")
+    cls = OPS[key]
+    accepted = cls.__init__.__code__.co_varnames[1 : cls.__init__.__code__.co_argcount]
+    given = {k: v for k, v in params.items() if v is not None}
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        raise ShapeError(unknown[0], f"does not apply to {key}")
+    return cls(**given)

@@ -324,11 +324,13 @@ def rand_case_letters(rng, word):
     return "".join(c.upper() if rng.random() < 0.5 else c.lower() for c in word)
 
 
-def rand_size(rng, nd, min_needed):
+def rand_size(rng, nd, min_needed, p_fit=0.75):
+    """p_fit: probability that the whole case (all nd axes) fits the window."""
     hi = MAX_I[nd]
-    if rng.random() < 0.93:
+    if rng.random() < p_fit ** (1.0 / nd):
         return rng.randint(min(max(min_needed, 1), hi), hi)
-    return rng.randint(1, min(hi, max(min_needed + 1, 3)))
+    # too small for a VALID window (or exactly fitting), sometimes
+    return rng.randint(1, min(hi, max(min_needed, 1)))
 
 
 def rand_kernel(rng, nd):
@@ -352,9 +354,12 @@ def gen_tf_case(rng, op, nd):
     s = [rand_stride(rng) for _ in range(nd)] if rng.random() < 0.3 else [rand_stride(rng)] * nd
     d = rand_dilation(rng, nd) if op in ("conv", "conv_transpose") else [1] * nd
     r = rng.random()
-    p_explicit = {"conv": 0.12, "conv_transpose": 0.08, "max_pool": 0.1, "avg_pool": 0.06}[op]
-    if nd == 2 and op == "conv":
+    # explicit padding: accepted by conv2d, conv2d_transpose, max_pool1d/2d only
+    p_explicit = {"conv": 0.07, "conv_transpose": 0.05, "max_pool": 0.1, "avg_pool": 0.05}[op]
+    if nd == 2 and op in ("conv", "conv_transpose"):
         p_explicit = 0.2
+    if nd == 3 and op == "max_pool":
+        p_explicit = 0.05
     if r < p_explicit:
         pad = [[rng.randint(0, 3), rng.randint(0, 3)] for _ in range(nd)]
         if rng.random() < 0.03:
@@ -363,7 +368,7 @@ def gen_tf_case(rng, op, nd):
             pad = [[min(a, kk), min(b, kk)] for (a, b), kk in zip(pad, k)]
     else:
         word = "SAME" if rng.random() < 0.5 else "VALID"
-        pad = word if rng.random() < 0.9 else rand_case_letters(rng, word)
+        pad = word if rng.random() < 0.94 else rand_case_letters(rng, word)
     keff = [(kk - 1) * dd + 1 for kk, dd in zip(k, d)]
     need = keff
     if isinstance(pad, list):
@@ -373,7 +378,7 @@ def gen_tf_case(rng, op, nd):
     if op == "conv_transpose":
         i = [rng.randint(1, min(MAX_I[nd], 16 if nd < 3 else 6)) for _ in range(nd)]
     else:
-        i = [rand_size(rng, nd, n) for n in need]
+        i = [rand_size(rng, nd, n, 0.72) for n in need]
     N = rng.randint(1, 2)
     layer["kernel_size"] = compact(k, rng)
     layer["stride"] = compact(s, rng)
@@ -420,7 +425,7 @@ def tf_transpose_output_size(rng, i, k, s, d, pad):
     for ii, kk, ss, dd, pp in zip(i, k, s, d, pads):
         lo, hi = transpose_valid_range(ii, kk, ss, dd, pp)
         out.append(rng.randint(max(lo, 1), max(hi, 1)))
-    if rng.random() < 0.2:  # make one axis inconsistent
+    if rng.random() < 0.13:  # make one axis inconsistent
         ax = rng.randrange(len(i))
         lo, hi = transpose_valid_range(i[ax], k[ax], s[ax], d[ax], pads[ax])
         out[ax] = max(0, lo - rng.randint(1, 3)) if rng.random() < 0.5 else hi + rng.randint(1, 3)
@@ -451,7 +456,7 @@ def gen_keras_case(rng, op, nd):
     if op == "conv_transpose":
         i = [rng.randint(1, min(MAX_I[nd], 16 if nd < 3 else 6)) for _ in range(nd)]
     else:
-        i = [rand_size(rng, nd, n) for n in need]
+        i = [rand_size(rng, nd, n, 0.55 if pooling else 0.7) for n in need]
     N = rng.randint(1, 2)
     layer["kernel_size"] = compact(k, rng)
     if pooling and rng.random() < 0.25:

@@ -1,0 +1,72 @@
+"""The ``convarith`` command line: parse, call the API, format. Nothing else lives here.
+
+Only Typer, Rich and the pure-Python core are imported at start-up; commands that need
+NumPy or matplotlib import them inside the command.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from typer.core import TyperGroup
+
+from ..errors import ShapeError
+
+
+class OneLineErrors(TyperGroup):
+    """Every user mistake ends as one line ``error: ...`` on stderr and exit code 2.
+
+    Usage errors are recognised by shape (``format_message`` and ``exit_code``) so this
+    works whether Typer brings click or its own vendored copy.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                  standalone_mode=False, **extra)
+        except ShapeError as exc:
+            fail(str(exc))
+        except Exception as exc:
+            kind = type(exc).__name__
+            if kind == "NoArgsIsHelpError":  # Typer has already printed the help
+                sys.exit(0)
+            if kind == "Abort":
+                fail("aborted")
+            if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+                fail(" ".join(exc.format_message().split()))
+            raise
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def fail(message: str):
+    typer.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+app = typer.Typer(
+    cls=OneLineErrors,
+    help="Exact convolution arithmetic for PyTorch, TensorFlow and Keras.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+):
+    """Exact convolution arithmetic for PyTorch, TensorFlow and Keras."""
+    if version:
+        from .. import __version__
+
+        typer.echo(f"convarith {__version__}")
+        raise typer.Exit(0)
+
+
+from . import shape as _shape  # noqa: E402  (commands register themselves on app)
+from . import solve as _solve  # noqa: E402, F401
+
+
+def main(argv=None):
+    app(args=argv, prog_name="convarith")

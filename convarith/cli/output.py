@@ -1,0 +1,66 @@
+"""Rich tables and JSON for the shape and solve commands."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ..dialects.common import fmt
+from ..explain import axis_names
+
+
+def console() -> Console:
+    return Console(highlight=False)
+
+
+def print_json(data) -> None:
+    """Indented, but with short lists of numbers kept on one line."""
+    text = json.dumps(data, indent=2)
+    print(_SHORT_LIST.sub(lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]", text))
+
+
+_SHORT_LIST = re.compile(r"\[\s*((?:-?\d+|null|true|false)(?:,\s*(?:-?\d+|null|true|false))*)\s*\]")
+
+
+def arithmetic_table(layer, axes, title: str) -> Table:
+    transposed = axes[0].transposed is not None
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    columns = ["axis", "in", "k", "s", "d", "k_eff", "pad"]
+    columns += ["opad", "out", "valid", "zeros", "eq.pad"] if transposed else ["out", "unread"]
+    for name in columns:
+        table.add_column(name, justify="left" if name == "axis" else "right")
+    for name, ax in zip(axis_names(len(axes)), axes):
+        row = [name, ax.input, ax.kernel_size, ax.stride, ax.dilation, ax.effective_kernel, f"{ax.padding[0]},{ax.padding[1]}"]
+        if transposed:
+            lo_hi = f"{ax.valid_outputs[0]}..{ax.valid_outputs[1]}" if ax.valid_outputs else "-"
+            t = ax.transposed
+            row += [ax.output_padding, ax.output, lo_hi, t.zeros_between, f"{t.padding[0]},{t.padding[1]}"]
+        else:
+            row += [ax.output, f"{ax.unread} (+{ax.unread_padding} pad)" if ax.unread_padding else ax.unread]
+        table.add_row(*(str(v) for v in row))
+    return table
+
+
+def axes_json(axes) -> list[dict]:
+    out = []
+    for ax in axes:
+        item = asdict(ax)
+        item["padding"] = list(ax.padding)
+        item["notes"] = list(ax.notes)
+        out.append(item)
+    return out
+
+
+def title(layer, spatial, axes, full_in=None, full_out=None) -> str:
+    shapes = f"{fmt(full_in)} -> {fmt(full_out)}" if full_in is not None else f"{fmt(spatial)} -> {fmt(a.output for a in axes)}"
+    return f"{type(layer).__name__} {len(axes)}-D ({layer.framework}): {shapes}"
+
+
+LEGEND = "k kernel, s stride, d dilation, k_eff d*(k-1)+1, pad (before, after), unread: input (and padding) cells no window reads"
+LEGEND_T = ("pad: cropped (before, after); opad: output_padding, extra cells after; valid: sizes this input can produce; "
+            "zeros, eq. pad: the equivalent stride-1 convolution's inserted zeros and padding")

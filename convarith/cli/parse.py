@@ -1,0 +1,70 @@
+"""Turning command-line text into layer arguments. Every failure is a ShapeError."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import ShapeError
+
+_SEP = re.compile(r"[x,×]")
+
+
+def sizes(option: str, text: str) -> int | tuple[int, ...]:
+    """'3' -> 3, '3x5' or '3,5' -> (3, 5)."""
+    parts = [p.strip() for p in _SEP.split(text.strip().lower())]
+    if not parts or any(not re.fullmatch(r"-?\d+", p) for p in parts):
+        raise ShapeError(option, f"expected an integer or per-axis integers like 3x5 or 3,5, got {text!r}")
+    values = tuple(int(p) for p in parts)
+    return values[0] if len(values) == 1 else values
+
+
+def shape(option: str, text: str) -> tuple[int, ...]:
+    """A shape is always a tuple, even with one entry."""
+    value = sizes(option, text)
+    return value if isinstance(value, tuple) else (value,)
+
+
+def padding(text: str):
+    """An int, per-axis ints, a word ('same', 'valid', 'causal'), or explicit before:after pairs."""
+    stripped = text.strip()
+    if re.fullmatch(r"[A-Za-z]+", stripped):
+        return stripped
+    if ":" in stripped:
+        pairs = []
+        for part in _SEP.split(stripped):
+            match = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", part)
+            if not match:
+                raise ShapeError("--padding", f"explicit padding is before:after per axis, like 0:1x1:1, got {text!r}")
+            pairs.append((int(match.group(1)), int(match.group(2))))
+        return tuple(pairs)
+    return sizes("--padding", text)
+
+
+def optional_sizes(option: str, text: str | None):
+    return None if text is None else sizes(option, text)
+
+
+def split_input(text: str, ndim: int | None, framework: str):
+    """--input as spatial sizes, or as a whole tensor with batch and channels.
+
+    With ``ndim`` known from per-axis parameters, ndim values are spatial and ndim + 2 a tensor.
+    Otherwise 1-3 values are spatial and 4-5 a 2-D/3-D tensor (N, C, ...) or (N, ..., C).
+    Returns (spatial, full_shape or None).
+    """
+    values = shape("--input", text)
+    if ndim is not None:
+        if len(values) == ndim:
+            return values, None
+        if len(values) == ndim + 2:
+            return _spatial_of(values, framework), values
+        raise ShapeError("--input", f"has {len(values)} values but the layer's per-axis parameters have {ndim} axes "
+                         f"(give {ndim} spatial sizes, or {ndim + 2} with batch and channels)")
+    if len(values) <= 3:
+        return values, None
+    if len(values) <= 5:
+        return _spatial_of(values, framework), values
+    raise ShapeError("--input", f"{len(values)} values is ambiguous: give per-axis parameters (e.g. -k 3x3x3x3) to fix the number of axes")
+
+
+def _spatial_of(full, framework):
+    return full[2:] if framework == "torch" else full[1:-1]

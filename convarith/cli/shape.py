@@ -1,0 +1,129 @@
+"""``convarith shape``: the arithmetic of one layer, per axis."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from ..layers import make_layer
+from . import app, parse
+
+
+class Op(str, Enum):
+    conv = "conv"
+    conv_transpose = "conv-transpose"
+    max_pool = "max-pool"
+    avg_pool = "avg-pool"
+    adaptive_avg_pool = "adaptive-avg-pool"
+    adaptive_max_pool = "adaptive-max-pool"
+
+
+class Framework(str, Enum):
+    torch = "torch"
+    tf = "tf"
+    keras = "keras"
+
+
+InputOpt = Annotated[str, typer.Option("--input", "-i", help="Spatial sizes (32x32), or the whole tensor with batch and channels (1x3x224x224 for torch, 1x224x224x3 for tf/keras).")]
+KernelOpt = Annotated[Optional[str], typer.Option("--kernel-size", "-k", help="Kernel size: 3, or per axis 3x5 / 3,5.")]
+StrideOpt = Annotated[Optional[str], typer.Option("--stride", "-s", help="Stride: 2 or per axis 2x1. Pools default to the kernel size.")]
+PaddingOpt = Annotated[Optional[str], typer.Option("--padding", "-p", help="Padding: 1, 1x2, same, valid, causal (keras 1-D), or explicit before:after per axis for tf (0:1x0:1).")]
+DilationOpt = Annotated[Optional[str], typer.Option("--dilation", "-d", help="Dilation: 2 or per axis 2x1.")]
+GroupsOpt = Annotated[Optional[int], typer.Option("--groups", "-g", help="Groups (convolutions): in and out channels must divide by it.")]
+OutPadOpt = Annotated[Optional[str], typer.Option("--output-padding", help="Transposed convolution: extra cells on the bottom/right (torch, keras).")]
+OutSizeOpt = Annotated[Optional[str], typer.Option("--output-size", help="conv-transpose: the output size asked of forward(output_size=) / tf output_shape; adaptive pools: the target size.")]
+CeilOpt = Annotated[bool, typer.Option("--ceil-mode", help="Pooling (torch): round the window count up.")]
+InChOpt = Annotated[Optional[int], typer.Option("--in-channels", help="Input channels of a convolution (checked against --input when it holds channels).")]
+OutChOpt = Annotated[Optional[int], typer.Option("--out-channels", help="Output channels of a convolution (needed to print a whole tensor shape).")]
+FrameworkOpt = Annotated[Framework, typer.Option("--framework", "-f", help="Whose rules: torch, tf (tf.nn ops) or keras (Keras 3 layers).")]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Print the formula per axis with the numbers substituted, and warnings.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
+
+
+@app.command()
+def shape(
+    op: Annotated[Op, typer.Argument(help="The layer: conv, conv-transpose, max-pool, avg-pool, adaptive-avg-pool, adaptive-max-pool.")],
+    input: InputOpt,
+    kernel_size: KernelOpt = None,
+    stride: StrideOpt = None,
+    padding: PaddingOpt = None,
+    dilation: DilationOpt = None,
+    groups: GroupsOpt = None,
+    output_padding: OutPadOpt = None,
+    output_size: OutSizeOpt = None,
+    ceil_mode: CeilOpt = False,
+    in_channels: InChOpt = None,
+    out_channels: OutChOpt = None,
+    framework: FrameworkOpt = Framework.torch,
+    explain: ExplainOpt = False,
+    json: JsonOpt = False,
+):
+    """Output size, padding actually applied and the rest of the arithmetic of one layer."""
+    from ..errors import ShapeError
+    from ..explain import formula, warnings
+
+    adaptive = op.value.startswith("adaptive")
+    if not adaptive and kernel_size is None:
+        raise ShapeError("--kernel-size", f"is required for {op.value}")
+    params = dict(
+        kernel_size=parse.optional_sizes("--kernel-size", kernel_size),
+        stride=parse.optional_sizes("--stride", stride),
+        padding=None if padding is None else parse.padding(padding),
+        dilation=parse.optional_sizes("--dilation", dilation),
+        groups=groups,
+        output_padding=parse.optional_sizes("--output-padding", output_padding),
+        ceil_mode=ceil_mode or None,
+        in_channels=in_channels,
+        out_channels=out_channels,
+    )
+    call_size = parse.optional_sizes("--output-size", output_size)
+    if adaptive:
+        if call_size is None:
+            raise ShapeError("--output-size", f"is required for {op.value}")
+        params = {"output_size": call_size, **{k: v for k, v in params.items() if v is not None}}
+        call_size = None
+    else:
+        params["framework"] = framework.value
+    if call_size is not None and op is not Op.conv_transpose:
+        raise ShapeError("--output-size", "applies to conv-transpose and adaptive pools only")
+
+    layer = make_layer(op.value, **params)
+    spatial, full = parse.split_input(input, layer.ndim, layer.framework)
+    extra = {"output_size": call_size} if op is Op.conv_transpose else {}
+    axes = layer.arithmetic(spatial, **extra)
+    full_out = layer.tensor_shape(full, **extra) if full is not None else None
+    notes = warnings(layer, axes)
+    _report(layer, axes, spatial, full, full_out, notes, [formula(layer, ax) for ax in axes], explain, json)
+
+
+def _report(layer, axes, spatial, full, full_out, notes, formulas, explain, as_json):
+    from ..explain import axis_names
+    from . import output
+
+    if as_json:
+        output.print_json({
+            "op": layer.op,
+            "framework": layer.framework,
+            "layer": repr(layer),
+            "input": list(spatial),
+            "output": [a.output for a in axes],
+            "padding": [list(a.padding) for a in axes],
+            "tensor": None if full is None else {"input": list(full), "output": list(full_out)},
+            "axes": output.axes_json(axes),
+            "formulas": formulas,
+            "warnings": notes,
+        })
+        return
+    con = output.console()
+    con.print(output.arithmetic_table(layer, axes, output.title(layer, spatial, axes, full, full_out)))
+    con.print(output.LEGEND_T if axes[0].transposed else output.LEGEND, style="dim")
+    if explain:
+        for name, text in zip(axis_names(len(axes)), formulas):
+            con.print(f"{name}: {text}")
+    if notes and explain:
+        for note in notes:
+            con.print(f"warning: {note}")
+    elif notes:
+        con.print(f"{len(notes)} warning(s): run with --explain to see them")

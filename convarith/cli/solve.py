@@ -1,0 +1,85 @@
+"""``convarith solve``: layer configurations that give a wanted output size."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import app, parse
+from .shape import Framework, Op
+
+SOLVABLE = (Op.conv, Op.conv_transpose, Op.max_pool, Op.avg_pool)
+
+
+@app.command()
+def solve(
+    input: Annotated[str, typer.Option("--input", "-i", help="Spatial input size: 224 or 224x160.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Wanted spatial output size: 112 or 112x80.")],
+    op: Annotated[Op, typer.Option("--op", help="conv, conv-transpose, max-pool or avg-pool.")] = Op.conv,
+    kernel_size: Annotated[Optional[int], typer.Option("--kernel-size", "-k", help="Fix the kernel size (searched 1..--max-kernel otherwise).")] = None,
+    stride: Annotated[Optional[int], typer.Option("--stride", "-s", help="Fix the stride (searched 1..--max-stride otherwise).")] = None,
+    dilation: Annotated[Optional[int], typer.Option("--dilation", "-d", help="Fix the dilation (searched 1..--max-dilation otherwise).")] = None,
+    framework: Annotated[Framework, typer.Option("--framework", "-f", help="Whose rules: torch, tf or keras.")] = Framework.torch,
+    max_kernel: Annotated[int, typer.Option("--max-kernel", help="Largest kernel size to try.")] = 7,
+    max_stride: Annotated[int, typer.Option("--max-stride", help="Largest stride to try.")] = 4,
+    max_dilation: Annotated[int, typer.Option("--max-dilation", help="Largest dilation to try.")] = 1,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many configurations.")] = 10,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+):
+    """List the configurations that map --input to --output, simplest first."""
+    from ..errors import ShapeError
+    from ..solve import solve as search
+
+    if op not in SOLVABLE:
+        raise ShapeError("--op", f"solve handles {', '.join(o.value for o in SOLVABLE)}, not {op.value}")
+    for name, value in (("--max-kernel", max_kernel), ("--max-stride", max_stride), ("--max-dilation", max_dilation), ("--limit", limit)):
+        if value < 1:
+            raise ShapeError(name, f"must be at least 1, got {value}")
+    if max_kernel * max_stride * max_dilation > 100_000:
+        raise ShapeError("--max-kernel", "the search space is over 100,000 combinations: fix --kernel-size, --stride or --dilation")
+    sizes_in, sizes_out = parse.shape("--input", input), parse.shape("--output", output)
+    found = search(sizes_in, sizes_out, op=op.value, framework=framework.value, kernel_size=kernel_size,
+                   stride=stride, dilation=dilation, max_kernel=max_kernel, max_stride=max_stride,
+                   max_dilation=max_dilation, limit=limit)
+    if json:
+        from .output import print_json
+
+        print_json({
+            "op": op.value.replace("-", "_"),
+            "framework": framework.value,
+            "input": list(sizes_in),
+            "output": list(sizes_out),
+            "solutions": [
+                {**s.params, "applied_padding": [list(a.padding) for a in s.axes], "unread": [a.unread for a in s.axes]}
+                for s in found
+            ],
+        })
+        return
+    _table(found, op, framework, sizes_in, sizes_out)
+
+
+def _table(found, op, framework, sizes_in, sizes_out):
+    from rich.table import Table
+
+    from ..dialects.common import fmt
+    from .output import console
+
+    con = console()
+    if not found:
+        con.print(f"no {op.value} configuration maps {fmt(sizes_in)} to {fmt(sizes_out)} within the search limits "
+                  "(try --max-kernel, --max-stride or --max-dilation)")
+        raise SystemExit(1)
+    keys = list(dict.fromkeys(k for s in found for k in s.params))
+    table = Table(title=f"{op.value} ({framework.value}): {fmt(sizes_in)} -> {fmt(sizes_out)}", title_justify="left")
+    for name in ["#", *keys, "applied padding", "note"]:
+        table.add_column(name, justify="right" if name not in ("note",) else "left")
+    for n, s in enumerate(found, 1):
+        notes = []
+        if not s.uses_all_input:
+            notes.append(f"{fmt(a.unread for a in s.axes)} input cells unread")
+        if any(a.asymmetric for a in s.axes):
+            notes.append("asymmetric padding")
+        applied = "; ".join(f"{a.padding[0]},{a.padding[1]}" for a in s.axes)
+        table.add_row(str(n), *(str(s.params.get(k, "")) for k in keys), applied, ", ".join(notes))
+    con.print(table)

@@ -1,0 +1,75 @@
+"""Formulas with the numbers substituted, and the warnings a careful reader would want."""
+
+from __future__ import annotations
+
+from .arithmetic import AxisArithmetic
+
+
+def axis_names(ndim: int) -> list[str]:
+    return {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}.get(ndim, [f"axis {n}" for n in range(ndim)])
+
+
+def _padding_word(layer) -> str:
+    return layer.padding if isinstance(layer.padding, str) else "explicit"
+
+
+def formula(layer, ax: AxisArithmetic) -> str:
+    """One line: how this axis's output size comes about."""
+    k_eff = f"{ax.dilation}*({ax.kernel_size}-1)+1" if ax.dilation > 1 else f"{ax.kernel_size}"
+    if ax.transposed is not None:
+        t = ax.transposed
+        return (
+            f"({ax.input}-1)*{ax.stride} - {ax.padding[0]}-{ax.padding[1]} + {k_eff} + {ax.output_padding} = {ax.output}"
+            f"   [= stride-1 conv of {ax.input} inputs with {t.zeros_between} zero(s) between them "
+            f"({t.stretched_input} cells), padded {t.padding[0]}+{t.padding[1]}]"
+        )
+    if layer.op.startswith("adaptive"):
+        return f"adaptive: window j spans [floor(j*{ax.input}/{ax.output}), ceil((j+1)*{ax.input}/{ax.output})) -> {ax.output}"
+    padded = f"{ax.input} + {ax.padding[0]} + {ax.padding[1]}"
+    if ax.ceil_mode:
+        text = f"ceil(({padded} - {k_eff}) / {ax.stride}) + 1"
+        rounded_up = -(-(ax.padded_input - ax.effective_kernel) // ax.stride) + 1
+        if rounded_up != ax.output:
+            text += f" = {rounded_up}, minus a last window that would start in the right padding"
+        return f"{text} = {ax.output}"
+    text = f"floor(({padded} - {k_eff}) / {ax.stride}) + 1 = {ax.output}"
+    if layer.framework in ("tf", "keras") and _padding_word(layer).upper() == "SAME":
+        text = f"ceil({ax.input} / {ax.stride}) = {ax.output}; pad total max(0, ({ax.output}-1)*{ax.stride} + {ax.effective_kernel} - {ax.input}) = {sum(ax.padding)}, split {ax.padding[0]} before, {ax.padding[1]} after"
+    return text
+
+
+def warnings(layer, axes) -> list[str]:
+    """Things that are legal but often not what the user meant."""
+    names = axis_names(len(axes))
+    found = []
+    for name, ax in zip(names, axes):
+        if ax.asymmetric:
+            side = "after (right/bottom)" if ax.padding[1] > ax.padding[0] else "before (left/top)"
+            found.append(f"{name}: asymmetric padding {ax.padding}: the extra cell goes {side}")
+        if ax.unread and ax.transposed is None:
+            found.append(f"{name}: {ax.unread} input cell(s) are never read by any window")
+        elif ax.unread:
+            found.append(f"{name}: {ax.unread} input cell(s) contribute only to cropped output")
+        if ax.unread_padding:
+            found.append(f"{name}: {ax.unread_padding} padding cell(s) are never read: that padding changes nothing")
+        if ax.effective_kernel % 2 == 0 and isinstance(layer.padding, str) and layer.padding.lower() == "same":
+            found.append(f"{name}: even effective kernel {ax.effective_kernel} with 'same' padding cannot pad symmetrically")
+        for note in ax.notes:
+            found.append(f"{name}: {note}")
+    found.extend(_framework_contrast(layer, axes))
+    return found
+
+
+def _framework_contrast(layer, axes) -> list[str]:
+    """PyTorch's usual stand-in for TensorFlow's strided SAME shifts the windows."""
+    if layer.op != "conv" or layer.framework != "torch" or isinstance(layer.padding, str):
+        return []
+    from .dialects.tf import forward_pads
+
+    sizes = [a.input for a in axes]
+    tf_pads = forward_pads("conv", "SAME", sizes, [a.kernel_size for a in axes], [a.stride for a in axes], [a.dilation for a in axes])
+    same_size = all(a.output == -(-a.input // a.stride) for a in axes)
+    if same_size and any(a.stride > 1 for a in axes) and any(tuple(p) != a.padding for p, a in zip(tf_pads, axes)):
+        pads = ", ".join(str(tuple(p)) for p in tf_pads)
+        return [f"TensorFlow's SAME gives the same size here but pads {pads}: windows are shifted relative to PyTorch"]
+    return []
