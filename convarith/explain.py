@@ -15,7 +15,7 @@ def _padding_word(layer) -> str:
 
 def formula(layer, ax: AxisArithmetic) -> str:
     """One line: how this axis's output size comes about."""
-    k_eff = f"{ax.dilation}*({ax.kernel_size}-1)+1" if ax.dilation > 1 else f"{ax.kernel_size}"
+    k_eff = f"({ax.dilation}*({ax.kernel_size}-1)+1)" if ax.dilation > 1 else f"{ax.kernel_size}"
     if ax.transposed is not None:
         t = ax.transposed
         return (
@@ -40,24 +40,28 @@ def formula(layer, ax: AxisArithmetic) -> str:
 
 def warnings(layer, axes) -> list[str]:
     """Things that are legal but often not what the user meant."""
-    names = axis_names(len(axes))
+    by_text: dict[str, list[str]] = {}
+    for name, ax in zip(axis_names(len(axes)), axes):
+        for text in _axis_warnings(layer, ax):
+            by_text.setdefault(text, []).append(name)
+    found = [f"{', '.join(names)}: {text}" for text, names in by_text.items()]
+    return found + _framework_contrast(layer, axes)
+
+
+def _axis_warnings(layer, ax: AxisArithmetic) -> list[str]:
     found = []
-    for name, ax in zip(names, axes):
-        if ax.asymmetric:
-            side = "after (right/bottom)" if ax.padding[1] > ax.padding[0] else "before (left/top)"
-            found.append(f"{name}: asymmetric padding {ax.padding}: the extra cell goes {side}")
-        if ax.unread and ax.transposed is None:
-            found.append(f"{name}: {ax.unread} input cell(s) are never read by any window")
-        elif ax.unread:
-            found.append(f"{name}: {ax.unread} input cell(s) contribute only to cropped output")
-        if ax.unread_padding:
-            found.append(f"{name}: {ax.unread_padding} padding cell(s) are never read: that padding changes nothing")
-        if ax.effective_kernel % 2 == 0 and isinstance(layer.padding, str) and layer.padding.lower() == "same":
-            found.append(f"{name}: even effective kernel {ax.effective_kernel} with 'same' padding cannot pad symmetrically")
-        for note in ax.notes:
-            found.append(f"{name}: {note}")
-    found.extend(_framework_contrast(layer, axes))
-    return found
+    if ax.asymmetric:
+        side = "after (right/bottom)" if ax.padding[1] > ax.padding[0] else "before (left/top)"
+        found.append(f"asymmetric padding {ax.padding}: the extra cell goes {side}")
+    if ax.unread and ax.transposed is None:
+        found.append(f"{ax.unread} input cell(s) are never read by any window")
+    elif ax.unread:
+        found.append(f"{ax.unread} input cell(s) contribute only to cropped output")
+    if ax.unread_padding:
+        found.append(f"{ax.unread_padding} padding cell(s) are never read: that padding changes nothing")
+    if ax.effective_kernel % 2 == 0 and isinstance(layer.padding, str) and layer.padding.lower() == "same":
+        found.append(f"even effective kernel {ax.effective_kernel} with 'same' padding cannot pad symmetrically")
+    return found + list(ax.notes)
 
 
 def _framework_contrast(layer, axes) -> list[str]:

@@ -248,8 +248,9 @@ def policy(static, eager, fw, op, nd, layer, inp, output_size, dnn_note=None):
     eager shape != static shape       -> eager's shape + note
     static shape, eager error:
       CPU-kernel limitation (dilation > 1 unsupported, grouped Conv3D) -> static shape + note
-        (tf conv*_transpose: output_size is first verified with a forward conv,
-         because TF's static shape for these ops is output_shape, never checked)
+        (conv_transpose: the output size is first verified with a forward conv,
+         because TF's static shape for these ops is output_shape, never checked;
+         Keras hands its own computed shape to tf.nn.conv_transpose)
       any other eager error (a rule that only the kernel checks, e.g. transpose
         output_shape mismatch, pool padding >= window, zero-size filter)  -> eager's error + note
     `dnn_note` is set when eager comes from the oneDNN re-run (see eager_onednn).
@@ -272,7 +273,12 @@ def policy(static, eager, fw, op, nd, layer, inp, output_size, dnn_note=None):
         return {"shape": eager["shape"]}, note + extra, "shape_mismatch"
     err = eager["error"]
     if KERNEL_LIMITATION.search(err):
-        if fw == "tf" and op == "conv_transpose":
+        if op == "conv_transpose":
+            # Keras passes its own computed output shape (= static) and padding.upper()
+            # to tf.nn.conv_transpose, so the same TF rule applies.
+            if fw == "keras":
+                output_size = s[1:-1]
+                layer = dict(layer, padding=layer["padding"].upper())
             ok, fwd = tf_transpose_rule_check(nd, layer, inp, output_size)
             if not ok:
                 msg = ("InvalidArgumentError: output_size %s inconsistent with input %s: forward conv gives %s "

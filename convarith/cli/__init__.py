@@ -7,6 +7,7 @@ NumPy or matplotlib import them inside the command.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -52,9 +53,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ):
     """Exact convolution arithmetic for PyTorch, TensorFlow and Keras."""
     if version:
@@ -62,10 +64,14 @@ def _root(
 
         typer.echo(f"convarith {__version__}")
         raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
 from . import shape as _shape  # noqa: E402  (commands register themselves on app)
 from . import solve as _solve  # noqa: E402, F401
+from . import tour as _tour  # noqa: E402, F401
 
 
 def main(argv=None):

@@ -1,0 +1,42 @@
+"""``convarith tour``: the questions people ask most, answered on built-in examples."""
+
+from __future__ import annotations
+
+from . import app
+
+EXAMPLES = [
+    ("conv", dict(kernel_size=3, stride=2, padding=1, out_channels=64), (1, 3, 224, 224),
+     "A strided 3x3 conv in PyTorch: the size halves."),
+    ("conv", dict(kernel_size=3, stride=2, padding="same", out_channels=64, framework="tf"), (1, 224, 224, 3),
+     "The same layer with TensorFlow's SAME: same size, but the padding is (0, 1), not (1, 1)."),
+    ("conv_transpose", dict(kernel_size=4, stride=2, padding=1), (13, 13),
+     "Why is my decoder one pixel short? A transposed conv 13 -> 26, and the sizes it could give."),
+    ("max_pool", dict(kernel_size=2, stride=2, padding=1, ceil_mode=True), (5, 5),
+     "ceil_mode: a last window that would start in the right padding is dropped."),
+    ("conv", dict(kernel_size=11, stride=4, in_channels=3, out_channels=96), (1, 3, 224, 224),
+     "AlexNet's first layer at 224 instead of 227: a column of input is never read."),
+    ("conv", dict(kernel_size=3, dilation=2), (7, 7),
+     "A dilated 3x3 kernel covers 5x5."),
+]
+
+
+@app.command()
+def tour():
+    """Answer a handful of classic shape questions, with the arithmetic shown."""
+    from ..explain import formula, warnings
+    from ..layers import make_layer
+    from . import output
+
+    con = output.console()
+    for op, params, shape, question in EXAMPLES:
+        layer = make_layer(op, **params)
+        spatial = shape if len(shape) <= 2 else (shape[2:] if layer.framework == "torch" else shape[1:-1])
+        axes = layer.arithmetic(spatial)
+        full_out = layer.tensor_shape(shape) if len(shape) > 2 else None
+        con.rule(question, align="left", style="bold")
+        con.print(output.arithmetic_table(layer, axes, output.title(layer, spatial, axes, shape if full_out else None, full_out)))
+        con.print(f"{formula(layer, axes[-1])}")
+        for note in warnings(layer, axes):
+            con.print(f"note: {note}")
+        con.print()
+    con.print("Next: convarith shape --help, convarith solve --help")
