@@ -370,8 +370,9 @@ def gen_tf_case(rng, op, nd):
         pad = [[rng.randint(0, 3), rng.randint(0, 3)] for _ in range(nd)]
         if rng.random() < 0.03:
             pad[0][0] = -1
-        if op == "max_pool" or op == "avg_pool":  # TF requires pad < ksize? record whatever happens
-            pad = [[min(a, kk), min(b, kk)] for (a, b), kk in zip(pad, k)]
+        if op in ("max_pool", "avg_pool"):  # TF's pool kernels require pad < ksize (eager-only check)
+            lim = (lambda kk: max(kk - 1, 0)) if rng.random() < 0.8 else (lambda kk: kk)
+            pad = [[min(a, lim(kk)), min(b, lim(kk))] for (a, b), kk in zip(pad, k)]
     else:
         word = "SAME" if rng.random() < 0.5 else "VALID"
         pad = word if rng.random() < 0.94 else rand_case_letters(rng, word)

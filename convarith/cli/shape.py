@@ -78,6 +78,8 @@ def shape(
         in_channels=in_channels,
         out_channels=out_channels,
     )
+    if framework is Framework.tf and isinstance(params["padding"], str):
+        params["padding"] = params["padding"].upper()  # tf.nn itself is case-sensitive; the CLI need not be
     call_size = parse.optional_sizes("--output-size", output_size)
     if adaptive:
         if call_size is None:

@@ -13,15 +13,16 @@ from .common import direct_axes, fmt, require_outputs, same_split, transposed_ax
 
 NAME = "tf"
 # Explicit (before, after) padding exists only on these tf.nn ops (by number of spatial axes).
-EXPLICIT_PADDING = {"conv": (2,), "conv_transpose": (2,), "max_pool": (2,), "avg_pool": ()}
+EXPLICIT_PADDING = {"conv": (2,), "conv_transpose": (2,), "max_pool": (1, 2), "avg_pool": ()}
 
 
 def normalize_padding(padding):
     """'same'/'valid' in any case, or explicit ((before, after), ...) pairs."""
     if isinstance(padding, str):
-        if padding.upper() not in ("SAME", "VALID"):
-            raise ShapeError("padding", f"must be 'SAME', 'VALID' or explicit [(before, after), ...], got {padding!r}")
-        return padding.upper()
+        if padding not in ("SAME", "VALID"):
+            hint = f" (tf.nn is case-sensitive: use {padding.upper()!r})" if padding.upper() in ("SAME", "VALID") else ""
+            raise ShapeError("padding", f"must be 'SAME', 'VALID' or explicit [(before, after), ...], got {padding!r}{hint}")
+        return padding
     pairs = padding if isinstance(padding, (list, tuple)) else None
     if not pairs or not all(isinstance(p, (list, tuple)) and len(p) == 2 and all(is_int(v) for v in p) for p in pairs):
         raise ShapeError("padding", f"must be 'SAME', 'VALID' or explicit [(before, after), ...] per spatial axis, got {padding!r}")
@@ -137,4 +138,9 @@ def pool(layer, sizes, kind, padding=None):
     stride = expand("stride", layer.stride if layer.stride is not None else layer.kernel_size, nd)
     dilation = (1,) * nd
     pads = forward_pads(f"{kind}_pool", padding or layer.padding, sizes, kernel, stride, dilation)
+    if not isinstance(padding or layer.padding, str):
+        for k, pad in zip(kernel, pads):
+            if max(pad) >= k:
+                raise ShapeError("padding", f"explicit max_pool padding must be smaller than the window on each side, "
+                                            f"got {pad} with kernel_size {k}")
     return require_outputs(direct_axes(sizes, kernel, stride, dilation, pads))
