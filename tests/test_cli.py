@@ -142,3 +142,12 @@ def test_version_and_help():
     assert run("--version").stdout.strip() == f"convarith {convarith.__version__}"
     result = run("shape", "--help")
     assert result.exit_code == 0 and "--kernel-size" in result.output
+
+
+def test_tour_answers_its_questions():
+    result = run("tour")
+    assert result.exit_code == 0, result.output
+    assert "1x3x224x224 -> 1x64x112x112" in result.output
+    assert "1x224x224x3 -> 1x112x112x64" in result.output
+    assert "13x13 -> 26x26" in result.output
+    assert "1 input cell(s) are never read" in result.output  # AlexNet at 224

@@ -43,7 +43,7 @@ def test_torch_conv_counts_windows(i, k, s, d, p):
 @settings(max_examples=300, deadline=None)
 @given(i=small, k=kernels, s=strides, d=dilations)
 def test_tf_same_keeps_ceil_and_counts_windows(i, k, s, d):
-    (ax,) = convarith.Conv(k, stride=s, dilation=d, padding="same", framework="tf").arithmetic((i,))
+    (ax,) = convarith.Conv(k, stride=s, dilation=d, padding="SAME", framework="tf").arithmetic((i,))
     assert ax.output == -(-i // s)
     assert ax.padding[1] - ax.padding[0] in (0, 1)
     assert ax.output == len(window_starts(ax.padded_input, ax.effective_kernel, s))

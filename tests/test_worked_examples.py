@@ -102,7 +102,7 @@ def test_receptive_field_examples_as_shapes():
 
 
 def test_strided_same_differs_between_frameworks():
-    tf_axis = convarith.Conv(3, stride=2, padding="same", framework="tf").arithmetic((224,))[0]
+    tf_axis = convarith.Conv(3, stride=2, padding="SAME", framework="tf").arithmetic((224,))[0]
     torch_axis = convarith.Conv(3, stride=2, padding=1).arithmetic((224,))[0]
     assert tf_axis.output == torch_axis.output == 112
     assert tf_axis.padding == (0, 1) and torch_axis.padding == (1, 1)

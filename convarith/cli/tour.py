@@ -7,7 +7,7 @@ from . import app
 EXAMPLES = [
     ("conv", dict(kernel_size=3, stride=2, padding=1, out_channels=64), (1, 3, 224, 224),
      "A strided 3x3 conv in PyTorch: the size halves."),
-    ("conv", dict(kernel_size=3, stride=2, padding="same", out_channels=64, framework="tf"), (1, 224, 224, 3),
+    ("conv", dict(kernel_size=3, stride=2, padding="SAME", out_channels=64, framework="tf"), (1, 224, 224, 3),
      "The same layer with TensorFlow's SAME: same size, but the padding is (0, 1), not (1, 1)."),
     ("conv_transpose", dict(kernel_size=4, stride=2, padding=1), (13, 13),
      "Why is my decoder one pixel short? A transposed conv 13 -> 26, and the sizes it could give."),
