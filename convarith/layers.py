@@ -50,6 +50,7 @@ class Layer:
             if name == "padding" and self.framework == "tf" and not is_int(value) and value and not is_int(value[0]):
                 continue  # explicit ((before, after), ...) pairs, checked by the dialect
             check_int_or_axes(name, value)
+        self.ndim  # per-axis parameters must agree on the number of axes, checked now
 
     @property
     def ndim(self) -> int | None:
