@@ -10,6 +10,7 @@ from . import app, parse
 from .shape import Framework, Op
 
 SOLVABLE = (Op.conv, Op.conv_transpose, Op.max_pool, Op.avg_pool)
+SHORT = {"kernel_size": "k", "stride": "s", "padding": "p", "dilation": "d", "output_padding": "opad", "ceil_mode": "ceil"}
 
 
 @app.command()
@@ -60,6 +61,7 @@ def solve(
 
 
 def _table(found, op, framework, sizes_in, sizes_out):
+    from rich import box
     from rich.table import Table
 
     from ..dialects.common import fmt
@@ -71,8 +73,9 @@ def _table(found, op, framework, sizes_in, sizes_out):
                   "(try --max-kernel, --max-stride or --max-dilation)")
         raise SystemExit(1)
     keys = list(dict.fromkeys(k for s in found for k in s.params))
-    table = Table(title=f"{op.value} ({framework.value}): {fmt(sizes_in)} -> {fmt(sizes_out)}", title_justify="left")
-    for name in ["#", *keys, "applied padding", "note"]:
+    table = Table(title=f"{op.value} ({framework.value}): {fmt(sizes_in)} -> {fmt(sizes_out)}, simplest first",
+                  title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ["#", *(SHORT.get(k, k) for k in keys), "applied pad", "note"]:
         table.add_column(name, justify="right" if name not in ("note",) else "left")
     for n, s in enumerate(found, 1):
         notes = []
@@ -83,3 +86,4 @@ def _table(found, op, framework, sizes_in, sizes_out):
         applied = "; ".join(f"{a.padding[0]},{a.padding[1]}" for a in s.axes)
         table.add_row(str(n), *(str(s.params.get(k, "")) for k in keys), applied, ", ".join(notes))
     con.print(table)
+    con.print("k kernel_size, s stride, p padding, d dilation, opad output_padding; applied pad: (before, after) per axis", style="dim")
