@@ -7,6 +7,7 @@ an axis is known, the arithmetic below is the same for all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import gcd
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ class AxisArithmetic:
     dilation: int
     padding: tuple[int, int]
     effective_kernel: int
-    unread: int = 0
-    unread_padding: int = 0
+    unread: int | None = 0  # None: too large to analyse (see MAX_LATTICES)
+    unread_padding: int | None = 0
     ceil_mode: bool = False
     output_padding: int = 0
     transposed: TransposedEquivalent | None = None
@@ -91,37 +92,74 @@ def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
-def read_by_windows(first: int, last: int, output: int, kernel_size: int, stride: int, dilation: int) -> int:
+# Past this many distinct tap lattices an axis is not analysed (unread is None): only kernels
+# and strides both above it get here, and counting them would take seconds.
+MAX_LATTICES = 200_000
+
+
+def _covered_below(x: int, first_start: int, step: int, count: int, length: int) -> int:
+    """Cells below ``x`` covered by ``count`` disjoint runs of ``length`` cells, ``step`` apart."""
+    if count <= 0 or x <= first_start:
+        return 0
+    last = min(count - 1, (x - first_start - 1) // step)
+    full = min(last, (x - first_start - length) // step) if x - first_start >= length else -1
+    partial = x - (first_start + last * step) if last > full else 0
+    return (full + 1) * length + partial
+
+
+def read_by_windows(first: int, last: int, output: int, kernel_size: int, stride: int, dilation: int) -> int | None:
     """How many cells of the padded axis in ``[first, last]`` some tap of some window reads.
 
     Cell ``x`` is read when ``x = j*stride + t*dilation`` for an output ``j`` and a tap ``t``.
-    Taps with the same ``t*dilation mod stride`` walk the same lattice, so each residue class
-    is a union of intervals: O(k log k), whatever the size.
+    Taps ``t0, t0 + P, t0 + 2P, ...`` (``P = stride / gcd``) land on the same residue ``r``
+    mod stride; in lattice coordinates ``q = (x - r) / stride`` each covers ``output``
+    consecutive cells, the next one ``dilation / gcd`` further on. So every residue class is a
+    run of equally spaced equal intervals, counted in closed form: O(min(k, P)).
     """
-    by_residue: dict[int, list[tuple[int, int]]] = {}
-    for tap in range(kernel_size):
-        offset = tap * dilation
-        j_lo = max(0, _ceil_div(first - offset, stride))
-        j_hi = min(output - 1, (last - offset) // stride)
-        residue, base = offset % stride, offset // stride
-        by_residue.setdefault(residue, []).append((j_lo + base, j_hi + base))
-    return sum(_merged_length(spans) for spans in by_residue.values())
+    g = gcd(dilation, stride)
+    period, shift = stride // g, dilation // g
+    classes = min(period, kernel_size)
+    if classes > MAX_LATTICES:
+        return None
+    total = 0
+    for t0 in range(classes):
+        taps = (kernel_size - t0 + period - 1) // period
+        residue, base = (t0 * dilation) % stride, (t0 * dilation) // stride
+        q_lo, q_hi = _ceil_div(first - residue, stride), (last - residue) // stride
+        if q_lo > q_hi:
+            continue
+        if taps == 1 or shift <= output:  # the runs touch or overlap: one interval
+            lo, hi = base, base + (taps - 1) * shift + output - 1
+            total += max(0, min(hi, q_hi) - max(lo, q_lo) + 1)
+        else:
+            total += _covered_below(q_hi + 1, base, shift, taps, output) - _covered_below(q_lo, base, shift, taps, output)
+    return total
 
 
 def unread_by_windows(size: int, padding: tuple[int, int], output: int, kernel_size: int, stride: int, dilation: int):
     """(input cells, padding cells) that no window reads: Dumoulin & Visin's Fig. 2.7 case."""
     before, after = padding
-    real = size - read_by_windows(before, before + size - 1, output, kernel_size, stride, dilation)
-    padded = before + size + after
-    every = padded - read_by_windows(0, padded - 1, output, kernel_size, stride, dilation) if padded else 0
-    return real, every - real
+    read_real = read_by_windows(before, before + size - 1, output, kernel_size, stride, dilation)
+    read_all = read_by_windows(0, before + size + after - 1, output, kernel_size, stride, dilation)
+    if read_real is None or read_all is None:
+        return None, None
+    return size - read_real, (before + after) - (read_all - read_real)
 
 
 def unread_by_transposed(size: int, output: int, kernel_size: int, stride: int, dilation: int, before: int) -> int:
     """Input cells of a transposed convolution whose every contribution is cropped away.
 
-    Input cell ``m`` lands on output ``m*stride + t*dilation - before`` for each tap ``t``.
+    Input cell ``m`` lands on output ``m*stride + t*dilation - before`` for each tap ``t``, so
+    tap ``t`` keeps the cells in ``[ceil((before - t*d)/s), floor((before + O - 1 - t*d)/s)]``.
+    Once the output spans at least ``d + s - 1`` and ``2s - 1`` cells, consecutive taps' ranges
+    are non-empty and touch, and their union is one interval.
     """
+    if output >= max(dilation + stride - 1, 2 * stride - 1):
+        lo = max(0, _ceil_div(before - (kernel_size - 1) * dilation, stride))
+        hi = min(size - 1, (before + output - 1) // stride)
+        return size - max(0, hi - lo + 1)
+    if kernel_size > MAX_LATTICES:
+        return None
     spans = []
     for tap in range(kernel_size):
         offset = tap * dilation - before

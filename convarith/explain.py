@@ -53,7 +53,9 @@ def _axis_warnings(layer, ax: AxisArithmetic) -> list[str]:
     if ax.asymmetric:
         side = "after (right/bottom)" if ax.padding[1] > ax.padding[0] else "before (left/top)"
         found.append(f"asymmetric padding {ax.padding}: the extra cell goes {side}")
-    if ax.unread and ax.transposed is None:
+    if ax.unread is None:
+        found.append("too large to count unread cells (kernel and stride both over 200,000)")
+    elif ax.unread and ax.transposed is None:
         found.append(f"{ax.unread} input cell(s) are never read by any window")
     elif ax.unread:
         found.append(f"{ax.unread} input cell(s) contribute only to cropped output")

@@ -139,3 +139,29 @@ def test_every_solution_solves(i, o, transposed):
                 assert solution.layer.output_shape((i,), output_size=(o,)) == (o,)
             else:
                 assert solution.layer.output_shape((i,)) == (o,)
+
+
+@settings(max_examples=300, deadline=None)
+@given(i=st.integers(1, 25), k=kernels, s=strides, d=dilations, p=st.integers(0, 8))
+def test_transposed_unread_matches_enumeration_when_cropping_hard(i, k, s, d, p):
+    layer = convarith.ConvTranspose(k, stride=s, padding=p, dilation=d)
+    try:
+        (ax,) = layer.arithmetic((i,))
+    except convarith.ShapeError:
+        return
+    kept = {m for m in range(i) if any(0 <= m * s + t * d - p < ax.output for t in range(k))}
+    assert ax.unread == i - len(kept)
+
+
+def test_huge_sizes_answer_at_once():
+    """Closed forms, not loops over cells or taps: these must not hang."""
+    (ax,) = convarith.Conv(10**9, stride=7, dilation=3).arithmetic((10**12,))
+    assert ax.output == (10**12 - 3 * (10**9 - 1) - 1) // 7 + 1
+    # Reads land on 7j + 3t: the six numbers 7j + 3t cannot make (1, 2, 4, 5, 8, 11) at the
+    # start, their mirror images below the last window's last tap, and the 6 cells past it.
+    assert ax.unread == 18 and ax.unread_padding == 0
+    (ax,) = convarith.ConvTranspose(10**8, stride=10**6, padding=5).arithmetic((10**9,))
+    assert ax.output == (10**9 - 1) * 10**6 + 10**8 - 10
+    (ax,) = convarith.Conv(10**6, stride=10**6 + 1).arithmetic((10**15,))
+    assert ax.unread is None  # 10**6 tap lattices: reported as not analysed
+    assert convarith.MaxPool(10**7, stride=10**7).output_shape((10**9,)) == (100,)

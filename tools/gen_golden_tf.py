@@ -283,8 +283,8 @@ def policy(static, eager, fw, op, nd, layer, inp, output_size, dnn_note=None):
             if not ok:
                 msg = ("InvalidArgumentError: output_size %s inconsistent with input %s: forward conv gives %s "
                        "(checked via forward op; eager CPU kernel refused dilation)" % (output_size, inp[1:-1], fwd))
-                note = "static shape %s is output_shape unchecked; eager error (CPU-kernel limitation): %s%s" % (
-                    s, err, extra)
+                note = ("static shape %s (the output_shape given to the TF op) is not checked at trace time; "
+                        "eager error (CPU-kernel limitation): %s%s" % (s, err, extra))
                 return {"error": msg}, note, "transpose_limitation_rule_error"
             note = ("eager error (CPU-kernel limitation; static shape kept, output_size verified via forward "
                     "conv): %s%s" % (err, extra))

@@ -41,9 +41,15 @@ def arithmetic_table(layer, axes, title: str) -> Table:
             t = ax.transposed
             row += [ax.output_padding, ax.output, lo_hi, t.zeros_between, f"{t.padding[0]},{t.padding[1]}"]
         else:
-            row += [ax.output, f"{ax.unread} (+{ax.unread_padding} pad)" if ax.unread_padding else ax.unread]
+            row += [ax.output, _unread(ax)]
         table.add_row(*(str(v) for v in row))
     return table
+
+
+def _unread(ax) -> str:
+    if ax.unread is None:
+        return "?"
+    return f"{ax.unread} (+{ax.unread_padding} pad)" if ax.unread_padding else str(ax.unread)
 
 
 def axes_json(axes) -> list[dict]:

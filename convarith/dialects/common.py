@@ -35,7 +35,7 @@ def direct_axes(sizes, kernel, stride, dilation, pads, *, ceil_mode=False, notes
         axes.append(
             AxisArithmetic(
                 input=i, output=o, kernel_size=k, stride=s, dilation=d, padding=tuple(pad),
-                effective_kernel=k_eff, unread=unread, unread_padding=max(unread_padding, 0), ceil_mode=ceil_mode,
+                effective_kernel=k_eff, unread=unread, unread_padding=unread_padding, ceil_mode=ceil_mode,
                 notes=tuple(notes[axis]) if notes else (),
             )
         )
