@@ -92,7 +92,15 @@ def conv_transpose(layer, sizes, output_size=None):
     if any(n < 1 for n in lengths):
         raise ShapeError("input", f"transposed output size would be {fmt(lengths)}")
     # TensorFlow then runs conv_transpose with that output_shape, and refuses one it cannot produce.
-    return tf.conv_transpose(layer, sizes, output_size=lengths, padding=layer.padding.upper())
+    try:
+        return tf.conv_transpose(layer, sizes, output_size=lengths, padding=layer.padding.upper())
+    except ShapeError as exc:
+        raise ShapeError(
+            "output_padding",
+            f"Keras computes output size {fmt(lengths)} from padding={layer.padding!r}, "
+            f"output_padding={layer.output_padding!r}, but TensorFlow's conv_transpose cannot produce it "
+            f"and the layer fails when run ({exc.rule})",
+        ) from None
 
 
 def pool(layer, sizes, kind):
