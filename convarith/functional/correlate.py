@@ -84,59 +84,76 @@ def _stride1(x, w, origins, out_sizes, dilations, groups, out):
     extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations)]
     row = prod(extents[1:])  # flat stride of the leading axis
     flat_strides = [prod(extents[i + 1:]) for i in range(nd)]
-
     depthwise = cg == 1 and groups > 1
-    fold = nd if depthwise else 0
-    while not depthwise and fold < nd and prod(kernel[nd - fold:]) * cg < FOLD_MIN_K:
+
+    fold = nd if depthwise else 1
+    while fold < nd and prod(kernel[nd - fold:]) * cg < FOLD_MIN_K:
         fold += 1
-    fold = max(fold, 1)
     lead_dims, fold_dims = range(nd - fold), range(nd - fold, nd)
     taps_fold = list(product(*(range(kernel[i]) for i in fold_dims)))
     taps_lead = list(product(*(range(kernel[i]) for i in lead_dims)))
-    off = lambda taps, dims: sum(t * dilations[i] * flat_strides[i] for t, i in zip(taps, dims))  # noqa: E731
-    fold_offsets = [off(t, fold_dims) for t in taps_fold]
-    lead_offsets = [off(t, lead_dims) for t in taps_lead]
+    fold_offsets = [sum(t * dilations[i] * flat_strides[i] for t, i in zip(taps, fold_dims)) for taps in taps_fold]
+    lead_offsets = [sum(t * dilations[i] * flat_strides[i] for t, i in zip(taps, lead_dims)) for taps in taps_lead]
     k_inner = len(taps_fold) * cg
 
-    # Weights per leading tap combination: (Og, *k_fold, Cg) flattened, per group.
+    # Per group and leading tap combination, a (k_fold * Cg, Og) matrix matching the stack's columns.
     w_perm = np.moveaxis(w, 1, -1)  # (O, *k, Cg)
     weights = [
-        [np.ascontiguousarray(w_perm[g * og:(g + 1) * og][(slice(None),) + lead].reshape(og, k_inner))
+        [np.ascontiguousarray(w_perm[g * og:(g + 1) * og][(slice(None),) + lead].reshape(og, k_inner).T)
          for lead in taps_lead]
         for g in range(groups)
-    ] if not depthwise else None
+    ]
 
-    per_row = item * row * (channels + (1 if depthwise else len(taps_fold)) * channels + 2 * og * (1 if not depthwise else groups))
+    stack_cols = 1 if depthwise else len(taps_fold) * cg
+    per_row = item * row * (2 * channels + stack_cols + 2 * n_out)
     chunk = _rows_per_chunk(per_row, out_sizes[0])
     scratch = Scratch()
     for n in range(n_img):
         for h0 in range(0, out_sizes[0], chunk):
             hc = min(chunk, out_sizes[0] - h0)
             rows = hc + (kernel[0] - 1) * dilations[0] + 1  # one slack row: wide windows overrun
-            padded = scratch.get("padded", (channels, rows, *extents[1:]), dtype, zero=True)
-            _fill_window(padded, x[n], [origins[0] + h0, *origins[1:]])
-            flat = padded.reshape(channels, -1)
+            starts = [origins[0] + h0, *origins[1:]]
             wide = hc * row
-            span = wide + (max(lead_offsets) if lead_offsets else 0)
             target = out[n, :, h0:h0 + hc]
             if depthwise:
-                _depthwise(flat, w, groups, fold_offsets, taps_fold, wide, hc, extents, out_sizes, target, scratch)
+                padded = scratch.get("padded", (channels, rows, *extents[1:]), dtype, zero=True)
+                _fill_window(padded, x[n], starts)
+                _depthwise(padded.reshape(channels, -1), w, groups, fold_offsets, wide, hc, extents, out_sizes, target, scratch)
                 continue
+            # Channels last: a window of the stack is then a plain (positions, taps*channels) matrix.
+            padded = scratch.get("padded", (rows, *extents[1:], channels), dtype, zero=True)
+            _fill_window_last(padded, x[n], starts)
+            flat = padded.reshape(-1, channels)
+            span = wide + (max(lead_offsets) if lead_offsets else 0)
             for g in range(groups):
-                stack = scratch.get("stack", (len(fold_offsets), cg, span), dtype)
+                stack = scratch.get("stack", (span, len(fold_offsets), cg), dtype)
                 for f, o in enumerate(fold_offsets):
-                    stack[f] = flat[g * cg:(g + 1) * cg, o:o + span]
-                stacked = stack.reshape(k_inner, span)
-                acc = scratch.get("acc", (og, wide), dtype)
-                tmp = scratch.get("tmp", (og, wide), dtype) if len(lead_offsets) > 1 else None
+                    stack[:, f] = flat[o:o + span, g * cg:(g + 1) * cg]
+                stacked = stack.reshape(span, k_inner)
+                acc = scratch.get("acc", (wide, og), dtype)
+                tmp = scratch.get("tmp", (wide, og), dtype) if len(lead_offsets) > 1 else None
                 for j, o in enumerate(lead_offsets):
-                    np.matmul(weights[g][j], stacked[:, o:o + wide], out=acc if j == 0 else tmp)
+                    np.matmul(stacked[o:o + wide], weights[g][j], out=acc if j == 0 else tmp)
                     if j:
                         acc += tmp
-                _write_wide(acc, hc, extents, out_sizes, target[g * og:(g + 1) * og])
+                shaped = acc.reshape(hc, *extents[1:], og)
+                kept = shaped[(slice(None),) + tuple(slice(0, o) for o in out_sizes[1:])]
+                target[g * og:(g + 1) * og] = np.moveaxis(kept, -1, 0)
 
 
-def _depthwise(flat, w, groups, offsets, taps, wide, hc, extents, out_sizes, target, scratch):
+def _fill_window_last(dest, image, starts):
+    """Like _fill_window, into a channels-last ``dest`` (*extent, C) from ``image`` (C, *in)."""
+    src, dst = [slice(None)], []
+    for start, extent, size in zip(starts, dest.shape[:-1], image.shape[1:]):
+        lo, hi = max(start, 0), min(start + extent, size)
+        if hi <= lo:
+            return
+        src.append(slice(lo, hi))
+        dst.append(slice(lo - start, hi - start))
+    dest[tuple(dst)] = np.moveaxis(image[tuple(src)], 0, -1)
+
+
+def _depthwise(flat, w, groups, offsets, wide, hc, extents, out_sizes, target, scratch):
     """One input channel per group: broadcast multiply-adds beat thousands of tiny GEMMs."""
     channels = flat.shape[0]
     mult = w.shape[0] // groups
