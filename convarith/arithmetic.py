@@ -43,6 +43,7 @@ class AxisArithmetic:
     effective_kernel: int
     unread: int | None = 0  # None: too large to analyse (see MAX_LATTICES)
     unread_padding: int | None = 0
+    read_padding: tuple[int, int] | None = None  # padding cells some window reads, per side
     ceil_mode: bool = False
     output_padding: int = 0
     transposed: TransposedEquivalent | None = None
@@ -137,13 +138,18 @@ def read_by_windows(first: int, last: int, output: int, kernel_size: int, stride
 
 
 def unread_by_windows(size: int, padding: tuple[int, int], output: int, kernel_size: int, stride: int, dilation: int):
-    """(input cells, padding cells) that no window reads: Dumoulin & Visin's Fig. 2.7 case."""
+    """(input cells, padding cells) that no window reads, and the padding cells read per side.
+
+    Dumoulin & Visin's Fig. 2.7 case: i=6, k=3, s=2, p=1 never reads the last padding row.
+    """
     before, after = padding
-    read_real = read_by_windows(before, before + size - 1, output, kernel_size, stride, dilation)
-    read_all = read_by_windows(0, before + size + after - 1, output, kernel_size, stride, dilation)
-    if read_real is None or read_all is None:
-        return None, None
-    return size - read_real, (before + after) - (read_all - read_real)
+    args = (output, kernel_size, stride, dilation)
+    read_real = read_by_windows(before, before + size - 1, *args)
+    read_before = read_by_windows(0, before - 1, *args) if before > 0 else 0
+    read_after = read_by_windows(before + size, before + size + after - 1, *args) if after > 0 else 0
+    if None in (read_real, read_before, read_after):
+        return None, None, None
+    return size - read_real, (before - read_before) + (after - read_after), (read_before, read_after)
 
 
 def unread_by_transposed(size: int, output: int, kernel_size: int, stride: int, dilation: int, before: int) -> int:

@@ -53,15 +53,20 @@ def _axis_warnings(layer, ax: AxisArithmetic) -> list[str]:
     if ax.asymmetric:
         side = "after (right/bottom)" if ax.padding[1] > ax.padding[0] else "before (left/top)"
         found.append(f"asymmetric padding {ax.padding}: the extra cell goes {side}")
+    if ax.transposed is not None and min(ax.transposed.padding) < 0:
+        found.append(f"the equivalent convolution's padding {ax.transposed.padding} is negative: "
+                     "padding larger than k_eff - 1 crops the scattered output")
     if ax.unread is None:
         found.append("too large to count unread cells (kernel and stride both over 200,000)")
     elif ax.unread and ax.transposed is None:
         found.append(f"{ax.unread} input cell(s) are never read by any window")
     elif ax.unread:
         found.append(f"{ax.unread} input cell(s) contribute only to cropped output")
-    if ax.unread_padding:
-        found.append(f"{ax.unread_padding} padding cell(s) are never read: that padding changes nothing")
-    if ax.effective_kernel % 2 == 0 and isinstance(layer.padding, str) and layer.padding.lower() == "same":
+    if ax.unread_padding and ax.read_padding is not None:
+        found.append(f"only {ax.read_padding} of the {ax.padding} padding is ever read by a window "
+                     f"({ax.unread_padding} padding cell(s) unused)")
+    padding = getattr(layer, "padding", None)
+    if ax.effective_kernel % 2 == 0 and isinstance(padding, str) and padding.lower() == "same":
         found.append(f"even effective kernel {ax.effective_kernel} with 'same' padding cannot pad symmetrically")
     return found + list(ax.notes)
 

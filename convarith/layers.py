@@ -42,7 +42,7 @@ class Layer:
         for name, value in params.items():
             setattr(self, name, value)
         if self.framework != "torch" and params.get("padding") == 0:
-            self.padding = "valid"  # "no padding" in the words tf and Keras use
+            self.padding = "VALID" if self.framework == "tf" else "valid"  # "no padding", in their words
         for name in self._per_axis:
             value = getattr(self, name)
             if value is None or (name == "padding" and isinstance(value, str)):

@@ -14,6 +14,9 @@ from .errors import ShapeError
 from .layers import FRAMEWORKS, make_layer
 
 
+MAX_COMBINATIONS = 20_000
+
+
 @dataclass(frozen=True)
 class Solution:
     params: dict
@@ -40,25 +43,45 @@ def _choices(name, fixed, upto):
     return (fixed,)
 
 
-def _paddings(op, framework, nd, k, s, d):
-    """Padding choices per framework, as values the layer accepts (per-axis variety later)."""
+def _int_range(lo: int, hi: int, limit: int = 8) -> list[int]:
+    return list(range(lo, min(hi, lo + limit - 1) + 1))
+
+
+def _axis_paddings(op, i, o, k, s, d, extra):
+    """Symmetric PyTorch paddings that can map i to o on one axis, found arithmetically."""
     k_eff = d * (k - 1) + 1
+    if op == "conv_transpose":
+        twice = (i - 1) * s + k_eff + extra.get("output_padding", 0) - o
+        return [twice // 2] if twice >= 0 and twice % 2 == 0 else []
+    # floor((i + 2p - k_eff + slack) / s) + 1 == o  <=>  (o-1)s <= i + 2p - k_eff + slack < o*s
+    slack = s - 1 if extra.get("ceil_mode") else 0
+    last = o + 1 if extra.get("ceil_mode") else o  # ceil_mode may drop one window again
+    lo = -(-((o - 1) * s + k_eff - i - slack) // 2)
+    hi = (last * s + k_eff - i - slack - 1) // 2
+    cap = k // 2 if op.endswith("pool") else k_eff - 1
+    return _int_range(max(lo, 0), min(hi, cap))
+
+
+def _paddings(op, framework, sizes_in, sizes_out, k, s, d, extra):
+    """Padding values to try: words for tf/Keras, computed integers for PyTorch."""
+    nd = len(sizes_in)
     if framework == "tf":
         return ["SAME", "VALID"]
     if framework == "keras":
-        words = ["same", "valid"]
-        return words + ["causal"] if op == "conv" and nd == 1 else words
-    if op in ("max_pool", "avg_pool"):
-        return list(range(0, k // 2 + 1))
-    return list(range(0, k_eff))
+        return ["same", "valid", "causal"] if op == "conv" and nd == 1 else ["same", "valid"]
+    per_axis = [_axis_paddings(op, i, o, k, s, d, extra) for i, o in zip(sizes_in, sizes_out)]
+    if any(not c for c in per_axis):
+        return []
+    combos = list(product(*per_axis))[:16]
+    return [c[0] if len(set(c)) == 1 else c for c in combos]
 
 
 def _extras(op, framework, k, s, d):
     """Extra knobs: output_padding for transposed layers, ceil_mode for torch pools."""
     if op == "conv_transpose" and framework == "torch":
-        return [{"output_padding": a} for a in range(max(s, d)) if a < s or a < d]
+        return [{"output_padding": a} for a in range(min(max(s, d), 64)) if a < s or a < d]
     if op == "conv_transpose" and framework == "keras":
-        return [{"output_padding": None}] + [{"output_padding": a} for a in range(s)]
+        return [{"output_padding": None}] + [{"output_padding": a} for a in range(min(s, 64))]
     if op in ("max_pool", "avg_pool") and framework == "torch":
         return [{}, {"ceil_mode": True}]
     return [{}]
@@ -93,29 +116,37 @@ def solve(input, output, op="conv", framework="torch", kernel_size=None, stride=
     if framework not in FRAMEWORKS:
         raise ShapeError("framework", f"must be one of {', '.join(FRAMEWORKS)}; got {framework!r}")
     pools = op.endswith("pool")
-    dilations = (1,) if pools and framework != "torch" or op == "avg_pool" else _choices("dilation", dilation, max_dilation)
+    fixed_dilation = pools and framework != "torch" or op == "avg_pool"
+    kernels = _choices("kernel_size", kernel_size, max_kernel)
+    strides = _choices("stride", stride, max_stride)
+    dilations = (1,) if fixed_dilation else _choices("dilation", dilation, max_dilation)
+    if len(kernels) * len(strides) * len(dilations) > MAX_COMBINATIONS:
+        raise ShapeError("max_kernel", f"searching {len(kernels)} kernels x {len(strides)} strides x {len(dilations)} "
+                                       f"dilations is over {MAX_COMBINATIONS:,} combinations: fix kernel_size, stride or dilation")
+    call = {"output_size": sizes_out} if op == "conv_transpose" and framework == "tf" else {}
     found = []
-    nd = len(sizes_in)
-    for k, s, d in product(_choices("kernel_size", kernel_size, max_kernel), _choices("stride", stride, max_stride), dilations):
-        for padding, extra in product(_paddings(op, framework, nd, k, s, d), _extras(op, framework, k, s, d)):
-            params = {"kernel_size": k, "stride": s, "padding": padding, **({"dilation": d} if not (pools and d == 1) else {}), **extra}
-            try:
-                layer = make_layer(op, framework=framework, **params)
-                call = {"output_size": sizes_out} if op == "conv_transpose" and framework == "tf" else {}
-                axes = layer.arithmetic(sizes_in, **call)
-            except ShapeError:
-                continue
-            if tuple(a.output for a in axes) == sizes_out:
-                if extra.get("ceil_mode") and _same_without_ceil(op, framework, params, sizes_in):
-                    continue
-                found.append(Solution(params, layer, axes))
+    for k, s, d in product(kernels, strides, dilations):
+        for extra in _extras(op, framework, k, s, d):
+            for padding in _paddings(op, framework, sizes_in, sizes_out, k, s, d, extra):
+                params = {"kernel_size": k, "stride": s, "padding": padding,
+                          **({} if pools and d == 1 else {"dilation": d}), **extra}
+                solution = _try(op, framework, params, sizes_in, sizes_out, call)
+                if solution and not (extra.get("ceil_mode") and _same_without_ceil(op, framework, params, sizes_in, sizes_out)):
+                    found.append(solution)
     found.sort(key=lambda sol: _rank(sol, op))
     return found[:limit] if limit else found
 
 
-def _same_without_ceil(op, framework, params, sizes):
-    plain = {k: v for k, v in params.items() if k != "ceil_mode"}
+def _try(op, framework, params, sizes_in, sizes_out, call):
     try:
-        return make_layer(op, framework=framework, **plain).output_shape(sizes) is not None
+        layer = make_layer(op, framework=framework, **params)
+        axes = layer.arithmetic(sizes_in, **call)
     except ShapeError:
-        return False
+        return None
+    return Solution(params, layer, axes) if tuple(a.output for a in axes) == sizes_out else None
+
+
+def _same_without_ceil(op, framework, params, sizes_in, sizes_out):
+    """A ceil_mode answer is only worth listing when plain rounding gives a different size."""
+    plain = {k: v for k, v in params.items() if k != "ceil_mode"}
+    return _try(op, framework, plain, sizes_in, sizes_out, {}) is not None

@@ -18,6 +18,16 @@ def console() -> Console:
     return Console(highlight=False)
 
 
+def print_table(con: Console, table: Table) -> None:
+    """Print without ever cutting a number: widen past the terminal rather than truncate."""
+    from rich.measure import Measurement
+
+    needed = Measurement.get(con, con.options.update_width(10_000), table).maximum
+    if needed > con.width:
+        con.width = needed
+    con.print(table)
+
+
 def print_json(data) -> None:
     """Indented, but with short lists of numbers kept on one line."""
     text = json.dumps(data, indent=2)
@@ -33,7 +43,7 @@ def arithmetic_table(layer, axes, title: str) -> Table:
     columns = ["axis", "in", "k", "s", "d", "k_eff", "pad"]
     columns += ["opad", "out", "valid", "zeros", "eq.pad"] if transposed else ["out", "unread"]
     for name in columns:
-        table.add_column(name, justify="left" if name == "axis" else "right")
+        table.add_column(name, justify="left" if name == "axis" else "right", no_wrap=True)
     for name, ax in zip(axis_names(len(axes)), axes):
         row = [name, ax.input, ax.kernel_size, ax.stride, ax.dilation, ax.effective_kernel, f"{ax.padding[0]},{ax.padding[1]}"]
         if transposed:
@@ -69,4 +79,4 @@ def title(layer, spatial, axes, full_in=None, full_out=None) -> str:
 
 LEGEND = "k kernel, s stride, d dilation, k_eff d*(k-1)+1, pad (before, after), unread: input (and padding) cells no window reads"
 LEGEND_T = ("pad: cropped (before, after); opad: output_padding, extra cells after; valid: sizes this input can produce; "
-            "zeros, eq. pad: the equivalent stride-1 convolution's inserted zeros and padding")
+            "zeros, eq.pad: the equivalent stride-1 convolution's inserted zeros and padding (negative crops)")

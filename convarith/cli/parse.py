@@ -9,12 +9,20 @@ from ..errors import ShapeError
 _SEP = re.compile(r"[x,×]")
 
 
-def sizes(option: str, text: str) -> int | tuple[int, ...]:
-    """'3' -> 3, '3x5' or '3,5' -> (3, 5)."""
+def _int(option: str, text: str) -> int:
+    if len(text) > 100:
+        raise ShapeError(option, f"a number of {len(text)} digits is beyond any tensor size")
+    return int(text)
+
+
+def sizes(option: str, text: str, allow_none: bool = False) -> int | tuple:
+    """'3' -> 3, '3x5' or '3,5' -> (3, 5); with ``allow_none``, 'none' keeps an axis ('1xnone')."""
     parts = [p.strip() for p in _SEP.split(text.strip().lower())]
-    if not parts or any(not re.fullmatch(r"-?\d+", p) for p in parts):
-        raise ShapeError(option, f"expected an integer or per-axis integers like 3x5 or 3,5, got {text!r}")
-    values = tuple(int(p) for p in parts)
+    word = r"-?[0-9]+|none" if allow_none else r"-?[0-9]+"
+    if not parts or any(not re.fullmatch(word, p) for p in parts):
+        extra = ", or none to keep an axis" if allow_none else ""
+        raise ShapeError(option, f"expected an integer or per-axis integers like 3x5 or 3,5{extra}, got {text!r}")
+    values = tuple(None if p == "none" else _int(option, p) for p in parts)
     return values[0] if len(values) == 1 else values
 
 
@@ -29,13 +37,16 @@ def padding(text: str):
     stripped = text.strip()
     if re.fullmatch(r"[A-Za-z]+", stripped):
         return stripped
+    if not stripped:
+        raise ShapeError("--padding", "is empty: give an int (1), per-axis ints (1x2), a word (same, valid, causal) "
+                                      "or before:after pairs (0:1x1:0)")
     if ":" in stripped:
         pairs = []
         for part in _SEP.split(stripped):
             match = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", part)
             if not match:
                 raise ShapeError("--padding", f"explicit padding is before:after per axis, like 0:1x1:1, got {text!r}")
-            pairs.append((int(match.group(1)), int(match.group(2))))
+            pairs.append((_int("--padding", match.group(1)), _int("--padding", match.group(2))))
         return tuple(pairs)
     return sizes("--padding", text)
 
@@ -44,7 +55,11 @@ def optional_sizes(option: str, text: str | None):
     return None if text is None else sizes(option, text)
 
 
-def split_input(text: str, ndim: int | None, framework: str):
+def _axes(n: int) -> str:
+    return f"{n} axis" if n == 1 else f"{n} axes"
+
+
+def split_input(text: str, ndim: int | None, framework: str, fixed_by: str = "per-axis parameters"):
     """--input as spatial sizes, or as a whole tensor with batch and channels.
 
     With ``ndim`` known from per-axis parameters, ndim values are spatial and ndim + 2 a tensor.
@@ -57,8 +72,9 @@ def split_input(text: str, ndim: int | None, framework: str):
             return values, None
         if len(values) == ndim + 2:
             return _spatial_of(values, framework), values
-        raise ShapeError("--input", f"has {len(values)} values but the layer's per-axis parameters have {ndim} axes "
-                         f"(give {ndim} spatial sizes, or {ndim + 2} with batch and channels)")
+        raise ShapeError("--input", f"has {len(values)} value{'s' if len(values) > 1 else ''} but the layer's "
+                         f"{fixed_by} have {_axes(ndim)} (give {ndim} spatial size{'s' if ndim > 1 else ''}, "
+                         f"or {ndim + 2} with batch and channels)")
     if len(values) <= 3:
         return values, None
     if len(values) <= 5:

@@ -80,7 +80,9 @@ def shape(
     )
     if framework is Framework.tf and isinstance(params["padding"], str):
         params["padding"] = params["padding"].upper()  # tf.nn itself is case-sensitive; the CLI need not be
-    call_size = parse.optional_sizes("--output-size", output_size)
+    call_size = None if output_size is None else parse.sizes("--output-size", output_size, allow_none=adaptive)
+    if adaptive and framework is not Framework.torch:
+        raise ShapeError("--framework", "adaptive pools exist in PyTorch only (tf and Keras have global pooling layers)")
     if adaptive:
         if call_size is None:
             raise ShapeError("--output-size", f"is required for {op.value}")
@@ -92,12 +94,17 @@ def shape(
         raise ShapeError("--output-size", "applies to conv-transpose and adaptive pools only")
 
     layer = make_layer(op.value, **params)
-    spatial, full = parse.split_input(input, layer.ndim, layer.framework)
+    fixed_by = ", ".join(n.replace("_", "-") for n in _per_axis_names(layer)) or "per-axis parameters"
+    spatial, full = parse.split_input(input, layer.ndim, layer.framework, f"per-axis {fixed_by}")
     extra = {"output_size": call_size} if op is Op.conv_transpose else {}
     axes = layer.arithmetic(spatial, **extra)
     full_out = layer.tensor_shape(full, **extra) if full is not None else None
     notes = warnings(layer, axes)
     _report(layer, axes, spatial, full, full_out, notes, [formula(layer, ax) for ax in axes], explain, json)
+
+
+def _per_axis_names(layer):
+    return [n for n in getattr(layer, "_per_axis", ()) if not isinstance(getattr(layer, n), (int, str, type(None)))]
 
 
 def _report(layer, axes, spatial, full, full_out, notes, formulas, explain, as_json):
@@ -119,7 +126,7 @@ def _report(layer, axes, spatial, full, full_out, notes, formulas, explain, as_j
         })
         return
     con = output.console()
-    con.print(output.arithmetic_table(layer, axes, output.title(layer, spatial, axes, full, full_out)))
+    output.print_table(con, output.arithmetic_table(layer, axes, output.title(layer, spatial, axes, full, full_out)))
     con.print(output.LEGEND_T if axes[0].transposed else output.LEGEND, style="dim")
     if explain:
         for name, text in zip(axis_names(len(axes)), formulas):

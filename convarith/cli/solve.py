@@ -37,8 +37,6 @@ def solve(
     for name, value in (("--max-kernel", max_kernel), ("--max-stride", max_stride), ("--max-dilation", max_dilation), ("--limit", limit)):
         if value < 1:
             raise ShapeError(name, f"must be at least 1, got {value}")
-    if max_kernel * max_stride * max_dilation > 100_000:
-        raise ShapeError("--max-kernel", "the search space is over 100,000 combinations: fix --kernel-size, --stride or --dilation")
     sizes_in, sizes_out = parse.shape("--input", input), parse.shape("--output", output)
     found = search(sizes_in, sizes_out, op=op.value, framework=framework.value, kernel_size=kernel_size,
                    stride=stride, dilation=dilation, max_kernel=max_kernel, max_stride=max_stride,
@@ -65,7 +63,7 @@ def _table(found, op, framework, sizes_in, sizes_out):
     from rich.table import Table
 
     from ..dialects.common import fmt
-    from .output import console
+    from .output import console, print_table
 
     con = console()
     if not found:
@@ -85,5 +83,9 @@ def _table(found, op, framework, sizes_in, sizes_out):
             notes.append("asymmetric padding")
         applied = "; ".join(f"{a.padding[0]},{a.padding[1]}" for a in s.axes)
         table.add_row(str(n), *(str(s.params.get(k, "")) for k in keys), applied, ", ".join(notes))
-    con.print(table)
-    con.print("k kernel_size, s stride, p padding, d dilation, opad output_padding; applied pad: (before, after) per axis", style="dim")
+    print_table(con, table)
+    legend = "k kernel_size, s stride, p padding, d dilation" + (", opad output_padding" if "output_padding" in keys else "")
+    order = ("no dilation, no output_padding, kernel divisible by stride (no checkerboard), symmetric padding, small kernel"
+             if op is Op.conv_transpose else
+             "no dilation, every input cell read, odd kernel, symmetric padding, small kernel")
+    con.print(f"{legend}; applied pad: (before, after) per axis. Simplest first: {order}.", style="dim")

@@ -34,7 +34,7 @@ def tour():
         axes = layer.arithmetic(spatial)
         full_out = layer.tensor_shape(shape) if len(shape) > 2 else None
         con.rule(question, align="left", style="bold")
-        con.print(output.arithmetic_table(layer, axes, output.title(layer, spatial, axes, shape if full_out else None, full_out)))
+        output.print_table(con, output.arithmetic_table(layer, axes, output.title(layer, spatial, axes, shape if full_out else None, full_out)))
         con.print(f"{formula(layer, axes[-1])}")
         for note in warnings(layer, axes):
             con.print(f"note: {note}")

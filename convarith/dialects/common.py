@@ -31,11 +31,11 @@ def direct_axes(sizes, kernel, stride, dilation, pads, *, ceil_mode=False, notes
             o = ceil_window_count(i, k_eff, s, pad)
         else:
             o = window_count(i + pad[0] + pad[1], k_eff, s)
-        unread, unread_padding = unread_by_windows(i, tuple(pad), o, k, s, d) if o > 0 else (i, 0)
+        unread, unread_padding, read_padding = unread_by_windows(i, tuple(pad), o, k, s, d) if o > 0 else (i, 0, (0, 0))
         axes.append(
             AxisArithmetic(
                 input=i, output=o, kernel_size=k, stride=s, dilation=d, padding=tuple(pad),
-                effective_kernel=k_eff, unread=unread, unread_padding=unread_padding, ceil_mode=ceil_mode,
+                effective_kernel=k_eff, unread=unread, unread_padding=unread_padding, read_padding=read_padding, ceil_mode=ceil_mode,
                 notes=tuple(notes[axis]) if notes else (),
             )
         )
