@@ -100,6 +100,11 @@ def test_shape_transposed_table_shows_equivalent_convolution():
         (["shape", "conv", "-i", "8", "-k", "3", "--wat"], "No such option"),
         (["shape", "warp", "-i", "8", "-k", "3"], "warp"),
         (["solve", "-i", "224"], "--output"),
+        (["solve", "-i", "224", "-o", "112", "--max-kernel", "100000", "--max-stride", "100"], "combinations"),
+        (["shape", "conv", "-i", "9" * 200, "-k", "3"], "digits"),
+        (["shape", "conv", "-i", "8", "-k", "3", "-p", ""], "empty"),
+        (["shape", "adaptive-avg-pool", "-i", "1x7x9x3", "--output-size", "1", "-f", "keras"], "PyTorch only"),
+        (["shape", "conv", "-i", "224x224", "-k", "3", "-p", "0:1", "-f", "tf"], "padding"),
         (["solve", "-i", "224", "-o", "abc"], "--output"),
     ],
 )
@@ -151,3 +156,31 @@ def test_tour_answers_its_questions():
     assert "1x224x224x3 -> 1x112x112x64" in result.output
     assert "13x13 -> 26x26" in result.output
     assert "1 input cell(s) are never read" in result.output  # AlexNet at 224
+
+
+def test_adaptive_pools_with_even_windows():
+    result = run("shape", "adaptive-avg-pool", "-i", "1x512x4x4", "--output-size", "1", "--explain")
+    assert result.exit_code == 0, result.output
+    assert "1x512x4x4 -> 1x512x1x1" in result.output
+    result = run("shape", "adaptive-max-pool", "-i", "7x9", "--output-size", "nonex2", "--json")
+    assert json.loads(result.stdout)["output"] == [7, 2]
+
+
+def test_tf_defaults_to_valid_padding():
+    result = run("shape", "conv", "-i", "224", "-k", "3", "-f", "tf", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["output"] == [222]
+
+
+def test_tables_never_cut_numbers():
+    result = run("shape", "conv-transpose", "-i", "100000", "-k", "3", "-s", "2", "-p", "1")
+    assert result.exit_code == 0
+    assert "199999..200000" in result.output and "…" not in result.output
+
+
+def test_solve_with_huge_fixed_kernel_answers_at_once():
+    result = run("solve", "-i", "224", "-o", "112", "-k", "1000000000000", "-s", "2", "--json")
+    assert result.exit_code == 0, result.output
+    (solution,) = json.loads(result.stdout)["solutions"]
+    layer = convarith.Conv(solution["kernel_size"], stride=2, padding=solution["padding"])
+    assert layer.output_shape((224,)) == (112,)

@@ -38,24 +38,22 @@ def pad(input, pad, mode: str = "constant", value: float = 0.0):
 
 
 def pad_pairs(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) -> np.ndarray:
-    """Pad with (before, after) per axis; negative values crop (constant mode only)."""
+    """Pad with (before, after) per axis. Negative values crop first, in every mode, as PyTorch does."""
+    crop = tuple(slice(max(0, -b), x.shape[i] - max(0, -a)) for i, (b, a) in enumerate(pairs))
+    if any(sl.stop - sl.start < 0 for sl in crop):
+        raise ShapeError("pad", "negative padding removes more than the whole axis")
+    x = x[crop]
+    grow = [(max(0, b), max(0, a)) for b, a in pairs]
     if mode != "constant":
-        for axis, (before, after) in enumerate(pairs):
+        for axis, (before, after) in enumerate(grow):
             size = x.shape[axis]
-            if before < 0 or after < 0:
-                raise ShapeError("pad", f"{mode} padding cannot be negative, got {(before, after)} on axis {axis}")
             if mode == "reflect" and max(before, after) >= size and (before or after):
                 raise ShapeError("pad", f"reflect padding must be smaller than the input size: {(before, after)} on an axis of {size}")
             if mode == "circular" and max(before, after) > size:
                 raise ShapeError("pad", f"circular padding must be at most the input size: {(before, after)} on an axis of {size}")
             if mode == "replicate" and size == 0 and (before or after):
                 raise ShapeError("pad", "cannot replicate an empty axis")
-        return np.pad(x, pairs, mode=MODES[mode])
-    crop = tuple(slice(max(0, -b), x.shape[i] - max(0, -a)) for i, (b, a) in enumerate(pairs))
-    x = x[crop]
-    if any(s < 0 for s in x.shape):
-        raise ShapeError("pad", "negative padding removes more than the whole axis")
-    grow = [(max(0, b), max(0, a)) for b, a in pairs]
+        return np.pad(x, grow, mode=MODES[mode])
     if not any(b or a for b, a in grow):
         return x.copy()
     out = np.full(tuple(s + b + a for s, (b, a) in zip(x.shape, grow)), value, dtype=x.dtype)

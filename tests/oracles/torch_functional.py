@@ -34,6 +34,8 @@ Torch calls used (float64 when the arrays are float64):
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 OPS = ("conv", "conv_transpose", "max_pool", "avg_pool", "pad")
@@ -59,15 +61,6 @@ DEFAULTS = {
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-def _tup(v, n: int) -> tuple:
-    """int | list | tuple -> tuple of n ints."""
-    if isinstance(v, (list, tuple)):
-        if len(v) != n:
-            raise ValueError(f"expected {n} values, got {v!r}")
-        return tuple(int(x) for x in v)
-    return (int(v),) * n
-
 
 def _torchval(v):
     return tuple(v) if isinstance(v, list) else v
@@ -133,7 +126,9 @@ def run_torch(op: str, arrays: dict, kwargs: dict) -> dict:
     x = torch.from_numpy(np.ascontiguousarray(arrays["input"]))
     out: dict = {}
 
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # 'same' with an even kernel warns about a padded copy: expected, not interesting
+        warnings.simplefilter("ignore", UserWarning)
         if op == "conv":
             w = torch.from_numpy(np.ascontiguousarray(arrays["weight"]))
             b = arrays.get("bias")
@@ -380,7 +375,7 @@ def _random_conv_transpose(rng, ndim):
     p, op = [], []
     for a in range(ndim):
         lim = max(s[a], d[a])  # output_padding < max(stride, dilation)
-        oa = int(rng.integers(0, lim)) if rng.random() < 0.5 else 0
+        oa = int(rng.integers(0, lim)) if rng.random() < 0.7 else 0
         full = conv_transpose_len(sp[a], k[a], s[a], 0, d[a], oa)
         # padding: keep the output >= 1 and within reason
         pmax = min((full - 1) // 2, d[a] * (k[a] - 1) + 1)
