@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..layers import Conv, ConvTranspose
 from . import limits
-from .correlate import correlate
+from .correlate import correlate, new_output
 from .padding import PADDING_MODES, pad_pairs
 
 
@@ -69,8 +69,9 @@ def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
         pads = [(0, 0)] * len(kernel)
     sizes = [a.output for a in axes]
     limits.check_output((x.shape[0], w.shape[0], *sizes), w.dtype.itemsize)
-    out = np.empty((x.shape[0], w.shape[0], *sizes), dtype=w.dtype)
-    correlate(x, w, [-p[0] for p in pads], sizes, [a.stride for a in axes], [a.dilation for a in axes], groups, out)
+    strides, dilations = [a.stride for a in axes], [a.dilation for a in axes]
+    out = new_output((x.shape[0], w.shape[0]), sizes, kernel, strides, dilations, w.dtype)
+    correlate(x, w, [-p[0] for p in pads], sizes, strides, dilations, groups, out)
     return _finish(out, b, batched)
 
 

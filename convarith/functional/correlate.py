@@ -26,7 +26,8 @@ import numpy as np
 
 from . import limits
 
-FOLD_MIN_K = 256  # fold trailing taps into the GEMM's inner dimension until it is at least this
+FOLD_MIN_K = 128  # fold trailing taps into the GEMM's inner dimension until it is at least this
+BLOCK_COLUMNS = 4096  # output columns per GEMM: OpenBLAS is at its best near this on thin products
 
 
 class Scratch:
@@ -70,87 +71,134 @@ def correlate(x, w, origins, out_sizes, strides, dilations, groups, out):
     return out
 
 
+def new_output(lead, out_sizes, kernel, strides, dilations, dtype):
+    """An output array the stride-1 path can write its GEMMs into directly.
+
+    Its trailing axes are allocated at the padded width and the returned view cuts them back,
+    so a wide GEMM result lands in place instead of being copied column-block by block.
+    """
+    if any(s != 1 for s in strides) or 0 in out_sizes:
+        return np.empty((*lead, *out_sizes), dtype=dtype)
+    extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations)]
+    full = np.empty((*lead, out_sizes[0], *extents[1:]), dtype=dtype)
+    return full[(Ellipsis,) + tuple(slice(0, o) for o in out_sizes[1:])] if len(out_sizes) > 1 else full
+
+
+def _wide_rows(out, n, channel0, channels, h0, hc, row):
+    """out[n, channel0:+channels, h0:+hc] seen as (channels, hc*row), if out has the wide layout."""
+    item = out.dtype.itemsize
+    expected = row * item
+    if out.ndim < 3 or out.strides[-1] != item or out.strides[2] != expected or out.strides[1] != out.shape[2] * expected:
+        return None
+    corner = out[n, channel0:channel0 + 1, h0:h0 + 1]  # a view (a scalar index would copy)
+    return np.lib.stride_tricks.as_strided(corner, shape=(channels, hc * row), strides=(out.strides[1], item))
+
+
 def _rows_per_chunk(bytes_per_row: int, rows: int) -> int:
     return max(1, min(rows, limits.temporary_bytes // max(bytes_per_row, 1)))
 
 
 def _stride1(x, w, origins, out_sizes, dilations, groups, out):
+    geometry = _Geometry(w.shape[2:], out_sizes, dilations)
+    if w.shape[1] == 1 and groups > 1:
+        _stride1_depthwise(x, w, origins, out_sizes, groups, out, geometry)
+    else:
+        _stride1_gemm(x, w, origins, out_sizes, groups, out, geometry)
+
+
+class _Geometry:
+    """The wide layout: padded extents, flat strides and tap offsets of a stride-1 window op."""
+
+    def __init__(self, kernel, out_sizes, dilations):
+        self.kernel, self.dilations = kernel, dilations
+        self.nd = len(kernel)
+        self.extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations)]
+        self.row = prod(self.extents[1:])  # flat stride of the leading axis
+        self.flat_strides = [prod(self.extents[i + 1:]) for i in range(self.nd)]
+
+    def taps(self, dims):
+        taps = list(product(*(range(self.kernel[i]) for i in dims)))
+        return taps, [sum(t * self.dilations[i] * self.flat_strides[i] for t, i in zip(tap, dims)) for tap in taps]
+
+
+def _stride1_gemm(x, w, origins, out_sizes, groups, out, geo):
     n_img, channels = x.shape[:2]
     n_out, cg = w.shape[:2]
     og = n_out // groups
-    kernel = w.shape[2:]
-    nd = len(kernel)
+    kernel, nd, row = geo.kernel, geo.nd, geo.row
     dtype, item = out.dtype, out.dtype.itemsize
-    extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations)]
-    row = prod(extents[1:])  # flat stride of the leading axis
-    flat_strides = [prod(extents[i + 1:]) for i in range(nd)]
-    depthwise = cg == 1 and groups > 1
 
-    fold = nd if depthwise else 1
+    fold = 1
     while fold < nd and prod(kernel[nd - fold:]) * cg < FOLD_MIN_K:
         fold += 1
-    lead_dims, fold_dims = range(nd - fold), range(nd - fold, nd)
-    taps_fold = list(product(*(range(kernel[i]) for i in fold_dims)))
-    taps_lead = list(product(*(range(kernel[i]) for i in lead_dims)))
-    fold_offsets = [sum(t * dilations[i] * flat_strides[i] for t, i in zip(taps, fold_dims)) for taps in taps_fold]
-    lead_offsets = [sum(t * dilations[i] * flat_strides[i] for t, i in zip(taps, lead_dims)) for taps in taps_lead]
-    k_inner = len(taps_fold) * cg
-
-    # Per group and leading tap combination, a (k_fold * Cg, Og) matrix matching the stack's columns.
+    taps_fold, fold_offsets = geo.taps(range(nd - fold, nd))
+    taps_lead, lead_offsets = geo.taps(range(nd - fold))
+    n_fold, k_inner = len(taps_fold), len(taps_fold) * cg
+    margin = max(fold_offsets)  # plane f holds the padded input shifted left by fold_offsets[f]
+    # Per group and leading tap combination: an (Og, k_fold * Cg) matrix matching the stack's rows.
     w_perm = np.moveaxis(w, 1, -1)  # (O, *k, Cg)
-    weights = [
-        [np.ascontiguousarray(w_perm[g * og:(g + 1) * og][(slice(None),) + lead].reshape(og, k_inner).T)
-         for lead in taps_lead]
-        for g in range(groups)
-    ]
+    weights = [[np.ascontiguousarray(w_perm[g * og:(g + 1) * og][(slice(None),) + lead].reshape(og, k_inner))
+                for lead in taps_lead] for g in range(groups)]
 
-    stack_cols = 1 if depthwise else len(taps_fold) * cg
-    per_row = item * row * (2 * channels + stack_cols + 2 * n_out)
+    # Small images: several per GEMM. Large ones: chunks of output rows.
+    full_len = geo.extents[0] * row
+    per_column = item * (n_fold * channels + 2 * og)
+    columns = max(1, min(BLOCK_COLUMNS, limits.temporary_bytes // per_column))
+    if full_len <= columns:
+        images, rows = max(1, min(n_img, columns // full_len)), out_sizes[0]
+    else:
+        images, rows = 1, max(1, min(out_sizes[0], columns // row))
+    scratch, filled = Scratch(), None
+    for n0 in range(0, n_img, images):
+        block = min(images, n_img - n0)
+        for h0 in range(0, out_sizes[0], rows):
+            hc = min(rows, out_sizes[0] - h0)
+            seg_rows = hc + (kernel[0] - 1) * geo.dilations[0]
+            seg_len = seg_rows * row
+            total = margin + block * seg_len + row  # one slack row: wide windows overrun
+            starts = [origins[0] + h0, *origins[1:]]
+            # Cells outside the input stay zero between blocks of the same layout.
+            layout = (block, hc, max(0, -starts[0]), max(0, starts[0] + seg_rows - x.shape[2]))
+            stack = scratch.get("stack", (groups, n_fold, cg, total), dtype, zero=layout != filled)
+            filled = layout
+            # The input goes into plane 0 once; plane f is plane 0 moved by its tap offset (row memcpys).
+            for b, g in product(range(block), range(groups)):
+                begin = margin + b * seg_len
+                dest = stack[g, 0, :, begin:begin + seg_len].reshape(cg, seg_rows, *geo.extents[1:])  # a view
+                _fill_window(dest, x[n0 + b, g * cg:(g + 1) * cg], starts)
+            for f, off in enumerate(fold_offsets[1:], 1):
+                stack[:, f, :, :total - off] = stack[:, 0, :, off:]
+            wide = (block - 1) * seg_len + hc * row
+            for g in range(groups):
+                stacked = stack[g].reshape(k_inner, total)
+                direct = _wide_rows(out, n0, g * og, og, h0, hc, row) if block == 1 else None
+                acc = direct if direct is not None else scratch.get("acc", (og, wide), dtype)
+                tmp = scratch.get("tmp", (og, wide), dtype) if len(lead_offsets) > 1 else None
+                for j, off in enumerate(lead_offsets):
+                    np.matmul(weights[g][j], stacked[:, margin + off:margin + off + wide], out=acc if j == 0 else tmp)
+                    if j:
+                        acc += tmp
+                if direct is None:
+                    for b in range(block):
+                        _write_wide(acc[:, b * seg_len:b * seg_len + hc * row], hc, geo.extents, out_sizes,
+                                    out[n0 + b, g * og:(g + 1) * og, h0:h0 + hc])
+
+
+def _stride1_depthwise(x, w, origins, out_sizes, groups, out, geo):
+    n_img, channels = x.shape[:2]
+    row, dtype = geo.row, out.dtype
+    _, offsets = geo.taps(range(geo.nd))
+    per_row = out.dtype.itemsize * row * channels * (1 + 2 * (w.shape[0] // groups))
     chunk = _rows_per_chunk(per_row, out_sizes[0])
     scratch = Scratch()
     for n in range(n_img):
         for h0 in range(0, out_sizes[0], chunk):
             hc = min(chunk, out_sizes[0] - h0)
-            rows = hc + (kernel[0] - 1) * dilations[0] + 1  # one slack row: wide windows overrun
-            starts = [origins[0] + h0, *origins[1:]]
-            wide = hc * row
-            target = out[n, :, h0:h0 + hc]
-            if depthwise:
-                padded = scratch.get("padded", (channels, rows, *extents[1:]), dtype, zero=True)
-                _fill_window(padded, x[n], starts)
-                _depthwise(padded.reshape(channels, -1), w, groups, fold_offsets, wide, hc, extents, out_sizes, target, scratch)
-                continue
-            # Channels last: a window of the stack is then a plain (positions, taps*channels) matrix.
-            padded = scratch.get("padded", (rows, *extents[1:], channels), dtype, zero=True)
-            _fill_window_last(padded, x[n], starts)
-            flat = padded.reshape(-1, channels)
-            span = wide + (max(lead_offsets) if lead_offsets else 0)
-            for g in range(groups):
-                stack = scratch.get("stack", (span, len(fold_offsets), cg), dtype)
-                for f, o in enumerate(fold_offsets):
-                    stack[:, f] = flat[o:o + span, g * cg:(g + 1) * cg]
-                stacked = stack.reshape(span, k_inner)
-                acc = scratch.get("acc", (wide, og), dtype)
-                tmp = scratch.get("tmp", (wide, og), dtype) if len(lead_offsets) > 1 else None
-                for j, o in enumerate(lead_offsets):
-                    np.matmul(stacked[o:o + wide], weights[g][j], out=acc if j == 0 else tmp)
-                    if j:
-                        acc += tmp
-                shaped = acc.reshape(hc, *extents[1:], og)
-                kept = shaped[(slice(None),) + tuple(slice(0, o) for o in out_sizes[1:])]
-                target[g * og:(g + 1) * og] = np.moveaxis(kept, -1, 0)
-
-
-def _fill_window_last(dest, image, starts):
-    """Like _fill_window, into a channels-last ``dest`` (*extent, C) from ``image`` (C, *in)."""
-    src, dst = [slice(None)], []
-    for start, extent, size in zip(starts, dest.shape[:-1], image.shape[1:]):
-        lo, hi = max(start, 0), min(start + extent, size)
-        if hi <= lo:
-            return
-        src.append(slice(lo, hi))
-        dst.append(slice(lo - start, hi - start))
-    dest[tuple(dst)] = np.moveaxis(image[tuple(src)], 0, -1)
+            rows = hc + (geo.kernel[0] - 1) * geo.dilations[0] + 1
+            padded = scratch.get("padded", (channels, rows, *geo.extents[1:]), dtype, zero=True)
+            _fill_window(padded, x[n], [origins[0] + h0, *origins[1:]])
+            _depthwise(padded.reshape(channels, -1), w, groups, offsets, hc * row, hc, geo.extents, out_sizes,
+                       out[n, :, h0:h0 + hc], scratch)
 
 
 def _depthwise(flat, w, groups, offsets, wide, hc, extents, out_sizes, target, scratch):
@@ -173,37 +221,71 @@ def _write_wide(acc, hc, extents, out_sizes, target):
 
 
 def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out):
+    """Strided windows, by stride phases.
+
+    Tap t of axis i reads the padded input at o*s + t*d = (o + c)*s + r with r = t*d mod s and
+    c = t*d div s: phase r of the input, shifted by c. The taps of one phase have shifts in an
+    arithmetic progression, so after splitting the padded input into its phases once, each
+    phase's whole block of im2col rows is one strided view with unit inner stride, copied in one
+    go. The GEMM's inner dimension is ordered phase by phase, and the weights to match.
+    """
     n_img, channels = x.shape[:2]
     n_out, cg = w.shape[:2]
     og = n_out // groups
     kernel = w.shape[2:]
-    nd = len(kernel)
     dtype, item = out.dtype, out.dtype.itemsize
     extents = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_sizes, strides, kernel, dilations)]
-    k_inner = cg * prod(kernel)
-    w_mats = [w[g * og:(g + 1) * og].reshape(og, k_inner) for g in range(groups)]
+    per_axis = [_axis_phases(k, s, d) for k, s, d in zip(kernel, strides, dilations)]
+    groups_of_taps = list(product(*per_axis))  # one entry per phase combination
+    order = [int(np.ravel_multi_index(tap, kernel)) for phase in groups_of_taps for tap in product(*(p["taps"] for p in phase))]
+    k_inner = cg * len(order)
+    w_mats = [np.ascontiguousarray(w[g * og:(g + 1) * og].reshape(og, cg, -1)[:, :, order].reshape(og, k_inner))
+              for g in range(groups)]
     rest = prod(out_sizes[1:])
-    per_row = item * (k_inner * rest + strides[0] * prod(extents[1:]) * channels + og * rest)
-    chunk = _rows_per_chunk(per_row, out_sizes[0])
+    per_row = item * (k_inner * rest + 2 * strides[0] * prod(extents[1:]) * channels)
+    rows = max(1, min(max(1, BLOCK_COLUMNS // rest), _rows_per_chunk(per_row, out_sizes[0])))
+    direct = out.flags.c_contiguous
     scratch = Scratch()
     for n in range(n_img):
-        for h0 in range(0, out_sizes[0], chunk):
-            hc = min(chunk, out_sizes[0] - h0)
-            rows = (hc - 1) * strides[0] + (kernel[0] - 1) * dilations[0] + 1
-            padded = scratch.get("padded", (channels, rows, *extents[1:]), dtype, zero=True)
+        for h0 in range(0, out_sizes[0], rows):
+            hc = min(rows, out_sizes[0] - h0)
+            span = (hc - 1) * strides[0] + (kernel[0] - 1) * dilations[0] + 1
+            padded = scratch.get("padded", (channels, span, *extents[1:]), dtype, zero=True)
             _fill_window(padded, x[n], [origins[0] + h0 * strides[0], *origins[1:]])
             chunk_sizes = (hc, *out_sizes[1:])
+            cols = scratch.get("cols", (cg, len(order), hc * rest), dtype)
             for g in range(groups):
-                part = padded[g * cg:(g + 1) * cg]
-                st = part.strides
-                view = np.lib.stride_tricks.as_strided(
-                    part,
-                    shape=(cg, *kernel, *chunk_sizes),
-                    strides=(st[0], *(d * s for d, s in zip(dilations, st[1:])), *(s * t for s, t in zip(strides, st[1:]))),
-                    writeable=False,
-                )
-                cols = scratch.get("cols", (cg, *kernel, *chunk_sizes), dtype)
-                np.copyto(cols, view)
-                result = scratch.get("result", (og, hc * rest), dtype)
-                np.matmul(w_mats[g], cols.reshape(k_inner, -1), out=result)
-                out[n, g * og:(g + 1) * og, h0:h0 + hc] = result.reshape(og, *chunk_sizes)
+                first = 0
+                for index, phase in enumerate(groups_of_taps):
+                    residue = tuple(p["residue"] for p in phase)
+                    plane = scratch.get(f"plane{index}", padded[(slice(g * cg, (g + 1) * cg),) + tuple(
+                        slice(r, None, s) for r, s in zip(residue, strides))].shape, dtype)
+                    np.copyto(plane, padded[(slice(g * cg, (g + 1) * cg),) + tuple(slice(r, None, s) for r, s in zip(residue, strides))])
+                    counts = [len(p["taps"]) for p in phase]
+                    start = plane[(slice(None),) + tuple(slice(p["shift"], None) for p in phase)]
+                    st = plane.strides
+                    view = np.lib.stride_tricks.as_strided(
+                        start, shape=(cg, *counts, *chunk_sizes),
+                        strides=(st[0], *(p["step"] * t for p, t in zip(phase, st[1:])), *st[1:]), writeable=False)
+                    block = prod(counts)
+                    np.copyto(cols[:, first:first + block].reshape(cg, *counts, *chunk_sizes), view)
+                    first += block
+                target = out[n, g * og:(g + 1) * og, h0:h0 + hc]
+                if direct:
+                    np.matmul(w_mats[g], cols.reshape(k_inner, -1), out=target.reshape(og, -1))
+                else:
+                    result = scratch.get("result", (og, hc * rest), dtype)
+                    np.matmul(w_mats[g], cols.reshape(k_inner, -1), out=result)
+                    target[...] = result.reshape(og, *chunk_sizes)
+
+
+def _axis_phases(k, s, d):
+    """The taps of one axis grouped by phase: residue, first shift, shift step, taps in order."""
+    phases = []
+    for r in range(s):
+        taps = [t for t in range(k) if (t * d) % s == r]
+        if taps:
+            shifts = [(t * d) // s for t in taps]
+            phases.append({"residue": r, "shift": shifts[0], "step": shifts[1] - shifts[0] if len(shifts) > 1 else 1,
+                           "taps": taps})
+    return phases
