@@ -102,8 +102,10 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
     # As a correlation: (C_in, C_out/g, *k) -> (C_out, C_in/g, *k), per group.
     cg_in, cg_out = cin // groups, cout // groups
     wc = w.reshape(groups, cg_in, cg_out, *kernel).swapaxes(1, 2).reshape(cout, cg_in, *kernel)
-    out = np.zeros((x.shape[0], cout, *sizes), dtype=w.dtype)
     phases = [_phases(a) for a in axes]
+    # Output cells no tap reaches (a phase without taps) stay zero; otherwise every cell is written.
+    empty = np.zeros if any(p is None for axis in phases for p in axis) else np.empty
+    out = empty((x.shape[0], cout, *sizes), dtype=w.dtype)
     for combo in product(*phases):
         if any(p is None for p in combo):
             continue
