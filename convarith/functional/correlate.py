@@ -143,11 +143,13 @@ def _stride1_gemm(x, w, origins, out_sizes, groups, out, geo):
     # Small images: several per GEMM. Large ones: chunks of output rows.
     full_len = geo.extents[0] * row
     per_column = item * (n_fold * channels + 2 * og)
-    columns = max(1, min(BLOCK_COLUMNS, limits.temporary_bytes // per_column))
-    if full_len <= columns:
-        images, rows = max(1, min(n_img, columns // full_len)), out_sizes[0]
+    affordable = max(1, limits.temporary_bytes // per_column)  # columns that fit in the memory limit
+    if full_len <= min(BLOCK_COLUMNS, affordable):
+        images, rows = max(1, min(n_img, BLOCK_COLUMNS // full_len)), out_sizes[0]
     else:
-        images, rows = 1, max(1, min(out_sizes[0], columns // row))
+        # Each chunk re-reads (k-1)*d halo rows: at least a few times that many rows per chunk.
+        wanted = max(BLOCK_COLUMNS // row, 4 * (kernel[0] - 1) * geo.dilations[0], 1)
+        images, rows = 1, max(1, min(out_sizes[0], wanted, affordable // row))
     scratch, filled = Scratch(), None
     for n0 in range(0, n_img, images):
         block = min(images, n_img - n0)
