@@ -1,0 +1,117 @@
+"""Receptive fields against brute force: the set of input positions each output depends on."""
+
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convarith
+from convarith.receptive import receptive_field
+
+# One layer as (kind, k, s, d, p, output_padding); brute force works on an unbounded line,
+# where padding positions are positions like any other (the convention fields use).
+layer_st = st.tuples(st.sampled_from(["conv", "pool", "tconv"]), st.integers(1, 4), st.integers(1, 3),
+                     st.integers(1, 3), st.integers(0, 2), st.integers(0, 2))
+
+
+def deps(kind, k, s, d, p, y):
+    """Layer-input positions that layer output y reads."""
+    if kind == "tconv":
+        return {m for m in range((y + p - (k - 1) * d) // s - 1, (y + p) // s + 2)
+                for t in range(k) if m * s + t * d - p == y}
+    step = 1 if kind == "pool" else d
+    return {y * s - p + t * step for t in range(k)}
+
+
+def brute(stack, outputs):
+    """Field (as a set of network-input positions) of each of the first outputs."""
+    memo = {}
+
+    def field(level, y):
+        if level == 0:
+            return {y}
+        key = (level, y)
+        if key not in memo:
+            kind, k, s, d, p, a = stack[level - 1]
+            memo[key] = set().union(*(field(level - 1, m) for m in deps(kind, k, s, d, p, y)))
+        return memo[key]
+
+    return [field(len(stack), y) for y in range(outputs)]
+
+
+def build(stack):
+    layers = []
+    for kind, k, s, d, p, a in stack:
+        if kind == "conv":
+            layers.append(convarith.Conv(k, stride=s, padding=p, dilation=d))
+        elif kind == "pool":
+            layers.append(convarith.MaxPool(k, stride=s, padding=min(p, k // 2)))
+        else:
+            layers.append(convarith.ConvTranspose(k, stride=s, padding=p, dilation=d,
+                                                  output_padding=a if a < s or a < d else 0))
+    return layers
+
+
+def fields_of(stack):
+    stack = [(kind, k, s, d, min(p, k // 2) if kind == "pool" else p, a) for kind, k, s, d, p, a in stack]
+    try:
+        return stack, receptive_field(build(stack), (60,))[-1][0]
+    except convarith.ShapeError:
+        return stack, None
+
+
+@settings(max_examples=300, deadline=None)
+@given(stack=st.lists(layer_st.filter(lambda layer: layer[0] != "tconv"), min_size=1, max_size=5))
+def test_direct_stacks_match_brute_force_exactly(stack):
+    """Convolutions and pools (dilated, strided, padded): start, size and jump are exact."""
+    stack, final = fields_of(stack)
+    if final is None:
+        return
+    sets = brute(stack, 4)
+    for y, positions in enumerate(sets):
+        assert min(positions) == final.start + y * final.jump
+        assert max(positions) == final.end + y * final.jump
+
+
+@settings(max_examples=200, deadline=None)
+@given(layer=layer_st.filter(lambda layer: layer[0] == "tconv"), before=st.lists(layer_st, max_size=2))
+def test_transposed_layer_matches_brute_force(layer, before):
+    """After a transposed convolution the field varies by output: size is the largest, start
+    is output 0's, and over one period of outputs the field moves by exactly period * jump."""
+    stack, final = fields_of(before + [layer])
+    if final is None:
+        return
+    if any(kind == "tconv" for kind, *_ in stack[:-1]):
+        return
+    period = stack[-1][2]  # the pattern repeats after one output per stride phase
+    sets = brute(stack, 3 * period + 2)
+    spans = [max(f) - min(f) + 1 for f in sets if f]
+    assert max(spans) == final.size
+    if sets[0]:
+        assert min(sets[0]) == final.start
+    for y in range(period + 2):
+        if sets[y] and sets[y + period]:
+            assert min(sets[y + period]) - min(sets[y]) == final.jump * period
+
+
+def test_course_examples():
+    two = receptive_field([convarith.Conv(3), convarith.Conv(3)], (32, 32))
+    assert two[-1][0].size == 5
+    four = receptive_field([convarith.Conv(3)] * 4, (32,))
+    assert four[-1][0].size == 9
+    (dilated,) = receptive_field([convarith.Conv(3, dilation=2)], (32,))
+    assert dilated[0].size == 5
+
+
+def test_tf_same_padding_moves_the_start():
+    tf = receptive_field([convarith.Conv(3, stride=2, padding="SAME", framework="tf")], (224,))[0][0]
+    torch = receptive_field([convarith.Conv(3, stride=2, padding=1)], (224,))[0][0]
+    assert (tf.start, torch.start) == (0, -1)
+    assert tf.size == torch.size == 3 and tf.jump == torch.jump == 2
+
+
+def test_transposed_jump_is_fractional():
+    fields = receptive_field([convarith.Conv(3, stride=2, padding=1), convarith.ConvTranspose(4, stride=2, padding=1)], (16,))
+    assert fields[-1][0].jump == Fraction(1)
+    up = receptive_field([convarith.ConvTranspose(4, stride=2, padding=1)], (8,))[0][0]
+    assert up.jump == Fraction(1, 2) and up.size == 2
