@@ -31,10 +31,13 @@ class Field:
     start: Fraction
     whole_input: bool = False  # after a flatten/linear/global pool every output sees everything
     notes: tuple[str, ...] = field(default=())
+    # Where output 0 sits in input coordinates, continuously: after a stride-2 transposed
+    # convolution outputs 0 and 1 read the same input, but sit a quarter cell either side of it.
+    position: Fraction | None = None
 
     @property
     def centre(self) -> Fraction:
-        return self.start + (self.size - 1) / 2
+        return self.position if self.position is not None else self.start + (self.size - 1) / 2
 
     @property
     def end(self) -> Fraction:
@@ -49,7 +52,9 @@ def through_window(f: Field, ax: AxisArithmetic) -> Field:
     if ax.transposed is not None:
         return through_transposed(f, ax)
     size = f.size + (ax.effective_kernel - 1) * f.jump
-    return Field(size=size, jump=f.jump * ax.stride, start=f.start - ax.padding[0] * f.jump, whole_input=f.whole_input)
+    position = f.centre + (Fraction(ax.effective_kernel - 1, 2) - ax.padding[0]) * f.jump
+    return Field(size=size, jump=f.jump * ax.stride, start=f.start - ax.padding[0] * f.jump, whole_input=f.whole_input,
+                 position=position)
 
 
 def through_transposed(f: Field, ax: AxisArithmetic) -> Field:
@@ -65,7 +70,9 @@ def through_transposed(f: Field, ax: AxisArithmetic) -> Field:
     size = f.size + (widest - 1) * (d // g) * f.jump
     reaching = [t for t in range(k) if (t * d - before) % s == 0]
     first = (before - reaching[-1] * d) // s if reaching else ceil(Fraction(before - (k - 1) * d, s))
-    return Field(size=size, jump=f.jump / s, start=f.start + first * f.jump, whole_input=f.whole_input)
+    position = f.centre + Fraction(2 * before - (k - 1) * d, 2 * s) * f.jump  # the adjoint of the forward window
+    return Field(size=size, jump=f.jump / s, start=f.start + first * f.jump, whole_input=f.whole_input,
+                 position=position)
 
 
 def through_adaptive(f: Field, size_in: int, size_out: int) -> Field:
@@ -73,14 +80,16 @@ def through_adaptive(f: Field, size_in: int, size_out: int) -> Field:
     widest = max(ceil(Fraction((j + 1) * size_in, size_out)) - floor(Fraction(j * size_in, size_out))
                  for j in range(min(size_out, 2 * size_out)))
     whole = size_out == 1 or f.whole_input
+    position = f.centre + (Fraction(size_in, size_out) - 1) / 2 * f.jump
     return Field(size=f.size + (widest - 1) * f.jump, jump=f.jump * Fraction(size_in, size_out), start=f.start,
-                 whole_input=whole)
+                 whole_input=whole, position=position)
 
 
 def through_upsample(f: Field, scale: Fraction, mode: str) -> Field:
     """Nearest: output y reads floor(y / scale). Bilinear (align_corners=False): two neighbours."""
     grow = f.jump if mode == "bilinear" else 0
-    return Field(size=f.size + grow, jump=f.jump / scale, start=f.start, whole_input=f.whole_input)
+    position = f.centre + (Fraction(1, 2) / scale - Fraction(1, 2)) * f.jump  # half-pixel centres
+    return Field(size=f.size + grow, jump=f.jump / scale, start=f.start, whole_input=f.whole_input, position=position)
 
 
 def whole(f: Field, input_size: int) -> Field:
@@ -98,9 +107,11 @@ def merge(fields: list[Field]) -> Field:
     if len(jumps) > 1:
         notes.append(f"branches have different jumps {sorted(map(str, jumps))}: their grids do not line up")
     elif len(centres) > 1:
-        notes.append(f"branches are misaligned: field centres {sorted(map(str, centres))} differ")
+        offset = max(centres) - min(centres)
+        notes.append(f"branches are misaligned: their field centres differ by {offset} input pixels "
+                     f"({offset / max(jumps)} of a cell): a crop or pad of that much would align them")
     return Field(size=end - start + 1, jump=max(jumps), start=start,
-                 whole_input=any(f.whole_input for f in fields), notes=tuple(notes))
+                 whole_input=any(f.whole_input for f in fields), notes=tuple(notes), position=min(centres))
 
 
 def receptive_field(layers, input_size) -> list[tuple[Field, ...]]:

@@ -169,7 +169,7 @@ def _classes():
             self.down = nn.ModuleList()
             self.pools = nn.ModuleList()
             c = in_channels
-            for i, ch in enumerate(chans):
+            for ch in chans:
                 self.down.append(double_conv(c, ch))
                 self.pools.append(nn.MaxPool2d(2))
                 c = ch
