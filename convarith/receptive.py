@@ -1,16 +1,18 @@
 """Receptive fields: how far each output sees, per axis, through whole networks (pure Python).
 
-A field is described in network-input pixels by three numbers per axis:
+Fields are counted on an unbounded line: positions outside the input (padding) count as
+positions, as in Araujo et al. and google-research/receptive_field, so fields compose exactly.
 
-* ``size``: the span of input positions that can influence one output (the largest over
-  outputs, when it varies, as it does after transposed convolutions and bilinear upsampling);
-* ``jump``: the distance in input pixels between neighbouring outputs (a Fraction below 1
-  after upsampling or transposed convolution);
-* ``start``: the input coordinate where output 0's field begins (negative inside padding).
+Along one axis, output ``y = q*P + r`` of a layer sees the network-input positions
+``[lo[r] + q*shift, hi[r] + q*shift]``: the pattern repeats every ``P`` outputs (P > 1 after
+upsampling or transposed convolution, whose outputs do not all see the same amount). From it:
 
-Positions outside the input (padding) count as positions, as in Araujo et al. and
-google-research/receptive_field, so fields compose exactly: position ``x`` of any layer sees
-``[start + x*jump, start + x*jump + size - 1]`` for direct layers.
+* ``size``: the largest span an output sees; ``start``: where output 0's field begins;
+* ``jump = shift / P``: the distance in input pixels between neighbouring outputs (a fraction
+  after upsampling);
+* ``position``: where output 0 sits, continuously (used to tell whether merged branches line
+  up: after a stride-2 transposed convolution outputs 0 and 1 read the same input but sit a
+  quarter cell either side of it).
 """
 
 from __future__ import annotations
@@ -23,84 +25,118 @@ from .arithmetic import AxisArithmetic
 from .axes import check_spatial
 from .errors import ShapeError
 
+MAX_PERIOD = 4096  # phases tracked per axis; beyond this an upsampling chain is refused
+
 
 @dataclass(frozen=True)
 class Field:
-    size: Fraction
-    jump: Fraction
-    start: Fraction
+    lo: tuple  # per phase: first input position (None: that output reads nothing)
+    hi: tuple
+    shift: int
+    position: Fraction = Fraction(0)
     whole_input: bool = False  # after a flatten/linear/global pool every output sees everything
     notes: tuple[str, ...] = field(default=())
-    # Where output 0 sits in input coordinates, continuously: after a stride-2 transposed
-    # convolution outputs 0 and 1 read the same input, but sit a quarter cell either side of it.
-    position: Fraction | None = None
+
+    @property
+    def period(self) -> int:
+        return len(self.lo)
+
+    @property
+    def jump(self) -> Fraction:
+        return Fraction(self.shift, self.period)
+
+    @property
+    def size(self) -> int:
+        return max((h - lo + 1 for lo, h in zip(self.lo, self.hi) if lo is not None), default=0)
+
+    @property
+    def start(self):
+        return self.lo[0]
 
     @property
     def centre(self) -> Fraction:
-        return self.position if self.position is not None else self.start + (self.size - 1) / 2
+        return self.position
 
-    @property
-    def end(self) -> Fraction:
-        return self.start + self.size - 1
+    def at(self, y: int):
+        """(first, last) input position output y sees, or None."""
+        q, r = divmod(y, self.period)
+        if self.lo[r] is None:
+            return None
+        return self.lo[r] + q * self.shift, self.hi[r] + q * self.shift
 
 
-INPUT = Field(size=Fraction(1), jump=Fraction(1), start=Fraction(0))
+INPUT = Field(lo=(0,), hi=(0,), shift=1)
+
+
+def _through(f: Field, deps, out_period: int, in_advance: int, position: Fraction, note=None) -> Field:
+    """Compose a layer whose output y reads layer-input positions deps(y), and whose output
+    y + out_period reads what y reads moved by in_advance."""
+    repeat = f.period // gcd(f.period, in_advance)  # layer periods until the input pattern repeats too
+    period = out_period * repeat
+    if period > MAX_PERIOD:
+        raise ShapeError("layers", f"the receptive-field pattern repeats only every {period} outputs "
+                                   f"(over {MAX_PERIOD}): too many upsampling steps to track")
+    lo, hi = [], []
+    for y in range(period):
+        spans = [s for s in (f.at(x) for x in deps(y)) if s is not None]
+        lo.append(min(s[0] for s in spans) if spans else None)
+        hi.append(max(s[1] for s in spans) if spans else None)
+    shift = f.shift * in_advance * repeat // f.period
+    return Field(tuple(lo), tuple(hi), shift, position, f.whole_input, (note,) if note else ())
 
 
 def through_window(f: Field, ax: AxisArithmetic) -> Field:
     """A convolution or pool whose per-axis arithmetic is ``ax`` (padding as actually applied)."""
     if ax.transposed is not None:
         return through_transposed(f, ax)
-    size = f.size + (ax.effective_kernel - 1) * f.jump
-    position = f.centre + (Fraction(ax.effective_kernel - 1, 2) - ax.padding[0]) * f.jump
-    return Field(size=size, jump=f.jump * ax.stride, start=f.start - ax.padding[0] * f.jump, whole_input=f.whole_input,
-                 position=position)
+    s, d, k, before = ax.stride, ax.dilation, ax.kernel_size, ax.padding[0]
+    position = f.centre + (Fraction(ax.effective_kernel - 1, 2) - before) * f.jump
+    return _through(f, lambda u: [u * s - before + t * d for t in range(k)], 1, s, position)
 
 
 def through_transposed(f: Field, ax: AxisArithmetic) -> Field:
-    """Output y of a transposed convolution reads inputs m with m*s + t*d = y + before.
-
-    Only taps with t*d = y + before (mod s) reach y; the taps of one residue are P = s/gcd(s, d)
-    apart, so their inputs are d/gcd(s, d) apart. The field grows by the span of the largest
-    residue class, and output 0 starts at the input its last reaching tap comes from.
-    """
+    """Output y of a transposed convolution reads inputs m with m*s + t*d = y + before."""
     s, d, k, before = ax.stride, ax.dilation, ax.kernel_size, ax.padding[0]
-    g = gcd(s, d)
-    widest = -(-k // (s // g))  # taps in the largest residue class
-    size = f.size + (widest - 1) * (d // g) * f.jump
-    reaching = [t for t in range(k) if (t * d - before) % s == 0]
-    first = (before - reaching[-1] * d) // s if reaching else ceil(Fraction(before - (k - 1) * d, s))
     position = f.centre + Fraction(2 * before - (k - 1) * d, 2 * s) * f.jump  # the adjoint of the forward window
-    return Field(size=size, jump=f.jump / s, start=f.start + first * f.jump, whole_input=f.whole_input,
-                 position=position)
+    return _through(f, lambda y: [(y + before - t * d) // s for t in range(k) if (y + before - t * d) % s == 0],
+                    s, 1, position)
 
 
 def through_adaptive(f: Field, size_in: int, size_out: int) -> Field:
     """Adaptive pooling: window j spans [floor(j*i/o), ceil((j+1)*i/o))."""
-    widest = max(ceil(Fraction((j + 1) * size_in, size_out)) - floor(Fraction(j * size_in, size_out))
-                 for j in range(min(size_out, 2 * size_out)))
-    whole = size_out == 1 or f.whole_input
+    g = gcd(size_in, size_out)
     position = f.centre + (Fraction(size_in, size_out) - 1) / 2 * f.jump
-    return Field(size=f.size + (widest - 1) * f.jump, jump=f.jump * Fraction(size_in, size_out), start=f.start,
-                 whole_input=whole, position=position)
+    deps = lambda j: range(floor(Fraction(j * size_in, size_out)), ceil(Fraction((j + 1) * size_in, size_out)))  # noqa: E731
+    result = _through(f, deps, size_out // g, size_in // g, position)
+    if size_out == 1:
+        result = Field(result.lo, result.hi, result.shift, result.position, True, result.notes)
+    return result
 
 
-def through_upsample(f: Field, scale: Fraction, mode: str) -> Field:
-    """Nearest: output y reads floor(y / scale). Bilinear (align_corners=False): two neighbours."""
-    grow = f.jump if mode == "bilinear" else 0
-    position = f.centre + (Fraction(1, 2) / scale - Fraction(1, 2)) * f.jump  # half-pixel centres
-    return Field(size=f.size + grow, jump=f.jump / scale, start=f.start, whole_input=f.whole_input, position=position)
+def through_upsample(f: Field, size_in: int, size_out: int, mode: str) -> Field:
+    """Nearest reads floor(y * i / o); bilinear (align_corners=False) the two cells around
+    (y + 0.5) * i / o - 0.5, on the unbounded line."""
+    g = gcd(size_in, size_out)
+    ratio = Fraction(size_in, size_out)
+    if mode == "nearest":
+        deps = lambda y: [floor(y * ratio)]  # noqa: E731
+    else:
+        deps = lambda y: [floor((y + Fraction(1, 2)) * ratio - Fraction(1, 2)) + i for i in (0, 1)]  # noqa: E731
+    position = f.centre + (ratio / 2 - Fraction(1, 2)) * f.jump
+    return _through(f, deps, size_out // g, size_in // g, position)
 
 
-def whole(f: Field, input_size: int) -> Field:
+def through_crop(f: Field, offset: int) -> Field:
+    return _through(f, lambda y: [y + offset], 1, 1, f.centre + offset * f.jump)
+
+
+def whole(size: int) -> Field:
     """After flatten/linear: every output depends on every input position."""
-    return Field(size=Fraction(input_size), jump=Fraction(0), start=Fraction(0), whole_input=True)
+    return Field(lo=(0,), hi=(size - 1,), shift=0, position=Fraction(size - 1, 2), whole_input=True)
 
 
 def merge(fields: list[Field]) -> Field:
-    """Add or concatenate branches: the field is the union; misaligned branches are noted."""
-    start = min(f.start for f in fields)
-    end = max(f.end for f in fields)
+    """Add or concatenate branches: each output sees the union of what its branches see."""
     notes = []
     jumps = {f.jump for f in fields}
     centres = {f.centre for f in fields}
@@ -108,10 +144,18 @@ def merge(fields: list[Field]) -> Field:
         notes.append(f"branches have different jumps {sorted(map(str, jumps))}: their grids do not line up")
     elif len(centres) > 1:
         offset = max(centres) - min(centres)
-        notes.append(f"branches are misaligned: their field centres differ by {offset} input pixels "
-                     f"({offset / max(jumps)} of a cell): a crop or pad of that much would align them")
-    return Field(size=end - start + 1, jump=max(jumps), start=start,
-                 whole_input=any(f.whole_input for f in fields), notes=tuple(notes), position=min(centres))
+        notes.append(f"branches are misaligned: their outputs sit {offset} input pixels apart "
+                     f"({offset / max(jumps)} of a cell): crop or pad one branch to align them")
+    period = 1
+    for f in fields:
+        period = period * f.period // gcd(period, f.period)
+    lo, hi = [], []
+    for y in range(period):
+        spans = [s for s in (f.at(y) for f in fields) if s is not None]
+        lo.append(min(s[0] for s in spans) if spans else None)
+        hi.append(max(s[1] for s in spans) if spans else None)
+    shift = max(f.shift * period // f.period for f in fields)
+    return Field(tuple(lo), tuple(hi), shift, min(centres), any(f.whole_input for f in fields), tuple(notes))
 
 
 def receptive_field(layers, input_size) -> list[tuple[Field, ...]]:

@@ -60,38 +60,17 @@ def fields_of(stack):
         return stack, None
 
 
-@settings(max_examples=300, deadline=None)
-@given(stack=st.lists(layer_st.filter(lambda layer: layer[0] != "tconv"), min_size=1, max_size=5))
-def test_direct_stacks_match_brute_force_exactly(stack):
-    """Convolutions and pools (dilated, strided, padded): start, size and jump are exact."""
+@settings(max_examples=400, deadline=None)
+@given(stack=st.lists(layer_st, min_size=1, max_size=5))
+def test_fields_match_brute_force_exactly(stack):
+    """Dilated, strided, pooled and transposed stacks: every output's field, exactly."""
     stack, final = fields_of(stack)
     if final is None:
         return
-    sets = brute(stack, 4)
-    for y, positions in enumerate(sets):
-        assert min(positions) == final.start + y * final.jump
-        assert max(positions) == final.end + y * final.jump
-
-
-@settings(max_examples=200, deadline=None)
-@given(layer=layer_st.filter(lambda layer: layer[0] == "tconv"), before=st.lists(layer_st, max_size=2))
-def test_transposed_layer_matches_brute_force(layer, before):
-    """After a transposed convolution the field varies by output: size is the largest, start
-    is output 0's, and over one period of outputs the field moves by exactly period * jump."""
-    stack, final = fields_of(before + [layer])
-    if final is None:
-        return
-    if any(kind == "tconv" for kind, *_ in stack[:-1]):
-        return
-    period = stack[-1][2]  # the pattern repeats after one output per stride phase
-    sets = brute(stack, 3 * period + 2)
-    spans = [max(f) - min(f) + 1 for f in sets if f]
-    assert max(spans) == final.size
-    if sets[0]:
-        assert min(sets[0]) == final.start
-    for y in range(period + 2):
-        if sets[y] and sets[y + period]:
-            assert min(sets[y + period]) - min(sets[y]) == final.jump * period
+    outputs = 2 * final.period + 3
+    for y, positions in enumerate(brute(stack, outputs)):
+        assert final.at(y) == ((min(positions), max(positions)) if positions else None)
+    assert final.size == max((max(p) - min(p) + 1 for p in brute(stack, final.period) if p), default=0)
 
 
 def test_course_examples():
@@ -108,10 +87,12 @@ def test_tf_same_padding_moves_the_start():
     torch = receptive_field([convarith.Conv(3, stride=2, padding=1)], (224,))[0][0]
     assert (tf.start, torch.start) == (0, -1)
     assert tf.size == torch.size == 3 and tf.jump == torch.jump == 2
+    assert tf.centre == 1 and torch.centre == 0
 
 
 def test_transposed_jump_is_fractional():
     fields = receptive_field([convarith.Conv(3, stride=2, padding=1), convarith.ConvTranspose(4, stride=2, padding=1)], (16,))
     assert fields[-1][0].jump == Fraction(1)
     up = receptive_field([convarith.ConvTranspose(4, stride=2, padding=1)], (8,))[0][0]
-    assert up.jump == Fraction(1, 2) and up.size == 2
+    assert up.jump == Fraction(1, 2) and up.size == 2 and up.period == 2
+    assert (up.at(0), up.at(1), up.at(2)) == ((-1, 0), (0, 1), (0, 1))

@@ -245,7 +245,7 @@ class Planner:
                                     f"use nn.Linear({features}, {spec['out_features']})")
         out = spec["out_features"]
         params = features * out + (out if spec.get("bias", True) else 0)
-        whole = tuple(receptive.whole(f, s) for f, s in zip(self._input_field_axes(), self.input_shape[1:]))
+        whole = tuple(receptive.whole(s) for s in self.input_shape[1:])
         return self._row(index, name, "linear", (out,), params, features * out, whole, f"{features} -> {out}")
 
     def _input_field_axes(self):
@@ -256,17 +256,16 @@ class Planner:
         mode = spec.get("mode", "nearest")
         if spec.get("size") is not None:
             wanted = spec["size"] if isinstance(spec["size"], (list, tuple)) else [spec["size"]] * len(sizes)
-            scales = [Fraction(w, s) for w, s in zip(wanted, sizes)]
             out = tuple(wanted)
         else:
             factor = spec.get("scale_factor", 2)
             factors = factor if isinstance(factor, (list, tuple)) else [factor] * len(sizes)
-            scales = [Fraction(f).limit_denominator(1000) for f in factors]
-            out = tuple(int(s * f) for s, f in zip(sizes, scales))
+            out = tuple(int(s * Fraction(f).limit_denominator(1000)) for s, f in zip(sizes, factors))
         if any(o < 1 for o in out):
             raise ShapeError("scale_factor", f"upsampling {sizes} gives {out}")
-        new_fields = tuple(receptive.through_upsample(f, sc, mode) for f, sc in zip(fields, scales))
-        return self._row(index, name, "upsample", (shape[0], *out), 0, 0, new_fields, f"{mode} x{'x'.join(map(str, scales))}")
+        new_fields = tuple(receptive.through_upsample(f, i, o, mode) for f, i, o in zip(fields, sizes, out))
+        return self._row(index, name, "upsample", (shape[0], *out), 0, 0, new_fields,
+                         f"{mode} {'x'.join(map(str, sizes))} -> {'x'.join(map(str, out))}")
 
     def _merge(self, spec, index, name, sources):
         t = spec["type"]
@@ -302,8 +301,7 @@ class Planner:
         if any(t > s for t, s in zip(target, sizes)):
             raise ShapeError("like", f"cannot crop {sizes} to the larger {target}: pad instead")
         offsets = [(s - t) // 2 for s, t in zip(sizes, target)]
-        new_fields = tuple(receptive.Field(f.size, f.jump, f.start + o * f.jump, f.whole_input, position=f.centre + o * f.jump)
-                           for f, o in zip(fields, offsets))
+        new_fields = tuple(receptive.through_crop(f, o) for f, o in zip(fields, offsets))
         return self._row(index, name, "crop", (shape[0], *target), 0, 0, new_fields,
                          f"centre crop {'x'.join(map(str, sizes))} -> {'x'.join(map(str, target))}")
 
