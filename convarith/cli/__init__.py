@@ -73,6 +73,7 @@ from . import shape as _shape  # noqa: E402  (commands register themselves on ap
 from . import solve as _solve  # noqa: E402, F401
 from . import tour as _tour  # noqa: E402, F401
 from . import apply as _apply  # noqa: E402, F401
+from . import plan as _plan  # noqa: E402, F401
 
 
 def main(argv=None):

@@ -159,7 +159,8 @@ class Planner:
             return self._linear(spec, index, name, shape, fields)
         if t == "flatten":
             n = prod(shape)
-            return self._row(index, name, t, (n,), 0, 0, (), f"flatten {'x'.join(map(str, shape))} -> {n}")
+            whole = tuple(receptive.whole(size) for size in self.input_shape[1:])
+            return self._row(index, name, t, (n,), 0, 0, whole, f"flatten {'x'.join(map(str, shape))} -> {n}")
         if t == "upsample":
             return self._upsample(spec, index, name, shape, fields)
         if t == "batch_norm":
@@ -247,9 +248,6 @@ class Planner:
         params = features * out + (out if spec.get("bias", True) else 0)
         whole = tuple(receptive.whole(s) for s in self.input_shape[1:])
         return self._row(index, name, "linear", (out,), params, features * out, whole, f"{features} -> {out}")
-
-    def _input_field_axes(self):
-        return tuple(receptive.INPUT for _ in self.input_shape[1:])
 
     def _upsample(self, spec, index, name, shape, fields):
         sizes = shape[1:]

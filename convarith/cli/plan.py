@@ -1,0 +1,174 @@
+"""``convarith plan`` and ``convarith rf``: a network layer by layer."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app, parse
+
+SpecArg = Annotated[Optional[Path], typer.Argument(help="A spec file: .toml, .json, or .py with PyTorch-style layer code.")]
+PresetOpt = Annotated[Optional[str], typer.Option("--preset", help="A built-in network (see --list-presets).")]
+CodeOpt = Annotated[Optional[str], typer.Option("--code", help='PyTorch-style layers, e.g. "nn.Conv2d(3, 64, 3), nn.ReLU()".')]
+InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", help="Input as CxHxW (or CxL, CxDxHxW); overrides the spec's.")]
+
+
+class Dtype(str, Enum):
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    float64 = "float64"
+    int8 = "int8"
+
+
+def _load(spec, preset, code, input_text, framework):
+    from ..errors import ShapeError
+    from ..plan import from_code, from_spec_file, preset as load_preset
+
+    given = [x is not None for x in (spec, preset, code)]
+    if sum(given) != 1:
+        raise ShapeError("spec", 'give exactly one of SPEC, --preset NAME or --code "..."')
+    shape, spec_framework = None, None
+    if preset is not None:
+        layers, shape = load_preset(preset)
+    elif code is not None:
+        layers, _ = from_code(code, origin="--code")
+    else:
+        layers, shape, spec_framework = from_spec_file(spec)
+    if input_text is not None:
+        shape = parse.shape("--input", input_text)
+    if shape is None:
+        raise ShapeError("--input", "is needed: the network does not say its input shape (give e.g. --input 3x224x224)")
+    return layers, shape, framework or spec_framework or "torch"
+
+
+@app.command()
+def plan(
+    spec: SpecArg = None,
+    preset: PresetOpt = None,
+    code: CodeOpt = None,
+    input: InputOpt = None,
+    framework: Annotated[Optional[str], typer.Option("--framework", "-f", help="Whose padding rules: torch, tf or keras.")] = None,
+    dtype: Annotated[Dtype, typer.Option("--dtype", help="Element type for activation memory.")] = Dtype.float32,
+    flops: Annotated[bool, typer.Option("--flops", help="Show FLOPs (2 x multiply-accumulates) instead of MACs.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON: layers, total_params, total_macs, diagnostics.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Push a random tensor through with convarith.functional and check every shape.")] = False,
+    skip_heavy: Annotated[Optional[float], typer.Option("--skip-heavy", help="With --verify: do not compute layers above this many GMACs (their planned shape is passed on).")] = None,
+    list_presets: Annotated[bool, typer.Option("--list-presets", help="List the built-in networks and exit.")] = False,
+):
+    """Shapes, parameters, MACs, memory and receptive field of a network, with diagnostics."""
+    from ..errors import ShapeError
+    from ..plan import PRESETS
+    from ..plan.model import plan as make_plan
+    from ..plan.report import to_csv, to_json, to_markdown
+
+    if list_presets:
+        for name, (_, shape, text) in PRESETS.items():
+            typer.echo(f"{name:10} {'x'.join(map(str, shape)):>11}  {text}")
+        return
+    if sum((json, markdown, csv)) > 1:
+        raise ShapeError("--json", "choose one of --json, --markdown, --csv")
+    layers, shape, fw = _load(spec, preset, code, input, framework)
+    result = make_plan(layers, shape, framework=fw, dtype=dtype.value)
+    if verify:
+        from ..plan.verify import verify as run_verify
+
+        run_verify(layers, result, skip_macs_above=None if skip_heavy is None else skip_heavy * 1e9)
+    if json:
+        typer.echo(to_json(result, flops))
+    elif markdown:
+        typer.echo(to_markdown(result, flops))
+    elif csv:
+        typer.echo(to_csv(result, flops), nl=False)
+    else:
+        from ..plan.report import table
+        from .output import console, print_table
+
+        con = console()
+        print_table(con, table(result, flops))
+        for line in result.diagnostics:
+            con.print(f"warning: {line}")
+        if verify:
+            con.print("verified: a random tensor through convarith.functional gives every planned shape")
+
+
+@app.command()
+def rf(
+    spec: SpecArg = None,
+    preset: PresetOpt = None,
+    code: CodeOpt = None,
+    input: InputOpt = None,
+    framework: Annotated[Optional[str], typer.Option("--framework", "-f", help="Whose padding rules: torch, tf or keras.")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot of field size and jump per layer.")] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+):
+    """Receptive-field growth per layer: size, jump and where output 0's field starts."""
+    from ..plan.model import plan as make_plan
+
+    layers, shape, fw = _load(spec, preset, code, input, framework)
+    result = make_plan(layers, shape, framework=fw)
+    rows = [r for r in result.rows if r.field and r.shape is not None]
+    data = [{"index": r.index, "name": r.name, "type": r.type,
+             "size": [f.size for f in r.field], "jump": [str(f.jump) for f in r.field],
+             "start": [f.start for f in r.field], "whole_input": all(f.whole_input for f in r.field)} for r in rows]
+    if plot is not None:
+        _plot(plot, data)
+    if json:
+        from .output import print_json
+
+        print_json({"input": list(shape), "layers": data, "diagnostics": result.diagnostics})
+        return
+    from rich import box
+    from rich.table import Table
+
+    from .output import console, print_table
+
+    table = Table(title=f"receptive field, input {'x'.join(map(str, shape))}", title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("#", "layer", "type", "size", "jump", "start"):
+        table.add_column(name, justify="left" if name in ("layer", "type") else "right", no_wrap=True)
+    for d in data:
+        whole = d["whole_input"]
+        table.add_row(str(d["index"]), d["name"], d["type"], "whole input" if whole else "x".join(map(str, d["size"])),
+                      "-" if whole else "x".join(d["jump"]), "-" if whole else "x".join(map(str, d["start"])))
+    con = console()
+    print_table(con, table)
+    for line in result.diagnostics:
+        con.print(f"warning: {line}")
+    if plot is not None:
+        con.print(f"wrote {plot}")
+
+
+def _plot(path, data):
+    from ..errors import ShapeError
+    from ..images import write_atomically
+
+    if path.suffix.lower() != ".png":
+        raise ShapeError("--plot", f"must end in .png, got {path.name!r}")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [d for d in data if not d["whole_input"]]
+    fig, left = plt.subplots(figsize=(8, 4))
+    x = [d["index"] for d in rows]
+    left.plot(x, [d["size"][0] for d in rows], marker="o", color="#268BD2", label="field size (first axis)")
+    left.set_xlabel("layer")
+    left.set_ylabel("receptive field (input pixels)", color="#268BD2")
+    right = left.twinx()
+    right.step(x, [float(eval_fraction(d["jump"][0])) for d in rows], where="post", color="#2AA198", label="jump")
+    right.set_ylabel("jump (input pixels)", color="#2AA198")
+    fig.tight_layout()
+    write_atomically(path, lambda temporary: fig.savefig(temporary, format="png", dpi=120))
+    plt.close(fig)
+
+
+def eval_fraction(text: str):
+    from fractions import Fraction
+
+    return Fraction(text)

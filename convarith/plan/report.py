@@ -1,0 +1,107 @@
+"""A Plan as a Rich table, plain text, JSON, Markdown or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+COLUMNS = ["#", "layer", "type", "output", "params", "MACs", "memory", "field", "jump"]
+
+
+def _shape(shape):
+    return "-" if shape is None else "x".join(map(str, shape))
+
+
+def _field(row):
+    if not row.field:
+        return "-", "-"
+    if all(f.whole_input for f in row.field):
+        return "whole input", "-"
+    return "x".join(str(f.size) for f in row.field), "x".join(str(f.jump) for f in row.field)
+
+
+def _bytes(n):
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def records(plan, flops=False):
+    out = []
+    for r in plan.rows:
+        size, jump = _field(r)
+        item = {"index": r.index, "name": r.name, "type": r.type, "output": list(r.shape) if r.shape else None,
+                "params": r.params, "macs": r.macs, "memory_bytes": r.memory, "receptive_field": size, "jump": jump,
+                "detail": r.description}
+        if flops:
+            item["flops"] = 2 * r.macs
+        out.append(item)
+    return out
+
+
+def to_json(plan, flops=False) -> str:
+    data = {"input": list(plan.input_shape), "framework": plan.framework, "dtype": plan.dtype,
+            "layers": records(plan, flops), "total_params": plan.total_params, "total_macs": plan.total_macs,
+            "total_memory_bytes": plan.total_memory, "output": list(plan.output_shape) if plan.output_shape else None,
+            "diagnostics": plan.diagnostics}
+    if flops:
+        data["total_flops"] = 2 * plan.total_macs
+    return json.dumps(data, indent=2)
+
+
+def _rows_as_text(plan, flops):
+    for r in plan.rows:
+        size, jump = _field(r)
+        macs = 2 * r.macs if flops else r.macs
+        yield [str(r.index), r.name, r.type, _shape(r.shape), f"{r.params:,}", f"{macs:,}", _bytes(r.memory), size, jump]
+
+
+def _headers(flops):
+    return [c if c != "MACs" else ("FLOPs" if flops else "MACs") for c in COLUMNS]
+
+
+def to_markdown(plan, flops=False) -> str:
+    lines = ["| " + " | ".join(_headers(flops)) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(row) + " |" for row in _rows_as_text(plan, flops)]
+    lines.append(f"| | total | | {_shape(plan.output_shape)} | {plan.total_params:,} | "
+                 f"{(2 if flops else 1) * plan.total_macs:,} | {_bytes(plan.total_memory)} | | |")
+    return "\n".join(lines) + "\n" + "".join(f"\n- {d}" for d in plan.diagnostics)
+
+
+def to_csv(plan, flops=False) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(_headers(flops))
+    for r in plan.rows:
+        size, jump = _field(r)
+        writer.writerow([r.index, r.name, r.type, _shape(r.shape), r.params, 2 * r.macs if flops else r.macs,
+                         r.memory, size, jump])
+    return buffer.getvalue()
+
+
+def table(plan, flops=False):
+    from rich import box
+    from rich.table import Table
+
+    title = (f"{_shape(plan.input_shape)} -> {_shape(plan.output_shape)} ({plan.framework}, {plan.dtype}); "
+             f"{'FLOPs = 2 x multiply-accumulates' if flops else 'MACs = multiply-accumulates'}")
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_footer=True)
+    totals = ["", "total", "", _shape(plan.output_shape), f"{plan.total_params:,}",
+              f"{(2 if flops else 1) * plan.total_macs:,}", _bytes(plan.total_memory), "", ""]
+    for name, foot in zip(_headers(flops), totals):
+        t.add_column(name, footer=foot, justify="left" if name in ("layer", "type") else "right", no_wrap=True)
+    for row in _rows_as_text(plan, flops):
+        t.add_row(*row)
+    return t
+
+
+def render_text(plan, flops=False, width=120) -> str:
+    from rich.console import Console
+
+    console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
+    console.print(table(plan, flops))
+    for d in plan.diagnostics:
+        console.print(f"warning: {d}")
+    return console.file.getvalue()

@@ -1,0 +1,209 @@
+"""Where networks come from: spec files (TOML/JSON) and PyTorch-style code, parsed safely.
+
+Nothing is ever evaluated: TOML and JSON are data, and code is read with ``ast`` and
+``ast.literal_eval`` only.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from ..errors import ShapeError
+
+ALIASES = {
+    "conv": "conv", "conv1d": "conv", "conv2d": "conv", "conv3d": "conv",
+    "conv_transpose": "conv_transpose", "convtranspose": "conv_transpose", "deconv": "conv_transpose",
+    "convtranspose1d": "conv_transpose", "convtranspose2d": "conv_transpose", "convtranspose3d": "conv_transpose",
+    "max_pool": "max_pool", "maxpool": "max_pool", "maxpool1d": "max_pool", "maxpool2d": "max_pool", "maxpool3d": "max_pool",
+    "avg_pool": "avg_pool", "avgpool": "avg_pool", "avgpool1d": "avg_pool", "avgpool2d": "avg_pool", "avgpool3d": "avg_pool",
+    "adaptive_avg_pool": "adaptive_avg_pool", "adaptiveavgpool1d": "adaptive_avg_pool",
+    "adaptiveavgpool2d": "adaptive_avg_pool", "adaptiveavgpool3d": "adaptive_avg_pool",
+    "adaptive_max_pool": "adaptive_max_pool", "adaptivemaxpool2d": "adaptive_max_pool",
+    "linear": "linear", "dense": "linear", "flatten": "flatten",
+    "batch_norm": "batch_norm", "batchnorm": "batch_norm", "batchnorm1d": "batch_norm", "batchnorm2d": "batch_norm",
+    "batchnorm3d": "batch_norm", "dropout": "dropout", "dropout2d": "dropout", "dropout3d": "dropout",
+    "upsample": "upsample", "add": "add", "concat": "concat", "cat": "concat", "crop": "crop",
+    "relu": "relu", "relu6": "relu6", "leakyrelu": "leaky_relu", "leaky_relu": "leaky_relu", "elu": "elu",
+    "gelu": "gelu", "silu": "silu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
+    "logsoftmax": "log_softmax", "hardswish": "hardswish", "mish": "mish", "identity": "identity",
+}
+KNOWN_TYPES = sorted(set(ALIASES.values()))
+PARAMETERS = {
+    "conv": {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"},
+    "conv_transpose": {"in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups",
+                       "bias", "dilation", "output_size"},
+    "max_pool": {"kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"},
+    "avg_pool": {"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"},
+    "adaptive_avg_pool": {"output_size"}, "adaptive_max_pool": {"output_size", "return_indices"},
+    "linear": {"in_features", "out_features", "bias"}, "flatten": {"start_dim", "end_dim"},
+    "batch_norm": {"num_features", "eps", "momentum", "affine", "track_running_stats"},
+    "dropout": {"p", "inplace"}, "upsample": {"size", "scale_factor", "mode", "align_corners"},
+    "add": set(), "concat": {"dim"}, "crop": {"like"},
+}
+REQUIRED = {"conv": ("out_channels", "kernel_size"), "conv_transpose": ("out_channels", "kernel_size"),
+            "max_pool": ("kernel_size",), "avg_pool": ("kernel_size",), "adaptive_avg_pool": ("output_size",),
+            "adaptive_max_pool": ("output_size",), "linear": ("out_features",), "crop": ("like",)}
+ALWAYS = {"type", "name", "inputs"}
+
+
+def normalise(layer: dict, where: str) -> dict:
+    """Check one layer dict: known type, known parameters, required ones present."""
+    if not isinstance(layer, dict) or "type" not in layer:
+        raise ShapeError("spec", f"{where}: expected a table with a 'type', got {layer!r}")
+    kind = ALIASES.get(str(layer["type"]).lower().replace("-", "_").replace("nn.", ""))
+    if kind is None:
+        raise ShapeError("spec", f"{where}: unknown layer type {layer['type']!r}; known: {', '.join(KNOWN_TYPES)}")
+    allowed = PARAMETERS.get(kind, {"inplace", "negative_slope", "dim", "approximate", "alpha"}) | ALWAYS
+    unknown = sorted(set(layer) - allowed)
+    if unknown:
+        raise ShapeError("spec", f"{where}: {kind} has no parameter {unknown[0]!r}; it takes {', '.join(sorted(allowed - ALWAYS)) or 'none'}")
+    missing = [p for p in REQUIRED.get(kind, ()) if p not in layer]
+    if missing:
+        raise ShapeError("spec", f"{where}: {kind} needs {', '.join(missing)}")
+    out = {k: tuple(v) if isinstance(v, list) and k not in ("inputs",) else v for k, v in layer.items()}
+    out["type"] = kind
+    return out
+
+
+def from_spec_data(data: dict, origin: str):
+    """(layers, input_shape, framework) from parsed TOML/JSON; blocks expanded."""
+    if not isinstance(data, dict):
+        raise ShapeError("spec", f"{origin}: the top level must be a table/object")
+    unknown = sorted(set(data) - {"input", "framework", "layers", "blocks", "dtype"})
+    if unknown:
+        raise ShapeError("spec", f"{origin}: unknown top-level key {unknown[0]!r}; expected input, framework, layers, blocks")
+    if "layers" not in data or not isinstance(data["layers"], list):
+        raise ShapeError("spec", f"{origin}: expected a 'layers' list")
+    blocks = data.get("blocks", {})
+    layers = []
+    for n, entry in enumerate(data["layers"]):
+        where = f"{origin}: layers[{n}]"
+        if isinstance(entry, dict) and "block" in entry:
+            name = entry["block"]
+            if name not in blocks or "layers" not in blocks[name]:
+                raise ShapeError("spec", f"{where}: unknown block {name!r}; defined: {', '.join(blocks) or 'none'}")
+            for _ in range(int(entry.get("repeat", 1))):
+                layers += [normalise(dict(layer), f"{origin}: blocks.{name}.layers[{i}]") for i, layer in enumerate(blocks[name]["layers"])]
+        else:
+            layers.append(normalise(dict(entry), where))
+    shape = data.get("input")
+    if shape is not None and (not isinstance(shape, list) or not all(isinstance(v, int) for v in shape)):
+        raise ShapeError("spec", f"{origin}: input must be a list of ints (C, *spatial), got {shape!r}")
+    return layers, tuple(shape) if shape else None, data.get("framework", "torch")
+
+
+def from_spec_text(text: str, origin: str = "<spec>", kind: str | None = None):
+    """Parse TOML or JSON text (JSON when it starts with '{' unless ``kind`` says otherwise)."""
+    kind = kind or ("json" if text.lstrip().startswith("{") else "toml")
+    try:
+        if kind == "json":
+            data = json.loads(text)
+        else:
+            import tomllib
+
+            data = tomllib.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ShapeError("spec", f"{origin}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError says "(at line L, column C)"
+        raise ShapeError("spec", f"{origin}: {exc}") from None
+    return from_spec_data(data, origin)
+
+
+def from_spec_file(path):
+    path = Path(path)
+    if not path.is_file():
+        raise ShapeError("spec", f"{path} does not exist or is not a file")
+    suffix = path.suffix.lower()
+    if suffix == ".py":
+        return from_code(path.read_text(), origin=str(path)) + ("torch",)
+    if suffix not in (".toml", ".json"):
+        raise ShapeError("spec", f"{path}: expected a .toml, .json or .py file")
+    return from_spec_text(path.read_text(), origin=str(path), kind=suffix[1:])
+
+
+# PyTorch constructor signatures: positional argument names in order.
+SIGNATURES = {
+    "conv": ["in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"],
+    "conv_transpose": ["in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups",
+                       "bias", "dilation"],
+    "max_pool": ["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"],
+    "avg_pool": ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"],
+    "adaptive_avg_pool": ["output_size"], "adaptive_max_pool": ["output_size", "return_indices"],
+    "linear": ["in_features", "out_features", "bias"], "flatten": ["start_dim", "end_dim"],
+    "batch_norm": ["num_features", "eps", "momentum", "affine", "track_running_stats"],
+    "dropout": ["p", "inplace"], "upsample": ["size", "scale_factor", "mode", "align_corners"],
+    "leaky_relu": ["negative_slope", "inplace"], "softmax": ["dim"], "log_softmax": ["dim"],
+}
+
+
+def from_code(text: str, origin: str = "<code>"):
+    """Layers from PyTorch-style code: calls like nn.Conv2d(3, 64, 7, 2, 3), in order; nn.Sequential
+    is flattened; ``self.name = nn.X(...)`` names the layer. Returns (layers, None)."""
+    try:
+        tree = ast.parse(text, filename=origin)
+    except SyntaxError as exc:
+        raise ShapeError("code", f"{origin}: line {exc.lineno}: {exc.msg}") from None
+    layers = []
+    for statement in tree.body:
+        target = None
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            node = statement.targets[0]
+            target = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+            _collect(statement.value, layers, origin, target)
+        elif isinstance(statement, ast.Expr):
+            _collect(statement.value, layers, origin, None)
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            continue
+        else:
+            raise ShapeError("code", f"{origin}: line {statement.lineno}: expected layer calls or assignments of them")
+    if not layers:
+        raise ShapeError("code", f"{origin}: no layers found (expected calls like nn.Conv2d(3, 64, 3))")
+    return layers, None
+
+
+def _call_name(func) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return "?"
+
+
+def _collect(node, layers, origin, name):
+    if isinstance(node, (ast.List, ast.Tuple)):
+        for element in node.elts:
+            _collect(element, layers, origin, None)
+        return
+    if not isinstance(node, ast.Call):
+        raise ShapeError("code", f"{origin}: line {node.lineno}: expected a layer call, got {ast.unparse(node)[:40]!r}")
+    cls = _call_name(node.func)
+    if cls in ("Sequential", "ModuleList"):
+        for arg in node.args:
+            _collect(arg, layers, origin, None)
+        return
+    kind = ALIASES.get(cls.lower())
+    if kind is None or kind in ("add", "concat", "crop"):
+        raise ShapeError("code", f"{origin}: line {node.lineno}: unknown layer {cls}; known: "
+                                 "Conv1d/2d/3d, ConvTranspose1d/2d/3d, MaxPool, AvgPool, AdaptiveAvgPool, Linear, "
+                                 "Flatten, BatchNorm, Dropout, Upsample and activations")
+    names = SIGNATURES.get(kind, [])
+    if len(node.args) > len(names):
+        raise ShapeError("code", f"{origin}: line {node.lineno}: {cls} takes at most {len(names)} positional arguments")
+    layer = {"type": kind}
+    try:
+        for arg_name, value in zip(names, node.args):
+            layer[arg_name] = ast.literal_eval(value)
+        for keyword in node.keywords:
+            layer[keyword.arg] = ast.literal_eval(keyword.value)
+    except ValueError:
+        raise ShapeError("code", f"{origin}: line {node.lineno}: {cls} arguments must be literals (numbers, tuples, "
+                                 "strings)") from None
+    if kind == "linear" and "in_features" not in layer:
+        raise ShapeError("code", f"{origin}: line {node.lineno}: Linear needs in_features and out_features")
+    if kind in ("conv", "conv_transpose") and "in_channels" not in layer:
+        raise ShapeError("code", f"{origin}: line {node.lineno}: {cls} needs in_channels, out_channels and kernel_size")
+    if name:
+        layer["name"] = name
+    layers.append(normalise(layer, f"{origin}: line {node.lineno}"))
