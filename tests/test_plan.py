@@ -60,7 +60,7 @@ def test_diagnostics_with_fixes():
     assert any("expects 32 input channels but the previous layer gives 16" in d for d in result.diagnostics)
     assert any("use nn.Linear(512, 10)" in d for d in result.diagnostics)  # 8 x 8 x 8 = 512
     alexnet = plan(preset("alexnet")[0], (3, 224, 224))
-    assert any(d.startswith("conv0 (H, W)") and "use an input of 223 or 227" in d for d in alexnet.diagnostics)
+    assert any(d.startswith("conv0 (H, W)") and "feed it 223 or 227" in d for d in alexnet.diagnostics)
     mismatch = plan([{"type": "conv", "out_channels": 4, "kernel_size": 3, "name": "a"},
                      {"type": "conv", "out_channels": 4, "kernel_size": 3, "name": "b"},
                      {"type": "concat", "inputs": ["a", "b"]}], (1, 10, 10))
@@ -209,3 +209,12 @@ def test_rf_command(tmp_path):
     result = run("rf", "--preset", "unet", "--plot", plot)
     assert result.exit_code == 0 and plot.read_bytes()[:4] == b"\x89PNG"
     assert "204x204" in result.output
+
+
+def test_the_guides_unet_example_plans_cleanly():
+    from convarith.plan import from_spec_file
+
+    layers, shape, framework = from_spec_file(DATA.parent.parent / "docs" / "examples" / "unet2.toml")
+    result = plan(layers, shape, framework)
+    assert result.output_shape == (2, 172, 172) and result.diagnostics == []
+    assert any("feed it 184 or 186" in d for d in plan(layers, (1, 189, 189)).diagnostics)

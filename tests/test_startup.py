@@ -37,6 +37,13 @@ def test_solve_and_json_import_nothing_heavy():
     assert report["code"] == 0 and report["heavy"] == []
 
 
+def test_planning_is_pure_python():
+    report = run_in_fresh_interpreter(["plan", "--preset", "resnet18", "--json"])
+    assert report["code"] == 0 and report["heavy"] == []
+    report = run_in_fresh_interpreter(["rf", "--preset", "unet"])
+    assert report["code"] == 0 and report["heavy"] == []
+
+
 def test_importing_the_package_imports_nothing_heavy():
     done = subprocess.run([sys.executable, "-c", f"import convarith, sys; print([m for m in {HEAVY!r} if m in sys.modules])"],
                           capture_output=True, text=True, check=True)

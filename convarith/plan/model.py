@@ -229,8 +229,9 @@ class Planner:
                         "(fine for a strided 1x1 projection; otherwise use kernel_size >= stride)")
             else:
                 fits = a.input - a.unread
-                text = (f"the windows do not divide the input evenly: the last {a.unread} of {a.input} rows/columns are "
-                        f"never read: use an input of {fits} or {fits + a.stride}, or pad by {a.stride - a.unread} more")
+                text = (f"the windows do not divide its input evenly: the last {a.unread} of its {a.input} input "
+                        f"rows/columns are never read: feed it {fits} or {fits + a.stride}, or pad by "
+                        f"{a.stride - a.unread} more")
             messages.setdefault(text, []).append(axis_name)
         for text, where in messages.items():
             self.diagnostics.append(f"{name} ({', '.join(where)}): {text}")
