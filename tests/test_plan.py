@@ -218,3 +218,17 @@ def test_the_guides_unet_example_plans_cleanly():
     result = plan(layers, shape, framework)
     assert result.output_shape == (2, 172, 172) and result.diagnostics == []
     assert any("feed it 184 or 186" in d for d in plan(layers, (1, 189, 189)).diagnostics)
+
+
+def test_pad_to_match_a_skip():
+    layers = [{"type": "conv", "out_channels": 4, "kernel_size": 3, "name": "small"},
+              {"type": "pad", "like": "input", "name": "padded"},
+              {"type": "add", "inputs": ["padded", "input"]}]
+    result = plan(layers, (4, 10, 10))
+    assert [r.shape for r in result.rows] == [(4, 8, 8), (4, 10, 10), (4, 10, 10)] and not result.diagnostics
+    from convarith.plan.verify import verify
+
+    assert verify(layers, result)
+    wrong_way = plan([{"type": "max_pool", "kernel_size": 2, "name": "half"},
+                      {"type": "pad", "like": "half", "inputs": ["input"]}], (1, 8))
+    assert "crop instead" in wrong_way.diagnostics[0]

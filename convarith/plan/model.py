@@ -151,7 +151,7 @@ class Planner:
         shape, fields = sources[0]
         if t in ("add", "concat"):
             return self._merge(spec, index, name, sources)
-        if t == "crop":
+        if t in ("crop", "pad"):
             return self._crop(spec, index, name, shape, fields)
         if t in WINDOW_OPS:
             return self._window(spec, index, name, shape, fields)
@@ -293,16 +293,20 @@ class Planner:
 
     def _crop(self, spec, index, name, shape, fields):
         like = spec.get("like")
-        if like is None or like not in self.by_name:
-            raise ShapeError("like", f"crop needs like=<name of an earlier layer>, got {like!r}")
-        target = self.by_name[like].shape[1:]
+        if like != "input" and like not in self.by_name:
+            raise ShapeError("like", f"{spec['type']} needs like=<name of an earlier layer or 'input'>, got {like!r}")
+        target = (self.input_shape if like == "input" else self.by_name[like].shape)[1:]
         sizes = shape[1:]
-        if any(t > s for t, s in zip(target, sizes)):
-            raise ShapeError("like", f"cannot crop {sizes} to the larger {target}: pad instead")
+        cropping = spec["type"] == "crop"
+        if any((t > s) if cropping else (t < s) for t, s in zip(target, sizes)):
+            other = "pad" if cropping else "crop"
+            raise ShapeError("like", f"cannot {spec['type']} {sizes} to {target}: {other} instead")
+        # Centre crop: drop (s - t) // 2 first. Zero padding (negative offsets): the extra cell goes after.
         offsets = [(s - t) // 2 for s, t in zip(sizes, target)]
         new_fields = tuple(receptive.through_crop(f, o) for f, o in zip(fields, offsets))
-        return self._row(index, name, "crop", (shape[0], *target), 0, 0, new_fields,
-                         f"centre crop {'x'.join(map(str, sizes))} -> {'x'.join(map(str, target))}")
+        word = "centre crop" if cropping else "zero pad"
+        return self._row(index, name, spec["type"], (shape[0], *target), 0, 0, new_fields,
+                         f"{word} {'x'.join(map(str, sizes))} -> {'x'.join(map(str, target))}")
 
 
 def plan(layers, input_shape, framework="torch", dtype="float32") -> Plan:

@@ -24,7 +24,7 @@ ALIASES = {
     "linear": "linear", "dense": "linear", "flatten": "flatten",
     "batch_norm": "batch_norm", "batchnorm": "batch_norm", "batchnorm1d": "batch_norm", "batchnorm2d": "batch_norm",
     "batchnorm3d": "batch_norm", "dropout": "dropout", "dropout2d": "dropout", "dropout3d": "dropout",
-    "upsample": "upsample", "add": "add", "concat": "concat", "cat": "concat", "crop": "crop",
+    "upsample": "upsample", "add": "add", "concat": "concat", "cat": "concat", "crop": "crop", "pad": "pad",
     "relu": "relu", "relu6": "relu6", "leakyrelu": "leaky_relu", "leaky_relu": "leaky_relu", "elu": "elu",
     "gelu": "gelu", "silu": "silu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
     "logsoftmax": "log_softmax", "hardswish": "hardswish", "mish": "mish", "identity": "identity",
@@ -40,11 +40,11 @@ PARAMETERS = {
     "linear": {"in_features", "out_features", "bias"}, "flatten": {"start_dim", "end_dim"},
     "batch_norm": {"num_features", "eps", "momentum", "affine", "track_running_stats"},
     "dropout": {"p", "inplace"}, "upsample": {"size", "scale_factor", "mode", "align_corners"},
-    "add": set(), "concat": {"dim"}, "crop": {"like"},
+    "add": set(), "concat": {"dim"}, "crop": {"like"}, "pad": {"like"},
 }
 REQUIRED = {"conv": ("out_channels", "kernel_size"), "conv_transpose": ("out_channels", "kernel_size"),
             "max_pool": ("kernel_size",), "avg_pool": ("kernel_size",), "adaptive_avg_pool": ("output_size",),
-            "adaptive_max_pool": ("output_size",), "linear": ("out_features",), "crop": ("like",)}
+            "adaptive_max_pool": ("output_size",), "linear": ("out_features",), "crop": ("like",), "pad": ("like",)}
 ALWAYS = {"type", "name", "inputs"}
 
 
@@ -184,7 +184,7 @@ def _collect(node, layers, origin, name):
             _collect(arg, layers, origin, None)
         return
     kind = ALIASES.get(cls.lower())
-    if kind is None or kind in ("add", "concat", "crop"):
+    if kind is None or kind in ("add", "concat", "crop", "pad"):
         raise ShapeError("code", f"{origin}: line {node.lineno}: unknown layer {cls}; known: "
                                  "Conv1d/2d/3d, ConvTranspose1d/2d/3d, MaxPool, AvgPool, AdaptiveAvgPool, Linear, "
                                  "Flatten, BatchNorm, Dropout, Upsample and activations")

@@ -69,6 +69,9 @@ def _compute(spec, inputs, plan, row, values, rng, F, np):
         target = row.shape[1:]
         start = [(s - c) // 2 for s, c in zip(x.shape[2:], target)]
         return x[(slice(None), slice(None)) + tuple(slice(a, a + c) for a, c in zip(start, target))]
+    if t == "pad":
+        grow = [(t_ - s) for s, t_ in zip(x.shape[2:], row.shape[1:])]
+        return np.pad(x, [(0, 0), (0, 0)] + [(g // 2, g - g // 2) for g in grow])
     return np.maximum(x, 0) if t == "relu" else x  # shape-keeping layers
 
 
