@@ -147,6 +147,8 @@ def _plot(path, data):
     from ..errors import ShapeError
     from ..images import write_atomically
 
+    from fractions import Fraction
+
     if path.suffix.lower() != ".png":
         raise ShapeError("--plot", f"must end in .png, got {path.name!r}")
     import matplotlib
@@ -161,14 +163,8 @@ def _plot(path, data):
     left.set_xlabel("layer")
     left.set_ylabel("receptive field (input pixels)", color="#268BD2")
     right = left.twinx()
-    right.step(x, [float(eval_fraction(d["jump"][0])) for d in rows], where="post", color="#2AA198", label="jump")
+    right.step(x, [float(Fraction(d["jump"][0])) for d in rows], where="post", color="#2AA198", label="jump")
     right.set_ylabel("jump (input pixels)", color="#2AA198")
     fig.tight_layout()
     write_atomically(path, lambda temporary: fig.savefig(temporary, format="png", dpi=120))
     plt.close(fig)
-
-
-def eval_fraction(text: str):
-    from fractions import Fraction
-
-    return Fraction(text)

@@ -26,7 +26,9 @@ def as_arrays(input, weight, bias, bias_len=None):
     if dtype == np.bool_ or dtype.kind in "OUSV":
         raise ShapeError("input", f"cannot convolve arrays of dtype {dtype}")
     batched = x.ndim == w.ndim
-    x = x.astype(dtype, copy=False) if batched else x.astype(dtype, copy=False)[None]
+    x = x.astype(dtype, copy=False)
+    if not batched:
+        x = x[None]
     b = None
     if bias is not None:
         b = arrays[2].astype(dtype, copy=False)

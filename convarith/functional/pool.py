@@ -19,7 +19,7 @@ THREADS = 2
 MIN_PLANES_PER_THREAD = 8
 
 
-def _batched(input, nd_hint):
+def _as_array(input):
     x = np.asarray(input)
     if x.dtype == np.bool_ or x.dtype.kind not in "fiu":
         raise ShapeError("input", f"cannot pool arrays of dtype {x.dtype}")
@@ -68,9 +68,7 @@ def _reduce_axis(src, axis, ax, combine, fill, dst):
     for t in range(k):
         # Output o reads input o*s + t*d - before: valid outputs form a contiguous range.
         shift = t * d - before
-        o_lo = max(0, -(shift // s) if shift < 0 else 0)
-        while o_lo * s + shift < 0:
-            o_lo += 1
+        o_lo = max(0, -(shift // s))  # the first output whose tap lands at or after input 0
         o_hi = min(ax.output - 1, (size - 1 - shift) // s)
         out_sel = [slice(None)] * dst.ndim
         if first_tap:
@@ -89,7 +87,7 @@ def _reduce_axis(src, axis, ax, combine, fill, dst):
 def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
              framework="torch"):
     """Like torch.nn.functional.max_pool1d/2d/3d; NaN propagates as in PyTorch."""
-    x = _batched(input, None)
+    x = _as_array(input)
     nd = _ndim(kernel_size, stride, padding, dilation, x)
     layer = MaxPool(kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, framework=framework)
     axes = _resolve(layer, x, nd)
@@ -107,7 +105,7 @@ def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
             shape = list(current.shape)
             shape[i + 1] = ax.output
             target = dst if i == nd - 1 else np.empty(shape, dtype=x.dtype)
-            _reduce_axis(current, i + 1, ax, np.fmax if False else np.maximum, fill, target)
+            _reduce_axis(current, i + 1, ax, np.maximum, fill, target)
             current = target
 
     _in_threads(work, planes, out)
@@ -144,7 +142,7 @@ def _max_with_indices(x, axes, nd):
 def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
              divisor_override=None, framework="torch"):
     """Like torch.nn.functional.avg_pool1d/2d/3d (TensorFlow's SAME averages real cells only)."""
-    x = _batched(input, None)
+    x = _as_array(input)
     nd = _ndim(kernel_size, stride, padding, 1, x)
     layer = AvgPool(kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
                     count_include_pad=count_include_pad, framework=framework)
