@@ -61,8 +61,26 @@ def shape(
     json: JsonOpt = False,
 ):
     """Output size, padding actually applied and the rest of the arithmetic of one layer."""
-    from ..errors import ShapeError
     from ..explain import formula, warnings
+
+    layer, call_size = layer_from_options(
+        op, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, groups=groups,
+        output_padding=output_padding, output_size=output_size, ceil_mode=ceil_mode,
+        in_channels=in_channels, out_channels=out_channels, framework=framework)
+    spatial, full = spatial_input(layer, input)
+    extra = {"output_size": call_size} if op is Op.conv_transpose else {}
+    axes = layer.arithmetic(spatial, **extra)
+    full_out = layer.tensor_shape(full, **extra) if full is not None else None
+    notes = warnings(layer, axes)
+    _report(layer, axes, spatial, full, full_out, notes, [formula(layer, ax) for ax in axes], explain, json)
+
+
+def layer_from_options(op: Op, *, kernel_size=None, stride=None, padding=None, dilation=None, groups=None,
+                       output_padding=None, output_size=None, ceil_mode=False, in_channels=None,
+                       out_channels=None, framework=Framework.torch):
+    """The layer the command-line options describe, and the output size asked of a
+    conv-transpose call (None otherwise). Shared by every command that takes one layer."""
+    from ..errors import ShapeError
 
     adaptive = op.value.startswith("adaptive")
     if not adaptive and kernel_size is None:
@@ -92,15 +110,13 @@ def shape(
         params["framework"] = framework.value
     if call_size is not None and op is not Op.conv_transpose:
         raise ShapeError("--output-size", "applies to conv-transpose and adaptive pools only")
+    return make_layer(op.value, **params), call_size
 
-    layer = make_layer(op.value, **params)
+
+def spatial_input(layer, text: str):
+    """(spatial sizes, whole tensor shape or None) from --input."""
     fixed_by = ", ".join(n.replace("_", "-") for n in _per_axis_names(layer)) or "per-axis parameters"
-    spatial, full = parse.split_input(input, layer.ndim, layer.framework, f"per-axis {fixed_by}")
-    extra = {"output_size": call_size} if op is Op.conv_transpose else {}
-    axes = layer.arithmetic(spatial, **extra)
-    full_out = layer.tensor_shape(full, **extra) if full is not None else None
-    notes = warnings(layer, axes)
-    _report(layer, axes, spatial, full, full_out, notes, [formula(layer, ax) for ax in axes], explain, json)
+    return parse.split_input(text, layer.ndim, layer.framework, f"per-axis {fixed_by}")
 
 
 def _per_axis_names(layer):

@@ -1,0 +1,77 @@
+"""``convarith animate``: one layer as a Dumoulin-style animation (GIF) or still (PNG, SVG, PDF)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .shape import (CeilOpt, DilationOpt, Framework, FrameworkOpt, InputOpt, KernelOpt, Op, OutPadOpt,
+                    OutSizeOpt, PaddingOpt, StrideOpt, layer_from_options, spatial_input)
+
+
+class AnimatedOp(str, Enum):
+    conv = "conv"
+    conv_transpose = "conv-transpose"
+    max_pool = "max-pool"
+    avg_pool = "avg-pool"
+
+
+class Style(str, Enum):
+    dumoulin = "dumoulin"
+    flat = "flat"
+
+
+OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="File to write; its suffix picks the format: .gif (animation), .png, .svg or .pdf (a still).")]
+DurationOpt = Annotated[int, typer.Option("--duration", help="Milliseconds per frame in a GIF.")]
+StyleOpt = Annotated[Style, typer.Option("--style", help="dumoulin: slanted planes, output above input; flat: side by side.")]
+ValuesOpt = Annotated[bool, typer.Option("--values", help="Numerical mode (flat): small seeded integers, kernel values in the footprint, outputs as they are computed.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the --values numbers.")]
+LabelsOpt = Annotated[bool, typer.Option("--labels/--no-labels", help="Label the planes 'input' and 'output'.")]
+FrameOpt = Annotated[Optional[int], typer.Option("--frame", help="The frame a still shows (0 = first output position).")]
+SheetOpt = Annotated[bool, typer.Option("--sheet", help="A .png contact sheet of every frame.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help=f"Draw even past the limits (400 frames, 4096 px a side).")]
+
+
+@app.command()
+def animate(
+    op: Annotated[AnimatedOp, typer.Argument(help="The layer: conv, conv-transpose, max-pool or avg-pool.")],
+    input: InputOpt,
+    output: OutputOpt,
+    kernel_size: KernelOpt = None,
+    stride: StrideOpt = None,
+    padding: PaddingOpt = None,
+    dilation: DilationOpt = None,
+    output_padding: OutPadOpt = None,
+    output_size: OutSizeOpt = None,
+    ceil_mode: CeilOpt = False,
+    framework: FrameworkOpt = Framework.torch,
+    duration: DurationOpt = 1000,
+    style: StyleOpt = Style.dumoulin,
+    values: ValuesOpt = False,
+    seed: SeedOpt = 1234,
+    labels: LabelsOpt = True,
+    frame: FrameOpt = None,
+    sheet: SheetOpt = False,
+    force: ForceOpt = False,
+):
+    """Draw a 1-D or 2-D layer: one frame per output position, as in Dumoulin & Visin's guide."""
+    from ..render import output_format
+
+    output_format(output)  # a bad path fails before any work
+    layer, call_size = layer_from_options(
+        Op(op.value), kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+        output_padding=output_padding, output_size=output_size, ceil_mode=ceil_mode, framework=framework)
+    spatial, _ = spatial_input(layer, input)
+
+    from .. import render
+
+    scene = render.scene(layer, spatial, style=style.value, labels=labels, values=values, seed=seed,
+                         output_size=call_size, force=force)
+    render.save(scene, output, duration=duration, frame=frame, sheet=sheet, force=force)
+    what = "frames" if output.suffix.lower() == ".gif" else ("frames as a sheet" if sheet else "frame")
+    count = len(scene.frames) if what != "frame" else f"1 of {len(scene.frames)}"
+    typer.echo(f"wrote {output} ({scene.width}x{scene.height}, {count} {what})")

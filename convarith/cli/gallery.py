@@ -1,0 +1,44 @@
+"""``convarith gallery``: redraw every animation of the gallery and its index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+
+
+@app.command()
+def gallery(
+    dir: Annotated[Path, typer.Argument(help="Folder to write the GIFs and README.md into (created if missing).")] = Path("gallery"),
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Processes drawing in parallel (default: one per core).")] = None,
+    duration: Annotated[int, typer.Option("--duration", help="Milliseconds per frame.")] = 1000,
+):
+    """Dumoulin & Visin's 15 animations under their original names, plus dilated transposed,
+    rectangular, TF SAME, pooling, ceil_mode, 1-D and numerical ones, with an index."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..errors import ShapeError
+    from ..images import write_atomically
+    from ..render import gallery as g
+
+    if workers is not None and workers < 1:
+        raise ShapeError("--workers", f"must be at least 1, got {workers}")
+    if duration < 10:
+        raise ShapeError("--duration", f"must be at least 10 ms, got {duration}")
+    start = time.perf_counter()
+    total = sum(g.frames(e) for e in g.ENTRIES)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
+                  TimeElapsedColumn(), transient=False) as progress:
+        task = progress.add_task(f"drawing {len(g.ENTRIES)} animations", total=total)
+        results = g.run(dir, on_done=lambda r: progress.advance(task, r[1]), workers=workers, duration=duration)
+    text = g.index(results)
+    write_atomically(dir / "README.md", lambda target: Path(target).write_text(text, encoding="utf-8"))
+    frames = sum(r[1] for r in results)
+    size = sum(r[2] for r in results)
+    typer.echo(f"wrote {len(results)} animations ({frames} frames, {size / 1e6:.1f} MB) and {dir / 'README.md'} "
+               f"in {time.perf_counter() - start:.1f} s")

@@ -1,0 +1,177 @@
+"""The gallery: Dumoulin & Visin's 15 animations under their original names, and more."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ShapeError
+from ..layers import make_layer
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    caption: str
+    op: str  # as on the command line: conv, conv-transpose, max-pool, avg-pool
+    input: tuple
+    params: dict = field(default_factory=dict)
+    framework: str = "torch"
+    values: bool = False
+    canonical: bool = False
+
+    def layer(self):
+        return make_layer(self.op, framework=self.framework, **self.params)
+
+    def command(self) -> str:
+        """The `convarith animate` command that draws this entry."""
+        words = ["convarith animate", self.op, "-i", "x".join(map(str, self.input))]
+        for name, value in self.params.items():
+            flag = {"kernel_size": "-k", "stride": "-s", "padding": "-p", "dilation": "-d"}.get(name)
+            flag = flag or "--" + name.replace("_", "-")
+            if value is True:
+                words.append(flag)
+            else:
+                words += [flag, "x".join(map(str, value)) if isinstance(value, tuple) else str(value)]
+        if self.framework != "torch":
+            words += ["-f", self.framework]
+        if self.values:
+            words.append("--values")
+        words += ["-o", f"{self.name}.gif"]
+        return " ".join(words)
+
+
+def _canonical(name, i, k, s, p, d=1):
+    """A convolution of the guide and, for all but dilation, its transpose drawn from the output side."""
+    caption = f"i={i}, k={k}, s={s}, p={p}" + (f", d={d}" if d > 1 else "")
+    conv = make_layer("conv", kernel_size=k, stride=s, padding=p, dilation=d)
+    entries = [Entry(name, f"convolution, {caption}", "conv", (i, i), _params(k, s, p, d), canonical=True)]
+    if d == 1:
+        o = conv.arithmetic((i, i))[0].output
+        a = (i + 2 * p - k) % s  # the output padding that brings the transpose back to i
+        params = _params(k, s, p, d)
+        if a:
+            params["output_padding"] = a
+        entries.append(Entry(f"{name}_transposed", f"transposed convolution of the above ({o} -> {i})",
+                             "conv-transpose", (o, o), params, canonical=True))
+    return entries
+
+
+def _params(k, s, p, d):
+    params = {"kernel_size": k}
+    if s != 1:
+        params["stride"] = s
+    if p:
+        params["padding"] = p
+    if d != 1:
+        params["dilation"] = d
+    return params
+
+
+CANONICAL = [
+    *_canonical("no_padding_no_strides", 4, 3, 1, 0),
+    *_canonical("arbitrary_padding_no_strides", 5, 4, 1, 2),
+    *_canonical("same_padding_no_strides", 5, 3, 1, 1),
+    *_canonical("full_padding_no_strides", 5, 3, 1, 2),
+    *_canonical("no_padding_strides", 5, 3, 2, 0),
+    *_canonical("padding_strides", 5, 3, 2, 1),
+    *_canonical("padding_strides_odd", 6, 3, 2, 1),
+    *_canonical("dilation", 7, 3, 1, 0, 2),
+]
+
+EXTRAS = [
+    Entry("dilation_transposed", "transposed convolution with dilation 2 (3 -> 7): the originals never drew it",
+          "conv-transpose", (3, 3), {"kernel_size": 3, "dilation": 2}),
+    Entry("rectangular_per_axis", "rectangular input and kernel, stride 2 down and 1 across",
+          "conv", (5, 7), {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0)}),
+    Entry("tf_same_strides", "TensorFlow SAME at stride 2 on 6x6: the one padding row and column go after",
+          "conv", (6, 6), {"kernel_size": 3, "stride": 2, "padding": "SAME"}, framework="tf"),
+    Entry("tf_same_strides_transposed", "TensorFlow conv2d_transpose, SAME, stride 2 (3 -> 6)",
+          "conv-transpose", (3, 3), {"kernel_size": 3, "stride": 2, "padding": "SAME"}, framework="tf"),
+    Entry("max_pooling", "max pooling, 2x2 windows at stride 2", "max-pool", (6, 6), {"kernel_size": 2}),
+    Entry("average_pooling", "average pooling, 3x3 windows, stride 1, padding 1",
+          "avg-pool", (5, 5), {"kernel_size": 3, "stride": 1, "padding": 1}),
+    Entry("max_pooling_ceil_mode", "max pooling with ceil_mode: the last window hangs over the edge",
+          "max-pool", (5, 5), {"kernel_size": 2, "ceil_mode": True}),
+    Entry("conv_1d", "1-D convolution, k=3, s=2, p=1", "conv", (8,), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    Entry("conv_1d_dilation", "1-D convolution with dilation 3", "conv", (9,), {"kernel_size": 3, "dilation": 3}),
+    Entry("conv_transpose_1d", "1-D transposed convolution, k=3, s=2, p=1 (4 -> 7)",
+          "conv-transpose", (4,), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    Entry("numerical_no_padding_no_strides", "numbers: convolution, i=5, k=3",
+          "conv", (5, 5), {"kernel_size": 3}, values=True),
+    Entry("numerical_padding_strides", "numbers: convolution, i=5, k=3, s=2, p=1",
+          "conv", (5, 5), {"kernel_size": 3, "stride": 2, "padding": 1}, values=True),
+    Entry("numerical_max_pooling", "numbers: max pooling, 3x3 windows, stride 1",
+          "max-pool", (5, 5), {"kernel_size": 3, "stride": 1}, values=True),
+    Entry("numerical_average_pooling", "numbers: average pooling, 3x3 windows, stride 1",
+          "avg-pool", (5, 5), {"kernel_size": 3, "stride": 1}, values=True),
+]
+
+ENTRIES = CANONICAL + EXTRAS
+
+
+def frames(entry: Entry) -> int:
+    count = 1
+    for ax in entry.layer().arithmetic(entry.input):
+        count *= ax.output
+    return count
+
+
+def render(entry: Entry, folder: str, duration: int = 1000) -> tuple[str, int, int, float]:
+    """Draw one entry to ``folder/<name>.gif``: (name, frames, bytes, seconds). Runs in a worker."""
+    from . import save, scene
+
+    start = time.perf_counter()
+    path = Path(folder) / f"{entry.name}.gif"
+    drawn = scene(entry.layer(), entry.input, values=entry.values)
+    save(drawn, path, duration=duration)
+    return entry.name, len(drawn.frames), path.stat().st_size, time.perf_counter() - start
+
+
+def run(folder, on_done=None, workers: int | None = None, duration: int = 1000) -> list[tuple]:
+    """Render every entry into ``folder`` with a process pool; ``on_done(result)`` after each."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ShapeError("dir", f"{folder} exists and is not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(ENTRIES, key=frames, reverse=True)  # longest first balances the pool
+    workers = workers or min(len(ordered), os.cpu_count() or 1)
+    results = []
+    if workers == 1:
+        for entry in ordered:
+            results.append(render(entry, str(folder), duration))
+            if on_done:
+                on_done(results[-1])
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-imports
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(render, entry, str(folder), duration) for entry in ordered]
+            for future in as_completed(futures):
+                results.append(future.result())
+                if on_done:
+                    on_done(results[-1])
+    by_name = {r[0]: r for r in results}
+    return [by_name[e.name] for e in ENTRIES]
+
+
+def index(results) -> str:
+    """DIR/README.md: every animation with its parameters and the command that made it."""
+    info = {r[0]: r for r in results}
+    lines = ["# Gallery", "",
+             "Generated by `convarith gallery`; every file here is redrawn by that command.",
+             "The first fifteen are Dumoulin & Visin's animations from *A guide to convolution arithmetic",
+             "for deep learning* (arXiv:1603.07285), under their original names and configurations",
+             "(blue: input, cyan: output, dashed: padding or inserted zeros).", ""]
+    for title, group in (("The guide's animations", CANONICAL), ("Beyond the guide", EXTRAS)):
+        lines += [f"## {title}", ""]
+        for entry in group:
+            _, count, size, _ = info[entry.name]
+            lines += [f"### {entry.name}", "", f"{entry.caption}; {count} frames, {size:,} bytes.", "",
+                      f"![{entry.name}]({entry.name}.gif)", "", "```", entry.command(), "```", ""]
+    return "\n".join(lines)

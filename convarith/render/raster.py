@@ -1,0 +1,234 @@
+"""Scenes to frames of palette indices with Pillow, fast enough for hundreds of frames.
+
+Everything is drawn at SUPERSAMPLE times the size and box-reduced, which anti-aliases
+edges with few distinct colours. The static picture is drawn once; a frame redraws only
+the rectangle its moving parts cover and maps just that rectangle to palette indices.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .scene import DASH, WHITE, Path as Stroke, Polygon, Scene, Shade, Text
+
+SUPERSAMPLE = 2
+TRANSPARENT = 255  # the palette slot left free, so a GIF writer may use it for transparency
+
+
+@lru_cache(maxsize=None)
+def font(size_px: float):
+    """DejaVu Sans from matplotlib's data folder (found without importing matplotlib)."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec and spec.submodule_search_locations:
+        path = Path(list(spec.submodule_search_locations)[0]) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+        if path.is_file():
+            return ImageFont.truetype(str(path), round(size_px))
+    return ImageFont.load_default(round(size_px))
+
+
+class Palette:
+    """An exact global palette: every colour keeps its own index until 255 are taken, then
+    new colours go to the nearest existing one. A 2**24 lookup table makes mapping a gather;
+    it holds index + 1 so that it can start as calloc'ed zeros, touched only where used."""
+
+    def __init__(self):
+        self.colours: list[tuple[int, int, int]] = []
+        self._lut = np.zeros(1 << 24, dtype=np.uint8)
+
+    def map(self, image: Image.Image) -> np.ndarray:
+        """(height, width) uint8 palette indices of an RGB image."""
+        keys = _keys(image)
+        index = self._lut[keys]
+        missing = index == 0
+        if missing.any():
+            for key in np.unique(keys[missing]).tolist():
+                self._lut[key] = self._add(key) + 1
+            index = self._lut[keys]
+        index -= 1
+        return index
+
+    def _add(self, key: int) -> int:
+        colour = (key & 255, (key >> 8) & 255, key >> 16)
+        if len(self.colours) < TRANSPARENT:
+            self.colours.append(colour)
+            return len(self.colours) - 1
+        known = np.array(self.colours, dtype=np.int32)
+        return int(np.argmin(((known - np.array(colour)) ** 2).sum(axis=1)))
+
+    def flat(self) -> list[int]:
+        """768 values for Image.putpalette: the colours, then white padding."""
+        padded = self.colours + [WHITE] * (256 - len(self.colours))
+        return [v for colour in padded for v in colour]
+
+
+def _keys(image: Image.Image) -> np.ndarray:
+    """One uint32 per pixel, R | G << 8 | B << 16: RGBX pixels viewed as words, X masked off."""
+    words = np.asarray(image.convert("RGBX")).view("<u4")[..., 0]
+    return words & 0xFFFFFF
+
+
+def _scaled(points, dx=0, dy=0):
+    return [(x * SUPERSAMPLE - dx, y * SUPERSAMPLE - dy) for x, y in points]
+
+
+def _segments(points, dashed):
+    pairs = list(zip(points, points[1:]))
+    if not dashed:
+        return pairs
+    out = []
+    for (x0, y0), (x1, y1) in pairs:
+        length = math.hypot(x1 - x0, y1 - y0)
+        step = DASH * SUPERSAMPLE
+        t = 0.0
+        while t < length:
+            t1 = min(t + step, length)
+            out.append(((x0 + (x1 - x0) * t / length, y0 + (y1 - y0) * t / length),
+                        (x0 + (x1 - x0) * t1 / length, y0 + (y1 - y0) * t1 / length)))
+            t += 2 * step
+    return out
+
+
+def _capped(a, b, half):
+    """A segment lengthened by half its width at each end (a square cap), so grids close."""
+    (x0, y0), (x1, y1) = a, b
+    length = math.hypot(x1 - x0, y1 - y0) or 1.0
+    ux, uy = (x1 - x0) / length * half, (y1 - y0) / length * half
+    return [(x0 - ux, y0 - uy), (x1 + ux, y1 + uy)]
+
+
+def _shade(image, item, offset, shaded):
+    """Copy the pre-shaded picture through the shade's mask: one blend for the whole picture,
+    done once, instead of one per frame. The mask is binary; the reduction smooths its edges."""
+    dx, dy = offset
+    polygons = [_scaled(polygon, dx, dy) for polygon in item.polygons]
+    x0 = max(0, math.floor(min(x for poly in polygons for x, _ in poly)))
+    y0 = max(0, math.floor(min(y for poly in polygons for _, y in poly)))
+    x1 = min(image.width, math.ceil(max(x for poly in polygons for x, _ in poly)) + 1)
+    y1 = min(image.height, math.ceil(max(y for poly in polygons for _, y in poly)) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    mask = Image.new("1", (x1 - x0, y1 - y0), 0)
+    pen = ImageDraw.Draw(mask)
+    for polygon in polygons:
+        pen.polygon([(x - x0, y - y0) for x, y in polygon], fill=1)
+    if shaded is None:  # no shaded copy at hand: blend this region now
+        source = Image.blend(image.crop((x0, y0, x1, y1)), Image.new("RGB", (x1 - x0, y1 - y0), item.colour), item.alpha)
+    else:
+        source = shaded(item).crop((x0 + dx, y0 + dy, x1 + dx, y1 + dy))
+    image.paste(source, (x0, y0), mask)
+
+
+def draw(image: Image.Image, items, offset=(0, 0), shaded=None) -> None:
+    """Draw primitives (scene coordinates) on a supersampled image whose corner is ``offset``.
+
+    ``shaded(item)``, when given, returns the whole supersampled picture as the shade
+    ``item`` would darken it."""
+    pen = ImageDraw.Draw(image)
+    pen.fontmode = "1"  # anti-aliasing comes from the reduction, with few colours
+    dx, dy = offset
+    for item in items:
+        if isinstance(item, Shade):
+            _shade(image, item, offset, shaded)
+        elif isinstance(item, Polygon):
+            points = _scaled(item.points, dx, dy)
+            if item.fill is not None:
+                pen.polygon(points, fill=item.fill)
+            if item.outline is not None:
+                width = round(item.width * SUPERSAMPLE)
+                for a, b in zip(points, points[1:] + points[:1]):
+                    pen.line(_capped(a, b, width / 2), fill=item.outline, width=width)
+        elif isinstance(item, Stroke):
+            width = round(item.width * SUPERSAMPLE)
+            for a, b in _segments(_scaled(item.points, dx, dy), item.dashed):
+                pen.line(_capped(a, b, width / 2) if width > 2 else [a, b], fill=item.colour, width=width)
+        elif isinstance(item, Text):
+            pen.text(((item.x) * SUPERSAMPLE - dx, item.y * SUPERSAMPLE - dy), item.text, fill=item.colour,
+                     font=font(item.size * SUPERSAMPLE), anchor=item.anchor)
+
+
+def bbox(items) -> tuple[float, float, float, float]:
+    """Scene-pixel bounds of primitives, with room for line widths and text."""
+    xs, ys = [], []
+    for item in items:
+        if isinstance(item, Text):
+            left, top, right, bottom = font(item.size * SUPERSAMPLE).getbbox(item.text, anchor=item.anchor)
+            xs += [item.x + left / SUPERSAMPLE, item.x + right / SUPERSAMPLE]
+            ys += [item.y + top / SUPERSAMPLE, item.y + bottom / SUPERSAMPLE]
+            continue
+        polygons = item.polygons if isinstance(item, Shade) else (item.points,)
+        pad = getattr(item, "width", 0) + 1
+        for polygon in polygons:
+            for x, y in polygon:
+                xs += [x - pad, x + pad]
+                ys += [y - pad, y + pad]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+class Rasterizer:
+    """Renders a scene frame by frame as (height, width) uint8 palette indices."""
+
+    def __init__(self, scene: Scene, palette: Palette | None = None):
+        self.scene = scene
+        self.palette = palette or Palette()
+        self.base = Image.new("RGB", (scene.width * SUPERSAMPLE, scene.height * SUPERSAMPLE), WHITE)
+        draw(self.base, scene.static)
+        self._shaded: dict = {}
+        self.next = 0  # frames before this one have left their kept items in the base
+        self.base_index = self.palette.map(self.base.reduce(SUPERSAMPLE))
+
+    def shaded(self, item: Shade) -> Image.Image:
+        key = (item.colour, item.alpha)
+        if key not in self._shaded:
+            self._shaded[key] = Image.blend(self.base, Image.new("RGB", self.base.size, item.colour), item.alpha)
+        return self._shaded[key]
+
+    def _region(self, items):
+        x0, y0, x1, y1 = bbox(items)
+        x0, y0 = max(0, math.floor(x0)), max(0, math.floor(y0))
+        x1, y1 = min(self.scene.width, math.ceil(x1)), min(self.scene.height, math.ceil(y1))
+        return x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)
+
+    def _draw_region(self, items):
+        """Draw items over the base in their bounding box: (region, supersampled crop)."""
+        region = self._region(items)
+        box = tuple(v * SUPERSAMPLE for v in region)
+        crop = self.base.crop(box)
+        draw(crop, items, box[:2], self.shaded)
+        return region, crop
+
+    def _indices(self, crop):
+        return self.palette.map(crop.reduce(SUPERSAMPLE))
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame ``index``; kept items of earlier frames accumulate, so go forwards (or start anew)."""
+        frames = self.scene.frames
+        if index < self.next - 1 and any(f.kept for f in frames[: self.next]):
+            raise ValueError("frames with kept items render in order; make a new Rasterizer to go back")
+        for earlier in range(self.next, index + 1):
+            if frames[earlier].kept:
+                (x0, y0, x1, y1), crop = self._draw_region(frames[earlier].kept)
+                self.base.paste(crop, (x0 * SUPERSAMPLE, y0 * SUPERSAMPLE))
+                for key, shaded in self._shaded.items():
+                    colour, alpha = key
+                    shaded.paste(Image.blend(crop, Image.new("RGB", crop.size, colour), alpha), (x0 * SUPERSAMPLE, y0 * SUPERSAMPLE))
+                self.base_index[y0:y1, x0:x1] = self._indices(crop)
+        self.next = max(self.next, index + 1)
+        out = self.base_index.copy()
+        if frames[index].moving:
+            (x0, y0, x1, y1), crop = self._draw_region(frames[index].moving)
+            out[y0:y1, x0:x1] = self._indices(crop)
+        return out
+
+    def frames(self):
+        for index in range(len(self.scene.frames)):
+            yield self.frame(index)
+
+    def colours(self) -> np.ndarray:
+        """(256, 3) uint8: the palette padded with white, to turn indices back into RGB."""
+        return np.array(self.palette.colours + [WHITE] * (256 - len(self.palette.colours)), dtype=np.uint8)

@@ -1,0 +1,266 @@
+"""An animation as drawing primitives in pixel coordinates, backend-agnostic.
+
+The Dumoulin & Visin look, measured from their TikZ source: a cell is 0.5 cm at 150 dpi,
+planes are slanted (x by -0.7, y by 0.5 per unit), the output plane floats one cell above
+the top of the input plane, and the standalone border is 10 pt. With these numbers our
+canvases come out at the originals' exact pixel sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .geometry import AxisLayout, frame_positions
+
+INPUT = (38, 139, 210)  # Solarized blue
+OUTPUT = (42, 161, 152)  # Solarized cyan
+LINE = (0, 43, 54)  # base03
+SHADE = (7, 54, 66)  # base02, laid at SHADE_ALPHA
+SHADE_ALPHA = 0.4
+WHITE = (255, 255, 255)
+KERNEL = (253, 246, 227)  # base3, kernel values over the shaded footprint
+
+UNIT = 150 / 2.54 * 0.5  # px per cell
+THICK, THIN = 2.0, 1.0  # px; TikZ's thick (0.8 pt) and default (0.4 pt) at 150 dpi, rounded
+MARGIN = 10 / 72.27 * 150 + 0.4 / 72.27 * 150  # border plus half a thick line
+DASH = 3 / 72.27 * 150  # TikZ 'dashed': 3 pt on, 3 pt off
+OUTPUT_XSHIFT = -2.5 / 72.27 * 150  # their -5 pt, scaled by the picture's 0.5
+LABEL_SIZE = 12
+
+
+@dataclass(frozen=True)
+class Polygon:
+    points: tuple
+    fill: tuple | None
+    outline: tuple | None = None
+    width: float = 0.0
+
+
+@dataclass(frozen=True)
+class Path:
+    points: tuple
+    colour: tuple
+    width: float
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Shade:
+    """Polygons darkened together as one mask, so overlaps are not darkened twice."""
+
+    polygons: tuple
+    colour: tuple = SHADE
+    alpha: float = SHADE_ALPHA
+
+
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float
+    text: str
+    size: float
+    colour: tuple = LINE
+    anchor: str = "mm"  # Pillow's anchors: l/m/r then t/m/b (top, middle, baseline-ish bottom)
+
+
+@dataclass
+class Frame:
+    moving: list = field(default_factory=list)  # this frame only: footprint, lines, current cell
+    kept: list = field(default_factory=list)  # appears now and stays (computed output values)
+
+
+@dataclass
+class Scene:
+    width: int
+    height: int
+    static: list  # drawn once, under the moving parts
+    frames: list
+
+
+@dataclass(frozen=True)
+class Values:
+    """Numbers to print: ``plane[r][c]`` per drawn input cell (None: leave empty), the kernel
+    as the direct convolution applies it, and the outputs as text."""
+
+    plane: list
+    kernel: list | None
+    outputs: list
+
+
+class _Projection:
+    """Plane coordinates (column u, row-from-top r) of either plane to pixels."""
+
+    def __init__(self, rows_in: int, cols_in: int, rows_out: int, cols_out: int, oblique: bool):
+        self.oblique = oblique
+        # A single row rising to the right would run into the output row above it: keep rows level.
+        self.rise = 0.0 if rows_in == 1 else 0.5
+        self.rows = {"in": rows_in, "out": rows_out}
+        if oblique:
+            lift = rows_in + 1.0 if rows_in > 1 else 2.5  # a single row needs room for the lines
+            self.shift = {"in": (0.0, 0.0), "out": (OUTPUT_XSHIFT / UNIT, lift)}
+        else:
+            self.shift = {"in": (0.0, 0.0), "out": (cols_in + 1.0, float((rows_in - rows_out) // 2))}
+        self.origin = (0.0, 0.0)
+
+    def raw(self, plane: str, u: float, r: float) -> tuple[float, float]:
+        x, y = u, self.rows[plane] - r  # TikZ's y points up
+        if self.oblique:
+            x, y = x - 0.7 * y, self.rise * x + 0.65 * y
+        sx, sy = self.shift[plane]
+        return x + sx, y + sy
+
+    def __call__(self, plane: str, u: float, r: float) -> tuple[float, float]:
+        x, y = self.raw(plane, u, r)
+        return self.origin[0] + x * UNIT, self.origin[1] - y * UNIT
+
+
+def _cell(p, plane, r, c, r2=None, c2=None):
+    r2 = r + 1 if r2 is None else r2
+    c2 = c + 1 if c2 is None else c2
+    return (p(plane, c, r), p(plane, c2, r), p(plane, c2, r2), p(plane, c, r2))
+
+
+def _grid(p, plane, r0, c0, r1, c1, width, dashed=False):
+    paths = [Path((p(plane, c0, r), p(plane, c1, r)), LINE, width, dashed) for r in range(r0, r1 + 1)]
+    paths += [Path((p(plane, c, r0), p(plane, c, r1)), LINE, width, dashed) for c in range(c0, c1 + 1)]
+    return paths
+
+
+def build(rows: AxisLayout, cols: AxisLayout, *, style: str = "dumoulin", labels: bool = True,
+          values: Values | None = None) -> Scene:
+    """The scene of a layer laid out by ``rows`` and ``cols`` (see geometry.plane_layouts)."""
+    p, width, height = canvas(rows, cols, style=style, labels=labels, values=values is not None)
+    oblique = p.oblique
+
+    static = _grid(p, "in", 0, 0, rows.cells, cols.cells, THICK, dashed=True)
+    units = [(r, c) for r in rows.units for c in cols.units]
+    for r, c in units:
+        static.append(Polygon(_cell(p, "in", r, c), INPUT, LINE, THICK))
+    static.append(Polygon(_cell(p, "out", 0, 0, rows.output, cols.output), OUTPUT))
+    static += _grid(p, "out", 0, 0, rows.output, cols.output, THICK)
+    if values is not None:
+        static += _plane_values(p, values.plane, set(units))
+    if labels:
+        static += _labels(p, rows, cols, width)
+    frames = [_frame(p, rows, cols, i, j, oblique, values) for i, j in frame_positions(rows, cols)]
+    return Scene(width, height, static, frames)
+
+
+def canvas(rows: AxisLayout, cols: AxisLayout, *, style: str, labels: bool, values: bool):
+    """(projection, width, height): cheap, so sizes can be checked before anything is built."""
+    oblique = style == "dumoulin" and not values
+    p = _Projection(rows.cells, cols.cells, rows.output, cols.output, oblique)
+    width, height = _fit(p, rows, cols, labels and not oblique, labels and oblique and rows.cells == 1)
+    return p, width, height
+
+
+def _frame(p, rows, cols, i, j, oblique, values) -> Frame:
+    r0, c0 = rows.starts[i], cols.starts[j]
+    r1, c1 = r0 + rows.span, c0 + cols.span
+    taps = [(r, c) for r in rows.taps(i) for c in cols.taps(j)]
+    frame = Frame()
+    if rows.dilation == cols.dilation == 1:
+        frame.moving.append(Shade((_cell(p, "in", r0, c0, r1, c1),)))  # the same union, one polygon
+    else:
+        frame.moving.append(Shade(tuple(_cell(p, "in", r, c) for r, c in taps)))
+    frame.moving += _grid(p, "in", r0, c0, r1, c1, THICK)
+    if oblique:
+        plane = _cell(p, "out", 0, 0, rows.output, cols.output)
+        for (wr, wc), (orow, ocol) in zip(((r1, c0), (r1, c1), (r0, c0), (r0, c1)),
+                                          ((i + 1, j), (i + 1, j + 1), (i, j), (i, j + 1))):
+            start, end = p("in", wc, wr), p("out", ocol, orow)
+            frame.moving.append(Path((start, _until_hidden(start, end, plane)), LINE, THIN))
+    out_cell = _cell(p, "out", i, j)
+    frame.moving.append(Shade((out_cell,)))
+    frame.moving.append(Polygon(out_cell, None, LINE, THICK))
+    if values is not None:
+        if values.kernel is not None:
+            for (r, c), (kr, kc) in zip(taps, ((a, b) for a in range(rows.kernel_size) for b in range(cols.kernel_size))):
+                x, y = p("in", c + 0.93, r + 0.93)
+                frame.moving.append(Text(x, y, _number(values.kernel[kr][kc]), 9, KERNEL, "rs"))
+        x, y = p("out", j + 0.5, i + 0.5)
+        frame.kept.append(Text(x, y, values.outputs[i][j], 11, LINE, "mm"))
+    return frame
+
+
+def _until_hidden(start, end, plane):
+    """Where the line from ``start`` to ``end`` (a point of the convex ``plane``) passes
+    behind the plane: the picture draws the output plane over the connecting lines."""
+    (x0, y0), (x1, y1) = start, end
+    dx, dy = x1 - x0, y1 - y0
+    t_in, t_out = 0.0, 1.0
+    n = len(plane)
+    # Cyrus-Beck clipping against the plane, with each edge normal turned outwards.
+    orientation = sum(plane[k][0] * plane[(k + 1) % n][1] - plane[(k + 1) % n][0] * plane[k][1] for k in range(n))
+    for k in range(n):
+        (ax, ay), (bx, by) = plane[k], plane[(k + 1) % n]
+        nx, ny = (by - ay), -(bx - ax)
+        if orientation < 0:
+            nx, ny = -nx, -ny
+        num = (x0 - ax) * nx + (y0 - ay) * ny
+        den = dx * nx + dy * ny
+        if abs(den) < 1e-12:
+            if num > 1e-9:
+                return end  # parallel and outside: never hidden
+            continue
+        t = -num / den
+        if den < 0:
+            t_in = max(t_in, t)
+        else:
+            t_out = min(t_out, t)
+    if t_in >= t_out - 1e-9 or t_in >= 1.0 - 1e-9:
+        return end
+    return x0 + dx * t_in, y0 + dy * t_in
+
+
+def _plane_values(p, plane, units):
+    texts = []
+    for r, row in enumerate(plane):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            x, y = p("in", c + 0.5, r + 0.45)
+            texts.append(Text(x, y, _number(value), 13, WHITE if (r, c) in units else LINE, "mm"))
+    return texts
+
+
+def _number(value) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _corners(p, rows, cols):
+    pts = [p.raw("in", u, r) for u in (0, cols.cells) for r in (0, rows.cells)]
+    pts += [p.raw("out", u, r) for u in (0, cols.output) for r in (0, rows.output)]
+    return pts
+
+
+def _fit(p, rows, cols, flat_labels, row_labels) -> tuple[int, int]:
+    """Canvas size and origin: the planes' bounding box plus the border."""
+    pts = _corners(p, rows, cols)
+    xs, ys = [x for x, _ in pts], [y for _, y in pts]
+    top = max(ys) + (1.0 if flat_labels else 0.0)  # flat labels sit above the planes
+    right = max(xs) + (2.4 if row_labels else 0.0)  # a single row's labels sit at its right end
+    width = round((right - min(xs)) * UNIT + 2 * MARGIN)
+    height = round((top - min(ys)) * UNIT + 2 * MARGIN)
+    p.origin = (MARGIN - min(xs) * UNIT, MARGIN + top * UNIT)
+    return width, height
+
+
+def _labels(p, rows, cols, width) -> list[Text]:
+    if not p.oblique:
+        return [Text(*p("in", 0, -0.25), "input", LABEL_SIZE, LINE, "ls"),
+                Text(*p("out", 0, -0.25), "output", LABEL_SIZE, LINE, "ls")]
+    if rows.cells == 1:
+        return [Text(*_add(p("in", cols.cells, 0.5), 0.4 * UNIT), "input", LABEL_SIZE, LINE, "lm"),
+                Text(*_add(p("out", cols.output, 0.5), 0.4 * UNIT), "output", LABEL_SIZE, LINE, "lm")]
+    # Below the right corner of each plane, where the slanted planes leave the canvas empty.
+    x_in, y_in = p("in", cols.cells, rows.cells)
+    x_out, y_out = p("out", cols.output, rows.output)
+    room_right = width - MARGIN - x_out
+    out_label = (Text(x_out + 0.3 * UNIT, y_out, "output", LABEL_SIZE, LINE, "lm") if room_right > 2.0 * UNIT
+                 else Text(x_out, y_out + 0.5 * UNIT, "output", LABEL_SIZE, LINE, "rt"))
+    return [Text(x_in, y_in + 0.9 * UNIT, "input", LABEL_SIZE, LINE, "rt"), out_label]
+
+
+def _add(point, dx):
+    return point[0] + dx, point[1]
