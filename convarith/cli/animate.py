@@ -33,7 +33,7 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the --values numbe
 LabelsOpt = Annotated[bool, typer.Option("--labels/--no-labels", help="Label the planes 'input' and 'output'.")]
 FrameOpt = Annotated[Optional[int], typer.Option("--frame", help="The frame a still shows (0 = first output position).")]
 SheetOpt = Annotated[bool, typer.Option("--sheet", help="A .png contact sheet of every frame.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help=f"Draw even past the limits (400 frames, 4096 px a side).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Draw even past the limits (400 frames, 4096 px a side).")]
 
 
 @app.command()
@@ -72,6 +72,9 @@ def animate(
     scene = render.scene(layer, spatial, style=style.value, labels=labels, values=values, seed=seed,
                          output_size=call_size, force=force)
     render.save(scene, output, duration=duration, frame=frame, sheet=sheet, force=force)
-    what = "frames" if output.suffix.lower() == ".gif" else ("frames as a sheet" if sheet else "frame")
-    count = len(scene.frames) if what != "frame" else f"1 of {len(scene.frames)}"
-    typer.echo(f"wrote {output} ({scene.width}x{scene.height}, {count} {what})")
+    count = len(scene.frames)
+    if output.suffix.lower() == ".gif":
+        shown = f"{count} frames, {duration} ms each"
+    else:
+        shown = f"all {count} frames" if sheet else f"frame {frame or 0} of {count}"
+    typer.echo(f"wrote {output} ({scene.width}x{scene.height} px a frame, {shown})")

@@ -102,6 +102,13 @@ def _capped(a, b, half):
     return [(x0 - ux, y0 - uy), (x1 + ux, y1 + uy)]
 
 
+def _blend(image: Image.Image, colour, alpha: float) -> Image.Image:
+    """``colour`` laid over ``image`` at ``alpha``, rounded to nearest as TikZ's output is
+    (Image.blend truncates, one unit darker than the originals)."""
+    table = [round(v * (1 - alpha) + c * alpha) for c in colour for v in range(256)]
+    return image.point(table)
+
+
 def _shade(image, item, offset, shaded):
     """Copy the pre-shaded picture through the shade's mask: one blend for the whole picture,
     done once, instead of one per frame. The mask is binary; the reduction smooths its edges."""
@@ -118,7 +125,7 @@ def _shade(image, item, offset, shaded):
     for polygon in polygons:
         pen.polygon([(x - x0, y - y0) for x, y in polygon], fill=1)
     if shaded is None:  # no shaded copy at hand: blend this region now
-        source = Image.blend(image.crop((x0, y0, x1, y1)), Image.new("RGB", (x1 - x0, y1 - y0), item.colour), item.alpha)
+        source = _blend(image.crop((x0, y0, x1, y1)), item.colour, item.alpha)
     else:
         source = shaded(item).crop((x0 + dx, y0 + dy, x1 + dx, y1 + dy))
     image.paste(source, (x0, y0), mask)
@@ -185,7 +192,7 @@ class Rasterizer:
     def shaded(self, item: Shade) -> Image.Image:
         key = (item.colour, item.alpha)
         if key not in self._shaded:
-            self._shaded[key] = Image.blend(self.base, Image.new("RGB", self.base.size, item.colour), item.alpha)
+            self._shaded[key] = _blend(self.base, item.colour, item.alpha)
         return self._shaded[key]
 
     def _region(self, items):
@@ -216,7 +223,7 @@ class Rasterizer:
                 self.base.paste(crop, (x0 * SUPERSAMPLE, y0 * SUPERSAMPLE))
                 for key, shaded in self._shaded.items():
                     colour, alpha = key
-                    shaded.paste(Image.blend(crop, Image.new("RGB", crop.size, colour), alpha), (x0 * SUPERSAMPLE, y0 * SUPERSAMPLE))
+                    shaded.paste(_blend(crop, colour, alpha), (x0 * SUPERSAMPLE, y0 * SUPERSAMPLE))
                 self.base_index[y0:y1, x0:x1] = self._indices(crop)
         self.next = max(self.next, index + 1)
         out = self.base_index.copy()

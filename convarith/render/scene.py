@@ -75,6 +75,12 @@ class Scene:
     height: int
     static: list  # drawn once, under the moving parts
     frames: list
+    projection: object = None  # (plane "in"/"out", column, row) -> pixel, for tests and tools
+
+    def centre(self, plane: str, row: int, column: int) -> tuple[int, int]:
+        """The pixel at the centre of a cell of the input or output plane."""
+        x, y = self.projection(plane, column + 0.5, row + 0.5)
+        return round(x), round(y)
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ def build(rows: AxisLayout, cols: AxisLayout, *, style: str = "dumoulin", labels
     if labels:
         static += _labels(p, rows, cols, width)
     frames = [_frame(p, rows, cols, i, j, oblique, values) for i, j in frame_positions(rows, cols)]
-    return Scene(width, height, static, frames)
+    return Scene(width, height, static, frames, p)
 
 
 def canvas(rows: AxisLayout, cols: AxisLayout, *, style: str, labels: bool, values: bool):
@@ -256,9 +262,11 @@ def _labels(p, rows, cols, width) -> list[Text]:
     # Below the right corner of each plane, where the slanted planes leave the canvas empty.
     x_in, y_in = p("in", cols.cells, rows.cells)
     x_out, y_out = p("out", cols.output, rows.output)
-    room_right = width - MARGIN - x_out
-    out_label = (Text(x_out + 0.3 * UNIT, y_out, "output", LABEL_SIZE, LINE, "lm") if room_right > 2.0 * UNIT
-                 else Text(x_out, y_out + 0.5 * UNIT, "output", LABEL_SIZE, LINE, "rt"))
+    text_width = 0.6 * LABEL_SIZE * len("output")  # DejaVu Sans averages 0.6 em a letter
+    if width - MARGIN - x_out > text_width + 0.3 * UNIT:
+        out_label = Text(x_out + 0.3 * UNIT, y_out, "output", LABEL_SIZE, LINE, "lm")
+    else:  # under the corner, clear of the lower edge that falls 0.5 px per px to the left
+        out_label = Text(x_out, y_out + 0.5 * text_width + 0.3 * UNIT, "output", LABEL_SIZE, LINE, "rt")
     return [Text(x_in, y_in + 0.9 * UNIT, "input", LABEL_SIZE, LINE, "rt"), out_label]
 
 

@@ -30,12 +30,12 @@ def compute(layer, spatial, rows: AxisLayout, cols: AxisLayout, seed: int, outpu
                                    output_size=output_size, **common)[0, 0]
             kernel = w[(slice(None, None, -1),) * w.ndim]
     elif kind == "max_pool":
-        out = F.max_pool(x[None], layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                         dilation=layer.dilation, ceil_mode=layer.ceil_mode, framework=layer.framework)[0]
+        out = F.max_pool(x[None, None], layer.kernel_size, stride=layer.stride, padding=layer.padding,
+                         dilation=layer.dilation, ceil_mode=layer.ceil_mode, framework=layer.framework)[0, 0]
     else:
-        out = F.avg_pool(x[None], layer.kernel_size, stride=layer.stride, padding=layer.padding,
+        out = F.avg_pool(x[None, None], layer.kernel_size, stride=layer.stride, padding=layer.padding,
                          ceil_mode=layer.ceil_mode, count_include_pad=layer.count_include_pad,
-                         framework=layer.framework)[0]
+                         framework=layer.framework)[0, 0]
     if x.ndim == 1:  # a single row
         x, out = x[None], out[None]
         kernel = None if kernel is None else kernel[None]
