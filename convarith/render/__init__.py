@@ -82,9 +82,20 @@ def save(scene: Scene, path, *, duration: int = 1000, frame: int | None = None, 
 
         write_atomically(path, lambda target: save_vector(scene, index, target, fmt))
         return
-    from . import encode, raster
+    from . import raster
 
     rasterizer = raster.Rasterizer(scene)
+    try:
+        _save_raster(rasterizer, path, fmt, duration, index, sheet, force)
+    finally:
+        rasterizer.palette.release()
+
+
+def _save_raster(rasterizer, path, fmt, duration, index, sheet, force):
+    from . import encode
+
+    scene = rasterizer.scene
+    count = len(scene.frames)
     if fmt == "gif":
         encode.write_gif(path, list(rasterizer.frames()), rasterizer.palette.colours, duration)
     elif sheet:

@@ -32,44 +32,50 @@ def font(size_px: float):
     return ImageFont.load_default(round(size_px))
 
 
+_SPARE_TABLES: list = []  # lookup tables of released palettes, zeroed again, for the next animation
+
+
 class Palette:
     """An exact global palette: every colour keeps its own index until 255 are taken, then
     new colours go to the nearest existing one. A 2**24 lookup table makes mapping a gather;
-    it holds index + 1 so that it can start as calloc'ed zeros, touched only where used."""
+    it holds index + 1 so that it can start as zeros (calloc'ed, touched only where used)."""
 
     def __init__(self):
         self.colours: list[tuple[int, int, int]] = []
-        self._lut = np.zeros(1 << 24, dtype=np.uint8)
+        self._used: list[int] = []  # lookup-table entries to clear on release
+        self._lut = _SPARE_TABLES.pop() if _SPARE_TABLES else np.zeros(1 << 24, dtype=np.uint8)
 
     def map(self, image: Image.Image) -> np.ndarray:
         """(height, width) uint8 palette indices of an RGB image."""
         keys = _keys(image)
         index = self._lut[keys]
-        missing = index == 0
-        if missing.any():
-            for key in np.unique(keys[missing]).tolist():
-                self._lut[key] = self._add(key) + 1
+        if not index.all():  # colours not seen before: Pillow lists an image's colours fast
+            for _, colour in image.getcolors(image.width * image.height):
+                key = colour[0] | colour[1] << 8 | colour[2] << 16
+                if not self._lut[key]:
+                    self._lut[key] = self._add(colour) + 1
+                    self._used.append(key)
             index = self._lut[keys]
         index -= 1
         return index
 
-    def _add(self, key: int) -> int:
-        colour = (key & 255, (key >> 8) & 255, key >> 16)
+    def _add(self, colour) -> int:
         if len(self.colours) < TRANSPARENT:
             self.colours.append(colour)
             return len(self.colours) - 1
         known = np.array(self.colours, dtype=np.int32)
         return int(np.argmin(((known - np.array(colour)) ** 2).sum(axis=1)))
 
-    def flat(self) -> list[int]:
-        """768 values for Image.putpalette: the colours, then white padding."""
-        padded = self.colours + [WHITE] * (256 - len(self.colours))
-        return [v for colour in padded for v in colour]
+    def release(self) -> None:
+        """Hand the lookup table on to the next palette of this process; this one is done."""
+        self._lut[self._used] = 0
+        _SPARE_TABLES.append(self._lut)
+        self._lut = None
 
 
 def _keys(image: Image.Image) -> np.ndarray:
-    """One uint32 per pixel, R | G << 8 | B << 16: RGBX pixels viewed as words, X masked off."""
-    words = np.asarray(image.convert("RGBX")).view("<u4")[..., 0]
+    """One uint32 per pixel, R | G << 8 | B << 16: Pillow keeps RGB as 4 bytes a pixel."""
+    words = np.frombuffer(image.tobytes("raw", "RGBX"), dtype="<u4").reshape(image.height, image.width)
     return words & 0xFFFFFF
 
 
@@ -102,46 +108,20 @@ def _capped(a, b, half):
     return [(x0 - ux, y0 - uy), (x1 + ux, y1 + uy)]
 
 
-def _blend(image: Image.Image, colour, alpha: float) -> Image.Image:
-    """``colour`` laid over ``image`` at ``alpha``, rounded to nearest as TikZ's output is
-    (Image.blend truncates, one unit darker than the originals)."""
-    table = [round(v * (1 - alpha) + c * alpha) for c in colour for v in range(256)]
-    return image.point(table)
-
-
-def _shade(image, item, offset, shaded):
-    """Copy the pre-shaded picture through the shade's mask: one blend for the whole picture,
-    done once, instead of one per frame. The mask is binary; the reduction smooths its edges."""
-    dx, dy = offset
-    polygons = [_scaled(polygon, dx, dy) for polygon in item.polygons]
-    x0 = max(0, math.floor(min(x for poly in polygons for x, _ in poly)))
-    y0 = max(0, math.floor(min(y for poly in polygons for _, y in poly)))
-    x1 = min(image.width, math.ceil(max(x for poly in polygons for x, _ in poly)) + 1)
-    y1 = min(image.height, math.ceil(max(y for poly in polygons for _, y in poly)) + 1)
-    if x1 <= x0 or y1 <= y0:
-        return
-    mask = Image.new("1", (x1 - x0, y1 - y0), 0)
-    pen = ImageDraw.Draw(mask)
-    for polygon in polygons:
-        pen.polygon([(x - x0, y - y0) for x, y in polygon], fill=1)
-    if shaded is None:  # no shaded copy at hand: blend this region now
-        source = _blend(image.crop((x0, y0, x1, y1)), item.colour, item.alpha)
-    else:
-        source = shaded(item).crop((x0 + dx, y0 + dy, x1 + dx, y1 + dy))
-    image.paste(source, (x0, y0), mask)
-
-
-def draw(image: Image.Image, items, offset=(0, 0), shaded=None) -> None:
-    """Draw primitives (scene coordinates) on a supersampled image whose corner is ``offset``.
-
-    ``shaded(item)``, when given, returns the whole supersampled picture as the shade
-    ``item`` would darken it."""
+def draw(image: Image.Image, items, offset=(0, 0)) -> None:
+    """Draw primitives (scene coordinates) on a supersampled image whose corner is ``offset``."""
     pen = ImageDraw.Draw(image)
     pen.fontmode = "1"  # anti-aliasing comes from the reduction, with few colours
     dx, dy = offset
     for item in items:
         if isinstance(item, Shade):
-            _shade(image, item, offset, shaded)
+            # Pillow blends RGBA fills into an RGB image, rounding as the originals do. The
+            # scene gives a footprint as one polygon, or as cells that only share edges
+            # (covered by the grid drawn next), so nothing is darkened twice.
+            glass = ImageDraw.Draw(image, "RGBA")
+            ink = (*item.colour, round(item.alpha * 255))
+            for polygon in item.polygons:
+                glass.polygon(_scaled(polygon, dx, dy), fill=ink)
         elif isinstance(item, Polygon):
             points = _scaled(item.points, dx, dy)
             if item.fill is not None:
@@ -185,15 +165,8 @@ class Rasterizer:
         self.palette = palette or Palette()
         self.base = Image.new("RGB", (scene.width * SUPERSAMPLE, scene.height * SUPERSAMPLE), WHITE)
         draw(self.base, scene.static)
-        self._shaded: dict = {}
         self.next = 0  # frames before this one have left their kept items in the base
         self.base_index = self.palette.map(self.base.reduce(SUPERSAMPLE))
-
-    def shaded(self, item: Shade) -> Image.Image:
-        key = (item.colour, item.alpha)
-        if key not in self._shaded:
-            self._shaded[key] = _blend(self.base, item.colour, item.alpha)
-        return self._shaded[key]
 
     def _region(self, items):
         x0, y0, x1, y1 = bbox(items)
@@ -206,7 +179,7 @@ class Rasterizer:
         region = self._region(items)
         box = tuple(v * SUPERSAMPLE for v in region)
         crop = self.base.crop(box)
-        draw(crop, items, box[:2], self.shaded)
+        draw(crop, items, box[:2])
         return region, crop
 
     def _indices(self, crop):
@@ -221,9 +194,6 @@ class Rasterizer:
             if frames[earlier].kept:
                 (x0, y0, x1, y1), crop = self._draw_region(frames[earlier].kept)
                 self.base.paste(crop, (x0 * SUPERSAMPLE, y0 * SUPERSAMPLE))
-                for key, shaded in self._shaded.items():
-                    colour, alpha = key
-                    shaded.paste(_blend(crop, colour, alpha), (x0 * SUPERSAMPLE, y0 * SUPERSAMPLE))
                 self.base_index[y0:y1, x0:x1] = self._indices(crop)
         self.next = max(self.next, index + 1)
         out = self.base_index.copy()
