@@ -41,6 +41,7 @@ def per_frame() -> tuple[float, float, int, dict]:
     from convarith import render
     from convarith.render import encode, gallery, raster
 
+    raster.keep_freed_memory()  # as the gallery's workers do
     rendering = encoding = 0.0
     frames = 0
     sizes = {}
@@ -53,6 +54,7 @@ def per_frame() -> tuple[float, float, int, dict]:
             middle = time.perf_counter()
             path = Path(folder) / f"{entry.name}.gif"
             encode.write_gif(path, indices, drawer.palette.colours, 1000)
+            drawer.palette.release()  # as render.save does: the next animation reuses the lookup table
             rendering += middle - start
             encoding += time.perf_counter() - middle
             frames += len(indices)

@@ -68,7 +68,9 @@ def animate(
     spatial, _ = spatial_input(layer, input)
 
     from .. import render
+    from ..render.raster import keep_freed_memory
 
+    keep_freed_memory()
     scene = render.scene(layer, spatial, style=style.value, labels=labels, values=values, seed=seed,
                          output_size=call_size, force=force)
     render.save(scene, output, duration=duration, frame=frame, sheet=sheet, force=force)

@@ -122,7 +122,9 @@ def frames(entry: Entry) -> int:
 def render(entry: Entry, folder: str, duration: int = 1000) -> tuple[str, int, int, float]:
     """Draw one entry to ``folder/<name>.gif``: (name, frames, bytes, seconds). Runs in a worker."""
     from . import save, scene
+    from .raster import keep_freed_memory
 
+    keep_freed_memory()
     start = time.perf_counter()
     path = Path(folder) / f"{entry.name}.gif"
     drawn = scene(entry.layer(), entry.input, values=entry.values)

@@ -17,6 +17,25 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .scene import DASH, WHITE, Path as Stroke, Polygon, Scene, Shade, Text
 
+def keep_freed_memory() -> None:
+    """Ask glibc to keep freed memory for reuse rather than hand it back to the system.
+
+    An animation keeps every frame for the encoder while allocating and freeing many
+    temporaries of a few hundred KB; by default each of those is a fresh mmap and a round of
+    page faults, about a third of the drawing time. The command line calls this; a program
+    using the API decides for itself. Elsewhere than glibc it does nothing.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD
+        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD, glibc's largest
+    except (OSError, AttributeError):
+        pass
+
+
 SUPERSAMPLE = 2
 TRANSPARENT = 255  # the palette slot left free, so a GIF writer may use it for transparency
 
@@ -44,20 +63,43 @@ class Palette:
         self.colours: list[tuple[int, int, int]] = []
         self._used: list[int] = []  # lookup-table entries to clear on release
         self._lut = _SPARE_TABLES.pop() if _SPARE_TABLES else np.zeros(1 << 24, dtype=np.uint8)
+        self._scratch_keys = np.empty(0, dtype=np.uint32)
+        self._scratch_index = np.empty(0, dtype=np.uint8)
 
     def map(self, image: Image.Image) -> np.ndarray:
-        """(height, width) uint8 palette indices of an RGB image."""
-        keys = _keys(image)
-        index = self._lut[keys]
+        """(height, width) uint8 palette indices of an RGB image, valid until the next call
+        (the work buffers are reused: frames allocate nothing they do not keep)."""
+        size = image.width * image.height
+        if size > self._scratch_keys.size:
+            self._scratch_keys = np.empty(size, dtype=np.uint32)
+            self._scratch_index = np.empty(size, dtype=np.uint8)
+        # Pillow keeps RGB as 4 bytes a pixel: R | G << 8 | B << 16 once the padding byte is masked
+        keys = np.bitwise_and(np.frombuffer(image.tobytes("raw", "RGBX"), dtype="<u4"), 0xFFFFFF,
+                              out=self._scratch_keys[:size])
+        index = np.take(self._lut, keys, out=self._scratch_index[:size])
         if not index.all():  # colours not seen before: Pillow lists an image's colours fast
-            for _, colour in image.getcolors(image.width * image.height):
-                key = colour[0] | colour[1] << 8 | colour[2] << 16
-                if not self._lut[key]:
-                    self._lut[key] = self._add(colour) + 1
-                    self._used.append(key)
+            self._learn(colour for _, colour in image.getcolors(size))
+            np.take(self._lut, keys, out=index)
+        index -= 1
+        return index.reshape(image.height, image.width)
+
+    def map_array(self, rgb: np.ndarray) -> np.ndarray:
+        """Palette indices of (..., 3) uint8 colours."""
+        rgb = rgb.astype(np.uint32)
+        keys = rgb[..., 0] | rgb[..., 1] << 8 | rgb[..., 2] << 16
+        index = self._lut[keys]
+        if not index.all():
+            self._learn((k & 255, k >> 8 & 255, k >> 16) for k in np.unique(keys[index == 0]).tolist())
             index = self._lut[keys]
         index -= 1
         return index
+
+    def _learn(self, colours) -> None:
+        for colour in colours:
+            key = colour[0] | colour[1] << 8 | colour[2] << 16
+            if not self._lut[key]:
+                self._lut[key] = self._add(colour) + 1
+                self._used.append(key)
 
     def _add(self, colour) -> int:
         if len(self.colours) < TRANSPARENT:
@@ -71,12 +113,6 @@ class Palette:
         self._lut[self._used] = 0
         _SPARE_TABLES.append(self._lut)
         self._lut = None
-
-
-def _keys(image: Image.Image) -> np.ndarray:
-    """One uint32 per pixel, R | G << 8 | B << 16: Pillow keeps RGB as 4 bytes a pixel."""
-    words = np.frombuffer(image.tobytes("raw", "RGBX"), dtype="<u4").reshape(image.height, image.width)
-    return words & 0xFFFFFF
 
 
 def _scaled(points, dx=0, dy=0):
@@ -166,7 +202,7 @@ class Rasterizer:
         self.base = Image.new("RGB", (scene.width * SUPERSAMPLE, scene.height * SUPERSAMPLE), WHITE)
         draw(self.base, scene.static)
         self.next = 0  # frames before this one have left their kept items in the base
-        self.base_index = self.palette.map(self.base.reduce(SUPERSAMPLE))
+        self.base_index = self.palette.map(self.base.reduce(SUPERSAMPLE)).copy()
 
     def _region(self, items):
         x0, y0, x1, y1 = bbox(items)
@@ -197,10 +233,29 @@ class Rasterizer:
                 self.base_index[y0:y1, x0:x1] = self._indices(crop)
         self.next = max(self.next, index + 1)
         out = self.base_index.copy()
-        if frames[index].moving:
-            (x0, y0, x1, y1), crop = self._draw_region(frames[index].moving)
+        moving = frames[index].moving
+        hairlines = [item for item in moving if isinstance(item, Stroke) and item.hairline]
+        # The footprint and the output cell are far apart: two small regions cost less than one
+        # spanning both, and the connecting lines are laid over the indices afterwards.
+        for cluster in _clusters([item for item in moving if item not in hairlines]):
+            (x0, y0, x1, y1), crop = self._draw_region(cluster)
             out[y0:y1, x0:x1] = self._indices(crop)
+        for line in hairlines:
+            self._hairline(out, line)
         return out
+
+    def _hairline(self, out: np.ndarray, line) -> None:
+        """A one-pixel anti-aliased line (Wu's algorithm) blended into palette indices;
+        coverage in quarters, as a 2x supersampled line would have."""
+        colours = self.colours().astype(np.float64)
+        for (x0, y0), (x1, y1) in zip(line.points, line.points[1:]):
+            rows, cols, cover = _wu(x0, y0, x1, y1)
+            inside = (rows >= 0) & (rows < out.shape[0]) & (cols >= 0) & (cols < out.shape[1]) & (cover > 0)
+            rows, cols, cover = rows[inside], cols[inside], cover[inside, None]
+            under = colours[out[rows, cols]]
+            mixed = np.rint(under * (1 - cover) + np.array(line.colour) * cover).astype(np.uint8)
+            out[rows, cols] = self.palette.map_array(mixed)
+            colours = self.colours().astype(np.float64)
 
     def frames(self):
         for index in range(len(self.scene.frames)):
@@ -209,3 +264,42 @@ class Rasterizer:
     def colours(self) -> np.ndarray:
         """(256, 3) uint8: the palette padded with white, to turn indices back into RGB."""
         return np.array(self.palette.colours + [WHITE] * (256 - len(self.palette.colours)), dtype=np.uint8)
+
+
+def _wu(x0, y0, x1, y1):
+    """Pixels (rows, columns) along a segment and their coverage, two per step of the major axis."""
+    steep = abs(y1 - y0) > abs(x1 - x0)
+    if steep:
+        x0, y0, x1, y1 = y0, x0, y1, x1
+    if x1 < x0:
+        x0, y0, x1, y1 = x1, y1, x0, y0
+    major = np.arange(math.floor(x0), math.ceil(x1))
+    slope = (y1 - y0) / (x1 - x0) if x1 != x0 else 0.0
+    minor = y0 + (major + 0.5 - x0) * slope - 0.5  # the line at each pixel centre, in pixel units
+    low = np.floor(minor).astype(np.int64)
+    frac = np.round((minor - low) * 4) / 4
+    majors = np.concatenate([major, major])
+    minors = np.concatenate([low, low + 1])
+    cover = np.concatenate([1 - frac, frac])
+    return (majors, minors, cover) if steep else (minors, majors, cover)
+
+
+def _clusters(items) -> list[list]:
+    """Items grouped so that groups' bounding boxes (with a margin) do not overlap."""
+    groups = [([item], bbox([item])) for item in items]
+    merged = True
+    while merged and len(groups) > 1:
+        merged = False
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                (ia, ba), (ib, bb) = groups[a], groups[b]
+                if ba[0] - 2 < bb[2] and bb[0] - 2 < ba[2] and ba[1] - 2 < bb[3] and bb[1] - 2 < ba[3]:
+                    groups[a] = (ia + ib, (min(ba[0], bb[0]), min(ba[1], bb[1]), max(ba[2], bb[2]), max(ba[3], bb[3])))
+                    del groups[b]
+                    merged = True
+                    break
+            if merged:
+                break
+    # keep each group in the scene's drawing order
+    order = {id(item): k for k, item in enumerate(items)}
+    return [sorted(group, key=lambda item: order[id(item)]) for group, _ in groups]

@@ -42,6 +42,7 @@ class Path:
     colour: tuple
     width: float
     dashed: bool = False
+    hairline: bool = False  # a one-pixel line the raster backend may lay over the finished frame
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def _frame(p, rows, cols, i, j, oblique, values) -> Frame:
         for (wr, wc), (orow, ocol) in zip(((r1, c0), (r1, c1), (r0, c0), (r0, c1)),
                                           ((i + 1, j), (i + 1, j + 1), (i, j), (i, j + 1))):
             start, end = p("in", wc, wr), p("out", ocol, orow)
-            frame.moving.append(Path((start, _until_hidden(start, end, plane)), LINE, THIN))
+            frame.moving.append(Path((start, _until_hidden(start, end, plane)), LINE, THIN, hairline=True))
     out_cell = _cell(p, "out", i, j)
     frame.moving.append(Shade((out_cell,)))
     frame.moving.append(Polygon(out_cell, None, LINE, THICK))
