@@ -83,8 +83,12 @@ def write_atomically(path, write) -> None:
     """Call ``write(temporary_path)``, then rename over ``path``: never a half-written file."""
     path = Path(path)
     if not path.parent.is_dir():
-        raise ShapeError("output", f"folder {path.parent} does not exist")
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+        what = "is not a folder" if path.parent.exists() else "does not exist"
+        raise ShapeError("output", f"folder {path.parent} {what}")
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise ShapeError("output", f"cannot write in {path.parent}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         write(temporary)

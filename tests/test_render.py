@@ -316,6 +316,10 @@ def test_nothing_half_written_when_encoding_fails(tmp_path, monkeypatch):
     (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.gif", "--duration", "0"], "duration"),
     (["conv", "-i", "5x5", "-o", "{tmp}/x.gif"], "--kernel-size"),
     (["max-pool", "-i", "5x5", "-k", "3", "-f", "tf", "--ceil-mode", "-o", "{tmp}/x.gif"], "ceil_mode"),
+    (["conv", "-i", "5", "-k", "3", "--values", "--seed", "-5", "-o", "{tmp}/x.gif"], "seed"),
+    (["conv", "-i", "5", "-k", "3", "--duration", "700000", "-o", "{tmp}/x.gif"], "655,350"),
+    (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.png", "--sheet", "--frame", "1"], "give one of them"),
+    (["conv", "-i", "5x5", "-k", "3", "-o", "/proc/x.gif"], "cannot write in /proc"),
 ])
 def test_refusals_are_one_line_exit_2(tmp_path, args, fragment):
     result = run("animate", *[a.format(tmp=tmp_path) for a in args])
@@ -368,3 +372,26 @@ def test_gallery_commands_draw_what_the_gallery_drew(tmp_path):
     assert run("animate", *words).exit_code == 0
     g.render(entry, str(tmp_path))
     assert (tmp_path / "cli.gif").read_bytes() == (tmp_path / f"{entry.name}.gif").read_bytes()
+
+
+def test_gallery_refuses_to_overwrite_a_folder_that_is_not_a_gallery(tmp_path):
+    (tmp_path / "README.md").write_text("# my project\n")
+    result = run("gallery", tmp_path)
+    assert result.exit_code == 2 and "--force" in result.stderr and "README.md" in result.stderr
+    assert (tmp_path / "README.md").read_text() == "# my project\n"
+    assert "frames" not in result.output  # refused before the progress bar
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["{tmp}/file"], "not a folder"),
+    (["{tmp}/file/sub"], "Not a directory"),
+    (["/proc/gallery"], "cannot create"),
+    (["{tmp}/g", "--duration", "5"], "duration"),
+    (["{tmp}/g", "--workers", "0"], "workers"),
+])
+def test_gallery_refusals(tmp_path, args, fragment):
+    (tmp_path / "file").write_text("x")
+    result = run("gallery", *[a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], result.stderr

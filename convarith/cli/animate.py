@@ -10,7 +10,7 @@ import typer
 
 from . import app
 from .shape import (CeilOpt, DilationOpt, Framework, FrameworkOpt, InputOpt, KernelOpt, Op, OutPadOpt,
-                    OutSizeOpt, PaddingOpt, StrideOpt, layer_from_options, spatial_input)
+                    PaddingOpt, StrideOpt, layer_from_options, spatial_input)
 
 
 class AnimatedOp(str, Enum):
@@ -25,6 +25,7 @@ class Style(str, Enum):
     flat = "flat"
 
 
+OutSizeOpt = Annotated[Optional[str], typer.Option("--output-size", help="conv-transpose: the output size asked of forward(output_size=) / tf output_shape.")]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="File to write; its suffix picks the format: .gif (animation), .png, .svg or .pdf (a still).")]
 DurationOpt = Annotated[int, typer.Option("--duration", help="Milliseconds per frame in a GIF.")]
 StyleOpt = Annotated[Style, typer.Option("--style", help="dumoulin: slanted planes, output above input; flat: side by side.")]
@@ -76,7 +77,8 @@ def animate(
     render.save(scene, output, duration=duration, frame=frame, sheet=sheet, force=force)
     count = len(scene.frames)
     if output.suffix.lower() == ".gif":
-        shown = f"{count} frames, {duration} ms each"
+        plural = "frame" if count == 1 else "frames"
+        shown = f"{count} {plural}, {duration // 10 * 10} ms each"  # GIF keeps hundredths of a second
     else:
         shown = f"all {count} frames" if sheet else f"frame {frame or 0} of {count}"
     typer.echo(f"wrote {output} ({scene.width}x{scene.height} px a frame, {shown})")

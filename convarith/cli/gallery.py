@@ -15,6 +15,7 @@ def gallery(
     dir: Annotated[Path, typer.Argument(help="Folder to write the GIFs and README.md into (created if missing).")] = Path("gallery"),
     workers: Annotated[Optional[int], typer.Option("--workers", help="Processes drawing in parallel (default: one per core).")] = None,
     duration: Annotated[int, typer.Option("--duration", help="Milliseconds per frame.")] = 1000,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that holds other files of the same names.")] = False,
 ):
     """Dumoulin & Visin's 15 animations under their original names, plus dilated transposed,
     rectangular, TF SAME, pooling, ceil_mode, 1-D and numerical ones, with an index."""
@@ -26,10 +27,12 @@ def gallery(
     from ..images import write_atomically
     from ..render import gallery as g
 
+    from ..render import check_duration
+
     if workers is not None and workers < 1:
-        raise ShapeError("--workers", f"must be at least 1, got {workers}")
-    if duration < 10:
-        raise ShapeError("--duration", f"must be at least 10 ms, got {duration}")
+        raise ShapeError("workers", f"must be at least 1, got {workers}")
+    check_duration(duration)
+    g.prepare(dir, force)
     start = time.perf_counter()
     total = sum(g.frames(e) for e in g.ENTRIES)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),

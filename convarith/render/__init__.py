@@ -24,6 +24,8 @@ def scene(layer, spatial_input, *, style: str = "dumoulin", labels: bool = True,
     """The animation of ``layer`` on a 1-D or 2-D input: one frame per output position."""
     if style not in STYLES:
         raise ShapeError("style", f"must be one of {', '.join(STYLES)}, got {style!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ShapeError("seed", f"must be a whole number, 0 or more, got {seed!r}")
     kwargs = {"output_size": output_size} if layer.op == "conv_transpose" else {}
     if output_size is not None and not kwargs:
         raise ShapeError("output_size", "applies to conv-transpose only")
@@ -32,7 +34,7 @@ def scene(layer, spatial_input, *, style: str = "dumoulin", labels: bool = True,
     frames = rows.output * cols.output
     if frames > MAX_FRAMES and not force:
         raise ShapeError("frames", f"this animation has {frames} frames (one per output position), over "
-                                   f"{MAX_FRAMES}: pass --force (force=True) to draw it anyway")
+                                   f"{MAX_FRAMES}: pass --force (force=True in Python) to draw it anyway")
     _, width, height = canvas(rows, cols, style=style, labels=labels, values=values)
     _check_side("canvas", max(width, height), force)
     numbers = None
@@ -43,9 +45,18 @@ def scene(layer, spatial_input, *, style: str = "dumoulin", labels: bool = True,
     return build(rows, cols, style=style, labels=labels, values=numbers)
 
 
+MAX_DURATION = 655_350  # GIF stores delays in hundredths of a second, in 16 bits
+
+
+def check_duration(duration) -> None:
+    if isinstance(duration, bool) or not isinstance(duration, int) or not 10 <= duration <= MAX_DURATION:
+        raise ShapeError("duration", f"must be a whole number of milliseconds from 10 to {MAX_DURATION:,} "
+                                     f"(GIF counts hundredths of a second), got {duration!r}")
+
+
 def _check_side(what: str, side: int, force: bool) -> None:
     if side > MAX_SIDE and not force:
-        raise ShapeError(what, f"would be {side} px on a side, over {MAX_SIDE}: pass --force (force=True) "
+        raise ShapeError(what, f"would be {side} px on a side, over {MAX_SIDE}: pass --force (force=True in Python) "
                                "to draw it anyway")
 
 
@@ -71,8 +82,10 @@ def save(scene: Scene, path, *, duration: int = 1000, frame: int | None = None, 
         raise ShapeError("frame", "--frame and --sheet make stills: write a .png, .svg or .pdf")
     if sheet and fmt != "png":
         raise ShapeError("sheet", "a contact sheet is a .png")
-    if isinstance(duration, bool) or not isinstance(duration, int) or duration < 10:
-        raise ShapeError("duration", f"must be a whole number of milliseconds, at least 10, got {duration!r}")
+    if sheet and frame is not None:
+        raise ShapeError("frame", "--frame picks one frame, --sheet shows them all: give one of them")
+    if fmt == "gif":
+        check_duration(duration)
     index = 0 if frame is None else frame
     if not isinstance(index, int) or not 0 <= index < count:
         raise ShapeError("frame", f"must be between 0 and {count - 1} (the animation has {count} frames), got {frame!r}")

@@ -37,7 +37,7 @@ def keep_freed_memory() -> None:
 
 
 SUPERSAMPLE = 2
-TRANSPARENT = 255  # the palette slot left free, so a GIF writer may use it for transparency
+MAX_COLOURS = 255  # of a GIF's 256 palette slots, one stays free for transparency
 
 
 @lru_cache(maxsize=None)
@@ -102,7 +102,7 @@ class Palette:
                 self._used.append(key)
 
     def _add(self, colour) -> int:
-        if len(self.colours) < TRANSPARENT:
+        if len(self.colours) < MAX_COLOURS:
             self.colours.append(colour)
             return len(self.colours) - 1
         known = np.array(self.colours, dtype=np.int32)

@@ -47,7 +47,8 @@ class Path:
 
 @dataclass(frozen=True)
 class Shade:
-    """Polygons darkened together as one mask, so overlaps are not darkened twice."""
+    """Polygons darkened by ``alpha`` of ``colour``. Callers give polygons that do not overlap
+    (a footprint is one polygon, or cells that only share edges), so nothing darkens twice."""
 
     polygons: tuple
     colour: tuple = SHADE
@@ -149,7 +150,8 @@ def build(rows: AxisLayout, cols: AxisLayout, *, style: str = "dumoulin", labels
         static += _plane_values(p, values.plane, set(units))
     if labels:
         static += _labels(p, rows, cols, width)
-    frames = [_frame(p, rows, cols, i, j, oblique, values) for i, j in frame_positions(rows, cols)]
+    unit_cells = set(units)
+    frames = [_frame(p, rows, cols, i, j, oblique, values, unit_cells) for i, j in frame_positions(rows, cols)]
     return Scene(width, height, static, frames, p)
 
 
@@ -161,7 +163,7 @@ def canvas(rows: AxisLayout, cols: AxisLayout, *, style: str, labels: bool, valu
     return p, width, height
 
 
-def _frame(p, rows, cols, i, j, oblique, values) -> Frame:
+def _frame(p, rows, cols, i, j, oblique, values, units) -> Frame:
     r0, c0 = rows.starts[i], cols.starts[j]
     r1, c1 = r0 + rows.span, c0 + cols.span
     taps = [(r, c) for r in rows.taps(i) for c in cols.taps(j)]
@@ -184,7 +186,8 @@ def _frame(p, rows, cols, i, j, oblique, values) -> Frame:
         if values.kernel is not None:
             for (r, c), (kr, kc) in zip(taps, ((a, b) for a in range(rows.kernel_size) for b in range(cols.kernel_size))):
                 x, y = p("in", c + 0.93, r + 0.93)
-                frame.moving.append(Text(x, y, _number(values.kernel[kr][kc]), 9, KERNEL, "rs"))
+                ink = KERNEL if (r, c) in units else LINE  # light on shaded blue, dark on shaded grey
+                frame.moving.append(Text(x, y, _number(values.kernel[kr][kc]), 9, ink, "rs"))
         x, y = p("out", j + 0.5, i + 0.5)
         frame.kept.append(Text(x, y, values.outputs[i][j], 11, LINE, "mm"))
     return frame

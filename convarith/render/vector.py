@@ -11,10 +11,7 @@ _VA = {"t": "top", "m": "center", "s": "baseline", "b": "bottom"}
 
 
 def save(scene: Scene, index: int, path: str, fmt: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend stays as it was
     from matplotlib.patches import Polygon as Patch
 
     fig = Figure(figsize=(scene.width / 100, scene.height / 100), dpi=100)
