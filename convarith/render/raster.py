@@ -61,6 +61,7 @@ class Palette:
 
     def __init__(self):
         self.colours: list[tuple[int, int, int]] = []
+        self.table = np.full((256, 3), 255, dtype=np.uint8)  # the colours, padded with white
         self._used: list[int] = []  # lookup-table entries to clear on release
         self._lut = _SPARE_TABLES.pop() if _SPARE_TABLES else np.zeros(1 << 24, dtype=np.uint8)
         self._scratch_keys = np.empty(0, dtype=np.uint32)
@@ -103,6 +104,7 @@ class Palette:
 
     def _add(self, colour) -> int:
         if len(self.colours) < MAX_COLOURS:
+            self.table[len(self.colours)] = colour
             self.colours.append(colour)
             return len(self.colours) - 1
         known = np.array(self.colours, dtype=np.int32)
@@ -247,15 +249,13 @@ class Rasterizer:
     def _hairline(self, out: np.ndarray, line) -> None:
         """A one-pixel anti-aliased line (Wu's algorithm) blended into palette indices;
         coverage in quarters, as a 2x supersampled line would have."""
-        colours = self.colours().astype(np.float64)
         for (x0, y0), (x1, y1) in zip(line.points, line.points[1:]):
             rows, cols, cover = _wu(x0, y0, x1, y1)
             inside = (rows >= 0) & (rows < out.shape[0]) & (cols >= 0) & (cols < out.shape[1]) & (cover > 0)
             rows, cols, cover = rows[inside], cols[inside], cover[inside, None]
-            under = colours[out[rows, cols]]
+            under = self.palette.table[out[rows, cols]]
             mixed = np.rint(under * (1 - cover) + np.array(line.colour) * cover).astype(np.uint8)
             out[rows, cols] = self.palette.map_array(mixed)
-            colours = self.colours().astype(np.float64)
 
     def frames(self):
         for index in range(len(self.scene.frames)):
@@ -263,7 +263,7 @@ class Rasterizer:
 
     def colours(self) -> np.ndarray:
         """(256, 3) uint8: the palette padded with white, to turn indices back into RGB."""
-        return np.array(self.palette.colours + [WHITE] * (256 - len(self.palette.colours)), dtype=np.uint8)
+        return self.palette.table
 
 
 def _wu(x0, y0, x1, y1):
