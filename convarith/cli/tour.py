@@ -39,4 +39,5 @@ def tour():
         for note in warnings(layer, axes):
             con.print(f"note: {note}")
         con.print()
-    con.print("Next: convarith shape --help, convarith solve --help")
+    con.print("Next: convarith shape --help, convarith solve --help; to see a layer move:\n"
+              "convarith animate conv -i 5x5 -k 3 -s 2 -p 1 -o padding_strides.gif")
