@@ -173,7 +173,7 @@ def draw(image: Image.Image, items, offset=(0, 0)) -> None:
             for a, b in _segments(_scaled(item.points, dx, dy), item.dashed):
                 pen.line(_capped(a, b, width / 2) if width > 2 else [a, b], fill=item.colour, width=width)
         elif isinstance(item, Text):
-            pen.text(((item.x) * SUPERSAMPLE - dx, item.y * SUPERSAMPLE - dy), item.text, fill=item.colour,
+            pen.text((item.x * SUPERSAMPLE - dx, item.y * SUPERSAMPLE - dy), item.text, fill=item.colour,
                      font=font(item.size * SUPERSAMPLE), anchor=item.anchor)
 
 
