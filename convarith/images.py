@@ -79,12 +79,18 @@ def for_viewing(values, signed: bool):
     return pixels[..., 0] if pixels.shape[-1] == 1 else pixels
 
 
+def check_folder(path) -> None:
+    """The folder a file is to be written in must exist, checked before any work is done."""
+    parent = Path(path).parent
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise ShapeError("output", f"folder {parent} {what}")
+
+
 def write_atomically(path, write) -> None:
     """Call ``write(temporary_path)``, then rename over ``path``: never a half-written file."""
     path = Path(path)
-    if not path.parent.is_dir():
-        what = "is not a folder" if path.parent.exists() else "does not exist"
-        raise ShapeError("output", f"folder {path.parent} {what}")
+    check_folder(path)
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     except OSError as exc:

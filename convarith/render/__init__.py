@@ -10,6 +10,7 @@ from math import ceil, sqrt
 from pathlib import Path
 
 from ..errors import ShapeError
+from ..images import check_folder
 from .geometry import plane_layouts
 from .scene import Scene, build, canvas
 
@@ -67,8 +68,7 @@ def output_format(path) -> str:
     if suffix not in FORMATS:
         raise ShapeError("output", f"unknown file type {path.suffix or '(none)'!r} for {path}: "
                                    f"use one of {', '.join(FORMATS)}")
-    if not path.parent.is_dir():
-        raise ShapeError("output", f"folder {path.parent} does not exist")
+    check_folder(path)
     return suffix[1:]
 
 

@@ -204,6 +204,7 @@ class Rasterizer:
         self.base = Image.new("RGB", (scene.width * SUPERSAMPLE, scene.height * SUPERSAMPLE), WHITE)
         draw(self.base, scene.static)
         self.next = 0  # frames before this one have left their kept items in the base
+        self.accumulates = any(frame.kept for frame in scene.frames)
         self.base_index = self.palette.map(self.base.reduce(SUPERSAMPLE)).copy()
 
     def _region(self, items):
@@ -226,7 +227,7 @@ class Rasterizer:
     def frame(self, index: int) -> np.ndarray:
         """Frame ``index``; kept items of earlier frames accumulate, so go forwards (or start anew)."""
         frames = self.scene.frames
-        if index < self.next - 1 and any(f.kept for f in frames[: self.next]):
+        if index < self.next - 1 and self.accumulates:
             raise ValueError("frames with kept items render in order; make a new Rasterizer to go back")
         for earlier in range(self.next, index + 1):
             if frames[earlier].kept:
