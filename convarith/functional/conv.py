@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..layers import Conv, ConvTranspose
-from . import limits
+from . import limits, subpixel
 from .correlate import correlate, new_output
 from .padding import PADDING_MODES, pad_pairs
 
@@ -108,6 +108,8 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
     # Output cells no tap reaches (a phase without taps) stay zero; otherwise every cell is written.
     empty = np.zeros if any(p is None for axis in phases for p in axis) else np.empty
     out = empty((x.shape[0], cout, *sizes), dtype=w.dtype)
+    if subpixel.run(x, wc, groups, axes, phases, out):
+        return _finish(out, b, batched)
     for combo in product(*phases):
         if any(p is None for p in combo):
             continue
