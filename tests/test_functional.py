@@ -157,3 +157,43 @@ def test_memory_limits_chunk_and_refuse(monkeypatch):
     monkeypatch.setattr(F.limits, "output_bytes", 1000)
     with pytest.raises(convarith.ShapeError, match="limits.output_bytes"):
         F.conv(x, w, padding=3)
+
+
+def _per_phase(monkeypatch):
+    """Make conv_transpose run its stride phases one by one instead of on one shared stack."""
+    monkeypatch.setattr(F.subpixel, "run", lambda *args: False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 3), g=st.integers(1, 2), cin=small, cout=small, size=st.integers(1, 7),
+       k=st.integers(1, 5), s=st.integers(2, 3), d=st.integers(1, 3), p=st.integers(0, 3), op=st.integers(0, 2),
+       nd=st.integers(2, 3), seed=st.integers(0, 2**16))
+def test_shared_stack_transpose_equals_phase_by_phase(n, g, cin, cout, size, k, s, d, p, op, nd, seed):
+    """Both ways of running conv_transpose's stride phases give the same values."""
+    if op >= max(s, d) or (nd == 3 and size > 4):
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, cin * g) + (size,) * nd)
+    w = rng.standard_normal((cin * g, cout) + (k,) * nd)
+    kw = dict(stride=s, padding=p, output_padding=op, dilation=d, groups=g)
+    try:
+        shared = F.conv_transpose(x, w, **kw)
+    except convarith.ShapeError:
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        _per_phase(mp)
+        assert np.allclose(shared, F.conv_transpose(x, w, **kw), rtol=0, atol=1e-12)
+
+
+def test_shared_stack_transpose_is_taken_and_respects_the_memory_limit(monkeypatch):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 8, 12, 12)).astype(np.float32)
+    w = rng.standard_normal((8, 4, 4, 4)).astype(np.float32)
+    calls = []
+    real_run = F.subpixel.run
+    monkeypatch.setattr(F.subpixel, "run", lambda *a: calls.append(real_run(*a)) or calls[-1])
+    shared = F.conv_transpose(x, w, stride=2, padding=1)
+    monkeypatch.setattr(F.limits, "temporary_bytes", 4096)  # the shared stack no longer fits
+    small = F.conv_transpose(x, w, stride=2, padding=1)
+    assert calls == [True, False]
+    assert np.allclose(shared, small, rtol=1e-5, atol=1e-5)
