@@ -8,9 +8,10 @@ Two ways to turn it into matrix products:
 
 * stride 1 ("wide" layout): the zero-padded input is laid out with the padded row width, so
   output position ``p`` and tap offset ``off`` meet at flat index ``p + off``. Copies of the
-  buffer shifted by the trailing axes' taps, stacked, make each remaining (leading) tap
-  combination one GEMM over a window of that stack, with no further copy; outputs are
-  computed for the full padded width and the extra columns dropped when written out.
+  buffer shifted by the trailing axes' taps, stacked, are multiplied once by the weights of all
+  remaining (leading) tap combinations stacked as rows; each row block, read at its tap's
+  offset, is one partial sum of the output, with no further copy. Outputs are computed for
+  the full padded width and the extra columns dropped when written out.
 * any stride: the windows are gathered into a column matrix (im2col) and multiplied once.
 
 Images are processed one at a time (they stay in cache) and long leading axes in chunks, so
