@@ -46,7 +46,7 @@ class _Job:
                 blocks[g].append(sub[g * og:(g + 1) * og].reshape(og, -1, self.n_planes * cg).swapaxes(0, 1)
                                  .reshape(-1, self.n_planes * cg))
         self.weights = [np.ascontiguousarray(np.concatenate(b)) for b in blocks]
-        self.reach = max(max(lead) for _, _, _, lead in self.phases)
+        self.need = 0  # GEMM columns per image, set once the layout is known
 
 
 def _reversed_taps(taps):
@@ -82,13 +82,17 @@ def run(x, wc, groups, axes, phases, out):
     item = out.dtype.itemsize
     seg_len = prod(extents)
     images = max(1, min(n_img, BLOCK_COLUMNS // seg_len))
-    total = images * seg_len + row + len(planes)
     strides = [a.stride for a in axes]
     by_last = {}
     for combo, offs in zip(combos, rel):
         by_last.setdefault(tuple(offs[-1]), []).append((combo, offs))
     jobs = [_Job([c for c, _ in members], [o for _, o in members], wc, groups, flat_strides, strides)
             for members in by_last.values()]
+    # A job's GEMM spans, per image, its longest phase plus its farthest lead offset (possibly
+    # of different phases, so beyond one image's segment): the stack holds that much slack.
+    for job in jobs:
+        job.need = max(counts[0] * row + max(lead) for _, counts, _, lead in job.phases)
+    total = images * seg_len + max(0, max(j.need for j in jobs) - seg_len) + row + len(planes)
     tall_rows = max(j.weights[0].shape[0] for j in jobs)
     if item * total * (len(planes) * channels + tall_rows) > limits.temporary_bytes:
         return False
@@ -109,11 +113,11 @@ def run(x, wc, groups, axes, phases, out):
 
 def _run_job(job, stack, block, n0, groups, og, seg_len, row, extents, out, scratch):
     cg = stack.shape[2]
-    wide = (block - 1) * seg_len + max(counts[0] for _, counts, _, _ in job.phases) * row
+    columns = (block - 1) * seg_len + job.need
     for g in range(groups):
         rows = stack[g, job.plane0:job.plane0 + job.n_planes].reshape(job.n_planes * cg, -1)
-        tall = scratch.get("tall", (job.weights[g].shape[0], wide + job.reach), stack.dtype)
-        np.matmul(job.weights[g], rows[:, :wide + job.reach], out=tall)
+        tall = scratch.get("tall", (job.weights[g].shape[0], columns), stack.dtype)
+        np.matmul(job.weights[g], rows[:, :columns], out=tall)
         for combo, counts, first, lead in job.phases:
             cells = (slice(None),) + tuple(slice(p["first"], p["first"] + p["count"] * s, s)
                                            for p, s in zip(combo, job.strides))
