@@ -49,7 +49,7 @@ class Scratch:
         return view
 
 
-def _fill_window(dest, image, starts):
+def fill_window(dest, image, starts):
     """Copy the part of ``image`` (C, *in) covering ``dest``'s window (C, *extent) at ``starts``."""
     src, dst = [slice(None)], [slice(None)]
     for start, extent, size in zip(starts, dest.shape[1:], image.shape[1:]):
@@ -172,7 +172,7 @@ def _stride1_gemm(x, w, origins, out_sizes, groups, out, geo):
             for b, g in product(range(block), range(groups)):
                 begin = margin + b * seg_len
                 dest = stack[g, 0, :, begin:begin + seg_len].reshape(cg, seg_rows, *geo.extents[1:])  # a view
-                _fill_window(dest, x[n0 + b, g * cg:(g + 1) * cg], starts)
+                fill_window(dest, x[n0 + b, g * cg:(g + 1) * cg], starts)
             for f, off in enumerate(fold_offsets[1:], 1):
                 stack[:, f, :, :total - off] = stack[:, 0, :, off:]
             wide = (block - 1) * seg_len + hc * row
@@ -207,7 +207,7 @@ def _stride1_depthwise(x, w, origins, out_sizes, groups, out, geo):
             hc = min(chunk, out_sizes[0] - h0)
             rows = hc + (geo.kernel[0] - 1) * geo.dilations[0] + 1
             padded = scratch.get("padded", (channels, rows, *geo.extents[1:]), dtype, zero=True)
-            _fill_window(padded, x[n], [origins[0] + h0, *origins[1:]])
+            fill_window(padded, x[n], [origins[0] + h0, *origins[1:]])
             _depthwise(padded.reshape(channels, -1), w, groups, offsets, hc * row, hc, geo.extents, out_sizes,
                        out[n, :, h0:h0 + hc], scratch)
 
@@ -227,8 +227,13 @@ def _depthwise(flat, w, groups, offsets, wide, hc, extents, out_sizes, target, s
 
 def _write_wide(acc, hc, extents, out_sizes, target):
     """Drop the padded-width columns: (O, hc * prod(extents[1:])) -> target (O, hc, *out_sizes[1:])."""
-    shaped = acc.reshape(acc.shape[0], hc, *extents[1:])
-    target[...] = shaped[(slice(None), slice(None)) + tuple(slice(0, o) for o in out_sizes[1:])]
+    target[...] = cut_wide(acc, hc, extents, out_sizes)
+
+
+def cut_wide(acc, hc, extents, out_sizes):
+    """The (O, hc, *out_sizes[1:]) cells of wide-layout columns (O, >= hc * prod(extents[1:])), a view."""
+    shaped = acc[:, :hc * prod(extents[1:])].reshape(acc.shape[0], hc, *extents[1:])
+    return shaped[(slice(None), slice(None)) + tuple(slice(0, o) for o in out_sizes[1:])]
 
 
 def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out):
@@ -262,7 +267,7 @@ def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out):
             hc = min(rows, out_sizes[0] - h0)
             span = (hc - 1) * strides[0] + (kernel[0] - 1) * dilations[0] + 1
             padded = scratch.get("padded", (channels, span, *extents[1:]), dtype, zero=True)
-            _fill_window(padded, x[n], [origins[0] + h0 * strides[0], *origins[1:]])
+            fill_window(padded, x[n], [origins[0] + h0 * strides[0], *origins[1:]])
             chunk_sizes = (hc, *out_sizes[1:])
             cols = scratch.get("cols", (cg, len(order), hc * rest), dtype)
             for g in range(groups):

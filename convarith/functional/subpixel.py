@@ -21,7 +21,7 @@ from math import prod
 import numpy as np
 
 from . import limits
-from .correlate import BLOCK_COLUMNS, Scratch, _fill_window
+from .correlate import BLOCK_COLUMNS, Scratch, cut_wide, fill_window
 
 
 class _Job:
@@ -46,7 +46,9 @@ class _Job:
                 blocks[g].append(sub[g * og:(g + 1) * og].reshape(og, -1, self.n_planes * cg).swapaxes(0, 1)
                                  .reshape(-1, self.n_planes * cg))
         self.weights = [np.ascontiguousarray(np.concatenate(b)) for b in blocks]
-        self.need = 0  # GEMM columns per image, set once the layout is known
+        # GEMM columns per image: the longest phase plus the farthest lead offset, possibly of
+        # different phases, so it may reach past one image's segment.
+        self.need = max(counts[0] * flat_strides[0] + max(lead) for _, counts, _, lead in self.phases)
 
 
 def _reversed_taps(taps):
@@ -88,10 +90,6 @@ def run(x, wc, groups, axes, phases, out):
         by_last.setdefault(tuple(offs[-1]), []).append((combo, offs))
     jobs = [_Job([c for c, _ in members], [o for _, o in members], wc, groups, flat_strides, strides)
             for members in by_last.values()]
-    # A job's GEMM spans, per image, its longest phase plus its farthest lead offset (possibly
-    # of different phases, so beyond one image's segment): the stack holds that much slack.
-    for job in jobs:
-        job.need = max(counts[0] * row + max(lead) for _, counts, _, lead in job.phases)
     total = images * seg_len + max(0, max(j.need for j in jobs) - seg_len) + row + len(planes)
     tall_rows = max(j.weights[0].shape[0] for j in jobs)
     if item * total * (len(planes) * channels + tall_rows) > limits.temporary_bytes:
@@ -103,7 +101,7 @@ def run(x, wc, groups, axes, phases, out):
         block = min(images, n_img - n0)
         for b, g in product(range(block), range(groups)):
             dest = stack[g, 0, :, b * seg_len:(b + 1) * seg_len].reshape(cg, *extents)
-            _fill_window(dest, x[n0 + b, g * cg:(g + 1) * cg], los)
+            fill_window(dest, x[n0 + b, g * cg:(g + 1) * cg], los)
         for f in range(1, len(planes)):
             stack[:, f, :, :total - f] = stack[:, 0, :, f:]
         for job in jobs:
@@ -123,7 +121,8 @@ def _run_job(job, stack, block, n0, groups, og, seg_len, row, extents, out, scra
                                            for p, s in zip(combo, job.strides))
             for b in range(block):
                 target = out[n0 + b, g * og:(g + 1) * og][cells]
-                parts = [_cut(tall[(first + j) * og:(first + j + 1) * og, b * seg_len + off:], counts, extents)
+                parts = [cut_wide(tall[(first + j) * og:(first + j + 1) * og, b * seg_len + off:], counts[0], extents,
+                                  counts)
                          for j, off in enumerate(lead)]
                 if len(parts) == 1:
                     np.copyto(target, parts[0])
@@ -131,9 +130,3 @@ def _run_job(job, stack, block, n0, groups, og, seg_len, row, extents, out, scra
                 np.add(parts[0], parts[1], out=target)
                 for part in parts[2:]:
                     target += part
-
-
-def _cut(flat, counts, extents):
-    """The phase's cells (og, *counts) out of wide-layout columns starting at its first output."""
-    shaped = flat[:, :counts[0] * prod(extents[1:])].reshape(flat.shape[0], counts[0], *extents[1:])
-    return shaped[(slice(None), slice(None)) + tuple(slice(0, c) for c in counts[1:])]
