@@ -185,10 +185,7 @@ def _stride1_gemm(x, w, origins, out_sizes, groups, out, geo):
                 else:
                     tall = scratch.get("tall", (n_lead * og, wide + reach), dtype)
                     np.matmul(weights[g], stacked[:, margin:margin + wide + reach], out=tall)
-                    parts = [tall[j * og:(j + 1) * og, off:off + wide] for j, off in enumerate(lead_offsets)]
-                    np.add(parts[0], parts[1], out=acc)
-                    for part in parts[2:]:
-                        acc += part
+                    sum_into(acc, [tall[j * og:(j + 1) * og, off:off + wide] for j, off in enumerate(lead_offsets)])
                 if direct is None:
                     for b in range(block):
                         _write_wide(acc[:, b * seg_len:b * seg_len + hc * row], hc, geo.extents, out_sizes,
@@ -223,6 +220,16 @@ def _depthwise(flat, w, groups, offsets, wide, hc, extents, out_sizes, target, s
         np.multiply(w_taps[:, :, t, None], flat[:, None, o:o + wide], out=tmp)
         acc += tmp
     _write_wide(acc.reshape(channels * mult, wide), hc, extents, out_sizes, target)
+
+
+def sum_into(target, parts):
+    """target = the sum of parts (the row blocks of a tall GEMM, read at their tap offsets)."""
+    if len(parts) == 1:
+        np.copyto(target, parts[0])
+        return
+    np.add(parts[0], parts[1], out=target)
+    for part in parts[2:]:
+        target += part
 
 
 def _write_wide(acc, hc, extents, out_sizes, target):

@@ -21,7 +21,7 @@ from math import prod
 import numpy as np
 
 from . import limits
-from .correlate import BLOCK_COLUMNS, Scratch, cut_wide, fill_window
+from .correlate import BLOCK_COLUMNS, Scratch, cut_wide, fill_window, sum_into
 
 
 class _Job:
@@ -121,12 +121,5 @@ def _run_job(job, stack, block, n0, groups, og, seg_len, row, extents, out, scra
                                            for p, s in zip(combo, job.strides))
             for b in range(block):
                 target = out[n0 + b, g * og:(g + 1) * og][cells]
-                parts = [cut_wide(tall[(first + j) * og:(first + j + 1) * og, b * seg_len + off:], counts[0], extents,
-                                  counts)
-                         for j, off in enumerate(lead)]
-                if len(parts) == 1:
-                    np.copyto(target, parts[0])
-                    continue
-                np.add(parts[0], parts[1], out=target)
-                for part in parts[2:]:
-                    target += part
+                sum_into(target, [cut_wide(tall[(first + j) * og:(first + j + 1) * og, b * seg_len + off:], counts[0],
+                                           extents, counts) for j, off in enumerate(lead)])
