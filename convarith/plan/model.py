@@ -1,9 +1,13 @@
 """Planning a network: shapes, parameters, MACs, memory and receptive field, layer by layer.
 
-A network is a list of layer dicts (from a spec file, a preset or parsed PyTorch code), each
-with a ``type``, the layer's arguments and optionally a ``name`` and ``inputs`` (names of
-earlier layers; default: the previous one). Problems do not raise: they become diagnostics,
-one line each with a suggested fix, and planning goes on where it sensibly can.
+A network is a list of layer dicts (from a spec file, a preset or a reader of model code),
+each with a ``type``, the layer's arguments and optionally a ``name`` and ``inputs`` (names
+of earlier layers; default: the previous one). Problems do not raise: they become
+diagnostics, one line each with a suggested fix, and planning goes on where it sensibly can;
+a fatal one stops the plan (``Plan.complete`` is then False).
+
+Shapes leave out the batch and follow the framework's layout: ``(C, *spatial)`` for torch,
+``(*spatial, C)`` for tf and keras. Counts (MACs, memory) are for the whole batch.
 """
 
 from __future__ import annotations
@@ -14,27 +18,37 @@ from math import prod
 
 from .. import receptive
 from ..errors import ShapeError
-from ..layers import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Conv, ConvTranspose, MaxPool
+from ..layers import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Conv, ConvTranspose, MaxPool, _dialect
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
-ACTIVATIONS = {"relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax",
-               "hardswish", "mish", "identity"}
-SHAPE_KEEPING = ACTIVATIONS | {"dropout", "batch_norm"}
+ACTIVATIONS = {"relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "sigmoid", "tanh", "softmax",
+               "log_softmax", "softmin", "softplus", "softsign", "hardswish", "hardsigmoid", "hardtanh", "mish",
+               "identity", "threshold", "tanhshrink", "hardshrink", "softshrink", "logsigmoid", "glu_free",
+               "rrelu", "exponential", "linear_activation"}
+SHAPE_KEEPING = ACTIVATIONS | {"dropout", "augment", "rescale"}
+NORMS = {"batch_norm", "instance_norm", "group_norm", "layer_norm", "local_response_norm"}
+WINDOW_OPS = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool",
+              "separable_conv"}
+MAC_CONVENTIONS = ("multiply", "torchinfo")
 
 
 @dataclass
 class Row:
-    """One planned layer."""
+    """One planned layer (one call of it: a module used twice gives two rows)."""
 
     index: int
     name: str
     type: str
-    shape: tuple | None  # (C, *spatial) or (features,); None once planning stopped
+    shape: tuple | None  # without the batch, in the framework's layout; None once planning stopped
     params: int = 0
     macs: int = 0
     memory: int = 0
     field: tuple = ()  # receptive.Field per spatial axis
     description: str = ""
+    non_trainable: int = 0  # part of params (Keras's BatchNormalization moving statistics)
+    shared: bool = False  # a second call of a module: its parameters are counted at the first
+    torchinfo_macs: int = 0  # the same layer as torchinfo 1.8 counts it
+    padding: tuple = ()  # (before, after) per spatial axis, as applied, for window layers
 
 
 @dataclass
@@ -44,14 +58,33 @@ class Plan:
     framework: str
     dtype: str
     diagnostics: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # assumptions a reader made; not problems
+    batch: int = 1
+    complete: bool = True
+    macs_convention: str = "multiply"
+
+    @property
+    def layout(self) -> str:
+        return layout_of(self.framework)
 
     @property
     def total_params(self) -> int:
-        return sum(r.params for r in self.rows)
+        return sum(r.params for r in self.rows if not r.shared)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return sum(r.non_trainable for r in self.rows if not r.shared)
+
+    @property
+    def trainable_params(self) -> int:
+        return self.total_params - self.non_trainable_params
+
+    def macs_of(self, row: Row) -> int:
+        return row.torchinfo_macs if self.macs_convention == "torchinfo" else row.macs
 
     @property
     def total_macs(self) -> int:
-        return sum(r.macs for r in self.rows)
+        return sum(self.macs_of(r) for r in self.rows)
 
     @property
     def total_memory(self) -> int:
@@ -67,19 +100,30 @@ class Plan:
         return render_text(self)
 
 
+def layout_of(framework: str) -> str:
+    return "channels_last" if framework in ("tf", "keras") else "channels_first"
+
+
 def _axis_names(n):
     return {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}.get(n, [f"axis {i}" for i in range(n)])
 
 
-def _layer_for(spec, framework):
+def _fmt(shape) -> str:
+    return "x".join(map(str, shape))
+
+
+def _layer_for(spec, framework, in_channels=None):
     """The shape-engine layer of a window op, from planner arguments."""
     t = spec["type"]
     common = {k: spec[k] for k in ("kernel_size", "stride", "padding", "dilation") if k in spec}
     if t == "conv":
-        return Conv(groups=spec.get("groups", 1), in_channels=spec.get("in_channels"), out_channels=spec["out_channels"],
+        return Conv(groups=spec.get("groups", 1), in_channels=in_channels, out_channels=spec["out_channels"],
+                    framework=framework, **common)
+    if t == "separable_conv":
+        return Conv(groups=in_channels, in_channels=in_channels, out_channels=in_channels * spec.get("depth_multiplier", 1),
                     framework=framework, **common)
     if t == "conv_transpose":
-        return ConvTranspose(groups=spec.get("groups", 1), in_channels=spec.get("in_channels"),
+        return ConvTranspose(groups=spec.get("groups", 1), in_channels=in_channels,
                              out_channels=spec["out_channels"], output_padding=spec.get("output_padding"),
                              framework=framework, **common)
     if t == "max_pool":
@@ -94,134 +138,252 @@ def _layer_for(spec, framework):
     raise AssertionError(t)
 
 
-WINDOW_OPS = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool"}
+def _per_axis(value, n, name):
+    """An int or a per-axis sequence, as n values."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ShapeError(name, f"has {len(value)} values for {n} spatial axes: {value!r}")
+        return tuple(value)
+    return (value,) * n
 
 
 class Planner:
-    def __init__(self, input_shape, framework="torch", dtype="float32"):
+    def __init__(self, input_shape, framework="torch", dtype="float32", batch=1):
         if dtype not in DTYPES:
             raise ShapeError("dtype", f"must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        self.framework = _dialect(framework).NAME
         shape = tuple(input_shape)
-        if len(shape) < 1 or any(not isinstance(v, int) or v < 1 for v in shape):
-            raise ShapeError("input", f"must be positive sizes (C, *spatial), got {input_shape!r}")
-        self.framework, self.dtype = framework, dtype
+        if len(shape) < 1 or any(not isinstance(v, int) or isinstance(v, bool) or v < 1 for v in shape):
+            raise ShapeError("input", f"must be positive sizes, got {input_shape!r}")
+        if not isinstance(batch, int) or batch < 1:
+            raise ShapeError("batch", f"must be a positive integer, got {batch!r}")
+        self.dtype, self.batch = dtype, batch
+        self.channels_last = layout_of(self.framework) == "channels_last"
         self.input_shape = shape
         self.by_name: dict[str, Row] = {}
         self.rows: list[Row] = []
         self.diagnostics: list[str] = []
         self.stopped = False
 
+    # The layout, in one place.
+    def channels(self, shape) -> int:
+        return shape[-1] if self.channels_last else shape[0]
+
+    def spatial(self, shape) -> tuple:
+        return tuple(shape[:-1]) if self.channels_last else tuple(shape[1:])
+
+    def join(self, channels, sizes) -> tuple:
+        return (*sizes, channels) if self.channels_last else (channels, *sizes)
+
+    def _input_fields(self):
+        return tuple(receptive.INPUT for _ in self.spatial(self.input_shape))
+
+    def _whole(self):
+        return tuple(receptive.whole(size) for size in self.spatial(self.input_shape))
+
+    def _fields_for(self, fields, n):
+        """Fields for n spatial axes: after a reshape to a new layout, each axis sees the whole input."""
+        if len(fields) == n:
+            return fields
+        return tuple(receptive.whole(prod(self.spatial(self.input_shape)) or 1) for _ in range(n))
+
     def _source(self, spec, index):
-        """(shape, field) of the layer's input: the previous row, or named ones."""
+        """(shape, field, name) of the layer's inputs: the previous row, or named ones."""
         names = spec.get("inputs")
         if names is None:
             if not self.rows:
-                return [(self.input_shape, tuple(receptive.INPUT for _ in self.input_shape[1:]))]
+                return [(self.input_shape, self._input_fields(), "input")]
             last = self.rows[-1]
-            return [(last.shape, last.field)]
+            return [(last.shape, last.field, last.name)]
         found = []
         for n in names:
             if n == "input":
-                found.append((self.input_shape, tuple(receptive.INPUT for _ in self.input_shape[1:])))
+                found.append((self.input_shape, self._input_fields(), "input"))
             elif n in self.by_name:
-                found.append((self.by_name[n].shape, self.by_name[n].field))
+                found.append((self.by_name[n].shape, self.by_name[n].field, n))
             else:
                 raise ShapeError("inputs", f"layer {index} ({spec.get('name', spec['type'])}) refers to {n!r}, "
                                            f"which is not an earlier layer; known: {', '.join(self.by_name) or 'none'}")
         return found
 
-    def add(self, spec):
+    def add(self, spec) -> Row:
         index = len(self.rows)
         name = spec.get("name") or f"{spec['type']}{index}"
+        if name in self.by_name or name == "input":
+            name = f"{name}#{index}"
         if self.stopped:
             row = Row(index, name, spec["type"], None)
         else:
             try:
                 row = self._plan(spec, index, name)
             except ShapeError as exc:
-                self.diagnostics.append(f"{name}: {exc} (planning stops here)")
-                self.stopped = True
+                self.stop(f"{name}: {exc}")
                 row = Row(index, name, spec["type"], None)
+        if spec.get("shared"):
+            row.shared = True
         self.rows.append(row)
         self.by_name[name] = row
+        return row
+
+    def stop(self, message: str):
+        if not self.stopped:
+            self.diagnostics.append(f"{message} (planning stops here)")
+            self.stopped = True
 
     def _plan(self, spec, index, name):
         t = spec["type"]
         sources = self._source(spec, index)
-        shape, fields = sources[0]
+        shape, fields, _ = sources[0]
+        if shape is None:
+            raise ShapeError("input", "its input was not planned")
         if t in ("add", "concat"):
             return self._merge(spec, index, name, sources)
         if t in ("crop", "pad"):
             return self._crop(spec, index, name, shape, fields)
         if t in WINDOW_OPS:
-            return self._window(spec, index, name, shape, fields)
+            return self._window(spec, index, name, shape, fields, sources[0][2])
         if t == "linear":
             return self._linear(spec, index, name, shape, fields)
         if t == "flatten":
-            n = prod(shape)
-            whole = tuple(receptive.whole(size) for size in self.input_shape[1:])
-            return self._row(index, name, t, (n,), 0, 0, whole, f"flatten {'x'.join(map(str, shape))} -> {n}")
+            return self._flatten(spec, index, name, shape)
+        if t == "reshape":
+            return self._reshape(spec, index, name, shape, fields)
+        if t == "unflatten":
+            rank = len(shape) + 1
+            dim = spec["dim"] % rank
+            if dim == 0:
+                raise ShapeError("dim", "unflattening the batch dimension is not planned")
+            target = (*shape[:dim - 1], *spec["sizes"], *shape[dim:])
+            return self._reshape({"shape": target}, index, name, shape, fields)
+        if t == "bilinear":
+            return self._bilinear(spec, index, name, sources)
+        if t == "slice":
+            return self._slice(spec, index, name, shape, fields)
+        if t == "permute":
+            order = spec["dims"]
+            out = tuple(shape[d] for d in order)
+            kept = fields if list(order) == sorted(order) else self._whole()
+            return self._row(index, name, t, out, fields=kept, description=f"permute {tuple(order)}")
+        if t == "reduce":
+            return self._reduce(spec, index, name, shape, fields)
+        if t == "global_pool":
+            out = (self.channels(shape),)
+            return self._row(index, name, t, out, fields=self._whole(), description=f"{_fmt(shape)} -> {out[0]}")
         if t == "upsample":
             return self._upsample(spec, index, name, shape, fields)
-        if t == "batch_norm":
-            channels = spec.get("num_features", shape[0])
-            if channels != shape[0]:
-                self.diagnostics.append(f"{name}: BatchNorm expects {channels} channels but gets {shape[0]}: "
-                                        f"use num_features={shape[0]}")
-            return self._row(index, name, t, shape, 2 * shape[0], 0, fields, f"{shape[0]} channels")
+        if t == "border_pad":
+            return self._border_pad(spec, index, name, shape, fields)
+        if t in ("pixel_shuffle", "pixel_unshuffle"):
+            return self._pixel_shuffle(spec, index, name, shape, fields)
+        if t in NORMS:
+            return self._norm(spec, index, name, shape, fields)
+        if t == "prelu":
+            count = spec.get("num_parameters", 1)
+            if count not in (1, self.channels(shape)):
+                self.diagnostics.append(f"{name}: PReLU has {count} parameters but its input has "
+                                        f"{self.channels(shape)} channels: use num_parameters=1 or {self.channels(shape)}")
+            return self._row(index, name, t, shape, count, 0, fields, f"{count} slopes", torchinfo_macs=self.batch * count)
         if t in SHAPE_KEEPING:
-            return self._row(index, name, t, shape, 0, 0, fields, spec.get("describe", ""))
+            return self._row(index, name, t, shape, fields=fields, description=spec.get("describe", ""))
         raise ShapeError("type", f"unknown layer type {t!r}")
 
-    def _row(self, index, name, t, shape, params, macs, fields, description=""):
-        memory = prod(shape) * DTYPES[self.dtype] if shape else 0
+    def _row(self, index, name, t, shape, params=0, macs=0, fields=(), description="", non_trainable=0,
+             torchinfo_macs=0, padding=()):
+        memory = self.batch * prod(shape) * DTYPES[self.dtype] if shape else 0
         return Row(index, name, t, tuple(shape), params=params, macs=macs, memory=memory, field=tuple(fields),
-                   description=description)
+                   description=description, non_trainable=non_trainable, torchinfo_macs=torchinfo_macs,
+                   padding=tuple(padding))
 
-    def _window(self, spec, index, name, shape, fields):
-        t = spec["type"]
+    def _feature_map(self, t, shape):
         if len(shape) < 2:
-            raise ShapeError("input", f"{t} needs channels and spatial axes, but its input is {shape} "
+            raise ShapeError("input", f"{t} needs channels and spatial axes, but its input is {_fmt(shape)} "
                                       "(a flattened vector): move it before the flatten")
-        channels, sizes = shape[0], shape[1:]
-        if t in ("conv", "conv_transpose"):
+        return self.channels(shape), self.spatial(shape)
+
+    def _plan_fields(self, t, shape, fields):
+        return self._fields_for(fields, len(self.spatial(shape)))
+
+    def _window(self, spec, index, name, shape, fields, source):
+        fields = self._plan_fields(spec['type'], shape, fields)
+        t = spec["type"]
+        channels, sizes = self._feature_map(t, shape)
+        if t in ("conv", "conv_transpose", "separable_conv"):
             declared = spec.get("in_channels")
             if declared is not None and declared != channels:
-                self.diagnostics.append(
-                    f"{name}: expects {declared} input channels but the previous layer gives {channels}: "
-                    f"use in_channels={channels} (or make the previous layer output {declared})")
-            spec = {**spec, "in_channels": channels}
+                self._channel_mismatch(name, declared, channels, shape, source)
             groups = spec.get("groups", 1)
+            if t == "separable_conv":
+                groups = channels
             if channels % groups:
                 raise ShapeError("groups", f"{channels} input channels are not divisible by groups={groups}")
-        layer = _layer_for(spec, self.framework)
-        axes = layer.arithmetic(sizes, **({"output_size": spec["output_size"]} if t == "conv_transpose" and spec.get("output_size") else {}))
+            if t != "separable_conv" and spec["out_channels"] % groups:
+                raise ShapeError("groups", f"out_channels={spec['out_channels']} is not divisible by groups={groups}")
+        layer = _layer_for(spec, self.framework, channels if t in ("conv", "conv_transpose", "separable_conv") else None)
+        extra = {"output_size": spec["output_size"]} if t == "conv_transpose" and spec.get("output_size") else {}
+        axes = layer.arithmetic(sizes, **extra)
         out_sizes = tuple(a.output for a in axes)
         self._coverage(name, axes)
         if t.startswith("adaptive"):
-            new_fields = tuple(receptive.through_adaptive(f, a.input, a.output) for f, a in zip(fields, axes))
+            new_fields = tuple(receptive.through_adaptive(f, a.input, a.output) for f, a in zip(fields, axes, strict=True))
         else:
-            new_fields = tuple(receptive.through_window(f, a) for f, a in zip(fields, axes))
+            new_fields = tuple(receptive.through_window(f, a) for f, a in zip(fields, axes, strict=True))
         k = prod(a.kernel_size for a in axes)
+        out_positions, in_positions = prod(out_sizes) * self.batch, prod(sizes) * self.batch
+        bias = spec.get("bias", True)
         if t == "conv":
             out_c, groups = spec["out_channels"], spec.get("groups", 1)
-            params = out_c * (channels // groups) * k + (out_c if spec.get("bias", True) else 0)
-            macs = out_c * prod(out_sizes) * (channels // groups) * k
+            weights = out_c * (channels // groups) * k
+            params = weights + (out_c if bias else 0)
+            macs = out_positions * out_c * (channels // groups) * k
+            torchinfo = self._torchinfo_conv(spec, params + (out_c if spec.get("weight_norm") else 0), out_c,
+                                             out_positions)
+        elif t == "separable_conv":
+            multiplier, out_c = spec.get("depth_multiplier", 1), spec["out_channels"]
+            depthwise = channels * multiplier * k
+            pointwise = channels * multiplier * out_c
+            params = depthwise + pointwise + (out_c if bias else 0)
+            macs = out_positions * (depthwise + pointwise)
+            torchinfo = out_positions * params
         elif t == "conv_transpose":
             out_c, groups = spec["out_channels"], spec.get("groups", 1)
-            params = channels * (out_c // groups) * k + (out_c if spec.get("bias", True) else 0)
-            macs = channels * prod(sizes) * (out_c // groups) * k
+            params = channels * (out_c // groups) * k + (out_c if bias else 0)
+            macs = in_positions * (out_c // groups) * k * channels
+            torchinfo = self._torchinfo_conv(spec, params + (out_c if spec.get("weight_norm") else 0), out_c,
+                                             out_positions)
         else:
-            out_c, params, macs = channels, 0, 0
+            out_c, params, macs, torchinfo = channels, 0, 0, 0
         described = f"k={'x'.join(str(a.kernel_size) for a in axes)} s={'x'.join(str(a.stride) for a in axes)} " \
                     f"pad={','.join(f'{a.padding[0]}:{a.padding[1]}' for a in axes)}"
-        return self._row(index, name, t, (out_c, *out_sizes), params, macs, new_fields, described)
+        if spec.get("weight_norm"):
+            params += out_c
+            described += " weight_norm"
+        return self._row(index, name, t, self.join(out_c, out_sizes), params, macs, new_fields, described,
+                         torchinfo_macs=torchinfo, padding=tuple(a.padding for a in axes))
+
+    def _torchinfo_conv(self, spec, params, out_c, out_positions):
+        """torchinfo 1.8: a parameter named weight or bias of a Conv* layer costs its size per output
+        position; weight_norm's weight_g and weight_v cost their size per output channel."""
+        if not spec.get("weight_norm"):
+            return out_positions * params
+        bias = out_c if spec.get("bias", True) else 0
+        weight_parts = params - bias
+        return out_positions * bias + self.batch * out_c * weight_parts
+
+    def _channel_mismatch(self, name, declared, channels, shape, source):
+        if source == "input" and len(shape) > 1 and declared == (shape[0] if self.channels_last else shape[-1]):
+            wanted = (*shape[1:], shape[0]) if self.channels_last else (shape[-1], *shape[:-1])
+            layout = "channels-first" if self.channels_last else "channels-last"
+            raise ShapeError("input", f"the input {_fmt(shape)} looks {layout}; {self.framework} wants "
+                                      f"{_fmt(wanted)} ({'channels last' if self.channels_last else 'channels first'})")
+        self.diagnostics.append(
+            f"{name}: expects {declared} input channels but the previous layer gives {channels}: "
+            f"use in_channels={channels} (or make the previous layer output {declared})")
 
     def _coverage(self, name, axes):
         """Input the windows never read: skipped between windows, or left over at the end."""
         names = _axis_names(len(axes))
         messages = {}
-        for axis_name, a in zip(names, axes):
+        for axis_name, a in zip(names, axes, strict=True):
             if not a.unread:
                 continue
             if a.effective_kernel < a.stride:
@@ -237,81 +399,261 @@ class Planner:
             self.diagnostics.append(f"{name} ({', '.join(where)}): {text}")
 
     def _linear(self, spec, index, name, shape, fields):
-        features = prod(shape) if len(shape) == 1 else None
-        if features is None:
-            raise ShapeError("input", f"linear needs a flat input but gets {shape}: add a flatten before it "
-                                      f"(it would give {prod(shape)} features)")
-        declared = spec.get("in_features", features)
-        if declared != features:
-            self.diagnostics.append(f"{name}: in_features={declared} but its input has {features} features: "
-                                    f"use nn.Linear({features}, {spec['out_features']})")
+        """A Linear/Dense layer acts on the last axis; a feature map must be flattened first."""
         out = spec["out_features"]
-        params = features * out + (out if spec.get("bias", True) else 0)
-        whole = tuple(receptive.whole(s) for s in self.input_shape[1:])
-        return self._row(index, name, "linear", (out,), params, features * out, whole, f"{features} -> {out}")
+        declared = spec.get("in_features")
+        last = shape[-1]
+        if len(shape) > 1 and declared is not None and declared != last:
+            raise ShapeError("input", f"linear needs a flat input but gets {_fmt(shape)}: add a flatten before it "
+                                      f"(it would give {prod(shape)} features)")
+        features = last
+        if declared is not None and declared != features:
+            self.diagnostics.append(f"{name}: in_features={declared} but its input has {features} features: "
+                                    f"use nn.Linear({features}, {out})")
+        bias = spec.get("bias", True)
+        params = features * out + (out if bias else 0)
+        positions = prod(shape[:-1]) * self.batch
+        out_shape = (*shape[:-1], out)
+        kept = fields if self.channels_last and len(shape) > 1 else self._whole()
+        return self._row(index, name, "linear", out_shape, params, positions * features * out, kept,
+                         f"{features} -> {out}", torchinfo_macs=self.batch * params)
+
+    def _slice(self, spec, index, name, shape, fields):
+        """Tensor slicing: a (start, stop) range per axis; ``drop`` lists axes indexed by an integer."""
+        ranges, drop = spec["ranges"], set(spec.get("drop", ()))
+        out = tuple(stop - start for i, (start, stop) in enumerate(ranges) if i not in drop)
+        if any(v < 1 for v in out) and not drop:
+            raise ShapeError("index", f"slicing {_fmt(shape)} leaves an empty tensor")
+        channel_axis = len(shape) - 1 if self.channels_last else 0
+        spatial_axes = [i for i in range(len(shape)) if i != channel_axis]
+        if drop & set(spatial_axes) or len(fields) != len(spatial_axes):
+            new_fields = self._whole()
+        else:
+            new_fields = tuple(receptive.through_crop(f, ranges[i][0]) for f, i in zip(fields, spatial_axes, strict=True))
+        described = ",".join(str(r[0]) if i in drop else f"{r[0]}:{r[1]}" for i, r in enumerate(ranges))
+        return self._row(index, name, "slice", out, fields=new_fields, description=f"[{described}]")
+
+    def _bilinear(self, spec, index, name, sources):
+        if len(sources) != 2:
+            raise ShapeError("inputs", "bilinear needs two inputs")
+        (a, _, _), (b, _, _) = sources
+        n1, n2, out = spec["in1_features"], spec["in2_features"], spec["out_features"]
+        if (a[-1], b[-1]) != (n1, n2) or a[:-1] != b[:-1]:
+            raise ShapeError("input", f"bilinear({n1}, {n2}, {out}) gets {_fmt(a)} and {_fmt(b)}")
+        params = n1 * n2 * out + (out if spec.get("bias", True) else 0)
+        positions = prod(a[:-1]) * self.batch
+        return self._row(index, name, "bilinear", (*a[:-1], out), params, positions * n1 * n2 * out, self._whole(),
+                         f"{n1} x {n2} -> {out}", torchinfo_macs=self.batch * params)
+
+    def _flatten(self, spec, index, name, shape):
+        # torch's start_dim/end_dim count the batch as dimension 0.
+        rank = len(shape) + 1
+        start, end = spec.get("start_dim", 1), spec.get("end_dim", -1)
+        start, end = start % rank if start < 0 else start, end % rank if end < 0 else end
+        if start == 0:
+            raise ShapeError("start_dim", "flattening the batch dimension into the features is not planned: "
+                                          "use start_dim=1 (torch.flatten(x, 1))")
+        if not 1 <= start <= end < rank:
+            raise ShapeError("start_dim", f"start_dim={spec.get('start_dim', 1)}, end_dim={spec.get('end_dim', -1)} "
+                                          f"do not fit a {rank}-D tensor")
+        s, e = start - 1, end - 1
+        out = (*shape[:s], prod(shape[s:e + 1]), *shape[e + 1:])
+        return self._row(index, name, "flatten", out, fields=self._whole(), description=f"flatten {_fmt(shape)} -> {_fmt(out)}")
+
+    def _reshape(self, spec, index, name, shape, fields):
+        target = list(spec["shape"])
+        total = prod(shape)
+        if target.count(-1) > 1:
+            raise ShapeError("shape", f"only one dimension can be -1, got {tuple(target)}")
+        if -1 in target:
+            known = prod(v for v in target if v != -1)
+            if known == 0 or total % known:
+                raise ShapeError("shape", f"cannot reshape {_fmt(shape)} ({total} elements per sample) to "
+                                          f"{tuple(target)}")
+            target[target.index(-1)] = total // known
+        if prod(target) != total or any(v < 1 for v in target):
+            raise ShapeError("shape", f"cannot reshape {_fmt(shape)} ({total} elements per sample) to {tuple(target)}"
+                                      f" ({prod(target)} elements)")
+        kept = fields if tuple(target) == tuple(shape) else self._whole()
+        return self._row(index, name, "reshape", tuple(target), fields=kept, description=f"{_fmt(shape)} -> {_fmt(target)}")
+
+    def _reduce(self, spec, index, name, shape, fields):
+        axes = sorted({a % len(shape) for a in spec["axes"]})
+        keep = spec.get("keepdim", False)
+        out = tuple(1 if i in axes else v for i, v in enumerate(shape)) if keep else \
+            tuple(v for i, v in enumerate(shape) if i not in axes)
+        spatial_axes = set(range(len(shape) - 1)) if self.channels_last else set(range(1, len(shape)))
+        kept = self._whole() if set(axes) & spatial_axes else fields
+        return self._row(index, name, "reduce", out, fields=kept, description=f"{spec.get('how', 'mean')} over {tuple(axes)}")
+
+    def _norm(self, spec, index, name, shape, fields):
+        t = spec["type"]
+        channels = self.channels(shape)
+        params, non_trainable, described = 0, 0, ""
+        if t == "batch_norm":
+            declared = spec.get("num_features", channels)
+            if declared != channels:
+                self.diagnostics.append(f"{name}: BatchNorm expects {declared} channels but gets {channels}: "
+                                        f"use num_features={channels}")
+            params = 2 * channels if spec.get("affine", True) else 0
+            if spec.get("moving_statistics"):  # Keras counts them, as non-trainable
+                params, non_trainable = params + 2 * channels, 2 * channels
+            described = f"{channels} channels"
+        elif t == "instance_norm":
+            params = 2 * channels if spec.get("affine", False) else 0
+            described = f"{channels} channels"
+        elif t == "group_norm":
+            groups, declared = spec["num_groups"], spec.get("num_channels", channels)
+            if declared != channels:
+                self.diagnostics.append(f"{name}: GroupNorm expects {declared} channels but gets {channels}: "
+                                        f"use num_channels={channels}")
+            if channels % groups:
+                raise ShapeError("num_groups", f"{channels} channels are not divisible by num_groups={groups}")
+            params = 2 * channels if spec.get("affine", True) else 0
+            described = f"{groups} groups"
+        elif t == "layer_norm":
+            normalized = spec["normalized_shape"]
+            normalized = tuple(normalized) if isinstance(normalized, (list, tuple)) else (normalized,)
+            if tuple(shape[-len(normalized):]) != normalized:
+                raise ShapeError("normalized_shape", f"{normalized} does not match the last axes of {_fmt(shape)}")
+            n = prod(normalized)
+            params = (n + (n if spec.get("bias", True) else 0)) if spec.get("elementwise_affine", True) else 0
+            described = f"over {_fmt(normalized)}"
+        return self._row(index, name, t, shape, params, 0, fields, described, non_trainable=non_trainable,
+                         torchinfo_macs=self.batch * (params - non_trainable))
 
     def _upsample(self, spec, index, name, shape, fields):
-        sizes = shape[1:]
+        fields = self._plan_fields(spec['type'], shape, fields)
+        channels, sizes = self._feature_map("upsample", shape)
         mode = spec.get("mode", "nearest")
         if spec.get("size") is not None:
-            wanted = spec["size"] if isinstance(spec["size"], (list, tuple)) else [spec["size"]] * len(sizes)
-            out = tuple(wanted)
+            out = _per_axis(spec["size"], len(sizes), "size")
         else:
-            factor = spec.get("scale_factor", 2)
-            factors = factor if isinstance(factor, (list, tuple)) else [factor] * len(sizes)
-            out = tuple(int(s * Fraction(f).limit_denominator(1000)) for s, f in zip(sizes, factors))
+            factors = _per_axis(spec.get("scale_factor", 2), len(sizes), "scale_factor")
+            out = tuple(int(s * Fraction(f).limit_denominator(1000)) for s, f in zip(sizes, factors, strict=True))
         if any(o < 1 for o in out):
             raise ShapeError("scale_factor", f"upsampling {sizes} gives {out}")
-        new_fields = tuple(receptive.through_upsample(f, i, o, mode) for f, i, o in zip(fields, sizes, out))
-        return self._row(index, name, "upsample", (shape[0], *out), 0, 0, new_fields,
-                         f"{mode} {'x'.join(map(str, sizes))} -> {'x'.join(map(str, out))}")
+        field_mode = "nearest" if mode == "nearest" else "linear"
+        new_fields = tuple(receptive.through_upsample(f, i, o, field_mode)
+                           for f, i, o in zip(fields, sizes, out, strict=True))
+        return self._row(index, name, "upsample", self.join(channels, out), 0, 0, new_fields,
+                         f"{mode} {_fmt(sizes)} -> {_fmt(out)}")
+
+    def _border_pad(self, spec, index, name, shape, fields):
+        fields = self._plan_fields(spec['type'], shape, fields)
+        """Explicit (before, after) per spatial axis: positive pads, negative crops."""
+        channels, sizes = self._feature_map("border_pad", shape)
+        pads = [tuple(p) for p in spec["pads"]]
+        if len(pads) > len(sizes):
+            raise ShapeError("padding", f"pads {len(pads)} axes but the input has {len(sizes)} spatial axes")
+        pads = [(0, 0)] * (len(sizes) - len(pads)) + pads
+        out = tuple(s + b + a for s, (b, a) in zip(sizes, pads, strict=True))
+        if any(o < 1 for o in out):
+            raise ShapeError("padding", f"{spec.get('describe', 'padding')} {pads} leaves {_fmt(out)} of {_fmt(sizes)}")
+        mode = spec.get("mode", "constant")
+        if mode in ("reflect", "replicate", "circular"):
+            for s, (b, a) in zip(sizes, pads, strict=True):
+                limit = s - 1 if mode == "reflect" else (s if mode == "circular" else None)
+                if limit is not None and max(b, a) > limit:
+                    raise ShapeError("padding", f"{mode} padding of {max(b, a)} needs an input larger than it "
+                                                f"(at most {limit} for size {s})")
+        new_fields = tuple(receptive.through_crop(f, -b) for f, (b, _) in zip(fields, pads, strict=True))
+        return self._row(index, name, "border_pad", self.join(channels, out), fields=new_fields,
+                         description=f"{mode} {','.join(f'{b}:{a}' for b, a in pads)}", padding=tuple(pads))
+
+    def _pixel_shuffle(self, spec, index, name, shape, fields):
+        fields = self._plan_fields(spec['type'], shape, fields)
+        channels, sizes = self._feature_map(spec["type"], shape)
+        r = spec["factor"]
+        n = len(sizes)
+        if spec["type"] == "pixel_shuffle":
+            if channels % r ** n:
+                raise ShapeError("upscale_factor", f"{channels} channels are not divisible by upscale_factor**{n} = {r ** n}")
+            out = self.join(channels // r ** n, tuple(s * r for s in sizes))
+            new_fields = tuple(receptive.through_upsample(f, s, s * r, "nearest") for f, s in zip(fields, sizes, strict=True))
+        else:
+            if any(s % r for s in sizes):
+                raise ShapeError("downscale_factor", f"spatial sizes {_fmt(sizes)} are not divisible by {r}")
+            out = self.join(channels * r ** n, tuple(s // r for s in sizes))
+            new_fields = tuple(receptive.through_adaptive(f, s, s // r) for f, s in zip(fields, sizes, strict=True))
+        return self._row(index, name, spec["type"], out, fields=new_fields, description=f"factor {r}")
 
     def _merge(self, spec, index, name, sources):
         t = spec["type"]
-        shapes = [s for s, _ in sources]
+        shapes = [s for s, _, _ in sources]
+        if any(s is None for s in shapes):
+            raise ShapeError("inputs", "an input was not planned")
         if len(sources) < 2:
             raise ShapeError("inputs", f"{t} needs at least two inputs")
-        spatial = {tuple(s[1:]) for s in shapes}
-        if len(spatial) > 1:
-            smallest = min(spatial, key=prod)
-            fixes = "; ".join(f"crop {'x'.join(map(str, s))} by {'x'.join(str(a - b) for a, b in zip(s, smallest))} "
-                              f"(centre crop to {'x'.join(map(str, smallest))})" for s in spatial if s != smallest)
-            self.diagnostics.append(f"{name}: cannot {t} spatial sizes {sorted(spatial)}: {fixes}, or pad the smaller one")
-        if t == "add" and len({s[0] for s in shapes}) > 1:
-            self.diagnostics.append(f"{name}: cannot add {sorted({s[0] for s in shapes})} channels: "
-                                    f"project with a 1x1 convolution to {shapes[0][0]} channels first")
         first = shapes[0]
-        out = (sum(s[0] for s in shapes), *first[1:]) if t == "concat" else first
-        fields = tuple(receptive.merge([fs[i] for _, fs in sources]) for i in range(len(first) - 1))
+        if len({len(s) for s in shapes}) > 1:
+            raise ShapeError("inputs", f"cannot {t} tensors of different ranks: {', '.join(map(_fmt, shapes))}")
+        if t == "concat":
+            axis = spec.get("axis")
+            axis = (len(first) - 1 if self.channels_last else 0) if axis is None else axis % len(first)
+        else:
+            axis = None
+        channel_axis = len(first) - 1 if self.channels_last else 0
+        others = [i for i in range(len(first)) if i != (axis if t == "concat" else channel_axis)]
+        rest = {tuple(s[i] for i in others) for s in shapes}
+        if len(rest) > 1 and (t == "concat" or axis is None):
+            spatial = {self.spatial(s) for s in shapes}
+            if len(spatial) > 1:
+                smallest = min(spatial, key=prod)
+                fixes = "; ".join(f"crop {_fmt(s)} by {'x'.join(str(a - b) for a, b in zip(s, smallest, strict=True))} "
+                                  f"(centre crop to {_fmt(smallest)})" for s in spatial if s != smallest)
+                self.diagnostics.append(f"{name}: cannot {t} spatial sizes {sorted(spatial)}: {fixes}, or pad the smaller one")
+        if t == "add" and len({self.channels(s) for s in shapes}) > 1:
+            broadcast = all(self.channels(s) in (1, max(self.channels(x) for x in shapes)) for s in shapes)
+            if not broadcast:
+                self.diagnostics.append(f"{name}: cannot add {sorted({self.channels(s) for s in shapes})} channels: "
+                                        f"project with a 1x1 convolution to {self.channels(first)} channels first")
+        if t == "concat":
+            out = tuple(sum(s[axis] for s in shapes) if i == axis else v for i, v in enumerate(first))
+        else:
+            out = tuple(max(s[i] for s in shapes) for i in range(len(first)))
+        spatial_rank = len(self.spatial(first))
+        if all(len(fs) == spatial_rank for _, fs, _ in sources) and spatial_rank:
+            fields = tuple(receptive.merge([fs[i] for _, fs, _ in sources]) for i in range(spatial_rank))
+        else:
+            fields = self._whole()
         notes = {}
         for axis_name, f in zip(_axis_names(len(fields)), fields):
             for note in f.notes:
                 notes.setdefault(note, []).append(axis_name)
         for note, where in notes.items():
             self.diagnostics.append(f"{name} ({', '.join(where)}): {note}")
-        return self._row(index, name, t, out, 0, 0, fields, " + ".join("x".join(map(str, s)) for s in shapes))
+        return self._row(index, name, t, out, fields=fields, description=" + ".join(map(_fmt, shapes)))
 
     def _crop(self, spec, index, name, shape, fields):
+        fields = self._plan_fields(spec['type'], shape, fields)
         like = spec.get("like")
         if like != "input" and like not in self.by_name:
             raise ShapeError("like", f"{spec['type']} needs like=<name of an earlier layer or 'input'>, got {like!r}")
-        target = (self.input_shape if like == "input" else self.by_name[like].shape)[1:]
-        sizes = shape[1:]
+        target = self.spatial(self.input_shape if like == "input" else self.by_name[like].shape)
+        channels, sizes = self._feature_map(spec["type"], shape)
         cropping = spec["type"] == "crop"
-        if any((t > s) if cropping else (t < s) for t, s in zip(target, sizes)):
+        if any((t > s) if cropping else (t < s) for t, s in zip(target, sizes, strict=True)):
             other = "pad" if cropping else "crop"
             raise ShapeError("like", f"cannot {spec['type']} {sizes} to {target}: {other} instead")
         # Centre crop: drop (s - t) // 2 first. Zero padding (negative offsets): the extra cell goes after.
-        offsets = [(s - t) // 2 for s, t in zip(sizes, target)]
-        new_fields = tuple(receptive.through_crop(f, o) for f, o in zip(fields, offsets))
+        offsets = [(s - t) // 2 for s, t in zip(sizes, target, strict=True)]
+        new_fields = tuple(receptive.through_crop(f, o) for f, o in zip(fields, offsets, strict=True))
         word = "centre crop" if cropping else "zero pad"
-        return self._row(index, name, spec["type"], (shape[0], *target), 0, 0, new_fields,
-                         f"{word} {'x'.join(map(str, sizes))} -> {'x'.join(map(str, target))}")
+        return self._row(index, name, spec["type"], self.join(channels, target), fields=new_fields,
+                         description=f"{word} {_fmt(sizes)} -> {_fmt(target)}")
 
 
-def plan(layers, input_shape, framework="torch", dtype="float32") -> Plan:
-    """Plan a list of layer dicts on a (C, *spatial) input; see the module docstring."""
-    planner = Planner(input_shape, framework, dtype)
+def plan(layers, input_shape, framework="torch", dtype="float32", batch=1, macs="multiply") -> Plan:
+    """Plan a list of layer dicts on one sample's shape (the framework's layout, no batch)."""
+    if macs not in MAC_CONVENTIONS:
+        raise ShapeError("macs", f"must be one of {', '.join(MAC_CONVENTIONS)}, got {macs!r}")
+    planner = Planner(input_shape, framework, dtype, batch)
     for spec in layers:
         planner.add(spec)
-    return Plan(planner.rows, planner.input_shape, framework, dtype, planner.diagnostics)
+    return finish(planner, macs=macs)
+
+
+def finish(planner: Planner, notes=(), macs="multiply") -> Plan:
+    return Plan(planner.rows, planner.input_shape, planner.framework, planner.dtype, planner.diagnostics,
+                list(notes), planner.batch, not planner.stopped, macs)

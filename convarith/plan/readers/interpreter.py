@@ -1,0 +1,794 @@
+"""A small static evaluator for model-building Python: never executes or imports the code.
+
+It walks the ``ast`` of the pasted text and evaluates only what a model definition needs:
+literals and arithmetic on them, names bound to such values (module constants, defaults,
+arguments), tuples/lists/dicts, comprehensions, ``for`` over values it knows, ``if`` on
+conditions it can decide, calls of functions and classes defined in the same text, and
+calls into a *library* (PyTorch or Keras, supplied by the reader) that builds layers and
+plans tensors. Anything else is refused with the line, the construct and what to write
+instead. Work is bounded: a step budget and size limits on the values it builds.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ...errors import ShapeError
+
+MAX_STEPS = 2_000_000  # evaluation steps for one text
+MAX_ITEMS = 100_000  # elements of one list, tuple, string or range it builds
+MAX_INT_BITS = 4096
+MAX_DEPTH = 200  # nested calls
+
+
+class CodeError(ShapeError):
+    """Code the reader cannot follow: names the line, the construct and what to write instead."""
+
+    def __init__(self, origin: str, line: int | None, message: str):
+        self.line = line
+        super().__init__("code", f"{origin}: line {line}: {message}" if line else f"{origin}: {message}")
+
+
+class _Return(Exception):
+    def __init__(self, value):
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+@dataclass
+class Opaque:
+    """A value the reader could not compute; using it is an error that says why."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class LibRef:
+    """A name imported from a library (``torch.nn.Conv2d``); resolved when used."""
+
+    path: str
+
+    def attr(self, name: str) -> "LibRef":
+        return LibRef(f"{self.path}.{name}")
+
+
+@dataclass(eq=False)
+class Function:
+    node: ast.FunctionDef | ast.Lambda
+    scope: "Scope"
+    bound: Any = None  # self, for methods
+    owner: Any = None  # the class the method was found in (for super())
+
+
+@dataclass(eq=False)
+class ClassValue:
+    node: ast.ClassDef
+    scope: "Scope"
+    bases: list = field(default_factory=list)  # ClassValue or LibRef
+    body: dict = field(default_factory=dict)  # class-level names
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    def mro(self):
+        seen = [self]
+        for base in self.bases:
+            if isinstance(base, ClassValue):
+                seen += [c for c in base.mro() if c not in seen]
+        return seen
+
+    def lookup(self, name: str):
+        for cls in self.mro():
+            if name in cls.body:
+                return cls, cls.body[name]
+        return None, None
+
+    def library_bases(self) -> list[str]:
+        out = []
+        for cls in self.mro():
+            out += [b.path for b in cls.bases if isinstance(b, LibRef)]
+        return out
+
+
+@dataclass
+class Partial:
+    func: Any
+    args: tuple
+    kwargs: dict
+
+
+@dataclass
+class Builtin:
+    name: str
+    fn: Callable
+
+
+@dataclass
+class BoundMethod:
+    target: Any
+    name: str
+
+
+class Scope:
+    def __init__(self, parent: "Scope | None" = None):
+        self.vars: dict[str, Any] = {}
+        self.parent = parent
+
+    def get(self, name):
+        scope = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        raise KeyError(name)
+
+
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+           ast.LShift: operator.lshift, ast.RShift: operator.rshift, ast.BitAnd: operator.and_,
+           ast.BitOr: operator.or_, ast.BitXor: operator.xor}
+_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+            ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+            ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
+PLAIN = (int, float, str, bool, type(None), tuple, list, dict, range)
+LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "copy", "reverse"}
+DICT_METHODS = {"items", "keys", "values", "get", "update", "copy", "pop", "setdefault"}
+STR_METHODS = {"format", "join", "split", "upper", "lower", "startswith", "endswith", "replace", "strip"}
+
+
+def _size_of(value) -> int:
+    return len(value) if isinstance(value, (str, tuple, list, dict, range)) else 0
+
+
+class Interpreter:
+    """Evaluates statements and expressions; ``library`` handles everything framework-specific.
+
+    The library provides ``call(interp, func, args, kwargs, node)`` (return NotImplemented to
+    fall through), ``attribute(interp, value, name, node)``, ``binary(interp, op, left, right,
+    node)``, ``subscript(interp, value, index, node)``, ``truth(interp, value, node)`` and
+    ``iterate(interp, value, node)``, each returning NotImplemented for what it does not own.
+    """
+
+    def __init__(self, origin: str, library, max_steps: int = MAX_STEPS):
+        self.origin = origin
+        self.library = library
+        self.steps = 0
+        self.max_steps = max_steps
+        self.depth = 0
+        self.line: int | None = None
+        self.frames: list[Scope] = []  # the local scopes of the calls in progress (for super())
+        self.builtins = self._builtins()
+
+    # Errors and budget.
+    def error(self, node, message: str) -> CodeError:
+        return CodeError(self.origin, getattr(node, "lineno", None) or self.line, message)
+
+    def tick(self, node):
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise self.error(node, f"evaluating this code takes over {self.max_steps:,} steps; convarith reads model "
+                                   "definitions, not programs (simplify the loops, or plan a spec file)")
+
+    def check_size(self, node, value):
+        if _size_of(value) > MAX_ITEMS:
+            raise self.error(node, f"builds a value of {_size_of(value):,} elements (limit {MAX_ITEMS:,})")
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+            raise self.error(node, f"computes an integer of {value.bit_length():,} bits (limit {MAX_INT_BITS})")
+        return value
+
+    def need(self, node, value, what="a value"):
+        """A computed value, or an error saying why it is not known."""
+        if isinstance(value, Opaque):
+            raise self.error(node, f"needs {what}, but {value.why}")
+        return value
+
+    # Modules (the whole text).
+    def run_module(self, tree: ast.Module, scope: Scope, strict: bool = False):
+        """Bind imports, functions, classes and constants. Statements it cannot evaluate bind
+        their names to Opaque values (an error only if a model uses them) unless ``strict``."""
+        for statement in tree.body:
+            try:
+                self.exec_statement(statement, scope)
+            except CodeError as exc:
+                if strict:
+                    raise
+                for name in _assigned_names(statement):
+                    scope.vars[name] = Opaque(f"{name} (line {statement.lineno}) could not be computed: "
+                                              f"{exc.rule.split(': ', 2)[-1]}")
+            except (_Return, _Break, _Continue):
+                raise self.error(statement, "return/break/continue outside a function or loop")
+
+    # Statements.
+    def exec_block(self, statements, scope: Scope):
+        for statement in statements:
+            self.exec_statement(statement, scope)
+
+    def exec_statement(self, node, scope: Scope):
+        self.tick(node)
+        self.line = getattr(node, "lineno", self.line)
+        if isinstance(node, ast.Expr):
+            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                return  # a docstring
+            self.eval(node.value, scope)
+        elif isinstance(node, ast.Assign):
+            value = self.eval(node.value, scope)
+            for target in node.targets:
+                self.assign(target, value, scope)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.eval(node.value, scope), scope)
+        elif isinstance(node, ast.AugAssign):
+            current = self.eval(node.target, scope)
+            value = self.binary(node.op, current, self.eval(node.value, scope), node, inplace=True)
+            self.assign(node.target, value, scope)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            self.import_names(node, scope)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope.vars[node.name] = Function(node, scope)
+        elif isinstance(node, ast.ClassDef):
+            self.define_class(node, scope)
+        elif isinstance(node, ast.Return):
+            raise _Return(None if node.value is None else self.eval(node.value, scope))
+        elif isinstance(node, ast.If):
+            branch = node.body if self.truth(self.eval(node.test, scope), node.test) else node.orelse
+            self.exec_block(branch, scope)
+        elif isinstance(node, ast.For):
+            self.exec_for(node, scope)
+        elif isinstance(node, ast.While):
+            self.exec_while(node, scope)
+        elif isinstance(node, ast.With):
+            for item in node.items:
+                self.eval(item.context_expr, scope)
+            self.exec_block(node.body, scope)
+        elif isinstance(node, ast.Pass):
+            return
+        elif isinstance(node, ast.Break):
+            raise _Break()
+        elif isinstance(node, ast.Continue):
+            raise _Continue()
+        elif isinstance(node, ast.Assert):
+            test = self.eval(node.test, scope)
+            if not isinstance(test, Opaque) and not self.library_truth(test, node.test):
+                message = self.eval(node.msg, scope) if node.msg is not None else ast.unparse(node.test)
+                raise self.error(node, f"assertion fails: {message}")
+        elif isinstance(node, ast.Raise):
+            raise self.error(node, f"the code raises here: {ast.unparse(node.exc)[:80] if node.exc else 'raise'}")
+        elif isinstance(node, ast.Delete):
+            return
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            return
+        else:
+            raise self.error(node, f"{type(node).__name__} statements are not read (only assignments, calls, "
+                                   "if, for, with, def and class)")
+
+    def exec_for(self, node: ast.For, scope: Scope):
+        items = self.iterate(self.eval(node.iter, scope), node.iter)
+        finished = True
+        for item in items:
+            self.tick(node)
+            self.assign(node.target, item, scope)
+            try:
+                self.exec_block(node.body, scope)
+            except _Break:
+                finished = False
+                break
+            except _Continue:
+                continue
+        if finished:
+            self.exec_block(node.orelse, scope)
+
+    def exec_while(self, node: ast.While, scope: Scope):
+        while self.truth(self.eval(node.test, scope), node.test):
+            self.tick(node)
+            try:
+                self.exec_block(node.body, scope)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        self.exec_block(node.orelse, scope)
+
+    def define_class(self, node: ast.ClassDef, scope: Scope):
+        bases = [self.eval(b, scope) for b in node.bases]
+        cls = ClassValue(node, scope, bases)
+        body_scope = Scope(scope)
+        for statement in node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                cls.body[statement.name] = Function(statement, scope, owner=cls)
+            elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                try:
+                    self.exec_statement(statement, body_scope)
+                except CodeError:
+                    continue
+        for name, value in body_scope.vars.items():
+            cls.body.setdefault(name, value)
+        scope.vars[node.name] = cls
+
+    def import_names(self, node, scope: Scope):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    scope.vars[alias.asname] = LibRef(alias.name)
+                else:
+                    top = alias.name.split(".")[0]
+                    scope.vars[top] = LibRef(top)
+            return
+        module = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            scope.vars[alias.asname or alias.name] = LibRef(f"{module}.{alias.name}")
+
+    def assign(self, target, value, scope: Scope):
+        if isinstance(target, ast.Name):
+            scope.vars[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = list(self.iterate(value, target))
+            starred = [i for i, t in enumerate(target.elts) if isinstance(t, ast.Starred)]
+            if starred:
+                i = starred[0]
+                after = len(target.elts) - i - 1
+                parts = items[:i] + [list(items[i:len(items) - after])] + items[len(items) - after:]
+                targets = [t.value if isinstance(t, ast.Starred) else t for t in target.elts]
+            else:
+                parts, targets = items, target.elts
+            if len(parts) != len(targets):
+                raise self.error(target, f"unpacks {len(items)} values into {len(target.elts)} names")
+            for t, v in zip(targets, parts, strict=True):
+                self.assign(t, v, scope)
+        elif isinstance(target, ast.Attribute):
+            owner = self.eval(target.value, scope)
+            self.library.set_attribute(self, owner, target.attr, value, target)
+        elif isinstance(target, ast.Subscript):
+            owner = self.eval(target.value, scope)
+            index = self.eval(target.slice, scope)
+            if isinstance(owner, (list, dict)):
+                owner[index] = value
+            else:
+                self.library.set_item(self, owner, index, value, target)
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, value, scope)
+        else:
+            raise self.error(target, f"cannot assign to {ast.unparse(target)[:40]}")
+
+    # Expressions.
+    def eval(self, node, scope: Scope):
+        self.tick(node)
+        method = getattr(self, f"eval_{type(node).__name__}", None)
+        if method is None:
+            raise self.error(node, f"{type(node).__name__} expressions ({ast.unparse(node)[:40]!r}) are not read")
+        return method(node, scope)
+
+    def eval_Constant(self, node, scope):
+        return node.value
+
+    def eval_Name(self, node, scope):
+        try:
+            return scope.get(node.id)
+        except KeyError:
+            pass
+        if node.id in self.builtins:
+            return self.builtins[node.id]
+        fallback = self.library.unknown_name(self, node.id, node)
+        if fallback is not NotImplemented:
+            return fallback
+        raise self.error(node, f"{node.id!r} is not defined in the text (define it, or pass it with --args)")
+
+    def eval_Tuple(self, node, scope):
+        return tuple(self._elements(node.elts, scope))
+
+    def eval_List(self, node, scope):
+        return self._elements(node.elts, scope)
+
+    def eval_Set(self, node, scope):
+        return self._elements(node.elts, scope)
+
+    def _elements(self, elements, scope):
+        out = []
+        for e in elements:
+            if isinstance(e, ast.Starred):
+                out += list(self.iterate(self.eval(e.value, scope), e))
+            else:
+                out.append(self.eval(e, scope))
+        return self.check_size(elements[0] if elements else None, out)
+
+    def eval_Dict(self, node, scope):
+        out = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            if k is None:
+                out.update(self.need(v, self.eval(v, scope), "a dict to unpack"))
+            else:
+                out[self.eval(k, scope)] = self.eval(v, scope)
+        return out
+
+    def eval_JoinedStr(self, node, scope):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                v = self.need(value, self.eval(value.value, scope))
+                spec = self.eval(value.format_spec, scope) if value.format_spec is not None else ""
+                parts.append(format(v if isinstance(v, PLAIN) else str(v), spec))
+            else:
+                parts.append(value.value)
+        return self.check_size(node, "".join(parts))
+
+    def eval_FormattedValue(self, node, scope):
+        return str(self.eval(node.value, scope))
+
+    def eval_BinOp(self, node, scope):
+        return self.binary(node.op, self.eval(node.left, scope), self.eval(node.right, scope), node)
+
+    def binary(self, op, left, right, node, inplace=False):
+        handled = self.library.binary(self, op, left, right, node)
+        if handled is not NotImplemented:
+            return handled
+        left, right = self.need(node, left), self.need(node, right)
+        if not isinstance(left, PLAIN) or not isinstance(right, PLAIN):
+            raise self.error(node, f"cannot compute {type(left).__name__} {type(op).__name__} {type(right).__name__}")
+        if isinstance(op, ast.Mult):
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * max(count, 0) > MAX_ITEMS:
+                    raise self.error(node, f"builds a sequence of {len(seq) * count:,} elements (limit {MAX_ITEMS:,})")
+        if isinstance(op, ast.Pow) and isinstance(left, int) and isinstance(right, int) and right > 0 and \
+                abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_INT_BITS:
+            raise self.error(node, f"computes {left} ** {right}, an integer over {MAX_INT_BITS} bits")
+        if isinstance(op, ast.LShift) and isinstance(right, int) and right > MAX_INT_BITS:
+            raise self.error(node, f"shifts by {right} bits")
+        if inplace and isinstance(left, list) and isinstance(op, ast.Add):
+            left.extend(right)
+            return self.check_size(node, left)
+        try:
+            return self.check_size(node, _BINARY[type(op)](left, right))
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise self.error(node, f"{ast.unparse(node)[:60]}: {exc}") from None
+
+    def eval_UnaryOp(self, node, scope):
+        value = self.eval(node.operand, scope)
+        if isinstance(node.op, ast.Not):
+            return not self.truth(value, node.operand)
+        handled = self.library.unary(self, node.op, value, node)
+        if handled is not NotImplemented:
+            return handled
+        value = self.need(node, value)
+        ops = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
+        try:
+            return ops[type(node.op)](value)
+        except TypeError as exc:
+            raise self.error(node, str(exc)) from None
+
+    def eval_BoolOp(self, node, scope):
+        is_and = isinstance(node.op, ast.And)
+        value = None
+        for operand in node.values:
+            value = self.eval(operand, scope)
+            if self.truth(value, operand) != is_and:
+                return value
+        return value
+
+    def eval_Compare(self, node, scope):
+        left = self.eval(node.left, scope)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = self.eval(right_node, scope)
+            if isinstance(op, (ast.Is, ast.IsNot)):
+                result = (left is right) or (left is None and right is None) or (left == right and
+                                                                                  isinstance(left, bool))
+                result = result if isinstance(op, ast.Is) else not result
+                if isinstance(left, Opaque) or isinstance(right, Opaque):
+                    self.need(node, left if isinstance(left, Opaque) else right)
+            else:
+                self.need(node, left), self.need(node, right)
+                try:
+                    result = _COMPARE[type(op)](left, right)
+                except TypeError as exc:
+                    raise self.error(node, str(exc)) from None
+            if not result:
+                return False
+            left = right
+        return True
+
+    def eval_IfExp(self, node, scope):
+        return self.eval(node.body if self.truth(self.eval(node.test, scope), node.test) else node.orelse, scope)
+
+    def eval_Attribute(self, node, scope):
+        value = self.eval(node.value, scope)
+        return self.attribute(value, node.attr, node)
+
+    def attribute(self, value, name, node):
+        handled = self.library.attribute(self, value, name, node)
+        if handled is not NotImplemented:
+            return handled
+        if isinstance(value, LibRef):
+            return self.attribute_of_standard_library(value.attr(name))
+        if isinstance(value, ClassValue):
+            _, found = value.lookup(name)
+            if found is not None:
+                return found
+            if name == "__name__":
+                return value.name
+        if isinstance(value, Partial) and name in ("func", "args", "keywords"):
+            return {"func": value.func, "args": value.args, "keywords": value.kwargs}[name]
+        if isinstance(value, list) and name in LIST_METHODS or isinstance(value, dict) and name in DICT_METHODS \
+                or isinstance(value, str) and name in STR_METHODS or isinstance(value, tuple) and name in ("index", "count"):
+            return BoundMethod(value, name)
+        self.need(node, value)
+        raise self.error(node, f"{ast.unparse(node)[:60]!r}: attribute {name!r} of {type(value).__name__} is not known")
+
+    def eval_Subscript(self, node, scope):
+        value = self.eval(node.value, scope)
+        index = self.eval(node.slice, scope)
+        handled = self.library.subscript(self, value, index, node)
+        if handled is not NotImplemented:
+            return handled
+        self.need(node, value)
+        if isinstance(value, LibRef):  # typing annotations such as Optional[int]
+            return value
+        try:
+            return value[index]
+        except (IndexError, KeyError, TypeError) as exc:
+            raise self.error(node, f"{ast.unparse(node)[:60]}: {type(exc).__name__} {exc}") from None
+
+    def eval_Slice(self, node, scope):
+        parts = [None if p is None else self.need(p, self.eval(p, scope)) for p in (node.lower, node.upper, node.step)]
+        return slice(*parts)
+
+    def eval_Starred(self, node, scope):
+        return self.eval(node.value, scope)
+
+    def eval_Lambda(self, node, scope):
+        return Function(node, scope)
+
+    def eval_ListComp(self, node, scope):
+        return self.check_size(node, self._comprehension(node, scope, lambda s: self.eval(node.elt, s)))
+
+    eval_GeneratorExp = eval_ListComp
+    eval_SetComp = eval_ListComp
+
+    def eval_DictComp(self, node, scope):
+        pairs = self._comprehension(node, scope, lambda s: (self.eval(node.key, s), self.eval(node.value, s)))
+        return dict(pairs)
+
+    def _comprehension(self, node, scope, make):
+        out = []
+        inner = Scope(scope)
+
+        def walk(i):
+            if i == len(node.generators):
+                out.append(make(inner))
+                return
+            generator = node.generators[i]
+            for item in self.iterate(self.eval(generator.iter, inner), generator.iter):
+                self.tick(node)
+                self.assign(generator.target, item, inner)
+                if all(self.truth(self.eval(cond, inner), cond) for cond in generator.ifs):
+                    walk(i + 1)
+
+        walk(0)
+        return out
+
+    def truth(self, value, node) -> bool:
+        return self.library_truth(value, node)
+
+    def library_truth(self, value, node) -> bool:
+        handled = self.library.truth(self, value, node)
+        if handled is not NotImplemented:
+            return handled
+        self.need(node, value, "a value it can decide")
+        return bool(value)
+
+    def length(self, value, node) -> int:
+        handled = self.library.length(self, value, node)
+        if handled is not NotImplemented:
+            return handled
+        self.need(node, value)
+        try:
+            return len(value)
+        except TypeError as exc:
+            raise self.error(node, f"len(): {exc}") from None
+
+    def iterate(self, value, node):
+        handled = self.library.iterate(self, value, node)
+        if handled is not NotImplemented:
+            return handled
+        self.need(node, value, "something to iterate over")
+        if isinstance(value, dict):
+            return list(value)
+        if isinstance(value, (list, tuple, str, range)):
+            if len(value) > MAX_ITEMS:
+                raise self.error(node, f"iterates over {len(value):,} items (limit {MAX_ITEMS:,})")
+            return list(value)
+        raise self.error(node, f"cannot iterate over {type(value).__name__}")
+
+    # Calls.
+    def eval_Call(self, node, scope):
+        func = self.eval(node.func, scope)
+        args = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                args += list(self.iterate(self.eval(a.value, scope), a))
+            else:
+                args.append(self.eval(a, scope))
+        kwargs = {}
+        for k in node.keywords:
+            if k.arg is None:
+                value = self.need(k.value, self.eval(k.value, scope), "keyword arguments to unpack")
+                if not isinstance(value, dict):
+                    raise self.error(node, f"**{ast.unparse(k.value)} is not a dict")
+                kwargs.update(value)
+            else:
+                kwargs[k.arg] = self.eval(k.value, scope)
+        return self.call(func, args, kwargs, node)
+
+    def call(self, func, args, kwargs, node):
+        self.tick(node)
+        if isinstance(func, Partial):
+            return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
+        handled = self.library.call(self, func, args, kwargs, node)
+        if handled is not NotImplemented:
+            return handled
+        if isinstance(func, LibRef):
+            return self.call_standard_library(func, args, kwargs, node)
+        if isinstance(func, Function):
+            return self.call_function(func, args, kwargs, node)
+        if isinstance(func, Builtin):
+            return func.fn(node, *args, **kwargs)
+        if isinstance(func, BoundMethod):
+            return self.call_plain_method(func, args, kwargs, node)
+        if isinstance(func, LibRef):
+            raise self.error(node, f"calls {func.path.lstrip('.')}, which convarith does not model")
+        self.need(node, func, "a function to call")
+        raise self.error(node, f"{ast.unparse(node.func)[:40]!r} is not something convarith can call")
+
+    def call_standard_library(self, func: LibRef, args, kwargs, node):
+        """functools.partial, collections.OrderedDict, math and typing: the rest is the library's."""
+        module, _, name = func.path.lstrip(".").rpartition(".")
+        if func.path.endswith("functools.partial") or func.path == "partial":
+            return Partial(args[0], tuple(args[1:]), kwargs)
+        if name == "OrderedDict" and module in ("collections", "typing", ""):
+            pairs = self.iterate(args[0], node) if args else []
+            return {k: v for k, v in pairs}
+        if module == "math" and name in MATH and callable(MATH[name]):
+            return self.check_size(node, MATH[name](*[self.need(node, a) for a in args]))
+        if module == "typing" and name == "cast":
+            return args[1]
+        raise self.error(node, f"calls {func.path.lstrip('.')}, which convarith does not model")
+
+    def attribute_of_standard_library(self, ref: LibRef):
+        module, _, name = ref.path.rpartition(".")
+        if module == "math" and name in MATH and not callable(MATH[name]):
+            return MATH[name]
+        return ref
+
+    def call_function(self, func: Function, args, kwargs, node, bound_self=None):
+        if self.depth >= MAX_DEPTH:
+            raise self.error(node, f"calls nest deeper than {MAX_DEPTH} levels")
+        local = Scope(func.scope)
+        self_value = bound_self if bound_self is not None else func.bound
+        if self_value is not None and not _is_static(func.node):
+            args = [self_value, *args]
+        self.bind_arguments(func, args, kwargs, local, node)
+        if func.owner is not None:
+            local.vars["__class__"] = func.owner
+            local.vars["__self__"] = args[0] if args else None
+        self.depth += 1
+        self.frames.append(local)
+        try:
+            if isinstance(func.node, ast.Lambda):
+                return self.eval(func.node.body, local)
+            self.exec_block(func.node.body, local)
+        except _Return as ret:
+            return ret.value
+        finally:
+            self.depth -= 1
+            self.frames.pop()
+        return None
+
+    def bind_arguments(self, func: Function, args, kwargs, local: Scope, node):
+        spec = func.node.args
+        name = getattr(func.node, "name", "lambda")
+        positional = [*spec.posonlyargs, *spec.args]
+        defaults = [None] * (len(positional) - len(spec.defaults)) + list(spec.defaults)
+        for i, parameter in enumerate(positional):
+            if i < len(args):
+                if parameter.arg in kwargs:
+                    raise self.error(node, f"{name}() got {parameter.arg!r} twice")
+                local.vars[parameter.arg] = args[i]
+            elif parameter.arg in kwargs:
+                local.vars[parameter.arg] = kwargs.pop(parameter.arg)
+            elif defaults[i] is not None:
+                local.vars[parameter.arg] = self.eval(defaults[i], func.scope)
+            else:
+                raise self.error(node, f"{name}() needs its argument {parameter.arg!r} (give it, e.g. with --args "
+                                       f"\"{parameter.arg}=...\")")
+        extra = list(args[len(positional):])
+        if spec.vararg is not None:
+            local.vars[spec.vararg.arg] = tuple(extra)
+        elif extra:
+            raise self.error(node, f"{name}() takes {len(positional)} positional arguments, got {len(args)}")
+        for parameter, default in zip(spec.kwonlyargs, spec.kw_defaults, strict=True):
+            if parameter.arg in kwargs:
+                local.vars[parameter.arg] = kwargs.pop(parameter.arg)
+            elif default is not None:
+                local.vars[parameter.arg] = self.eval(default, func.scope)
+            else:
+                raise self.error(node, f"{name}() needs its keyword argument {parameter.arg!r}")
+        if spec.kwarg is not None:
+            local.vars[spec.kwarg.arg] = dict(kwargs)
+        elif kwargs:
+            raise self.error(node, f"{name}() has no argument {next(iter(kwargs))!r}")
+
+    def call_plain_method(self, method: BoundMethod, args, kwargs, node):
+        target, name = method.target, method.name
+        args = [self.need(node, a) if not isinstance(target, list) else a for a in args]
+        result = getattr(target, name)(*args, **kwargs)
+        if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
+            result = list(result)
+        return self.check_size(node, result)
+
+    def _builtins(self):
+        def plain(fn, name):
+            def run(node, *args, **kwargs):
+                for a in [*args, *kwargs.values()]:
+                    self.need(node, a)
+                try:
+                    return self.check_size(node, fn(*args, **kwargs))
+                except (TypeError, ValueError, ArithmeticError) as exc:
+                    raise self.error(node, f"{name}(): {exc}") from None
+            return Builtin(name, run)
+
+        def bounded_range(*args):
+            r = range(*args)
+            if len(r) > MAX_ITEMS:
+                raise ValueError(f"range of {len(r):,} items (limit {MAX_ITEMS:,})")
+            return r
+
+        table = {name: plain(fn, name) for name, fn in {
+            "int": int, "float": float, "round": round, "abs": abs, "max": max, "min": min, "sum": sum,
+            "tuple": tuple, "list": list, "dict": dict, "str": str, "bool": bool, "sorted": sorted,
+            "range": bounded_range, "any": any, "all": all, "divmod": divmod, "pow": pow, "set": list,
+        }.items()}
+        table["len"] = Builtin("len", lambda node, value: self.length(value, node))
+        table["enumerate"] = Builtin("enumerate", lambda node, items, start=0:
+                                     [(start + i, v) for i, v in enumerate(self.iterate(items, node))])
+        table["zip"] = Builtin("zip", lambda node, *items, strict=False:
+                               list(zip(*[self.iterate(i, node) for i in items])))
+        table["reversed"] = Builtin("reversed", lambda node, items: list(reversed(self.iterate(items, node))))
+        table["print"] = Builtin("print", lambda node, *a, **k: None)
+        table["isinstance"] = Builtin("isinstance", lambda node, value, kinds: self.library.isinstance(self, value, kinds, node))
+        table["hasattr"] = Builtin("hasattr", lambda node, value, name: self.library.hasattr(self, value, name, node))
+        table["getattr"] = Builtin("getattr", lambda node, value, name, *default: self.attribute(value, name, node))
+        table["super"] = Builtin("super", lambda node, *a: self.library.super(self, node, *a))
+        table["setattr"] = Builtin("setattr", lambda node, target, name, value:
+                                   self.library.set_attribute(self, target, name, value, node))
+        table["type"] = Builtin("type", lambda node, value: self.library.type_of(self, value, node))
+        for name in ("None", "True", "False"):
+            table.pop(name, None)
+        table["math"] = LibRef("math")
+        return table
+
+
+def _is_static(node) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in getattr(node, "decorator_list", ()))
+
+
+def _assigned_names(statement) -> list[str]:
+    if isinstance(statement, ast.Assign):
+        return [n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    if isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        return [n.id for n in ast.walk(statement.target) if isinstance(n, ast.Name)]
+    return []
+
+
+MATH = {"ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "log2": math.log2, "log": math.log,
+        "prod": math.prod, "gcd": math.gcd, "pi": math.pi, "inf": math.inf, "isqrt": math.isqrt, "e": math.e}
