@@ -121,8 +121,9 @@ head = [nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(64, 10)]
     assert layers[0]["name"] == "stem" and layers[3]["padding"] == 1
     result = plan(layers, (3, 64, 64))
     assert result.output_shape == (10,) and not result.diagnostics
-    for bad, fragment in [("nn.Conv2d(3, 8, k)", "literals"), ("nn.Conv2d(3, 8, 3", "line 1"),
-                          ("nn.Transformer(8)", "unknown layer Transformer"), ("import os\nos.system('x')", "line 2")]:
+    for bad, fragment in [("nn.Conv2d(3, 8, k)", "line 1: 'k' is not defined"), ("nn.Conv2d(3, 8, 3", "line 1"),
+                          ("nn.Transformer(8)", "nn.Transformer is not a layer convarith knows"),
+                          ("import os\nos.system('x')", "line 2: calls os.system, which convarith does not model")]:
         with pytest.raises(ShapeError, match=fragment):
             from_code(bad)
 
@@ -190,7 +191,7 @@ def test_plan_command_outputs():
     (["plan", "--preset", "nope"], "known: lenet5"),
     (["plan"], "exactly one"),
     (["plan", "--code", "nn.Conv2d(3, 8, 3)"], "--input"),
-    (["plan", "--code", "nn.Frob(3)", "-i", "3x8x8"], "unknown layer Frob"),
+    (["plan", "--code", "nn.Frob(3)", "-i", "3x8x8"], "nn.Frob is not a layer convarith knows"),
     (["rf", "--preset", "lenet5", "--plot", "out.jpg"], ".png"),
 ])
 def test_plan_errors(args, fragment):

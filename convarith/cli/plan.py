@@ -10,10 +10,34 @@ import typer
 
 from . import app, parse
 
-SpecArg = Annotated[Optional[Path], typer.Argument(help="A spec file: .toml, .json, or .py with PyTorch-style layer code.")]
+SpecArg = Annotated[Optional[Path], typer.Argument(
+    help="A spec file (.toml, .json), model code (.py: nn.Module classes, layer lists or Keras code) or the text of "
+         "print(model) (.txt). Code is parsed, never run.")]
 PresetOpt = Annotated[Optional[str], typer.Option("--preset", help="A built-in network (see --list-presets).")]
-CodeOpt = Annotated[Optional[str], typer.Option("--code", help='PyTorch-style layers, e.g. "nn.Conv2d(3, 64, 3), nn.ReLU()".')]
-InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", help="Input as CxHxW (or CxL, CxDxHxW); overrides the spec's.")]
+CodeOpt = Annotated[Optional[str], typer.Option("--code", help='Model code or print(model) text, e.g. '
+                                                               '"nn.Conv2d(3, 64, 3), nn.ReLU()".')]
+InputOpt = Annotated[Optional[str], typer.Option(
+    "--input", "-i", help="Input in the framework's layout, with or without the batch: 3x224x224 or 1x3x224x224 "
+                          "(torch), 224x224x3 (keras/tf); overrides the source's.")]
+ClassOpt = Annotated[Optional[str], typer.Option(
+    "--class", help='Which model in the code: a class or function name, a call like "ResNet(Bottleneck, [3, 4, 6, 3])" '
+                    "or, for Keras, the variable holding the model.")]
+ArgsOpt = Annotated[Optional[str], typer.Option("--args", help='Constructor arguments, e.g. "num_classes=10, ngpu=1".')]
+
+
+class Framework(str, Enum):
+    torch = "torch"
+    tf = "tf"
+    keras = "keras"
+
+
+class Macs(str, Enum):
+    multiply = "multiply"
+    torchinfo = "torchinfo"
+
+
+FrameworkOpt = Annotated[Optional[Framework], typer.Option(
+    "--framework", "-f", help="Whose rules and layout: torch, tf or keras (default: the source's).")]
 
 
 class Dtype(str, Enum):
@@ -24,25 +48,22 @@ class Dtype(str, Enum):
     int8 = "int8"
 
 
-def _load(spec, preset, code, input_text, framework):
+def _load(spec, preset, code, input_text, framework, cls=None, args=None):
+    """(network, input shape, framework) from exactly one of SPEC, --preset, --code."""
     from ..errors import ShapeError
-    from ..plan import from_code, from_spec_file, preset as load_preset
+    from ..plan.sources import load_network
 
     given = [x is not None for x in (spec, preset, code)]
     if sum(given) != 1:
         raise ShapeError("spec", 'give exactly one of SPEC, --preset NAME or --code "..."')
-    shape, spec_framework = None, None
-    if preset is not None:
-        layers, shape = load_preset(preset)
-    elif code is not None:
-        layers, _ = from_code(code, origin="--code")
-    else:
-        layers, shape, spec_framework = from_spec_file(spec)
-    if input_text is not None:
-        shape = parse.shape("--input", input_text)
+    fw = framework.value if framework is not None else None
+    network = load_network(spec=spec, preset=preset, code=code, framework=fw, cls=cls, args=args)
+    fw = fw or network.framework
+    shape = parse.shape("--input", input_text) if input_text is not None else network.default_input
     if shape is None:
-        raise ShapeError("--input", "is needed: the network does not say its input shape (give e.g. --input 3x224x224)")
-    return layers, shape, framework or spec_framework or "torch"
+        example = "224x224x3" if fw in ("tf", "keras") else "3x224x224"
+        raise ShapeError("--input", f"is needed: the network does not say its input shape (give e.g. --input {example})")
+    return network, shape, fw
 
 
 @app.command()
@@ -51,9 +72,14 @@ def plan(
     preset: PresetOpt = None,
     code: CodeOpt = None,
     input: InputOpt = None,
-    framework: Annotated[Optional[str], typer.Option("--framework", "-f", help="Whose padding rules: torch, tf or keras.")] = None,
+    framework: FrameworkOpt = None,
+    cls: ClassOpt = None,
+    args: ArgsOpt = None,
     dtype: Annotated[Dtype, typer.Option("--dtype", help="Element type for activation memory.")] = Dtype.float32,
     flops: Annotated[bool, typer.Option("--flops", help="Show FLOPs (2 x multiply-accumulates) instead of MACs.")] = False,
+    macs: Annotated[Macs, typer.Option(
+        "--macs", help="multiply: true multiply-accumulates (bias and normalisation excluded, transposed convs by "
+                       "input positions); torchinfo: torchinfo 1.8's count, to compare with it.")] = Macs.multiply,
     json: Annotated[bool, typer.Option("--json", help="Print JSON: layers, total_params, total_macs, diagnostics.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
@@ -64,7 +90,6 @@ def plan(
     """Shapes, parameters, MACs, memory and receptive field of a network, with diagnostics."""
     from ..errors import ShapeError
     from ..plan import PRESETS
-    from ..plan.model import plan as make_plan
     from ..plan.report import to_csv, to_json, to_markdown
 
     if list_presets:
@@ -73,12 +98,12 @@ def plan(
         return
     if sum((json, markdown, csv)) > 1:
         raise ShapeError("--json", "choose one of --json, --markdown, --csv")
-    layers, shape, fw = _load(spec, preset, code, input, framework)
-    result = make_plan(layers, shape, framework=fw, dtype=dtype.value)
+    network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
+    result = network.plan(shape, fw, dtype=dtype.value, macs=macs.value)
     if verify:
         from ..plan.verify import verify as run_verify
 
-        run_verify(layers, result, skip_macs_above=None if skip_heavy is None else skip_heavy * 1e9)
+        run_verify(result.layers, result, skip_macs_above=None if skip_heavy is None else skip_heavy * 1e9)
     if json:
         typer.echo(to_json(result, flops))
     elif markdown:
@@ -91,10 +116,16 @@ def plan(
 
         con = console()
         print_table(con, table(result, flops))
+        for line in result.notes:
+            con.print(f"note: {line}")
         for line in result.diagnostics:
             con.print(f"warning: {line}")
         if verify:
             con.print("verified: a random tensor through convarith.functional gives every planned shape")
+    if not result.complete:
+        from . import fail
+
+        fail("the plan stopped early: " + next(d for d in result.diagnostics if d.endswith("(planning stops here)")))
 
 
 @app.command()
@@ -103,15 +134,16 @@ def rf(
     preset: PresetOpt = None,
     code: CodeOpt = None,
     input: InputOpt = None,
-    framework: Annotated[Optional[str], typer.Option("--framework", "-f", help="Whose padding rules: torch, tf or keras.")] = None,
+    framework: FrameworkOpt = None,
+    cls: ClassOpt = None,
+    args: ArgsOpt = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot of field size and jump per layer.")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ):
     """Receptive-field growth per layer: size, jump and where output 0's field starts."""
-    from ..plan.model import plan as make_plan
 
-    layers, shape, fw = _load(spec, preset, code, input, framework)
-    result = make_plan(layers, shape, framework=fw)
+    network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
+    result = network.plan(shape, fw)
     rows = [r for r in result.rows if r.field and r.shape is not None]
     data = [{"index": r.index, "name": r.name, "type": r.type,
              "size": [f.size for f in r.field], "jump": [str(f.jump) for f in r.field],

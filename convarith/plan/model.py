@@ -62,6 +62,7 @@ class Plan:
     batch: int = 1
     complete: bool = True
     macs_convention: str = "multiply"
+    layers: list = field(default_factory=list)  # the layer dicts planned, in order, with their inputs
 
     @property
     def layout(self) -> str:
@@ -164,6 +165,7 @@ class Planner:
         self.rows: list[Row] = []
         self.diagnostics: list[str] = []
         self.stopped = False
+        self.layers: list[dict] = []
 
     # The layout, in one place.
     def channels(self, shape) -> int:
@@ -221,6 +223,7 @@ class Planner:
                 row = Row(index, name, spec["type"], None)
         if spec.get("shared"):
             row.shared = True
+        self.layers.append(spec)
         self.rows.append(row)
         self.by_name[name] = row
         return row
@@ -656,4 +659,4 @@ def plan(layers, input_shape, framework="torch", dtype="float32", batch=1, macs=
 
 def finish(planner: Planner, notes=(), macs="multiply") -> Plan:
     return Plan(planner.rows, planner.input_shape, planner.framework, planner.dtype, planner.diagnostics,
-                list(notes), planner.batch, not planner.stopped, macs)
+                list(notes), planner.batch, not planner.stopped, macs, planner.layers)

@@ -117,93 +117,65 @@ def from_spec_file(path):
         raise ShapeError("spec", f"{path} does not exist or is not a file")
     suffix = path.suffix.lower()
     if suffix == ".py":
-        return from_code(path.read_text(), origin=str(path)) + ("torch",)
+        return from_code(_read_text(path), origin=str(path)) + ("torch",)
     if suffix not in (".toml", ".json"):
         raise ShapeError("spec", f"{path}: expected a .toml, .json or .py file")
     return from_spec_text(path.read_text(), origin=str(path), kind=suffix[1:])
 
 
-# PyTorch constructor signatures: positional argument names in order.
-SIGNATURES = {
-    "conv": ["in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"],
-    "conv_transpose": ["in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups",
-                       "bias", "dilation"],
-    "max_pool": ["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"],
-    "avg_pool": ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"],
-    "adaptive_avg_pool": ["output_size"], "adaptive_max_pool": ["output_size", "return_indices"],
-    "linear": ["in_features", "out_features", "bias"], "flatten": ["start_dim", "end_dim"],
-    "batch_norm": ["num_features", "eps", "momentum", "affine", "track_running_stats"],
-    "dropout": ["p", "inplace"], "upsample": ["size", "scale_factor", "mode", "align_corners"],
-    "leaky_relu": ["negative_slope", "inplace"], "softmax": ["dim"], "log_softmax": ["dim"],
-}
-
-
 def from_code(text: str, origin: str = "<code>"):
-    """Layers from PyTorch-style code: calls like nn.Conv2d(3, 64, 7, 2, 3), in order; nn.Sequential
-    is flattened; ``self.name = nn.X(...)`` names the layer. Returns (layers, None)."""
-    try:
-        tree = ast.parse(text, filename=origin)
-    except SyntaxError as exc:
-        raise ShapeError("code", f"{origin}: line {exc.lineno}: {exc.msg}") from None
+    """Layers from bare PyTorch layer code (``nn.Conv2d(3, 64, 7, 2, 3), nn.ReLU()``), in order.
+    Returns (layers, None). Module classes need :func:`load_network` (their forward decides the order)."""
+    from .readers.torch_code import Leaf, read_torch
+
+    model = read_torch(text, origin)
+    if model.label != "the layers":
+        raise ShapeError("code", f"{origin}: defines nn.Module classes: plan it with load_network (forward decides "
+                                 "the order of the layers)")
     layers = []
-    for statement in tree.body:
-        target = None
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
-            node = statement.targets[0]
-            target = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
-            _collect(statement.value, layers, origin, target)
-        elif isinstance(statement, ast.Expr):
-            _collect(statement.value, layers, origin, None)
-        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+    for leaf in model.leaves():
+        if not isinstance(leaf, Leaf):
             continue
-        else:
-            raise ShapeError("code", f"{origin}: line {statement.lineno}: expected layer calls or assignments of them")
-    if not layers:
-        raise ShapeError("code", f"{origin}: no layers found (expected calls like nn.Conv2d(3, 64, 3))")
+        layer = {**leaf.layer, "name": leaf.name}
+        if layer["type"] not in KNOWN_TYPES:
+            raise ShapeError("code", f"{origin}: line {leaf.line}: nn.{leaf.cls} is planned from module code only")
+        layers.append(layer)
     return layers, None
 
 
-def _call_name(func) -> str:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return "?"
+def load_network(spec=None, preset=None, code=None, framework=None, cls=None, args=None):
+    """The network from exactly one source: a spec/code file, a preset name or code text."""
+    from . import presets
+    from .model import layout_of
+    from .readers import LayerList, layer_dims, read
+
+    if preset is not None:
+        layers, shape = presets.preset(preset)
+        if framework is not None and layout_of(framework) == "channels_last":
+            shape = (*shape[1:], shape[0])
+        return LayerList(layers, tuple(shape), framework or "torch", dims=len(shape) - 1)
+    if code is not None:
+        return read(code, "--code", framework, cls, args)
+    path = Path(spec)
+    if not path.is_file():
+        raise ShapeError("spec", f"{path} does not exist or is not a file")
+    suffix = path.suffix.lower()
+    if suffix in (".py", ".txt"):
+        return read(_read_text(path), str(path), framework, cls, args)
+    if suffix not in (".toml", ".json"):
+        raise ShapeError("spec", f"{path}: expected a .toml, .json, .py or .txt file")
+    layers, shape, spec_framework = from_spec_text(_read_text(path), origin=str(path), kind=suffix[1:])
+    return LayerList(layers, shape, spec_framework, dims=layer_dims(layers) or (len(shape) - 1 if shape else None))
 
 
-def _collect(node, layers, origin, name):
-    if isinstance(node, (ast.List, ast.Tuple)):
-        for element in node.elts:
-            _collect(element, layers, origin, None)
-        return
-    if not isinstance(node, ast.Call):
-        raise ShapeError("code", f"{origin}: line {node.lineno}: expected a layer call, got {ast.unparse(node)[:40]!r}")
-    cls = _call_name(node.func)
-    if cls in ("Sequential", "ModuleList"):
-        for arg in node.args:
-            _collect(arg, layers, origin, None)
-        return
-    kind = ALIASES.get(cls.lower())
-    if kind is None or kind in ("add", "concat", "crop", "pad"):
-        raise ShapeError("code", f"{origin}: line {node.lineno}: unknown layer {cls}; known: "
-                                 "Conv1d/2d/3d, ConvTranspose1d/2d/3d, MaxPool, AvgPool, AdaptiveAvgPool, Linear, "
-                                 "Flatten, BatchNorm, Dropout, Upsample and activations")
-    names = SIGNATURES.get(kind, [])
-    if len(node.args) > len(names):
-        raise ShapeError("code", f"{origin}: line {node.lineno}: {cls} takes at most {len(names)} positional arguments")
-    layer = {"type": kind}
+MAX_SOURCE_BYTES = 4_000_000
+
+
+def _read_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise ShapeError("spec", f"{path} is {size:,} bytes; model sources over {MAX_SOURCE_BYTES:,} are refused")
     try:
-        for arg_name, value in zip(names, node.args):
-            layer[arg_name] = ast.literal_eval(value)
-        for keyword in node.keywords:
-            layer[keyword.arg] = ast.literal_eval(keyword.value)
-    except ValueError:
-        raise ShapeError("code", f"{origin}: line {node.lineno}: {cls} arguments must be literals (numbers, tuples, "
-                                 "strings)") from None
-    if kind == "linear" and "in_features" not in layer:
-        raise ShapeError("code", f"{origin}: line {node.lineno}: Linear needs in_features and out_features")
-    if kind in ("conv", "conv_transpose") and "in_channels" not in layer:
-        raise ShapeError("code", f"{origin}: line {node.lineno}: {cls} needs in_channels, out_channels and kernel_size")
-    if name:
-        layer["name"] = name
-    layers.append(normalise(layer, f"{origin}: line {node.lineno}"))
+        return path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ShapeError("spec", f"{path}: cannot read it as UTF-8 text ({exc})") from None

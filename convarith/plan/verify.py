@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ShapeError
+from .model import SHAPE_KEEPING
 
 
 def verify(layers, plan, skip_macs_above=None, seed=0):
@@ -20,7 +21,12 @@ def verify(layers, plan, skip_macs_above=None, seed=0):
     rng = np.random.default_rng(seed)
     values = {"input": rng.standard_normal((1, *plan.input_shape), dtype=np.float32)}
     previous = "input"
-    for spec, row in zip(layers, plan.rows):
+    computed = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool", "linear",
+                "flatten", "upsample", "add", "concat", "crop", "pad", "relu"} | SHAPE_KEEPING | {"batch_norm"}
+    for spec, row in zip(layers, plan.rows, strict=True):
+        if spec["type"] not in computed or spec.get("axis") not in (None, 0) or plan.layout != "channels_first":
+            raise ShapeError("verify", f"{row.name}: --verify computes torch-layout conv, pool, linear, flatten, "
+                                       f"upsample, add, concat and crop/pad layers, not {spec['type']}")
         inputs = [values[n] for n in spec.get("inputs", [previous])]
         if skip_macs_above is not None and row.macs > skip_macs_above:
             out = np.zeros((1, *row.shape), dtype=np.float32)

@@ -227,10 +227,16 @@ class TorchLibrary:
                 target.layer = {**target.layer, "weight_norm": True}
             target.wrappers.append(name)
             return target
+        if module == "torch.nn" and name[:1].isupper():
+            raise interp.error(node, f"nn.{name} is not a layer convarith knows; known: Conv/ConvTranspose/pools/"
+                                     "adaptive pools 1-3d, pads, PixelShuffle, Upsample, norms, activations, Dropout, "
+                                     "Flatten/Unflatten, Identity, Linear/Bilinear (plan the rest as a spec file)")
         if module.startswith("torch.nn.init") or name in ("_log_api_usage_once", "manual_seed"):
             return IGNORED
         if module in ("torch", "torch.nn.functional"):
             return self.call_tensor_function(interp, name, args, kwargs, node)
+        if path in ("torch.jit.is_scripting", "torch.jit.is_tracing", "torch._assert", "torch.fx.wrap"):
+            return False
         if path in ("torch.Size",):
             return tuple(args[0]) if args else ()
         return NotImplemented
@@ -800,6 +806,11 @@ class TorchModel:
     library: TorchLibrary
     label: str
     notes: list = field(default_factory=list)
+    framework: str = "torch"
+    default_input: tuple | None = None
+
+    def leaves(self) -> list:
+        return [m for _, m in walk(self.top) if isinstance(m, Leaf)]
 
     def first_dims(self) -> tuple[int | None, str]:
         """Spatial axes of the first registered leaf, if it fixes them (Conv2d: 2)."""
@@ -814,7 +825,10 @@ class TorchModel:
 
     def plan(self, input_shape, framework="torch", dtype="float32", macs="multiply") -> Plan:
         if framework != "torch":
-            raise ShapeError("framework", f"PyTorch code is planned with torch's rules, not {framework!r}")
+            raise ShapeError("--framework", f"PyTorch code is planned with torch's rules, not {framework!r}")
+        self.library.planner = None
+        for _, module in walk(self.top):
+            module.calls = 0
         full, batch = torch_input(tuple(input_shape), *self.first_dims())
         x = self.library.start(full, "torch", dtype, batch)
         notes = list(self.notes)
@@ -970,7 +984,8 @@ def _read_expressions(tree, origin, interp, library, scope) -> "TorchModel":
         if isinstance(statement, ast.Assign):
             value = interp.eval(statement.value, scope)
             for target in statement.targets:
-                interp.assign(target, value, scope)
+                if isinstance(target, ast.Name):  # self.stem = ... in a pasted fragment only names the layer
+                    interp.assign(target, value, scope)
             name = statement.targets[0]
             label = name.attr if isinstance(name, ast.Attribute) else getattr(name, "id", None)
         elif isinstance(statement, ast.Expr):

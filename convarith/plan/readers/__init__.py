@@ -1,0 +1,102 @@
+"""Where networks come from, one reader per form, all giving a :class:`Network` to plan.
+
+* spec files (TOML/JSON) and presets: a list of layer dicts (``..sources``);
+* PyTorch code: ``nn.Module`` classes with ``forward``, or bare layer expressions (``torch_code``);
+* the text of ``print(model)`` (``torch_repr``);
+* Keras code: Sequential, ``.add`` and the functional API (``keras_code``).
+
+Code is parsed with ``ast`` and never executed or imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from ...errors import ShapeError
+from ..model import Plan, layout_of, plan as plan_layers
+
+
+class Network(Protocol):
+    framework: str  # whose rules the network is written in
+    default_input: tuple | None  # per-sample shape the source states, if any
+
+    def plan(self, input_shape: tuple, framework: str, dtype: str = "float32", macs: str = "multiply") -> Plan: ...
+
+
+@dataclass
+class LayerList:
+    """A spec file or preset: layer dicts planned in order (or along their ``inputs``)."""
+
+    layers: list
+    default_input: tuple | None
+    framework: str = "torch"
+    dims: int | None = None  # spatial axes, when the layers fix them
+
+    def plan(self, input_shape, framework, dtype="float32", macs="multiply") -> Plan:
+        shape, batch = with_batch(tuple(input_shape), self.dims, framework)
+        return plan_layers(self.layers, shape, framework, dtype, batch=batch, macs=macs)
+
+
+def with_batch(shape: tuple, dims: int | None, framework: str) -> tuple[tuple, int]:
+    """(per-sample shape, batch) from -i given with or without the batch dimension."""
+    if dims is not None and len(shape) == dims + 2:
+        return shape[1:], shape[0]
+    if dims is not None and len(shape) != dims + 1:
+        layout = "H x W x C" if layout_of(framework) == "channels_last" else "C x H x W"
+        raise ShapeError("input", f"has {len(shape)} dimensions ({'x'.join(map(str, shape))}) but the network is "
+                                  f"{dims}-D: give {dims + 1} ({layout} style) or {dims + 2} with the batch first")
+    return shape, 1
+
+
+def layer_dims(layers) -> int | None:
+    for layer in layers:
+        for key in ("kernel_size", "output_size"):
+            value = layer.get(key)
+            if isinstance(value, (list, tuple)):
+                return len(value)
+    return None
+
+
+REPR_HEAD = re.compile(r"^\s*[A-Za-z_][\w.]*\($")
+REPR_CHILD = re.compile(r"^\s+\([\w.-]+\): [A-Za-z_]")
+KERAS_HINT = re.compile(r"\b(keras|layers\.(Conv[123]D|Dense|Input|MaxPooling|Flatten)|Sequential\(\s*\[)")
+
+
+def detect(text: str) -> str:
+    """'repr' for print(model) text, 'keras' for Keras code, else 'torch'."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and REPR_HEAD.match(lines[0]) and any(REPR_CHILD.match(line) for line in lines[1:3]):
+        return "repr"
+    if KERAS_HINT.search(text) and not re.search(r"\bnn\.(Module|Conv|Linear|Sequential)", text):
+        return "keras"
+    return "torch"
+
+
+def read(text: str, origin: str, framework: str | None = None, cls: str | None = None,
+         args: str | None = None) -> Network:
+    """The network in a text: PyTorch code, print(model) output or Keras code."""
+    form = "keras" if framework == "keras" else detect(text)
+    if framework == "tf" and form != "repr":
+        form = "keras"
+    if form == "repr":
+        from .torch_repr import read_repr
+
+        return read_repr(text, origin)
+    if form == "keras":
+        from .keras_code import read_keras
+
+        return read_keras(text, origin, variable=cls, args=args)
+    from .torch_code import read_torch
+
+    return read_torch(text, origin, cls=cls, args=args)
+
+
+def parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return False
+    return True
