@@ -28,7 +28,7 @@ ACTIVATIONS = {"relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "si
 SHAPE_KEEPING = ACTIVATIONS | {"dropout", "augment", "rescale"}
 NORMS = {"batch_norm", "instance_norm", "group_norm", "layer_norm", "local_response_norm"}
 WINDOW_OPS = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool",
-              "separable_conv"}
+              "separable_conv", "depthwise_conv"}
 MAC_CONVENTIONS = ("multiply", "torchinfo")
 
 
@@ -280,6 +280,8 @@ class Planner:
             return self._pixel_shuffle(spec, index, name, shape, fields)
         if t in NORMS:
             return self._norm(spec, index, name, shape, fields)
+        if t == "prelu" and spec.get("per_element"):  # Keras: one slope per element unless shared_axes
+            return self._row(index, name, t, shape, prod(shape), 0, fields, "per-element slopes")
         if t == "prelu":
             count = spec.get("num_parameters", 1)
             if count not in (1, self.channels(shape)):
@@ -310,6 +312,10 @@ class Planner:
         fields = self._plan_fields(spec['type'], shape, fields)
         t = spec["type"]
         channels, sizes = self._feature_map(t, shape)
+        if t == "depthwise_conv":  # Keras's DepthwiseConv: a grouped conv with one group per input channel
+            multiplier = spec.get("depth_multiplier", 1)
+            spec = {**spec, "type": "conv", "groups": channels, "out_channels": channels * multiplier}
+            t = "conv"
         if t in ("conv", "conv_transpose", "separable_conv"):
             declared = spec.get("in_channels")
             if declared is not None and declared != channels:
@@ -498,7 +504,7 @@ class Planner:
             if declared != channels:
                 self.diagnostics.append(f"{name}: BatchNorm expects {declared} channels but gets {channels}: "
                                         f"use num_features={channels}")
-            params = 2 * channels if spec.get("affine", True) else 0
+            params = channels * spec.get("affine_terms", 2 if spec.get("affine", True) else 0)
             if spec.get("moving_statistics"):  # Keras counts them, as non-trainable
                 params, non_trainable = params + 2 * channels, 2 * channels
             described = f"{channels} channels"
@@ -515,12 +521,14 @@ class Planner:
             params = 2 * channels if spec.get("affine", True) else 0
             described = f"{groups} groups"
         elif t == "layer_norm":
-            normalized = spec["normalized_shape"]
+            normalized = spec["normalized_shape"] or shape[-1]  # None: the last axis (Keras)
             normalized = tuple(normalized) if isinstance(normalized, (list, tuple)) else (normalized,)
             if tuple(shape[-len(normalized):]) != normalized:
                 raise ShapeError("normalized_shape", f"{normalized} does not match the last axes of {_fmt(shape)}")
             n = prod(normalized)
             params = (n + (n if spec.get("bias", True) else 0)) if spec.get("elementwise_affine", True) else 0
+            if "affine_terms" in spec:
+                params = n * spec["affine_terms"]
             described = f"over {_fmt(normalized)}"
         return self._row(index, name, t, shape, params, 0, fields, described, non_trainable=non_trainable,
                          torchinfo_macs=self.batch * (params - non_trainable))
