@@ -509,7 +509,7 @@ class Planner:
                 params, non_trainable = params + 2 * channels, 2 * channels
             described = f"{channels} channels"
         elif t == "instance_norm":
-            params = 2 * channels if spec.get("affine", False) else 0
+            params = channels * spec.get("affine_terms", 2 if spec.get("affine", False) else 0)
             described = f"{channels} channels"
         elif t == "group_norm":
             groups, declared = spec["num_groups"], spec.get("num_channels", channels)

@@ -34,6 +34,7 @@ MAXPOOL = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ce
 AVGPOOL = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
 NORM = ("num_features", "eps", "momentum", "affine", "track_running_stats")
 DEVICE = ("device", "dtype")
+NORM_BIAS = ("bias",)  # torch 2.13's norms print and take bias= (keyword)
 
 TORCH: dict[str, Signature] = {}
 
@@ -65,10 +66,10 @@ _torch("PixelUnshuffle", "pixel_unshuffle", ("downscale_factor",), ("downscale_f
 _torch("Upsample", "upsample", ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"))
 _torch("UpsamplingNearest2d", "upsample_nearest", ("size", "scale_factor"))
 _torch("UpsamplingBilinear2d", "upsample_bilinear", ("size", "scale_factor"))
-_torch("BatchNorm1d BatchNorm2d BatchNorm3d SyncBatchNorm", "batch_norm", NORM + DEVICE, ("num_features",))
-_torch("LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d", "batch_norm", NORM[1:] + DEVICE)
-_torch("InstanceNorm1d InstanceNorm2d InstanceNorm3d", "instance_norm", NORM + DEVICE, ("num_features",))
-_torch("LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d", "instance_norm", NORM[1:] + DEVICE)
+_torch("BatchNorm1d BatchNorm2d BatchNorm3d SyncBatchNorm", "batch_norm", NORM + DEVICE + NORM_BIAS, ("num_features",))
+_torch("LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d", "batch_norm", NORM[1:] + DEVICE + NORM_BIAS)
+_torch("InstanceNorm1d InstanceNorm2d InstanceNorm3d", "instance_norm", NORM + DEVICE + NORM_BIAS, ("num_features",))
+_torch("LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d", "instance_norm", NORM[1:] + DEVICE + NORM_BIAS)
 _torch("GroupNorm", "group_norm", ("num_groups", "num_channels", "eps", "affine") + DEVICE, ("num_groups", "num_channels"))
 _torch("LayerNorm", "layer_norm", ("normalized_shape", "eps", "elementwise_affine", "bias") + DEVICE, ("normalized_shape",))
 _torch("LocalResponseNorm", "local_response_norm", ("size", "alpha", "beta", "k"), ("size",))
@@ -172,10 +173,12 @@ def torch_layer(cls: str, bound: dict, where: str = "") -> dict:
             raise ShapeError("code", f"{where}{cls} needs size or scale_factor")
         return {"type": "upsample", "mode": mode, "size": bound.get("size"), "scale_factor": bound.get("scale_factor")}
     if kind == "batch_norm":
-        return {"type": kind, "affine": bound.get("affine", True),
+        terms = (1 + bool(bound.get("bias", True))) if bound.get("affine", True) else 0
+        return {"type": kind, "affine_terms": terms,
                 **({"num_features": bound["num_features"]} if "num_features" in bound else {})}
     if kind == "instance_norm":
-        return {"type": kind, "affine": bound.get("affine", False)}
+        terms = (1 + bool(bound.get("bias", True))) if bound.get("affine", False) else 0
+        return {"type": kind, "affine_terms": terms}
     if kind == "group_norm":
         return {"type": kind, "num_groups": bound["num_groups"], "num_channels": bound["num_channels"],
                 "affine": bound.get("affine", True)}

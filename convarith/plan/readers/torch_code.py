@@ -112,6 +112,8 @@ def _library_path(ref: LibRef) -> str:
 class TorchLibrary:
     """What torch means to the interpreter: building modules, and planning tensors in forward."""
 
+    repr_mode = False  # print(model) text: a Linear fed a feature map gets an assumed flatten
+
     def __init__(self, origin: str):
         self.origin = origin
         self.planner: Planner | None = None
@@ -553,6 +555,10 @@ class TorchLibrary:
             raise interp.error(node, f"{leaf.name or leaf.cls} (nn.{leaf.cls}) gets a {len(x.shape)}-D tensor "
                                      f"{'x'.join(map(str, x.shape))}; it takes {leaf.dims + 2}-D (N, C, ...)")
         spec = {**leaf.layer, "name": leaf.name or leaf.cls.lower()}
+        if self.repr_mode and spec["type"] == "linear" and len(x.shape) > 2 and \
+                spec.get("in_features") == prod(x.shape[1:]):
+            self.notes.append(f"{spec['name']}: a flatten of {'x'.join(map(str, x.shape[1:]))} is assumed before it")
+            x = self.add(interp, {"type": "flatten", "name": f"flatten>{spec['name']}"}, [x], node)
         if leaf.calls:
             spec["shared"] = True
         leaf.calls += 1
@@ -831,7 +837,8 @@ class TorchModel:
             module.calls = 0
         full, batch = torch_input(tuple(input_shape), *self.first_dims())
         x = self.library.start(full, "torch", dtype, batch)
-        notes = list(self.notes)
+        self.library.notes = []
+        notes = self.notes
         try:
             out = self.library.call_module(self.interp, self.top, [x], {}, _node(1))
             outputs = [o for o in (out if isinstance(out, (tuple, list)) else [out]) if isinstance(o, Tensor)]
@@ -847,7 +854,10 @@ class TorchModel:
             pass
         except CodeError as exc:
             self.library.planner.stop(str(exc.rule))
-        return finish(self.library.planner, notes, macs)
+        if self.library.planner.stopped and self.library.repr_mode:
+            notes.append("print(model) does not show forward's functional calls (F.max_pool2d, torch.flatten, "
+                         "torch.cat, +): plan the class code for an exact plan")
+        return finish(self.library.planner, [*notes, *self.library.notes], macs)
 
 
 def _node(line):
