@@ -120,6 +120,8 @@ def plan(
             con.print(f"note: {line}")
         for line in result.diagnostics:
             con.print(f"warning: {line}")
+        if result.non_trainable_params:
+            con.print(f"parameters: {result.trainable_params:,} trainable, {result.non_trainable_params:,} non-trainable")
         if verify:
             con.print("verified: a random tensor through convarith.functional gives every planned shape")
     if not result.complete:

@@ -25,7 +25,7 @@ ACTIVATIONS = {"relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "si
                "log_softmax", "softmin", "softplus", "softsign", "hardswish", "hardsigmoid", "hardtanh", "mish",
                "identity", "threshold", "tanhshrink", "hardshrink", "softshrink", "logsigmoid", "glu_free",
                "rrelu", "exponential", "linear_activation"}
-SHAPE_KEEPING = ACTIVATIONS | {"dropout", "augment", "rescale"}
+SHAPE_KEEPING = ACTIVATIONS | {"dropout", "augment", "rescale", "activation"}
 NORMS = {"batch_norm", "instance_norm", "group_norm", "layer_norm", "local_response_norm"}
 WINDOW_OPS = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool",
               "separable_conv", "depthwise_conv"}

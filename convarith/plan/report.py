@@ -33,7 +33,8 @@ def records(plan, flops=False):
     for r in plan.rows:
         size, jump = _field(r)
         item = {"index": r.index, "name": r.name, "type": r.type, "output": list(r.shape) if r.shape else None,
-                "params": r.params, "macs": r.macs, "memory_bytes": r.memory, "receptive_field": size, "jump": jump,
+                "params": r.params, "non_trainable_params": r.non_trainable, "shared": r.shared,
+                "macs": plan.macs_of(r), "padding": [list(p) for p in r.padding], "memory_bytes": r.memory, "receptive_field": size, "jump": jump,
                 "detail": r.description}
         if flops:
             item["flops"] = 2 * r.macs
@@ -42,10 +43,13 @@ def records(plan, flops=False):
 
 
 def to_json(plan, flops=False) -> str:
-    data = {"input": list(plan.input_shape), "framework": plan.framework, "dtype": plan.dtype,
-            "layers": records(plan, flops), "total_params": plan.total_params, "total_macs": plan.total_macs,
+    data = {"input": list(plan.input_shape), "batch": plan.batch, "framework": plan.framework, "dtype": plan.dtype,
+            "complete": plan.complete, "macs_convention": plan.macs_convention,
+            "layers": records(plan, flops), "total_params": plan.total_params,
+            "trainable_params": plan.trainable_params, "non_trainable_params": plan.non_trainable_params,
+            "total_macs": plan.total_macs,
             "total_memory_bytes": plan.total_memory, "output": list(plan.output_shape) if plan.output_shape else None,
-            "diagnostics": plan.diagnostics}
+            "diagnostics": plan.diagnostics, "notes": plan.notes}
     if flops:
         data["total_flops"] = 2 * plan.total_macs
     return json.dumps(data, indent=2)
@@ -54,8 +58,9 @@ def to_json(plan, flops=False) -> str:
 def _rows_as_text(plan, flops):
     for r in plan.rows:
         size, jump = _field(r)
-        macs = 2 * r.macs if flops else r.macs
-        yield [str(r.index), r.name, r.type, _shape(r.shape), f"{r.params:,}", f"{macs:,}", _bytes(r.memory), size, jump]
+        macs = (2 if flops else 1) * plan.macs_of(r)
+        params = f"({r.params:,})" if r.shared else f"{r.params:,}"
+        yield [str(r.index), r.name, r.type, _shape(r.shape), params, f"{macs:,}", _bytes(r.memory), size, jump]
 
 
 def _headers(flops):
@@ -76,7 +81,7 @@ def to_csv(plan, flops=False) -> str:
     writer.writerow(_headers(flops))
     for r in plan.rows:
         size, jump = _field(r)
-        writer.writerow([r.index, r.name, r.type, _shape(r.shape), r.params, 2 * r.macs if flops else r.macs,
+        writer.writerow([r.index, r.name, r.type, _shape(r.shape), r.params, (2 if flops else 1) * plan.macs_of(r),
                          r.memory, size, jump])
     return buffer.getvalue()
 
@@ -85,8 +90,11 @@ def table(plan, flops=False):
     from rich import box
     from rich.table import Table
 
-    title = (f"{_shape(plan.input_shape)} -> {_shape(plan.output_shape)} ({plan.framework}, {plan.dtype}); "
-             f"{'FLOPs = 2 x multiply-accumulates' if flops else 'MACs = multiply-accumulates'}")
+    what = "FLOPs = 2 x multiply-accumulates" if flops else "MACs = multiply-accumulates"
+    if plan.macs_convention == "torchinfo":
+        what = f"{'FLOPs = 2 x ' if flops else ''}MACs as torchinfo 1.8 counts them"
+    batch = f"batch {plan.batch}, " if plan.batch != 1 else ""
+    title = f"{_shape(plan.input_shape)} -> {_shape(plan.output_shape)} ({plan.framework}, {batch}{plan.dtype}); {what}"
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_footer=True)
     totals = ["", "total", "", _shape(plan.output_shape), f"{plan.total_params:,}",
               f"{(2 if flops else 1) * plan.total_macs:,}", _bytes(plan.total_memory), "", ""]
@@ -102,6 +110,10 @@ def render_text(plan, flops=False, width=120) -> str:
 
     console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
     console.print(table(plan, flops))
+    for note in plan.notes:
+        console.print(f"note: {note}")
     for d in plan.diagnostics:
         console.print(f"warning: {d}")
+    if plan.non_trainable_params:
+        console.print(f"parameters: {plan.trainable_params:,} trainable, {plan.non_trainable_params:,} non-trainable")
     return console.file.getvalue()

@@ -224,6 +224,8 @@ class KerasLibrary:
             raise interp.error(node, f"Sequential gets {type(layer).__name__}, not a layer")
         if not model.layers and isinstance(layer, KLayer) and layer.bound.get("input_shape") is not None:
             model.input_shape = tuple(layer.bound["input_shape"])
+        if not model.layers and isinstance(layer, SequentialModel) and layer.input_shape is not None:
+            model.input_shape = layer.input_shape
         model.layers.append(layer)
 
     def sequential_method(self, interp, model, name, args, kwargs, node):

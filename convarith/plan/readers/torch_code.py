@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from math import prod
 
 from ...errors import ShapeError
-from ..model import Plan, Planner, finish
+from ..model import SHAPE_KEEPING, Plan, Planner, finish
 from ..signatures import TORCH, bind, functional_pads, torch_layer
 from .interpreter import BoundMethod, ClassValue, CodeError, Function, Interpreter, LibRef, Partial, Scope
 
@@ -135,7 +135,10 @@ class TorchLibrary:
         sig = TORCH[cls]
         where = ""
         accepts_any = cls == "Identity"
-        bound = bind(f"nn.{cls}", sig.params, args, kwargs, sig.required, where, accepts_any=accepts_any)
+        try:
+            bound = bind(f"nn.{cls}", sig.params, args, kwargs, sig.required, where, accepts_any=accepts_any)
+        except ShapeError as exc:
+            raise interp.error(node, exc.rule) from None
         for key, value in bound.items():
             if key not in ("device", "dtype"):
                 interp.need(node, value, f"the value of {key}")
@@ -255,7 +258,12 @@ class TorchLibrary:
                 raise interp.error(node, f"nn.{module.kind} cannot be called; iterate over it in forward")
             module.calls += 1
             x = args[0]
-            for child in module.children.values():
+            flatten_at = self.assumed_flattens(module) if self.repr_mode else {}
+            for i, child in enumerate(module.children.values()):
+                if i in flatten_at and len(x.shape) > 2 and prod(x.shape[1:]) == flatten_at[i].layer.get("in_features"):
+                    self.notes.append(f"{flatten_at[i].name}: a flatten of {'x'.join(map(str, x.shape[1:]))} is "
+                                      "assumed before it")
+                    x = self.add(interp, {"type": "flatten", "name": f"flatten>{flatten_at[i].name}"}, [x], node)
                 x = self.call_module(interp, child, [x], {}, node)
             return x
         owner, forward = module.cls.lookup("forward")
@@ -272,6 +280,19 @@ class TorchLibrary:
             raise interp.error(node, f"{module.cls.name} has no forward method")
         return interp.call_function(Function(forward.node, forward.scope, owner=owner), args, kwargs, node,
                                     bound_self=module)
+
+    @staticmethod
+    def assumed_flattens(container) -> dict:
+        """print(model) text: a Linear's flatten goes before the dropouts and activations leading to it."""
+        children = list(container.children.values())
+        found = {}
+        for i, child in enumerate(children):
+            if isinstance(child, Leaf) and child.layer["type"] == "linear":
+                j = i
+                while j > 0 and isinstance(children[j - 1], Leaf) and children[j - 1].layer["type"] in SHAPE_KEEPING:
+                    j -= 1
+                found[j] = child
+        return found
 
     def call_leaf_instance(self, interp, module, forward, args, kwargs, node):
         """A user module without sub-modules is a leaf to torch (and torchinfo): its rows carry its name."""
@@ -555,10 +576,6 @@ class TorchLibrary:
             raise interp.error(node, f"{leaf.name or leaf.cls} (nn.{leaf.cls}) gets a {len(x.shape)}-D tensor "
                                      f"{'x'.join(map(str, x.shape))}; it takes {leaf.dims + 2}-D (N, C, ...)")
         spec = {**leaf.layer, "name": leaf.name or leaf.cls.lower()}
-        if self.repr_mode and spec["type"] == "linear" and len(x.shape) > 2 and \
-                spec.get("in_features") == prod(x.shape[1:]):
-            self.notes.append(f"{spec['name']}: a flatten of {'x'.join(map(str, x.shape[1:]))} is assumed before it")
-            x = self.add(interp, {"type": "flatten", "name": f"flatten>{spec['name']}"}, [x], node)
         if leaf.calls:
             spec["shared"] = True
         leaf.calls += 1
