@@ -305,11 +305,8 @@ class Planner:
                                       "(a flattened vector): move it before the flatten")
         return self.channels(shape), self.spatial(shape)
 
-    def _plan_fields(self, t, shape, fields):
-        return self._fields_for(fields, len(self.spatial(shape)))
-
     def _window(self, spec, index, name, shape, fields, source):
-        fields = self._plan_fields(spec['type'], shape, fields)
+        fields = self._fields_for(fields, len(self.spatial(shape)))
         t = spec["type"]
         channels, sizes = self._feature_map(t, shape)
         if t == "depthwise_conv":  # Keras's DepthwiseConv: a grouped conv with one group per input channel
@@ -534,7 +531,7 @@ class Planner:
                          torchinfo_macs=self.batch * (params - non_trainable))
 
     def _upsample(self, spec, index, name, shape, fields):
-        fields = self._plan_fields(spec['type'], shape, fields)
+        fields = self._fields_for(fields, len(self.spatial(shape)))
         channels, sizes = self._feature_map("upsample", shape)
         mode = spec.get("mode", "nearest")
         if spec.get("size") is not None:
@@ -551,8 +548,8 @@ class Planner:
                          f"{mode} {_fmt(sizes)} -> {_fmt(out)}")
 
     def _border_pad(self, spec, index, name, shape, fields):
-        fields = self._plan_fields(spec['type'], shape, fields)
         """Explicit (before, after) per spatial axis: positive pads, negative crops."""
+        fields = self._fields_for(fields, len(self.spatial(shape)))
         channels, sizes = self._feature_map("border_pad", shape)
         pads = [tuple(p) for p in spec["pads"]]
         if len(pads) > len(sizes):
@@ -573,7 +570,7 @@ class Planner:
                          description=f"{mode} {','.join(f'{b}:{a}' for b, a in pads)}", padding=tuple(pads))
 
     def _pixel_shuffle(self, spec, index, name, shape, fields):
-        fields = self._plan_fields(spec['type'], shape, fields)
+        fields = self._fields_for(fields, len(self.spatial(shape)))
         channels, sizes = self._feature_map(spec["type"], shape)
         r = spec["factor"]
         n = len(sizes)
@@ -637,7 +634,7 @@ class Planner:
         return self._row(index, name, t, out, fields=fields, description=" + ".join(map(_fmt, shapes)))
 
     def _crop(self, spec, index, name, shape, fields):
-        fields = self._plan_fields(spec['type'], shape, fields)
+        fields = self._fields_for(fields, len(self.spatial(shape)))
         like = spec.get("like")
         if like != "input" and like not in self.by_name:
             raise ShapeError("like", f"{spec['type']} needs like=<name of an earlier layer or 'input'>, got {like!r}")

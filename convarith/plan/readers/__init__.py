@@ -10,7 +10,6 @@ Code is parsed with ``ast`` and never executed or imported.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -92,11 +91,3 @@ def read(text: str, origin: str, framework: str | None = None, cls: str | None =
     from .torch_code import read_torch
 
     return read_torch(text, origin, cls=cls, args=args)
-
-
-def parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except SyntaxError:
-        return False
-    return True

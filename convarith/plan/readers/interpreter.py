@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -22,7 +23,7 @@ from ...errors import ShapeError
 MAX_STEPS = 2_000_000  # evaluation steps for one text
 MAX_ITEMS = 100_000  # elements of one list, tuple, string or range it builds
 MAX_INT_BITS = 4096
-MAX_DEPTH = 200  # nested calls
+MAX_DEPTH = 50  # nested calls (real models nest a dozen deep; Python's own stack must not run out first)
 
 
 class CodeError(ShapeError):
@@ -31,6 +32,28 @@ class CodeError(ShapeError):
     def __init__(self, origin: str, line: int | None, message: str):
         self.line = line
         super().__init__("code", f"{origin}: line {line}: {message}" if line else f"{origin}: {message}")
+
+
+def parse(text: str, origin: str, mode: str = "exec") -> ast.AST:
+    """``ast.parse`` whose every failure, nesting too deep included, is a CodeError."""
+    try:
+        with guarded(origin):
+            return ast.parse(text, filename=origin, mode=mode)
+    except CodeError:
+        raise
+    except SyntaxError as exc:
+        raise CodeError(origin, exc.lineno, exc.msg) from None
+    except (ValueError, MemoryError) as exc:
+        raise CodeError(origin, None, f"cannot be parsed: {exc}") from None
+
+
+@contextmanager
+def guarded(origin: str):
+    """Code nested deeper than Python's own stack (a 50,000-term sum, endless recursion) is refused."""
+    try:
+        yield
+    except RecursionError:
+        raise CodeError(origin, None, "nests too deeply to read (expressions or calls inside each other)") from None
 
 
 class _Return(Exception):

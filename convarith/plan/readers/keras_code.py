@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ...errors import ShapeError
 from ..model import ACTIVATIONS, Plan, Planner, finish
 from ..signatures import bind
-from .interpreter import BoundMethod, CodeError, Interpreter, LibRef, Scope
+from .interpreter import BoundMethod, CodeError, Interpreter, LibRef, Scope, guarded, parse
 
 _CONV = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation",
          "use_bias")
@@ -473,6 +473,10 @@ class KerasModel:
         return self._run(override, dtype, macs, batch)
 
     def _run(self, override, dtype, macs, batch=1) -> Plan:
+        with guarded(self.origin):
+            return self._interpret(override, dtype, macs, batch)
+
+    def _interpret(self, override, dtype, macs, batch) -> Plan:
         library = KerasLibrary(self.origin, override, dtype, macs)
         interp = Interpreter(self.origin, library)
         scope = Scope()
@@ -544,11 +548,7 @@ def _select(scope: Scope, variable: str | None, origin: str):
 def read_keras(text: str, origin: str, variable: str | None = None, args: str | None = None) -> KerasModel:
     if args:
         raise ShapeError("--args", "Keras code takes its values from the text; edit the call that builds the model")
-    try:
-        tree = ast.parse(text, filename=origin)
-    except SyntaxError as exc:
-        raise CodeError(origin, exc.lineno, exc.msg) from None
-    model = KerasModel(text, tree, origin, variable)
+    model = KerasModel(text, parse(text, origin), origin, variable)
     try:
         probe = model._run(None, "float32", "multiply")
         model.default_input = probe.input_shape

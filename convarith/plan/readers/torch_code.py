@@ -18,7 +18,8 @@ from math import prod
 from ...errors import ShapeError
 from ..model import SHAPE_KEEPING, Plan, Planner, finish
 from ..signatures import TORCH, bind, functional_pads, torch_layer
-from .interpreter import BoundMethod, ClassValue, CodeError, Function, Interpreter, LibRef, Partial, Scope
+from .interpreter import (BoundMethod, ClassValue, CodeError, Function, Interpreter, LibRef, Partial, Scope, guarded,
+                          parse)
 
 
 class Module:
@@ -588,11 +589,7 @@ class TorchLibrary:
         return f"{name}@{node.lineno}"
 
     def merge(self, interp, kind, tensors, node, label):
-        spec = {"type": "add" if kind == "add" else "concat", "name": self.op_name(label, node)}
-        if kind == "concat":
-            spec["axis"] = kind_axis = tensors[0][1] if isinstance(tensors[0], tuple) else None  # pragma: no cover
-            del kind_axis
-        return self.add(interp, spec, tensors, node)
+        return self.add(interp, {"type": "add", "name": self.op_name(label, node)}, tensors, node)
 
     def concat(self, interp, tensors, dim, node, label):
         tensors = list(interp.iterate(tensors, node))
@@ -626,7 +623,6 @@ class TorchLibrary:
         return self.tensor_method(interp, x, name, args[1:], kwargs, node, functional=True)
 
     def window(self, interp, kind, x, bound, node, label):
-        dims = len(x.shape) - 2
         if kind in ("max_pool", "avg_pool"):
             spec = {"type": kind, "kernel_size": bound["kernel_size"]}
             for key in ("stride", "padding", "dilation", "ceil_mode"):
@@ -634,12 +630,10 @@ class TorchLibrary:
                     spec[key] = bound[key]
         else:
             spec = {"type": kind, "output_size": bound["output_size"]}
-        del dims
         return self.add(interp, {**spec, "name": self.op_name(label, node)}, [x], node)
 
     def tensor_method(self, interp, x: Tensor, name, args, kwargs, node, functional=False):
         rank = len(x.shape)
-        label = name
         if name in ELEMENTWISE:
             return x
         if name in MERGING:
@@ -736,7 +730,6 @@ class TorchLibrary:
         if name in ("split", "unbind", "expand", "repeat", "gather", "index_select", "masked_fill", "matmul",
                     "bmm", "einsum"):
             raise interp.error(node, f"tensor.{name}() is not modelled")
-        del label
         return NotImplemented if functional else self._unknown_method(interp, name, node)
 
     def chunk(self, interp, x, args, kwargs, node):
@@ -847,6 +840,10 @@ class TorchModel:
         return None, ""
 
     def plan(self, input_shape, framework="torch", dtype="float32", macs="multiply") -> Plan:
+        with guarded(self.interp.origin):
+            return self._plan(input_shape, framework, dtype, macs)
+
+    def _plan(self, input_shape, framework, dtype, macs) -> Plan:
         if framework != "torch":
             raise ShapeError("--framework", f"PyTorch code is planned with torch's rules, not {framework!r}")
         self.library.planner = None
@@ -920,10 +917,11 @@ def torch_input(shape: tuple, dims: int | None, first: str):
 
 
 def read_torch(text: str, origin: str, cls: str | None = None, args: str | None = None) -> TorchModel:
-    try:
-        tree = ast.parse(text, filename=origin)
-    except SyntaxError as exc:
-        raise CodeError(origin, exc.lineno, exc.msg) from None
+    with guarded(origin):
+        return _read_torch(parse(text, origin), origin, cls, args)
+
+
+def _read_torch(tree, origin, cls, args) -> TorchModel:
     library = TorchLibrary(origin)
     interp = Interpreter(origin, library)
     scope = Scope()

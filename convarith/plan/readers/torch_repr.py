@@ -14,7 +14,7 @@ import re
 
 from ...errors import ShapeError
 from ..signatures import TORCH
-from .interpreter import CodeError, Interpreter, LibRef, Scope
+from .interpreter import CodeError, Interpreter, Scope
 from .torch_code import Container, Leaf, TorchLibrary, TorchModel, name_tree
 
 LINE = re.compile(r"^(?P<indent>\s*)\((?P<key>[\w.-]+)\): (?:(?P<count>\d+) x )?(?P<body>.*)$")
@@ -83,8 +83,8 @@ def _copy(module):
 
 def _leaf(interp, body, number, origin, notes):
     try:
-        node = ast.parse(body, mode="eval").body
-    except SyntaxError:
+        node = ast.parse(body[:2000], mode="eval").body
+    except (SyntaxError, RecursionError, ValueError, MemoryError):
         raise CodeError(origin, number, f"cannot read the layer {body[:60]!r}") from None
     if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
         raise CodeError(origin, number, f"expected a layer like Conv2d(...), got {body[:60]!r}")
@@ -99,5 +99,3 @@ def _leaf(interp, body, number, origin, notes):
     except ShapeError as exc:
         raise CodeError(origin, number, exc.rule.split(": ", 2)[-1]) from None
 
-
-__all__ = ["read_repr", "LibRef"]
