@@ -258,3 +258,48 @@ def test_keras_is_detected_and_forced():
     plan = read(keras, "k.py").plan(None, "keras")
     assert [r.name for r in plan.rows] == ["conv2d", "flatten", "dense"] and plan.output_shape == (2,)
     assert plan.total_params == 4 * 27 + 4 + 144 * 2 + 2
+
+
+def test_spec_files_take_the_same_layer_names(tmp_path):
+    """One signature table: a spec may name PyTorch classes with their keyword arguments, and weight_norm."""
+    spec = tmp_path / "net.toml"
+    spec.write_text("""
+input = [3, 8, 8]
+[[layers]]
+type = "ZeroPad2d"
+padding = [0, 1, 0, 1]
+[[layers]]
+type = "conv"
+out_channels = 12
+kernel_size = 3
+weight_norm = true
+[[layers]]
+type = "PixelShuffle"
+upscale_factor = 2
+[[layers]]
+type = "GroupNorm"
+num_groups = 3
+num_channels = 3
+[[layers]]
+type = "flatten"
+[[layers]]
+type = "linear"
+in_features = 588
+out_features = 10
+weight_norm = true
+""")
+    data = json.loads(run("plan", spec, "--json").stdout)
+    assert [layer["output"] for layer in data["layers"]] == [[3, 9, 9], [12, 7, 7], [3, 14, 14], [3, 14, 14], [588], [10]]
+    # torch: weight_norm adds weight_g, one value per output channel or feature.
+    assert [layer["params"] for layer in data["layers"]] == [0, 12 * 27 + 12 + 12, 0, 6, 0, 5880 + 10 + 10]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("input = [3, 8, 8]\n[[layers]]\ntype = 'PixelShuffle'\nfactor = 2\n")
+    result = run("plan", bad)
+    assert result.exit_code == 2 and "has no argument 'factor'" in result.stderr
+
+
+def test_weight_norm_linear_as_torch_and_torchinfo_count_it():
+    # Measured with torch 2.13.0 and torchinfo 1.8.0: 5,900 parameters, 58,910 torchinfo MACs.
+    code = "from torch.nn.utils import weight_norm\nweight_norm(nn.Linear(588, 10))"
+    plan = read(code, "m.py").plan((588,), "torch", macs="torchinfo")
+    assert (plan.total_params, plan.total_macs) == (5900, 58910)

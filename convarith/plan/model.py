@@ -416,13 +416,18 @@ class Planner:
         if declared is not None and declared != features:
             self.diagnostics.append(f"{name}: in_features={declared} but its input has {features} features: "
                                     f"use nn.Linear({features}, {out})")
-        bias = spec.get("bias", True)
-        params = features * out + (out if bias else 0)
+        bias = out if spec.get("bias", True) else 0
+        params = features * out + bias
         positions = prod(shape[:-1]) * self.batch
         out_shape = (*shape[:-1], out)
         kept = fields if self.channels_last and len(shape) > 1 else self._whole()
+        torchinfo = self.batch * params
+        if spec.get("weight_norm"):  # weight_g: one per output feature; torchinfo counts weight_g/_v per (N, C)
+            torchinfo = self.batch * bias + self.batch * out_shape[0] * (features * out + out)
+            params += out
         return self._row(index, name, "linear", out_shape, params, positions * features * out, kept,
-                         f"{features} -> {out}", torchinfo_macs=self.batch * params)
+                         f"{features} -> {out}" + (" weight_norm" if spec.get("weight_norm") else ""),
+                         torchinfo_macs=torchinfo)
 
     def _slice(self, spec, index, name, shape, fields):
         """Tensor slicing: a (start, stop) range per axis; ``drop`` lists axes indexed by an integer."""

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from ..errors import ShapeError
+from .signatures import TORCH, bind, torch_layer
 
 ALIASES = {
     "conv": "conv", "conv1d": "conv", "conv2d": "conv", "conv3d": "conv",
@@ -31,13 +32,14 @@ ALIASES = {
 }
 KNOWN_TYPES = sorted(set(ALIASES.values()))
 PARAMETERS = {
-    "conv": {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"},
+    "conv": {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode",
+             "weight_norm"},
     "conv_transpose": {"in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups",
-                       "bias", "dilation", "output_size"},
+                       "bias", "dilation", "output_size", "weight_norm"},
     "max_pool": {"kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"},
     "avg_pool": {"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"},
     "adaptive_avg_pool": {"output_size"}, "adaptive_max_pool": {"output_size", "return_indices"},
-    "linear": {"in_features", "out_features", "bias"}, "flatten": {"start_dim", "end_dim"},
+    "linear": {"in_features", "out_features", "bias", "weight_norm"}, "flatten": {"start_dim", "end_dim"},
     "batch_norm": {"num_features", "eps", "momentum", "affine", "track_running_stats"},
     "dropout": {"p", "inplace"}, "upsample": {"size", "scale_factor", "mode", "align_corners"},
     "add": set(), "concat": {"dim"}, "crop": {"like"}, "pad": {"like"},
@@ -53,8 +55,12 @@ def normalise(layer: dict, where: str) -> dict:
     if not isinstance(layer, dict) or "type" not in layer:
         raise ShapeError("spec", f"{where}: expected a table with a 'type', got {layer!r}")
     kind = ALIASES.get(str(layer["type"]).lower().replace("-", "_").replace("nn.", ""))
+    torch_class = TORCH_NAMES.get(str(layer["type"]).replace("nn.", "").lower())
+    if kind is None and torch_class is not None:
+        return _torch_class_layer(torch_class, layer, where)
     if kind is None:
-        raise ShapeError("spec", f"{where}: unknown layer type {layer['type']!r}; known: {', '.join(KNOWN_TYPES)}")
+        raise ShapeError("spec", f"{where}: unknown layer type {layer['type']!r}; known: {', '.join(KNOWN_TYPES)}, "
+                                 "or a PyTorch layer class name (ZeroPad2d, PixelShuffle, GroupNorm, ...)")
     allowed = PARAMETERS.get(kind, {"inplace", "negative_slope", "dim", "approximate", "alpha"}) | ALWAYS
     unknown = sorted(set(layer) - allowed)
     if unknown:
@@ -64,6 +70,23 @@ def normalise(layer: dict, where: str) -> dict:
         raise ShapeError("spec", f"{where}: {kind} needs {', '.join(missing)}")
     out = {k: tuple(v) if isinstance(v, list) and k not in ("inputs",) else v for k, v in layer.items()}
     out["type"] = kind
+    return out
+
+
+TORCH_NAMES = {name.lower(): name for name in TORCH}
+
+
+def _torch_class_layer(cls: str, layer: dict, where: str) -> dict:
+    """A layer written with a PyTorch class name and its keyword arguments, through the shared signature table."""
+    arguments = {k: tuple(v) if isinstance(v, list) else v for k, v in layer.items() if k not in ALWAYS | {"weight_norm"}}
+    sig = TORCH[cls]
+    try:
+        out = torch_layer(cls, bind(cls, sig.params, (), arguments, sig.required, accepts_any=cls == "Identity"))
+    except ShapeError as exc:
+        raise ShapeError("spec", f"{where}: {exc.rule}") from None
+    out.update({k: layer[k] for k in ("name", "inputs") if k in layer})
+    if layer.get("weight_norm"):
+        out["weight_norm"] = True
     return out
 
 
@@ -133,14 +156,7 @@ def from_code(text: str, origin: str = "<code>"):
         raise ShapeError("code", f"{origin}: defines nn.Module classes: plan it with load_network (forward decides "
                                  "the order of the layers)")
     layers = []
-    for leaf in model.leaves():
-        if not isinstance(leaf, Leaf):
-            continue
-        layer = {**leaf.layer, "name": leaf.name}
-        if layer["type"] not in KNOWN_TYPES:
-            raise ShapeError("code", f"{origin}: line {leaf.line}: nn.{leaf.cls} is planned from module code only")
-        layers.append(layer)
-    return layers, None
+    return [{**leaf.layer, "name": leaf.name} for leaf in model.leaves() if isinstance(leaf, Leaf)], None
 
 
 def load_network(spec=None, preset=None, code=None, framework=None, cls=None, args=None):
