@@ -460,6 +460,7 @@ class KerasModel:
     variable: str | None
     framework: str = "keras"
     default_input: tuple | None = None
+    plans: dict = field(default_factory=dict)  # (input, dtype, macs, batch) -> Plan: reading the input costs a run
 
     def plan(self, input_shape=None, framework="keras", dtype="float32", macs="multiply") -> Plan:
         if framework not in ("keras", "tf"):
@@ -473,8 +474,11 @@ class KerasModel:
         return self._run(override, dtype, macs, batch)
 
     def _run(self, override, dtype, macs, batch=1) -> Plan:
-        with guarded(self.origin):
-            return self._interpret(override, dtype, macs, batch)
+        key = (override or self.default_input, dtype, macs, batch)
+        if key not in self.plans:
+            with guarded(self.origin):
+                self.plans[key] = self._interpret(override, dtype, macs, batch)
+        return self.plans[key]
 
     def _interpret(self, override, dtype, macs, batch) -> Plan:
         library = KerasLibrary(self.origin, override, dtype, macs)
@@ -552,7 +556,7 @@ def read_keras(text: str, origin: str, variable: str | None = None, args: str | 
     try:
         probe = model._run(None, "float32", "multiply")
         model.default_input = probe.input_shape
-        model.probe = probe
+        model.plans[(probe.input_shape, "float32", "multiply", 1)] = probe
     except (FreeAxis, ShapeError):
         model.default_input = None
     return model
