@@ -63,6 +63,7 @@ class Plan:
     complete: bool = True
     macs_convention: str = "multiply"
     layers: list = field(default_factory=list)  # the layer dicts planned, in order, with their inputs
+    loose_params: dict = field(default_factory=dict)  # module attribute -> parameters held outside any layer
 
     @property
     def layout(self) -> str:
@@ -70,7 +71,7 @@ class Plan:
 
     @property
     def total_params(self) -> int:
-        return sum(r.params for r in self.rows if not r.shared)
+        return sum(r.params for r in self.rows if not r.shared) + sum(self.loose_params.values())
 
     @property
     def non_trainable_params(self) -> int:
@@ -227,6 +228,19 @@ class Planner:
         self.rows.append(row)
         self.by_name[name] = row
         return row
+
+    def rename(self, row: Row, name: str) -> str:
+        """Give a planned row another name (unique), and point the layers that read it at the new one."""
+        if name in self.by_name and self.by_name[name] is not row:
+            name = f"{name}#{row.index}"
+        old = row.name
+        self.by_name.pop(old, None)
+        row.name = name
+        self.by_name[name] = row
+        for spec in self.layers:
+            if old in spec.get("inputs", ()):
+                spec["inputs"] = [name if n == old else n for n in spec["inputs"]]
+        return name
 
     def stop(self, message: str):
         if not self.stopped:

@@ -74,6 +74,18 @@ class Super:
     after: ClassValue
 
 
+@dataclass(frozen=True)
+class Weights:
+    """A tensor made in __init__ (torch.ones(dim, 1, 1) * scale); a parameter once wrapped in nn.Parameter."""
+
+    shape: tuple
+    parameter: bool = False
+
+    @property
+    def count(self) -> int:
+        return prod(self.shape)
+
+
 class Ignored:
     """Weight initialisation and other calls that cannot change shapes."""
 
@@ -175,10 +187,7 @@ class TorchLibrary:
             interp.call_function(Function(init.node, init.scope, owner=owner), args, kwargs, node, bound_self=instance)
         elif args or kwargs or self.layer_base(cls):
             self.library_init(interp, instance, cls, args, kwargs, node)
-        if instance.leaf is not None:
-            if cls.lookup("forward")[1] is not None:
-                raise interp.error(node, f"{cls.name} subclasses nn.{instance.leaf.cls} and changes its forward, "
-                                         "which is not modelled")
+        if instance.leaf is not None and cls.lookup("forward")[1] is None:
             return instance.leaf
         return instance
 
@@ -233,12 +242,20 @@ class TorchLibrary:
                 target.layer = {**target.layer, "weight_norm": True}
             target.wrappers.append(name)
             return target
+        if path in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+            value = args[0] if args else kwargs.get("data")
+            if not isinstance(value, Weights):
+                raise interp.error(node, "nn.Parameter of something other than torch.ones/zeros/empty/randn(sizes)")
+            return Weights(value.shape, parameter=True)
         if module == "torch.nn" and name[:1].isupper():
             raise interp.error(node, f"nn.{name} is not a layer convarith knows; known: Conv/ConvTranspose/pools/"
                                      "adaptive pools 1-3d, pads, PixelShuffle, Upsample, norms, activations, Dropout, "
                                      "Flatten/Unflatten, Identity, Linear/Bilinear (plan the rest as a spec file)")
         if module.startswith("torch.nn.init") or name in ("_log_api_usage_once", "manual_seed"):
             return IGNORED
+        if module == "torch" and name in ("ones", "zeros", "empty", "randn", "rand") and \
+                not any(isinstance(a, Tensor) for a in args):
+            return self.made_tensor(interp, name, args, node)
         if module in ("torch", "torch.nn.functional"):
             return self.call_tensor_function(interp, name, args, kwargs, node)
         if path in ("torch.jit.is_scripting", "torch.jit.is_tracing", "torch._assert", "torch.fx.wrap"):
@@ -246,6 +263,13 @@ class TorchLibrary:
         if path in ("torch.Size",):
             return tuple(args[0]) if args else ()
         return NotImplemented
+
+    def made_tensor(self, interp, name, args, node):
+        sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
+        sizes = tuple(interp.need(node, v, "the sizes") for v in sizes)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in sizes):
+            raise interp.error(node, f"torch.{name} needs sizes, got {sizes!r}")
+        return Weights(sizes)
 
     def call_module(self, interp, module, args, kwargs, node):
         tensors = [a for a in args if isinstance(a, Tensor) or isinstance(a, (list, tuple)) and a and
@@ -307,17 +331,21 @@ class TorchLibrary:
             if module.calls > 1:
                 spec["shared"] = True
             return self.add(interp, spec, [out], node)
-        for row in made:
-            planner.by_name.pop(row.name, None)
-            row.name = f"{label}/{row.name}"
-            planner.by_name[row.name] = row
-        if made and isinstance(out, Tensor) and out.node == made[-1].name.split("/", 1)[1]:
-            last = made[-1]
-            planner.by_name.pop(last.name, None)
-            last.name = label if label not in planner.by_name else f"{label}#{last.index}"
+        if made and isinstance(out, Tensor) and out.node == made[-1].name:
+            *inner, last = made
+            for row in inner:
+                planner.rename(row, f"{label}/{row.name}")
+            planner.rename(last, label)
             last.description = f"{module.cls.name}: {last.description}".rstrip(": ")
-            planner.by_name[last.name] = last
+            if module.leaf is not None:  # a torch layer subclassed with its own forward: its parameters
+                params = declared_params(module.leaf)
+                last.params += params
+                last.torchinfo_macs += planner.batch * params
             return Tensor(last.name, out.shape)
+        if module.leaf is not None:
+            raise interp.error(node, f"{module.cls.name}'s forward returns no tensor the reader can follow")
+        for row in made:
+            planner.rename(row, f"{label}/{row.name}")
         return out
 
     def call_method(self, interp, method, args, kwargs, node):
@@ -403,6 +431,8 @@ class TorchLibrary:
                 return value.attrs[name]
             if name == "__class__":
                 return value.cls
+            if value.leaf is not None and name not in ("forward",) and value.cls.lookup(name)[1] is None:
+                return self.leaf_attribute(interp, value.leaf, name, node)
             owner, found = value.cls.lookup(name)
             if isinstance(found, Function):
                 return Function(found.node, found.scope, bound=value, owner=owner)
@@ -516,6 +546,12 @@ class TorchLibrary:
 
     def binary(self, interp, op, left, right, node):
         if not isinstance(left, Tensor) and not isinstance(right, Tensor):
+            if isinstance(left, Weights) or isinstance(right, Weights):
+                weights = left if isinstance(left, Weights) else right
+                other = right if weights is left else left
+                if isinstance(other, (int, float)) and not isinstance(other, bool):
+                    return weights  # scaling keeps the shape
+                raise interp.error(node, "arithmetic between made-up tensors is not modelled")
             return NotImplemented
         if isinstance(left, Tensor) and isinstance(right, Tensor):
             return self.merge(interp, "add", [left, right], node, type(op).__name__.lower())
@@ -527,28 +563,44 @@ class TorchLibrary:
     def isinstance(self, interp, value, kinds, node):
         kinds = kinds if isinstance(kinds, (tuple, list)) else (kinds,)
         for kind in kinds:
-            if isinstance(kind, LibRef):
-                path = _library_path(kind)
-                name = path.rsplit(".", 1)[-1]
-                if isinstance(value, Leaf) and (value.cls == name or path == "torch.nn.Module"):
-                    return True
-                if isinstance(value, Container) and (value.kind == name or path == "torch.nn.Module"):
-                    return True
-                if isinstance(value, Instance) and (path == "torch.nn.Module" or path in map(
-                        lambda p: _library_path(LibRef(p)), value.cls.library_bases())):
-                    return True
-                if isinstance(value, Tensor) and path == "torch.Tensor":
-                    return True
-                python_types = {"int": int, "float": float, "str": str, "tuple": tuple, "list": list, "dict": dict}
-                if name in python_types and isinstance(value, python_types[name]):
-                    return True
-            elif isinstance(kind, ClassValue):
-                if isinstance(value, Instance) and kind in value.cls.mro():
-                    return True
-            elif hasattr(kind, "name") and kind.name in ("int", "float", "str", "tuple", "list", "dict", "bool"):
-                if type(value).__name__ == kind.name:
-                    return True
+            matched = self.instance_of(value, kind)
+            if matched is None:
+                shown = kind.path if isinstance(kind, LibRef) else getattr(kind, "name", type(kind).__name__)
+                raise interp.error(node, f"isinstance(..., {shown}) is not modelled")
+            if matched:
+                return True
         return False
+
+    @staticmethod
+    def instance_of(value, kind) -> bool | None:
+        """Whether value is a kind; None for a kind the reader does not know."""
+        if isinstance(kind, ClassValue):
+            return isinstance(value, Instance) and kind in value.cls.mro()
+        python = {"int": int, "float": float, "str": str, "tuple": tuple, "list": list, "dict": dict, "bool": bool,
+                  "Sequence": (list, tuple, str), "List": list, "Tuple": tuple, "Iterable": (list, tuple, str, dict),
+                  "Mapping": dict, "Dict": dict, "Callable": (Function, ClassValue, Partial, LibRef, Module)}
+        if not isinstance(kind, LibRef):
+            name = getattr(kind, "name", None)  # builtins such as int are Builtin values
+            return isinstance(value, python[name]) if name in python else None
+        path = _library_path(kind)
+        module, _, name = path.rpartition(".")
+        if path == "torch.nn.Module":
+            return isinstance(value, Module)
+        if path == "torch.Tensor":
+            return isinstance(value, Tensor)
+        if module == "torch.nn" and (name in TORCH or name in ("Sequential", "ModuleList", "ModuleDict")):
+            if isinstance(value, Leaf):
+                return value.cls == name
+            if isinstance(value, Container):
+                return value.kind == name
+            if isinstance(value, Instance):
+                return path in map(lambda p: _library_path(LibRef(p)), value.cls.library_bases())
+            return False
+        if path.endswith("functools.partial"):
+            return isinstance(value, Partial)
+        if module in ("typing", "collections.abc", "builtins", "") and name in python:
+            return isinstance(value, python[name])
+        return None
 
     def hasattr(self, interp, value, name, node):
         if isinstance(value, Instance):
@@ -808,6 +860,29 @@ class StopPlanning(Exception):
     """The planner stopped on a fatal diagnostic: the rest of forward is not followed."""
 
 
+def declared_params(leaf: Leaf) -> int:
+    """Parameters of a torch layer from its constructor arguments (for layers subclassed with a new forward)."""
+    b, kind = leaf.bound, leaf.layer["type"]
+    if kind == "layer_norm":
+        shape = b["normalized_shape"]
+        n = prod(shape) if isinstance(shape, (tuple, list)) else shape
+        return n * (1 + bool(b.get("bias", True))) if b.get("elementwise_affine", True) else 0
+    if kind in ("batch_norm", "instance_norm"):
+        return b.get("num_features", 0) * leaf.layer["affine_terms"]
+    if kind == "group_norm":
+        return 2 * b["num_channels"] if b.get("affine", True) else 0
+    if kind == "linear" and "in_features" in b:
+        return b["in_features"] * b["out_features"] + (b["out_features"] if b.get("bias", True) else 0)
+    if kind in ("conv", "conv_transpose") and "in_channels" in b:
+        k = prod(b["kernel_size"]) if isinstance(b["kernel_size"], (tuple, list)) else b["kernel_size"] ** (leaf.dims or 1)
+        groups = b.get("groups", 1)
+        weights = b["in_channels"] * b["out_channels"] // groups * k
+        return weights + (b["out_channels"] if b.get("bias", True) else 0)
+    if kind in ("identity", "dropout", "flatten") or kind in SHAPE_KEEPING:
+        return 0
+    raise ShapeError("code", f"nn.{leaf.cls} subclassed with its own forward: its parameters are not known")
+
+
 # Reading a text.
 def has_module_classes(tree: ast.Module) -> bool:
     return any(isinstance(n, ast.ClassDef) and n.bases for n in tree.body)
@@ -868,10 +943,18 @@ class TorchModel:
             pass
         except CodeError as exc:
             self.library.planner.stop(str(exc.rule))
+        loose = {f"{name}.{key}" if name else key: value.count for name, module in walk(self.top)
+                 if isinstance(module, Instance) for key, value in module.attrs.items()
+                 if isinstance(value, Weights) and value.parameter}
+        if loose:
+            notes.append(f"{sum(loose.values()):,} parameters held outside layers (nn.Parameter): "
+                         + ", ".join(f"{k} {v:,}" for k, v in list(loose.items())[:3]) + (", ..." if len(loose) > 3 else ""))
         if self.library.planner.stopped and self.library.repr_mode:
             notes.append("print(model) does not show forward's functional calls (F.max_pool2d, torch.flatten, "
                          "torch.cat, +): plan the class code for an exact plan")
-        return finish(self.library.planner, [*notes, *self.library.notes], macs)
+        plan = finish(self.library.planner, [*notes, *self.library.notes], macs)
+        plan.loose_params = loose
+        return plan
 
 
 def _node(line):
