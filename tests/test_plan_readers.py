@@ -175,7 +175,7 @@ LOOP = "class A(nn.Module):\n    def __init__(self):\n        super().__init__()
     (LOOP.format("for i in range(10**9):\n            pass"), "range of 1,000,000,000 items"),
     ("x = [0] * 10**9", "builds a sequence of 1,000,000,000"),
     ("x = 2 ** 10**9", "an integer over 4096 bits"),
-    (LOOP.format("while True:\n            pass"), "over 2,000,000 steps"),
+    (LOOP.format("while True:\n            pass"), "line 5: evaluating this code takes over 1,000,000 steps"),
     (LOOP.format("try:\n            pass\n        except Exception:\n            pass"), "Try statements are not read"),
     ("class A(nn.Module):\n    def forward(self, x):\n        if x.sum() > 0:\n            return x\n", "line 3: sum() over every dimension"),
 ])
@@ -305,3 +305,17 @@ def test_weight_norm_linear_as_torch_and_torchinfo_count_it():
     code = "from torch.nn.utils import weight_norm\nweight_norm(nn.Linear(588, 10))"
     plan = read(code, "m.py").plan((588,), "torch", macs="torchinfo")
     assert (plan.total_params, plan.total_macs) == (5900, 58910)
+
+
+@pytest.mark.parametrize("code, fragment", [
+    ("from tensorflow import keras\nwhile True:\n    pass\nmodel = keras.Sequential([keras.Input((8, 8, 3))])",
+     "line 3: evaluating this code takes over 1,000,000 steps"),
+    ("from tensorflow import keras\nm = 3", "no Keras model is built"),
+    ("from tensorflow import keras\nfrom keras import layers\nmodel = keras.Sequential([layers.LSTM(4)])",
+     "layers.LSTM is not a layer convarith knows"),
+    ("x = " + "+".join(["1"] * 50000), "nests too deeply to read"),
+])
+def test_cli_refusals_are_one_line(code, fragment):
+    result = run("plan", "--code", code, "-i", "8x8x3")
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0]

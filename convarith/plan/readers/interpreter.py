@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from ...errors import ShapeError
 
-MAX_STEPS = 2_000_000  # evaluation steps for one text
+MAX_STEPS = 1_000_000  # evaluation steps for one text (DenseNet-121 takes about 11,000)
 MAX_ITEMS = 100_000  # elements of one list, tuple, string or range it builds
 MAX_INT_BITS = 4096
 MAX_DEPTH = 50  # nested calls (real models nest a dozen deep; Python's own stack must not run out first)
@@ -54,6 +54,10 @@ def guarded(origin: str):
         yield
     except RecursionError:
         raise CodeError(origin, None, "nests too deeply to read (expressions or calls inside each other)") from None
+
+
+class StepLimit(CodeError):
+    """The step budget is spent: fatal, so later statements are not blamed for it."""
 
 
 class _Return(Exception):
@@ -201,8 +205,9 @@ class Interpreter:
     def tick(self, node):
         self.steps += 1
         if self.steps > self.max_steps:
-            raise self.error(node, f"evaluating this code takes over {self.max_steps:,} steps; convarith reads model "
-                                   "definitions, not programs (simplify the loops, or plan a spec file)")
+            raise StepLimit(self.origin, getattr(node, "lineno", None) or self.line,
+                            f"evaluating this code takes over {self.max_steps:,} steps; convarith reads model "
+                            "definitions, not programs (simplify the loops, or plan a spec file)")
 
     def check_size(self, node, value):
         if _size_of(value) > MAX_ITEMS:
@@ -225,7 +230,7 @@ class Interpreter:
             try:
                 self.exec_statement(statement, scope)
             except CodeError as exc:
-                if strict:
+                if strict or isinstance(exc, StepLimit):
                     raise
                 for name in _assigned_names(statement):
                     scope.vars[name] = Opaque(f"{name} (line {statement.lineno}) could not be computed: "

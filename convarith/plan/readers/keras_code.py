@@ -545,6 +545,9 @@ def _select(scope: Scope, variable: str | None, origin: str):
     failed = [f"{k}: {v.why}" for k, v in scope.vars.items() if hasattr(v, "why")]
     if not models and failed:
         raise ShapeError("code", f"{origin}: no model could be built; {failed[-1]}")
+    if not models:
+        raise ShapeError("code", f"{origin}: no Keras model is built (keras.Sequential(...) or keras.Model(inputs, "
+                                 "outputs) assigned to a name)")
     raise ShapeError("--class", f"{origin} defines {len(models)} models ({', '.join(models) or 'none'}): name one "
                                 "with --class VARIABLE")
 
@@ -557,6 +560,10 @@ def read_keras(text: str, origin: str, variable: str | None = None, args: str | 
         probe = model._run(None, "float32", "multiply")
         model.default_input = probe.input_shape
         model.plans[(probe.input_shape, "float32", "multiply", 1)] = probe
-    except (FreeAxis, ShapeError):
+    except FreeAxis:
+        model.default_input = None
+    except ShapeError as exc:
+        if exc.parameter != "--input":  # a model without a stated input is planned once -i is given
+            raise
         model.default_input = None
     return model
