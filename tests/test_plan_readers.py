@@ -319,3 +319,12 @@ def test_cli_refusals_are_one_line(code, fragment):
     result = run("plan", "--code", code, "-i", "8x8x3")
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0]
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet50", "squeezenet1_0", "unet_original", "pix2pix_unet_256",
+                                  "speech_command_m5"])
+def test_printed_models_count_the_parameters_their_arguments_declare(name):
+    """Without forward the chain is a guess, but each layer's parameters are fixed by its printed arguments."""
+    model = next(m for m in TORCH if m["name"] == name)
+    plan = read_repr((MODELS / model["repr_file"]).read_text(), name).plan(model["input"])
+    assert plan.total_params == model["total_params"]

@@ -350,9 +350,10 @@ class Planner:
         k = prod(a.kernel_size for a in axes)
         out_positions, in_positions = prod(out_sizes) * self.batch, prod(sizes) * self.batch
         bias = spec.get("bias", True)
+        held = spec.get("in_channels") or channels  # a layer holds the weights its arguments declare
         if t == "conv":
             out_c, groups = spec["out_channels"], spec.get("groups", 1)
-            weights = out_c * (channels // groups) * k
+            weights = out_c * (held // groups) * k
             params = weights + (out_c if bias else 0)
             macs = out_positions * out_c * (channels // groups) * k
             torchinfo = self._torchinfo_conv(spec, params + (out_c if spec.get("weight_norm") else 0), out_c,
@@ -366,7 +367,7 @@ class Planner:
             torchinfo = out_positions * params
         elif t == "conv_transpose":
             out_c, groups = spec["out_channels"], spec.get("groups", 1)
-            params = channels * (out_c // groups) * k + (out_c if bias else 0)
+            params = held * (out_c // groups) * k + (out_c if bias else 0)
             macs = in_positions * (out_c // groups) * k * channels
             torchinfo = self._torchinfo_conv(spec, params + (out_c if spec.get("weight_norm") else 0), out_c,
                                              out_positions)
@@ -431,7 +432,7 @@ class Planner:
             self.diagnostics.append(f"{name}: in_features={declared} but its input has {features} features: "
                                     f"use nn.Linear({features}, {out})")
         bias = out if spec.get("bias", True) else 0
-        params = features * out + bias
+        params = (declared or features) * out + bias
         positions = prod(shape[:-1]) * self.batch
         out_shape = (*shape[:-1], out)
         kept = fields if self.channels_last and len(shape) > 1 else self._whole()
@@ -520,7 +521,7 @@ class Planner:
             if declared != channels:
                 self.diagnostics.append(f"{name}: BatchNorm expects {declared} channels but gets {channels}: "
                                         f"use num_features={channels}")
-            params = channels * spec.get("affine_terms", 2 if spec.get("affine", True) else 0)
+            params = declared * spec.get("affine_terms", 2 if spec.get("affine", True) else 0)
             if spec.get("moving_statistics"):  # Keras counts them, as non-trainable
                 params, non_trainable = params + 2 * channels, 2 * channels
             described = f"{channels} channels"
@@ -534,7 +535,7 @@ class Planner:
                                         f"use num_channels={channels}")
             if channels % groups:
                 raise ShapeError("num_groups", f"{channels} channels are not divisible by num_groups={groups}")
-            params = 2 * channels if spec.get("affine", True) else 0
+            params = 2 * declared if spec.get("affine", True) else 0
             described = f"{groups} groups"
         elif t == "layer_norm":
             normalized = spec["normalized_shape"] or shape[-1]  # None: the last axis (Keras)
