@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -447,6 +448,7 @@ class Interpreter:
             if isinstance(value, ast.FormattedValue):
                 v = self.need(value, self.eval(value.value, scope))
                 spec = self.eval(value.format_spec, scope) if value.format_spec is not None else ""
+                _check_format(self, node, spec)
                 parts.append(format(v if isinstance(v, PLAIN) else str(v), spec))
             else:
                 parts.append(value.value)
@@ -474,6 +476,8 @@ class Interpreter:
             raise self.error(node, f"computes {left} ** {right}, an integer over {MAX_INT_BITS} bits")
         if isinstance(op, ast.LShift) and isinstance(right, int) and right > MAX_INT_BITS:
             raise self.error(node, f"shifts by {right} bits")
+        if isinstance(op, ast.Mod) and isinstance(left, str):
+            _check_format(self, node, left)
         if inplace and isinstance(left, list) and isinstance(op, ast.Add):
             left.extend(right)
             return self.check_size(node, left)
@@ -758,6 +762,8 @@ class Interpreter:
 
     def call_plain_method(self, method: BoundMethod, args, kwargs, node):
         target, name = method.target, method.name
+        if isinstance(target, str) and name == "format":
+            _check_format(self, node, target)
         args = [self.need(node, a) if not isinstance(target, list) else a for a in args]
         result = getattr(target, name)(*args, **kwargs)
         if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
@@ -784,9 +790,10 @@ class Interpreter:
         table = {name: plain(fn, name) for name, fn in {
             "int": int, "float": float, "round": round, "abs": abs, "max": max, "min": min, "sum": sum,
             "tuple": tuple, "list": list, "dict": dict, "str": str, "bool": bool, "sorted": sorted,
-            "range": bounded_range, "any": any, "all": all, "divmod": divmod, "pow": pow, "set": list,
+            "range": bounded_range, "any": any, "all": all, "divmod": divmod, "set": list,
         }.items()}
         table["len"] = Builtin("len", lambda node, value: self.length(value, node))
+        table["pow"] = Builtin("pow", lambda node, a, b: self.binary(ast.Pow(), a, b, node))
         table["enumerate"] = Builtin("enumerate", lambda node, items, start=0:
                                      [(start + i, v) for i, v in enumerate(self.iterate(items, node))])
         table["zip"] = Builtin("zip", lambda node, *items, strict=False:
@@ -804,6 +811,15 @@ class Interpreter:
             table.pop(name, None)
         table["math"] = LibRef("math")
         return table
+
+
+_WIDE = re.compile(r"\d{6,}")
+
+
+def _check_format(interp, node, text):
+    """A format width of a million or more would build the string before any size check."""
+    if isinstance(text, str) and _WIDE.search(text):
+        raise interp.error(node, f"formats with a width of {_WIDE.search(text).group()} characters")
 
 
 def _is_static(node) -> bool:
