@@ -4,7 +4,8 @@ The core imported here is pure Python: importing convarith never imports NumPy.
 """
 
 from .arithmetic import AxisArithmetic, TransposedEquivalent
-from .errors import ShapeError
+from . import limits
+from .errors import ConvarithError, LimitError, ShapeError
 from .layers import (
     FRAMEWORKS,
     AdaptiveAvgPool,
@@ -21,12 +22,15 @@ __all__ = [
     "AdaptiveMaxPool",
     "AvgPool",
     "AxisArithmetic",
+    "ConvarithError",
     "Conv",
     "ConvTranspose",
     "FRAMEWORKS",
+    "LimitError",
     "MaxPool",
     "ShapeError",
     "TransposedEquivalent",
+    "limits",
     "solve",
 ]
 __version__ = "0.1.0"

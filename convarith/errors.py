@@ -1,14 +1,40 @@
-"""The one exception convarith raises for bad shapes and parameters."""
+"""The exceptions convarith raises. All derive from ``ConvarithError`` (a ``ValueError``).
+
+Each keeps ``parameter`` (the offending argument: ``"stride"``, ``"input"``, ``"spec"``...)
+and ``rule`` (what was broken), so callers can show it as one line. They pickle, so an
+error raised in a worker process reaches the parent intact.
+"""
+
+from __future__ import annotations
 
 
-class ShapeError(ValueError):
-    """A layer configuration or input shape that the framework would reject.
-
-    ``parameter`` names the offending argument (``"stride"``, ``"input"``, ...) and the
-    message states the rule that was broken, so callers can show it as one line.
-    """
+class ConvarithError(ValueError):
+    """Any input convarith refuses: ``parameter`` names it, ``rule`` says why."""
 
     def __init__(self, parameter: str, rule: str):
         self.parameter = parameter
         self.rule = rule
         super().__init__(f"{parameter}: {rule}")
+
+    def __reduce__(self):
+        return (type(self), (self.parameter, self.rule))
+
+
+class ShapeError(ConvarithError):
+    """A layer configuration or input shape that the framework would reject, or input
+    convarith cannot read (a spec, pasted code, an image)."""
+
+
+class LimitError(ShapeError):
+    """A request whose size, computed before any work, is past one of ``convarith.limits``.
+
+    ``lift`` says which option (command line) or attribute (Python) allows it.
+    """
+
+    def __init__(self, parameter: str, rule: str, lift: str = ""):
+        self.lift = lift
+        super().__init__(parameter, f"{rule}; {lift}" if lift else rule)
+        self.rule = rule
+
+    def __reduce__(self):
+        return (type(self), (self.parameter, self.rule, self.lift))

@@ -6,7 +6,7 @@ agrees with ``convarith.Conv(...).output_shape``. The result dtype is NumPy's pr
 inputs (float32 stays float32; integer inputs give exact integer results).
 """
 
-from . import limits
+from .. import limits
 from .conv import conv, conv_transpose
 from .padding import pad
 from .pool import avg_pool, max_pool

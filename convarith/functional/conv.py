@@ -8,7 +8,8 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..layers import Conv, ConvTranspose
-from . import limits, subpixel
+from .. import limits
+from . import subpixel
 from .correlate import correlate, new_output
 from .padding import PADDING_MODES, pad_pairs
 

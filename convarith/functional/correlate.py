@@ -25,7 +25,7 @@ from math import prod
 
 import numpy as np
 
-from . import limits
+from .. import limits
 
 FOLD_MIN_K = 128  # fold trailing taps into the GEMM's inner dimension until it is at least this
 BLOCK_COLUMNS = 4096  # output columns per GEMM: OpenBLAS is at its best near this on thin products

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..layers import AvgPool, MaxPool
-from . import limits
+from .. import limits
 
 THREADS = 2
 MIN_PLANES_PER_THREAD = 8

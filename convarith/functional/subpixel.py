@@ -20,7 +20,7 @@ from math import prod
 
 import numpy as np
 
-from . import limits
+from .. import limits
 from .correlate import BLOCK_COLUMNS, Scratch, cut_wide, fill_window, sum_into
 
 
