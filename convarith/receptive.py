@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from math import ceil, floor, gcd
+from math import floor, gcd
 
 from .arithmetic import AxisArithmetic
 from .axes import check_spatial
@@ -68,21 +68,54 @@ class Field:
 INPUT = Field(lo=(0,), hi=(0,), shift=1)
 
 
-def _through(f: Field, deps, out_period: int, in_advance: int, position: Fraction, note=None) -> Field:
-    """Compose a layer whose output y reads layer-input positions deps(y), and whose output
-    y + out_period reads what y reads moved by in_advance."""
+MAX_WORK = 2_000_000  # phase x tap visits per layer; only reachable with periods in the thousands
+
+
+@dataclass(frozen=True)
+class Reads:
+    """Input positions ``first, first + step, ..., first + (count - 1) * step`` of a layer."""
+
+    first: int
+    step: int
+    count: int
+
+
+NOTHING = Reads(0, 1, 0)
+
+
+def _span(f: Field, reads: Reads) -> tuple[int, int] | None:
+    """The union of the fields of the positions ``reads``, in closed form.
+
+    Positions whose index t differs by a multiple of T = P / gcd(step, P) share a phase of
+    ``f`` and differ by whole periods, so their fields are the same span moved by a multiple
+    of ``shift`` (never backwards): the first T positions hold every minimum and the last T
+    every maximum. Cost: at most 2 * min(count, P), whatever the sizes involved.
+    """
+    period = f.period
+    cycle = period // gcd(reads.step, period)
+    lows = [f.at(reads.first + t * reads.step) for t in range(min(reads.count, cycle))]
+    highs = [f.at(reads.first + t * reads.step) for t in range(max(0, reads.count - cycle), reads.count)]
+    lows = [s[0] for s in lows if s is not None]
+    highs = [s[1] for s in highs if s is not None]
+    return (min(lows), max(highs)) if lows else None
+
+
+def _through(f: Field, reads, out_period: int, in_advance: int, position: Fraction, note=None, taps: int = 1) -> Field:
+    """Compose a layer whose output y reads the layer-input positions ``reads(y)``, and whose
+    output y + out_period reads what y reads moved by in_advance."""
     repeat = f.period // gcd(f.period, in_advance)  # layer periods until the input pattern repeats too
     period = out_period * repeat
     if period > MAX_PERIOD:
         raise ShapeError("layers", f"the receptive-field pattern repeats only every {period} outputs "
                                    f"(over {MAX_PERIOD}): too many upsampling steps to track")
-    lo, hi = [], []
-    for y in range(period):
-        spans = [s for s in (f.at(x) for x in deps(y)) if s is not None]
-        lo.append(min(s[0] for s in spans) if spans else None)
-        hi.append(max(s[1] for s in spans) if spans else None)
+    if period * min(taps, f.period) > MAX_WORK:
+        raise ShapeError("layers", f"tracking this receptive field needs {period * min(taps, f.period):,} steps "
+                                   f"(over {MAX_WORK:,}): too many upsampling steps before a large window")
+    spans = [_span(f, reads(y)) for y in range(period)]
+    lo = tuple(None if s is None else s[0] for s in spans)
+    hi = tuple(None if s is None else s[1] for s in spans)
     shift = f.shift * in_advance * repeat // f.period
-    return Field(tuple(lo), tuple(hi), shift, position, f.whole_input, (note,) if note else ())
+    return Field(lo, hi, shift, position, f.whole_input, (note,) if note else ())
 
 
 def through_window(f: Field, ax: AxisArithmetic) -> Field:
@@ -91,23 +124,43 @@ def through_window(f: Field, ax: AxisArithmetic) -> Field:
         return through_transposed(f, ax)
     s, d, k, before = ax.stride, ax.dilation, ax.kernel_size, ax.padding[0]
     position = f.centre + (Fraction(ax.effective_kernel - 1, 2) - before) * f.jump
-    return _through(f, lambda u: [u * s - before + t * d for t in range(k)], 1, s, position)
+    return _through(f, lambda u: Reads(u * s - before, d, k), 1, s, position, taps=k)
 
 
 def through_transposed(f: Field, ax: AxisArithmetic) -> Field:
     """Output y of a transposed convolution reads inputs m with m*s + t*d = y + before."""
     s, d, k, before = ax.stride, ax.dilation, ax.kernel_size, ax.padding[0]
     position = f.centre + Fraction(2 * before - (k - 1) * d, 2 * s) * f.jump  # the adjoint of the forward window
-    return _through(f, lambda y: [(y + before - t * d) // s for t in range(k) if (y + before - t * d) % s == 0],
-                    s, 1, position)
+    return _through(f, lambda y: _transposed_reads(y + before, s, d, k), s, 1, position, taps=k)
+
+
+def _transposed_reads(target: int, s: int, d: int, k: int) -> Reads:
+    """The m with m*s + t*d = target for some tap t in [0, k): the taps that land are
+    t = t0, t0 + s/g, ... (g = gcd(s, d)), so the m form a progression of step d/g."""
+    g = gcd(s, d)
+    if target % g:
+        return NOTHING
+    cycle = s // g
+    t0 = (target // g) * pow(d // g, -1, cycle) % cycle if cycle > 1 else 0
+    if t0 >= k:
+        return NOTHING
+    count = (k - 1 - t0) // cycle + 1
+    last_tap = t0 + (count - 1) * cycle
+    return Reads((target - last_tap * d) // s, d // g, count)
 
 
 def through_adaptive(f: Field, size_in: int, size_out: int) -> Field:
     """Adaptive pooling: window j spans [floor(j*i/o), ceil((j+1)*i/o))."""
+    if size_out == 0:  # an empty output (torch allows output_size 0): nothing is read
+        return Field((None,), (None,), 0, f.position, f.whole_input)
     g = gcd(size_in, size_out)
     position = f.centre + (Fraction(size_in, size_out) - 1) / 2 * f.jump
-    deps = lambda j: range(floor(Fraction(j * size_in, size_out)), ceil(Fraction((j + 1) * size_in, size_out)))  # noqa: E731
-    result = _through(f, deps, size_out // g, size_in // g, position)
+
+    def reads(j: int) -> Reads:
+        first = j * size_in // size_out
+        return Reads(first, 1, -(-(j + 1) * size_in // size_out) - first)
+
+    result = _through(f, reads, size_out // g, size_in // g, position, taps=-(-size_in // size_out) + 1)
     if size_out == 1:
         result = Field(result.lo, result.hi, result.shift, result.position, True, result.notes)
     return result
@@ -119,15 +172,15 @@ def through_upsample(f: Field, size_in: int, size_out: int, mode: str) -> Field:
     g = gcd(size_in, size_out)
     ratio = Fraction(size_in, size_out)
     if mode == "nearest":
-        deps = lambda y: [floor(y * ratio)]  # noqa: E731
+        reads = lambda y: Reads(floor(y * ratio), 1, 1)  # noqa: E731
     else:
-        deps = lambda y: [floor((y + Fraction(1, 2)) * ratio - Fraction(1, 2)) + i for i in (0, 1)]  # noqa: E731
+        reads = lambda y: Reads(floor((y + Fraction(1, 2)) * ratio - Fraction(1, 2)), 1, 2)  # noqa: E731
     position = f.centre + (ratio / 2 - Fraction(1, 2)) * f.jump
-    return _through(f, deps, size_out // g, size_in // g, position)
+    return _through(f, reads, size_out // g, size_in // g, position, taps=2)
 
 
 def through_crop(f: Field, offset: int) -> Field:
-    return _through(f, lambda y: [y + offset], 1, 1, f.centre + offset * f.jump)
+    return _through(f, lambda y: Reads(y + offset, 1, 1), 1, 1, f.centre + offset * f.jump)
 
 
 def whole(size: int) -> Field:
@@ -149,6 +202,9 @@ def merge(fields: list[Field]) -> Field:
     period = 1
     for f in fields:
         period = period * f.period // gcd(period, f.period)
+        if period > MAX_PERIOD:
+            raise ShapeError("layers", f"merged branches repeat their receptive-field pattern only every {period} "
+                                       f"outputs (over {MAX_PERIOD}): too many upsampling steps to track")
     lo, hi = [], []
     for y in range(period):
         spans = [s for s in (f.at(y) for f in fields) if s is not None]
