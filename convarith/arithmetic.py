@@ -117,6 +117,11 @@ def read_by_windows(first: int, last: int, output: int, kernel_size: int, stride
     consecutive cells, the next one ``dilation / gcd`` further on. So every residue class is a
     run of equally spaced equal intervals, counted in closed form: O(min(k, P)).
     """
+    if dilation == 1:  # windows are runs of k cells, s apart: O(1)
+        if kernel_size >= stride:  # they touch or overlap: one interval
+            return max(0, min(last, (output - 1) * stride + kernel_size - 1) - max(first, 0) + 1)
+        return (_covered_below(last + 1, 0, stride, output, kernel_size)
+                - _covered_below(first, 0, stride, output, kernel_size))
     g = gcd(dilation, stride)
     period, shift = stride // g, dilation // g
     classes = min(period, kernel_size)

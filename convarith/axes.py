@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 
 from .errors import ShapeError
 
@@ -10,14 +11,25 @@ PerAxis = "int | Sequence[int]"
 
 
 def is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """Any integer type (NumPy's too), but not a bool."""
+    return isinstance(value, Integral) and not isinstance(value, bool) and type(value).__name__ != "bool_"
+
+
+def plain(value):
+    """Integers of any type as Python ints (exact at any size), in tuples and lists too;
+    everything else unchanged, for the checks to refuse with a message."""
+    if is_int(value):
+        return int(value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(plain(v) for v in value)
+    return value
 
 
 def check_int_or_axes(name: str, value, *, allow_none_entries: bool = False) -> None:
     """Reject anything that is not an int or a non-empty sequence of ints, at construction."""
     if is_int(value):
         return
-    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0:
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) > 0:
         for entry in value:
             if is_int(entry) or (allow_none_entries and entry is None):
                 continue
@@ -57,14 +69,14 @@ def check_spatial(name: str, sizes) -> tuple[int, ...]:
     """A spatial input: a non-empty sequence of ints, each at least 1."""
     if is_int(sizes):
         sizes = (sizes,)
-    if not isinstance(sizes, Sequence) or isinstance(sizes, str) or len(sizes) == 0:
+    if not isinstance(sizes, Sequence) or isinstance(sizes, (str, bytes)) or len(sizes) == 0:
         raise ShapeError(name, f"must be a non-empty sequence of sizes, got {sizes!r}")
     for size in sizes:
         if not is_int(size):
             raise ShapeError(name, f"sizes must be integers, got {size!r}")
         if size < 1:
             raise ShapeError(name, f"every spatial size must be at least 1, got {tuple(sizes)}")
-    return tuple(sizes)
+    return tuple(int(size) for size in sizes)
 
 
 def at_least(name: str, values: tuple[int, ...], minimum: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from math import gcd
 
 from .arithmetic import AxisArithmetic
-from .axes import check_int_or_axes, check_spatial, common_ndim, expand, is_int
+from .axes import check_int_or_axes, check_spatial, common_ndim, expand, is_int, plain
 from .dialects import keras as _keras
 from .dialects import tf as _tf
 from .dialects import torch as _torch
@@ -17,7 +17,9 @@ FRAMEWORKS = tuple(DIALECTS)
 
 
 def _dialect(framework):
-    key = framework.lower() if isinstance(framework, str) else framework
+    if not isinstance(framework, str):
+        raise ShapeError("framework", f"must be one of {', '.join(FRAMEWORKS)}; got {framework!r}")
+    key = framework.lower()
     aliases = {"pytorch": "torch", "tensorflow": "tf"}
     key = aliases.get(key, key)
     if key not in DIALECTS:
@@ -35,19 +37,23 @@ class Layer:
 
     op = "layer"
     _per_axis: tuple[str, ...] = ()
+    _optional: tuple[str, ...] = ()  # per-axis parameters that may be None (the framework's default)
 
     def _setup(self, framework, **params):
         self.dialect = _dialect(framework)
         self.framework = self.dialect.NAME
         for name, value in params.items():
-            setattr(self, name, value)
+            setattr(self, name, plain(value))
         if self.framework != "torch" and params.get("padding") == 0:
             self.padding = "VALID" if self.framework == "tf" else "valid"  # "no padding", in their words
         for name in self._per_axis:
             value = getattr(self, name)
-            if value is None or (name == "padding" and isinstance(value, str)):
+            if value is None and name in self._optional:
                 continue
-            if name == "padding" and self.framework == "tf" and not is_int(value) and value and not is_int(value[0]):
+            if name == "padding" and isinstance(value, str):
+                continue
+            if (name == "padding" and self.framework == "tf" and isinstance(value, (tuple, list)) and value
+                    and isinstance(value[0], (tuple, list))):
                 continue  # explicit ((before, after), ...) pairs, checked by the dialect
             check_int_or_axes(name, value)
         self.ndim  # per-axis parameters must agree on the number of axes, checked now
@@ -77,7 +83,7 @@ class Layer:
 
     # The whole tensor: (N, C, *spatial) for torch, (N, *spatial, C) for tf and keras.
     def _split(self, full_shape):
-        shape = tuple(full_shape) if not is_int(full_shape) else (full_shape,)
+        shape = plain(tuple(full_shape) if not is_int(full_shape) else (full_shape,))
         if len(shape) < 3 or not all(is_int(v) for v in shape):
             layout = "(N, C, *spatial)" if self.framework == "torch" else "(N, *spatial, C)"
             raise ShapeError("input", f"a tensor shape needs batch, channels and at least one spatial size {layout}, got {shape}")
@@ -155,6 +161,7 @@ class ConvTranspose(_ConvBase):
 
     op = "conv_transpose"
     _per_axis = ("kernel_size", "stride", "padding", "output_padding", "dilation")
+    _optional = ("output_padding",)
     _repr_names = ("kernel_size", "stride", "padding", "output_padding", "dilation", "groups", "in_channels", "out_channels")
 
     def __init__(self, kernel_size, stride=1, padding=0, output_padding=None, dilation=1, groups=1,
@@ -186,6 +193,7 @@ class ConvTranspose(_ConvBase):
 
 class _Pool(Layer):
     _per_axis = ("kernel_size", "stride", "padding", "dilation")
+    _optional = ("stride",)
     kind = ""
 
     def arithmetic(self, spatial_input):
@@ -198,7 +206,7 @@ class MaxPool(_Pool):
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, framework="torch"):
         self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding,
-                    dilation=dilation, ceil_mode=bool(ceil_mode))
+                    dilation=dilation, ceil_mode=_flag("ceil_mode", ceil_mode))
         _check_ceil_mode(self)
         self.dialect.check_pool(self)
 
@@ -209,9 +217,17 @@ class AvgPool(_Pool):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, framework="torch"):
         self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding, dilation=1,
-                    ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
+                    ceil_mode=_flag("ceil_mode", ceil_mode),
+                    count_include_pad=_flag("count_include_pad", count_include_pad))
         _check_ceil_mode(self)
         self.dialect.check_pool(self)
+
+
+def _flag(name: str, value) -> bool:
+    """A yes/no argument: a bool, or 0/1 as the frameworks also take."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or (is_int(value) and value in (0, 1)):
+        return bool(value)
+    raise ShapeError(name, f"must be True or False, got {value!r}")
 
 
 def _check_ceil_mode(layer):
@@ -222,14 +238,17 @@ def _check_ceil_mode(layer):
 class _AdaptivePool(Layer):
     """PyTorch's adaptive pools: window j spans [floor(j*i/o), ceil((j+1)*i/o))."""
 
+    _per_axis = ()
+
     _repr_names = ("output_size",)
 
     def __init__(self, output_size):
+        check_int_or_axes("output_size", plain(output_size), allow_none_entries=True)
         self._setup("torch", output_size=output_size)
-        check_int_or_axes("output_size", output_size, allow_none_entries=True)
         values = (output_size,) if is_int(output_size) else output_size
-        if any(v is not None and v < 1 for v in values):
-            raise ShapeError("output_size", f"every size must be at least 1, got {output_size}")
+        if any(v is not None and v < 0 for v in values):
+            raise ShapeError("output_size", f"every size must be 0 or more (0 gives an empty tensor, as in torch), "
+                                            f"got {output_size}")
 
     @property
     def ndim(self):
@@ -243,6 +262,11 @@ class _AdaptivePool(Layer):
         axes = []
         for i, o in zip(sizes, wanted):
             o = i if o is None else o
+            if o == 0:  # torch returns an empty tensor and reads nothing
+                axes.append(AxisArithmetic(input=i, output=0, kernel_size=0, stride=0, dilation=1, padding=(0, 0),
+                                           effective_kernel=0, unread=i,
+                                           notes=("output_size 0: an empty tensor, as torch gives",)))
+                continue
             k = _widest_adaptive_window(i, o)
             uniform = i % o == 0
             axes.append(AxisArithmetic(

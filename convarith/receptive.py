@@ -220,7 +220,9 @@ def receptive_field(layers, input_size) -> list[tuple[Field, ...]]:
     Layers are Conv, ConvTranspose, MaxPool, AvgPool, AdaptiveAvgPool or AdaptiveMaxPool; the
     spatial sizes are tracked too, since TensorFlow's SAME padding and ceil_mode depend on them.
     """
-    sizes = check_spatial("input", tuple(input_size) if not isinstance(input_size, int) else (input_size,))
+    sizes = check_spatial("input", input_size)
+    if not isinstance(layers, (list, tuple)):
+        raise ShapeError("layers", f"must be a list of convarith layers, got {type(layers).__name__}")
     fields = tuple(INPUT for _ in sizes)
     out = []
     for n, layer in enumerate(layers):

@@ -7,14 +7,16 @@ construction; the search only decides what to try and in which order to show it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import product
+from itertools import islice, product
 
 from .axes import check_spatial, is_int
-from .errors import ShapeError
+from .dialects.common import fmt
+from .errors import LimitError, ShapeError
 from .layers import FRAMEWORKS, make_layer
 
 
-MAX_COMBINATIONS = 20_000
+MAX_COMBINATIONS = 20_000  # kernels x strides x dilations x output_padding or ceil_mode settings
+MAX_CANDIDATES = 50_000  # configurations checked by the shape engine and ranked
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,15 @@ class Solution:
 
 
 def _as_sizes(name, value):
-    return check_spatial(name, (value,) if is_int(value) else tuple(value))
+    return check_spatial(name, value)
 
 
 def _choices(name, fixed, upto):
     if fixed is None:
-        return range(1, upto + 1)
+        return range(1, int(upto) + 1)
     if not is_int(fixed) or fixed < 1:
         raise ShapeError(name, f"must be a positive integer, got {fixed!r}")
-    return (fixed,)
+    return (int(fixed),)
 
 
 def _int_range(lo: int, hi: int, limit: int = 8) -> list[int]:
@@ -76,7 +78,7 @@ def _paddings(op, framework, sizes_in, sizes_out, k, s, d, extra):
     return [c[0] if len(set(c)) == 1 else c for c in combos]
 
 
-def _extras(op, framework, k, s, d):
+def _extras(op, framework, s, d):
     """Extra knobs: output_padding for transposed layers, ceil_mode for torch pools."""
     if op == "conv_transpose" and framework == "torch":
         return [{"output_padding": a} for a in range(min(max(s, d), 64)) if a < s or a < d]
@@ -110,31 +112,54 @@ def solve(input, output, op="conv", framework="torch", kernel_size=None, stride=
     sizes_in, sizes_out = _as_sizes("input", input), _as_sizes("output", output)
     if len(sizes_in) != len(sizes_out):
         raise ShapeError("output", f"has {len(sizes_out)} axes but the input has {len(sizes_in)}")
+    if not isinstance(op, str):
+        raise ShapeError("op", f"solve handles conv, conv_transpose, max_pool and avg_pool, not {op!r}")
     op = op.replace("-", "_")
     if op not in ("conv", "conv_transpose", "max_pool", "avg_pool"):
         raise ShapeError("op", f"solve handles conv, conv_transpose, max_pool and avg_pool, not {op!r}")
-    if framework not in FRAMEWORKS:
+    for name, value in (("max_kernel", max_kernel), ("max_stride", max_stride), ("max_dilation", max_dilation)):
+        if not is_int(value) or value < 1:
+            raise ShapeError(name, f"must be a positive integer, got {value!r}")
+    if limit is not None and (not is_int(limit) or limit < 0):
+        raise ShapeError("limit", f"must be a whole number (0 or None: all), got {limit!r}")
+    if not isinstance(framework, str) or framework not in FRAMEWORKS:
         raise ShapeError("framework", f"must be one of {', '.join(FRAMEWORKS)}; got {framework!r}")
     pools = op.endswith("pool")
     fixed_dilation = pools and framework != "torch" or op == "avg_pool"
     kernels = _choices("kernel_size", kernel_size, max_kernel)
     strides = _choices("stride", stride, max_stride)
     dilations = (1,) if fixed_dilation else _choices("dilation", dilation, max_dilation)
-    if len(kernels) * len(strides) * len(dilations) > MAX_COMBINATIONS:
-        raise ShapeError("max_kernel", f"searching {len(kernels)} kernels x {len(strides)} strides x {len(dilations)} "
-                                       f"dilations is over {MAX_COMBINATIONS:,} combinations: fix kernel_size, stride or dilation")
+    settings = [(s, d, extra) for s, d in _pairs(strides, dilations, len(kernels)) for extra in _extras(op, framework, s, d)]
+    if len(kernels) * len(settings) > MAX_COMBINATIONS:
+        raise LimitError("max_kernel", f"searching {len(kernels):,} kernels x {len(settings):,} stride, dilation and "
+                                       f"extra settings is over {MAX_COMBINATIONS:,} combinations",
+                         "fix kernel_size, stride or dilation, or lower max_kernel, max_stride or max_dilation")
+    candidates = list(islice(((k, s, d, extra, padding) for k in kernels for s, d, extra in settings
+                              for padding in _paddings(op, framework, sizes_in, sizes_out, k, s, d, extra)),
+                             MAX_CANDIDATES + 1))
+    if len(candidates) > MAX_CANDIDATES:
+        raise LimitError("max_kernel", f"over {MAX_CANDIDATES:,} configurations map {fmt(sizes_in)} to {fmt(sizes_out)} "
+                                       "within the search ranges", "fix kernel_size, stride or dilation, or narrow "
+                                       "the ranges (max_kernel, max_stride, max_dilation) to rank them")
     call = {"output_size": sizes_out} if op == "conv_transpose" and framework == "tf" else {}
     found = []
-    for k, s, d in product(kernels, strides, dilations):
-        for extra in _extras(op, framework, k, s, d):
-            for padding in _paddings(op, framework, sizes_in, sizes_out, k, s, d, extra):
-                params = {"kernel_size": k, "stride": s, "padding": padding,
-                          **({} if pools and d == 1 else {"dilation": d}), **extra}
-                solution = _try(op, framework, params, sizes_in, sizes_out, call)
-                if solution and not (extra.get("ceil_mode") and _same_without_ceil(op, framework, params, sizes_in, sizes_out)):
-                    found.append(solution)
+    for k, s, d, extra, padding in candidates:
+        params = {"kernel_size": k, "stride": s, "padding": padding,
+                  **({} if pools and d == 1 else {"dilation": d}), **extra}
+        solution = _try(op, framework, params, sizes_in, sizes_out, call)
+        if solution and not (extra.get("ceil_mode") and _same_without_ceil(op, framework, params, sizes_in, sizes_out)):
+            found.append(solution)
     found.sort(key=lambda sol: _rank(sol, op))
     return found[:limit] if limit else found
+
+
+def _pairs(strides, dilations, kernels: int):
+    """(stride, dilation) pairs, refused before listing when they alone are too many."""
+    if len(strides) * len(dilations) * kernels > MAX_COMBINATIONS:
+        raise LimitError("max_kernel", f"searching {kernels:,} kernels x {len(strides):,} strides x {len(dilations):,} "
+                                       f"dilations is over {MAX_COMBINATIONS:,} combinations",
+                         "fix kernel_size, stride or dilation, or lower max_kernel, max_stride or max_dilation")
+    return list(product(strides, dilations))
 
 
 def _try(op, framework, params, sizes_in, sizes_out, call):

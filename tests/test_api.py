@@ -84,7 +84,9 @@ def test_tf_conv_transpose_output_size():
 def test_avg_pool_and_adaptive():
     assert AvgPool(3, stride=2, padding=1, ceil_mode=True).output_shape((6,)) == (4,)
     assert convarith.AdaptiveAvgPool((1, None)).output_shape((7, 9)) == (1, 9)
-    raises("output_size", convarith.AdaptiveMaxPool, 0)
+    raises("output_size", convarith.AdaptiveMaxPool, -1)
+    # torch: AdaptiveMaxPool2d((0, 3)) on (1, 2, 5, 6) gives an empty (1, 2, 0, 3) tensor
+    assert convarith.AdaptiveMaxPool((0, 3)).tensor_shape((1, 2, 5, 6)) == (1, 2, 0, 3)
 
 
 def test_arithmetic_of_a_transposed_layer_is_its_equivalent_convolution():

@@ -162,6 +162,10 @@ def test_huge_sizes_answer_at_once():
     assert ax.unread == 18 and ax.unread_padding == 0
     (ax,) = convarith.ConvTranspose(10**8, stride=10**6, padding=5).arithmetic((10**9,))
     assert ax.output == (10**9 - 1) * 10**6 + 10**8 - 10
+    # 999,999,000 windows of 10**6 cells with a gap of one between them: the gaps and the
+    # tail past the last window are what is left of 10**15
     (ax,) = convarith.Conv(10**6, stride=10**6 + 1).arithmetic((10**15,))
+    assert ax.output == 999_999_000 and ax.unread == 10**15 - 999_999_000 * 10**6
+    (ax,) = convarith.Conv(10**6, stride=10**6 + 1, dilation=2).arithmetic((10**15,))
     assert ax.unread is None  # 10**6 tap lattices: reported as not analysed
     assert convarith.MaxPool(10**7, stride=10**7).output_shape((10**9,)) == (100,)
