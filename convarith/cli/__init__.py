@@ -6,6 +6,8 @@ NumPy or matplotlib import them inside the command.
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from typing import Annotated
 
@@ -13,6 +15,15 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import ShapeError
+
+
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP, raised where the program is so that ``finally`` blocks run
+    (temporary files are removed, workers stopped) before it exits with 128 + the signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 class OneLineErrors(TyperGroup):
@@ -26,8 +37,23 @@ class OneLineErrors(TyperGroup):
         try:
             result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                   standalone_mode=False, **extra)
+            sys.stdout.flush()
         except ShapeError as exc:
             fail(str(exc))
+        except Interrupted as exc:
+            import signal
+
+            _quiet_stdout()
+            typer.echo(f"error: interrupted by {signal.Signals(exc.signum).name}", err=True)
+            sys.exit(128 + exc.signum)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # the reader went away (| head): stop quietly, as cat does
+                _quiet_stdout()
+                sys.exit(0)
+            if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+                _quiet_stdout()
+                fail(f"cannot write the output: {exc.strerror}")
+            raise
         except Exception as exc:
             kind = type(exc).__name__
             if kind == "NoArgsIsHelpError":  # Typer has already printed the help
@@ -36,13 +62,31 @@ class OneLineErrors(TyperGroup):
                 fail("aborted")
             if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
                 fail(" ".join(exc.format_message().split()))
-            raise
+            if os.environ.get("CONVARITH_DEBUG"):
+                raise
+            typer.echo(f"error: internal error, please report it with the command line: {kind}: "
+                       f"{one_line(str(exc))[:300]} (CONVARITH_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
 
+def one_line(message: str) -> str:
+    """Newlines (say, in a file name) shown as \\n, so an error stays one line."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def fail(message: str):
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {one_line(message)}", err=True)
     sys.exit(2)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 app = typer.Typer(
@@ -78,5 +122,14 @@ from . import animate as _animate  # noqa: E402, F401
 from . import gallery as _gallery  # noqa: E402, F401
 
 
+def _interrupt(signum, frame):
+    raise Interrupted(signum)
+
+
 def main(argv=None):
+    import signal
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
     app(args=argv, prog_name="convarith")

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..dialects.common import fmt
+from ..errors import ShapeError
 from ..explain import axis_names
 
 
@@ -30,7 +31,11 @@ def print_table(con: Console, table: Table) -> None:
 
 def print_json(data) -> None:
     """Indented, but with short lists of numbers kept on one line."""
-    text = json.dumps(data, indent=2)
+    try:
+        text = json.dumps(data, indent=2, allow_nan=False)
+    except ValueError:  # NaN or infinity: JSON has no spelling for them
+        raise ShapeError("--json", "the result holds a number that is not finite (NaN or infinity), "
+                                   "which JSON cannot carry") from None
     print(_SHORT_LIST.sub(lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]", text))
 
 
