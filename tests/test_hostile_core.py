@@ -66,3 +66,23 @@ def test_refusals_say_what_lifts_them(outcomes):
     assert outcomes["tour-full-disk"].stderr.startswith("error: cannot write the output: No space left on device")
     assert "\\n" in outcomes["shape-newline-size"].stderr  # the newline shown, not obeyed
     assert outcomes["solve-sigterm"].stderr.strip() == "error: interrupted by SIGTERM"
+
+
+def test_the_harness_catches_each_kind_of_misbehaviour():
+    from hostile import Outcome
+
+    def found(case, **changes):
+        fields = {"code": 0, "stdout": "{}", "stderr": "", "seconds": 0.1, "peak_bytes": 0, "timed_out": False,
+                  "folder_files": (), **changes}
+        return problems(case, Outcome(**fields))
+
+    plain, json_case = Case("x", ["shape"]), Case("x", ["shape", "--json"], outputs=["out.png"])
+    assert found(plain) == []
+    assert found(json_case, folder_files=("out.png",)) == []
+    assert found(plain, timed_out=True, code=-9)
+    assert found(plain, code=1)
+    assert found(plain, code=2, stderr="Traceback (most recent call last):\nValueError: x\n")
+    assert found(plain, code=2, stderr="error: one\nerror: two\n")
+    assert found(plain, stderr="/x.py:3: RuntimeWarning: overflow encountered\n")
+    assert found(json_case, stdout='{"a": NaN}')
+    assert found(json_case, folder_files=("out.png", ".out.png.tmp"))
