@@ -26,6 +26,7 @@ from math import prod
 import numpy as np
 
 from .. import limits
+from . import sparse
 
 FOLD_MIN_K = 128  # fold trailing taps into the GEMM's inner dimension until it is at least this
 BLOCK_COLUMNS = 4096  # output columns per GEMM: OpenBLAS is at its best near this on thin products
@@ -62,25 +63,108 @@ def fill_window(dest, image, starts):
 
 
 def correlate(x, w, origins, out_sizes, strides, dilations, groups, out):
-    """Write the cross-correlation of x (N, C, *in) with w (O, C/groups, *k) into out (N, O, *out_sizes)."""
+    """Write the cross-correlation of x (N, C, *in) with w (O, C/groups, *k) into out (N, O, *out_sizes).
+
+    Outputs whose windows hold no input cell, and taps no output reads on an input cell, are
+    cut off first (closed form, per axis), so padding or a dilation far beyond the input
+    costs nothing. What remains runs on a fast path when its padded buffer is about the size
+    of the input and output and its scratch fits ``limits.temporary_bytes``; otherwise on
+    ``sparse`` (explicit per-axis index tables, bounded by the answer).
+    """
     if out.size == 0:
         return out
-    if all(s == 1 for s in strides):
-        _stride1(x, w, origins, out_sizes, dilations, groups, out)
-    else:
-        _gathered(x, w, origins, out_sizes, strides, dilations, groups, out)
+    nd = len(out_sizes)
+    kernel = w.shape[2:]
+    sizes = x.shape[2:]
+    trims = [_trim(origins[i], out_sizes[i], kernel[i], strides[i], dilations[i], sizes[i]) for i in range(nd)]
+    if any(t is None for t in trims):
+        out[...] = 0
+        return out
+    if any(t != (0, n - 1, 0, k - 1) for t, n, k in zip(trims, out_sizes, kernel)):
+        out[...] = 0
+        out = out[(slice(None), slice(None)) + tuple(slice(o_lo, o_hi + 1) for o_lo, o_hi, _, _ in trims)]
+        w = w[(slice(None), slice(None)) + tuple(slice(t_lo, t_hi + 1) for _, _, t_lo, t_hi in trims)]
+        origins = [origins[i] + trims[i][0] * strides[i] + trims[i][2] * dilations[i] for i in range(nd)]
+        out_sizes = list(out.shape[2:])
+        kernel = w.shape[2:]
+    extents = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_sizes, strides, kernel, dilations)]
+    compact = all(e <= 2 * (n + o) + k + 64 for e, n, o, k in zip(extents, sizes, out_sizes, kernel))
+    if compact:
+        path, fixed, per_row = _plan(x, w, out_sizes, strides, dilations, groups, extents)
+        if fixed + per_row <= limits.temporary_bytes:
+            path(x, w, origins, out_sizes, strides, dilations, groups, out, fixed)
+            return out
+    sparse.correlate(x, w, origins, strides, dilations, groups, out)
     return out
+
+
+def _trim(origin, n_out, k, s, d, size):
+    """(o_lo, o_hi, t_lo, t_hi): the outputs whose windows meet the input and the taps they read there.
+
+    Output o, tap t reads cell origin + o*s + t*d. Everything outside the returned ranges reads
+    only cells outside the input (zeros). None when nothing reads an input cell.
+    """
+    o_lo, o_hi, t_lo, t_hi = 0, n_out - 1, 0, k - 1
+    for _ in range(8):
+        new_o_lo = max(o_lo, -((origin + t_hi * d) // s))  # window end at or after cell 0
+        new_o_hi = min(o_hi, (size - 1 - origin - t_lo * d) // s)  # window start at or before the last cell
+        if new_o_lo > new_o_hi:
+            return None
+        new_t_lo = max(t_lo, -((origin + new_o_hi * s) // d))
+        new_t_hi = min(t_hi, (size - 1 - origin - new_o_lo * s) // d)
+        if new_t_lo > new_t_hi:
+            return None
+        if (new_o_lo, new_o_hi, new_t_lo, new_t_hi) == (o_lo, o_hi, t_lo, t_hi):
+            break
+        o_lo, o_hi, t_lo, t_hi = new_o_lo, new_o_hi, new_t_lo, new_t_hi
+    return o_lo, o_hi, t_lo, t_hi
+
+
+def _plan(x, w, out_sizes, strides, dilations, groups, extents):
+    """The fast path for this geometry, the scratch it needs whatever the chunk, and per output row."""
+    channels = x.shape[1]
+    n_out, cg = w.shape[:2]
+    og = n_out // groups
+    kernel, nd = w.shape[2:], len(out_sizes)
+    item = x.dtype.itemsize
+    halo = (kernel[0] - 1) * dilations[0]
+    if all(s == 1 for s in strides):
+        row = prod(extents[1:])
+        if cg == 1 and groups > 1:
+            fixed = item * channels * (halo + 2) * row
+            return _stride1_depthwise, fixed, item * row * channels * (1 + 2 * (n_out // groups))
+        fold = _fold(kernel, cg)
+        n_fold = prod(kernel[nd - fold:])
+        n_lead = prod(kernel[:nd - fold])
+        geo = _Geometry(kernel, out_sizes, dilations)
+        margin = sum((k - 1) * dilations[i] * geo.flat_strides[i] for i, k in enumerate(kernel) if i >= nd - fold)
+        reach = sum((k - 1) * dilations[i] * geo.flat_strides[i] for i, k in enumerate(kernel) if i < nd - fold)
+        fixed = item * (n_fold * channels * (margin + (halo + 1) * row) + n_lead * og * reach + n_out * cg * prod(kernel))
+        return _stride1_gemm, fixed, item * row * (n_fold * channels + (n_lead + 1) * og)
+    rest, e_rest = prod(out_sizes[1:]), prod(extents[1:])
+    fixed = item * ((channels + cg) * (halo + 1) * e_rest + n_out * cg * prod(kernel))
+    return _gathered, fixed, item * (cg * prod(kernel) * rest + og * rest + 2 * strides[0] * e_rest * (channels + cg))
+
+
+def _fold(kernel, cg):
+    nd, fold = len(kernel), 1
+    while fold < nd and prod(kernel[nd - fold:]) * cg < FOLD_MIN_K:
+        fold += 1
+    return fold
 
 
 def new_output(lead, out_sizes, kernel, strides, dilations, dtype):
     """An output array the stride-1 path can write its GEMMs into directly.
 
     Its trailing axes are allocated at the padded width and the returned view cuts them back,
-    so a wide GEMM result lands in place instead of being copied column-block by block.
+    so a wide GEMM result lands in place instead of being copied column-block by block. Only
+    when the padded width is close to the output's (a huge dilation gets a plain array).
     """
     if any(s != 1 for s in strides) or 0 in out_sizes:
         return np.empty((*lead, *out_sizes), dtype=dtype)
     extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations)]
+    if prod(extents[1:]) > 2 * prod(out_sizes[1:]) + 1024:
+        return np.empty((*lead, *out_sizes), dtype=dtype)
     full = np.empty((*lead, out_sizes[0], *extents[1:]), dtype=dtype)
     return full[(Ellipsis,) + tuple(slice(0, o) for o in out_sizes[1:])] if len(out_sizes) > 1 else full
 
@@ -95,16 +179,9 @@ def _wide_rows(out, n, channel0, channels, h0, hc, row):
     return np.lib.stride_tricks.as_strided(corner, shape=(channels, hc * row), strides=(out.strides[1], item))
 
 
-def _rows_per_chunk(bytes_per_row: int, rows: int) -> int:
-    return max(1, min(rows, limits.temporary_bytes // max(bytes_per_row, 1)))
-
-
-def _stride1(x, w, origins, out_sizes, dilations, groups, out):
-    geometry = _Geometry(w.shape[2:], out_sizes, dilations)
-    if w.shape[1] == 1 and groups > 1:
-        _stride1_depthwise(x, w, origins, out_sizes, groups, out, geometry)
-    else:
-        _stride1_gemm(x, w, origins, out_sizes, groups, out, geometry)
+def _rows_per_chunk(bytes_per_row: int, rows: int, fixed: int = 0) -> int:
+    """Rows per chunk: the scratch that does not depend on the chunk (``fixed``) plus the rows' share."""
+    return max(1, min(rows, (limits.temporary_bytes - fixed) // max(bytes_per_row, 1)))
 
 
 class _Geometry:
@@ -122,16 +199,15 @@ class _Geometry:
         return taps, [sum(t * self.dilations[i] * self.flat_strides[i] for t, i in zip(tap, dims)) for tap in taps]
 
 
-def _stride1_gemm(x, w, origins, out_sizes, groups, out, geo):
+def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
+    geo = _Geometry(w.shape[2:], out_sizes, dilations)
     n_img, channels = x.shape[:2]
     n_out, cg = w.shape[:2]
     og = n_out // groups
     kernel, nd, row = geo.kernel, geo.nd, geo.row
     dtype, item = out.dtype, out.dtype.itemsize
 
-    fold = 1
-    while fold < nd and prod(kernel[nd - fold:]) * cg < FOLD_MIN_K:
-        fold += 1
+    fold = _fold(kernel, cg)
     taps_fold, fold_offsets = geo.taps(range(nd - fold, nd))
     taps_lead, lead_offsets = geo.taps(range(nd - fold))
     n_fold, k_inner = len(taps_fold), len(taps_fold) * cg
@@ -148,7 +224,7 @@ def _stride1_gemm(x, w, origins, out_sizes, groups, out, geo):
     # Small images: several per GEMM. Large ones: chunks of output rows.
     full_len = geo.extents[0] * row
     per_column = item * (n_fold * channels + (n_lead + 1) * og)
-    affordable = max(1, limits.temporary_bytes // per_column)  # columns that fit in the memory limit
+    affordable = max(1, (limits.temporary_bytes - fixed) // per_column)  # columns that fit in the memory limit
     if full_len <= min(BLOCK_COLUMNS, affordable):
         images, rows = max(1, min(n_img, BLOCK_COLUMNS // full_len)), out_sizes[0]
     else:
@@ -192,12 +268,13 @@ def _stride1_gemm(x, w, origins, out_sizes, groups, out, geo):
                                     out[n0 + b, g * og:(g + 1) * og, h0:h0 + hc])
 
 
-def _stride1_depthwise(x, w, origins, out_sizes, groups, out, geo):
+def _stride1_depthwise(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
+    geo = _Geometry(w.shape[2:], out_sizes, dilations)
     n_img, channels = x.shape[:2]
     row, dtype = geo.row, out.dtype
     _, offsets = geo.taps(range(geo.nd))
     per_row = out.dtype.itemsize * row * channels * (1 + 2 * (w.shape[0] // groups))
-    chunk = _rows_per_chunk(per_row, out_sizes[0])
+    chunk = _rows_per_chunk(per_row, out_sizes[0], fixed)
     scratch = Scratch()
     for n in range(n_img):
         for h0 in range(0, out_sizes[0], chunk):
@@ -243,7 +320,7 @@ def cut_wide(acc, hc, extents, out_sizes):
     return shaped[(slice(None), slice(None)) + tuple(slice(0, o) for o in out_sizes[1:])]
 
 
-def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out):
+def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
     """Strided windows, by stride phases.
 
     Tap t of axis i reads the padded input at o*s + t*d = (o + c)*s + r with r = t*d mod s and
@@ -265,8 +342,8 @@ def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out):
     w_mats = [np.ascontiguousarray(w[g * og:(g + 1) * og].reshape(og, cg, -1)[:, :, order].reshape(og, k_inner))
               for g in range(groups)]
     rest = prod(out_sizes[1:])
-    per_row = item * (k_inner * rest + 2 * strides[0] * prod(extents[1:]) * channels)
-    rows = max(1, min(max(1, BLOCK_COLUMNS // rest), _rows_per_chunk(per_row, out_sizes[0])))
+    per_row = item * (k_inner * rest + og * rest + 2 * strides[0] * prod(extents[1:]) * (channels + cg))
+    rows = max(1, min(max(1, BLOCK_COLUMNS // rest), _rows_per_chunk(per_row, out_sizes[0], fixed)))
     direct = out.flags.c_contiguous
     scratch = Scratch()
     for n in range(n_img):
@@ -303,12 +380,16 @@ def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out):
 
 
 def _axis_phases(k, s, d):
-    """The taps of one axis grouped by phase: residue, first shift, shift step, taps in order."""
+    """The taps of one axis grouped by phase: residue, first shift, shift step, taps in order.
+
+    Only residues that hold taps are visited: O(k), whatever the stride."""
+    by_residue: dict[int, list[int]] = {}
+    for t in range(k):
+        by_residue.setdefault((t * d) % s, []).append(t)
     phases = []
-    for r in range(s):
-        taps = [t for t in range(k) if (t * d) % s == r]
-        if taps:
-            shifts = [(t * d) // s for t in taps]
-            phases.append({"residue": r, "shift": shifts[0], "step": shifts[1] - shifts[0] if len(shifts) > 1 else 1,
-                           "taps": taps})
+    for r in sorted(by_residue):
+        taps = by_residue[r]
+        shifts = [(t * d) // s for t in taps]
+        phases.append({"residue": r, "shift": shifts[0], "step": shifts[1] - shifts[0] if len(shifts) > 1 else 1,
+                       "taps": taps})
     return phases

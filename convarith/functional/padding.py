@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import limits
 from ..errors import ShapeError
+from . import checks
 
 MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
@@ -12,29 +14,53 @@ PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replic
 
 def torch_pairs(pad, ndim: int) -> list[tuple[int, int]]:
     """PyTorch's flat pad tuple -> (before, after) per axis, first axis first, for ``ndim`` axes."""
-    pad = tuple(pad)
-    if len(pad) % 2 or not pad or any(not isinstance(p, (int, np.integer)) or isinstance(p, bool) for p in pad):
-        raise ShapeError("pad", f"must be an even-length sequence of ints (last axis first), got {pad!r}")
+    pad = checks.int_sequence("pad", pad)
+    if len(pad) % 2 or not pad:
+        raise ShapeError("pad", f"must be an even-length sequence of ints (last axis first), got {checks.short(pad)}")
     if len(pad) // 2 > ndim:
         raise ShapeError("pad", f"pads {len(pad) // 2} axes but the input has only {ndim}")
-    pairs = [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(len(pad) // 2)]
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
     return [(0, 0)] * (ndim - len(pairs)) + pairs[::-1]
 
 
 def pad(input, pad, mode: str = "constant", value: float = 0.0):
     """Pad like ``torch.nn.functional.pad``: constant (negative crops), reflect, replicate, circular."""
-    x = np.asarray(input)
-    if mode not in MODES:
-        raise ShapeError("mode", f"must be one of {', '.join(MODES)}, got {mode!r}")
+    x = checks.array("input", input, checks.PAD_KINDS)
+    checks.choice("mode", mode, MODES)
+    value = checks.number("value", value)
     pairs = torch_pairs(pad, x.ndim)
-    axes = len(tuple(pad)) // 2
+    axes = len(pad) // 2
     if mode != "constant" and (axes > 3 or x.ndim not in (axes + 1, axes + 2)):
         raise ShapeError(
             "pad",
             f"{mode} padding pads the last 1-3 axes of a (C, ...) or (N, C, ...) input: "
             f"{axes} padded axes do not fit an input of {x.ndim} axes",
         )
-    return pad_pairs(x, pairs, mode, value)
+    if x.dtype.kind in "fc":
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ShapeError("value", f"{checks.short(value)} is too large for an array of dtype {x.dtype}") from None
+    elif mode == "constant" and value != 0:
+        if not (isinstance(value, int) or float(value).is_integer()):
+            if x.dtype.kind == "b" or value != value or abs(value) == float("inf"):
+                raise ShapeError("value", f"{value!r} cannot be stored in an array of dtype {x.dtype}")
+        info = np.iinfo(x.dtype) if x.dtype.kind != "b" else None
+        if info is not None and not info.min <= int(value) <= info.max:
+            raise ShapeError("value", f"{value!r} does not fit an array of dtype {x.dtype}")
+    with np.errstate(all="ignore"):  # a value past float16's range becomes inf, as in torch
+        return pad_pairs(x, pairs, mode, value)
+
+
+def check_grow(shape, grow, mode: str, parameter: str = "pad") -> None:
+    """The rules of PyTorch's non-constant padding modes (after any cropping), per axis."""
+    for size, (before, after) in zip(shape, grow):
+        if mode == "reflect" and max(before, after) >= size and (before or after):
+            raise ShapeError(parameter, f"reflect padding must be smaller than the input size: {(before, after)} on an axis of {size}")
+        if mode in ("circular", "wrap") and max(before, after) > size:
+            raise ShapeError(parameter, f"circular padding must be at most the input size: {(before, after)} on an axis of {size}")
+        if mode in ("replicate", "edge") and size == 0 and (before or after):
+            raise ShapeError(parameter, "cannot replicate an empty axis")
 
 
 def pad_pairs(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) -> np.ndarray:
@@ -44,18 +70,13 @@ def pad_pairs(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) 
         raise ShapeError("pad", "negative padding removes more than the whole axis")
     x = x[crop]
     grow = [(max(0, b), max(0, a)) for b, a in pairs]
+    shape = tuple(s + b + a for s, (b, a) in zip(x.shape, grow))
+    limits.check_output(shape, x.dtype.itemsize)
     if mode != "constant":
-        for axis, (before, after) in enumerate(grow):
-            size = x.shape[axis]
-            if mode == "reflect" and max(before, after) >= size and (before or after):
-                raise ShapeError("pad", f"reflect padding must be smaller than the input size: {(before, after)} on an axis of {size}")
-            if mode == "circular" and max(before, after) > size:
-                raise ShapeError("pad", f"circular padding must be at most the input size: {(before, after)} on an axis of {size}")
-            if mode == "replicate" and size == 0 and (before or after):
-                raise ShapeError("pad", "cannot replicate an empty axis")
+        check_grow(x.shape, grow, mode)
         return np.pad(x, grow, mode=MODES[mode])
     if not any(b or a for b, a in grow):
         return x.copy()
-    out = np.full(tuple(s + b + a for s, (b, a) in zip(x.shape, grow)), value, dtype=x.dtype)
+    out = np.full(shape, value, dtype=x.dtype)
     out[tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, grow))] = x
     return out

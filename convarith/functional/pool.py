@@ -8,21 +8,25 @@ maximum/add operations over views. Two threads take halves of the batch*channel 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from itertools import product
+from math import prod
 
 import numpy as np
 
+from .. import limits
+from ..axes import is_int
 from ..errors import ShapeError
 from ..layers import AvgPool, MaxPool
-from .. import limits
+from . import checks, sparse
 
 THREADS = 2
 MIN_PLANES_PER_THREAD = 8
 
 
 def _as_array(input):
-    x = np.asarray(input)
-    if x.dtype == np.bool_ or x.dtype.kind not in "fiu":
-        raise ShapeError("input", f"cannot pool arrays of dtype {x.dtype}")
+    x = checks.array("input", input)
+    if x.ndim < 2:
+        raise ShapeError("input", f"a pool needs (N, C, *spatial) or (C, *spatial), got shape {x.shape}")
     return x
 
 
@@ -52,110 +56,76 @@ def _resolve(layer, x, nd):
 
 
 def _ndim(kernel_size, stride, padding, dilation, x):
+    if kernel_size is None:
+        raise ShapeError("kernel_size", "is required, got None")
     for value in (kernel_size, stride, padding, dilation):
         if isinstance(value, (tuple, list)):
+            if not value:
+                raise ShapeError("kernel_size", f"needs one value per spatial axis, got {value!r}")
             return len(value)
     if x.ndim < 3:
         return x.ndim - 1
     return x.ndim - 2
 
 
-def _reduce_axis(src, axis, ax, combine, fill, dst):
+def tap_ranges(ax):
+    """The taps of one axis that some output reads on an input cell, as merged (start, stop) ranges.
+
+    Output o, tap t reads cell o*s + t*d - before; the taps of output o on the input form an
+    interval, computed in closed form for every output at once. Taps reading only padding are
+    never visited: a kernel of 10**9 over 8 cells costs what the 8 cells cost.
+    """
+    size, n, k, s, d, before = ax.input, ax.output, ax.kernel_size, ax.stride, ax.dilation, ax.padding[0]
+    if k <= 64:
+        return [(0, k)]
+    big = before + n * s + k * d + size >= sparse.INT_SAFE
+    base = sparse._arange(n, big)[::-1] * s - before  # last output first: intervals in increasing order
+    lo = np.maximum(-(base // d), 0)
+    hi = np.minimum((size - 1 - base) // d, k - 1)
+    keep = lo <= hi
+    lo, hi = lo[keep].astype(np.int64), hi[keep].astype(np.int64)
+    if lo.size == 0:
+        return []
+    hi = np.maximum.accumulate(hi)
+    starts = np.flatnonzero(np.r_[True, lo[1:] > hi[:-1] + 1])
+    stops = np.r_[starts[1:], lo.size] - 1
+    return [(int(lo[a]), int(hi[b]) + 1) for a, b in zip(starts, stops)]
+
+
+def _reduce_axis(src, axis, ax, combine, fill, dst, ranges):
     """One axis of a pool: dst[..., o, ...] = combine over taps of src (padding reads as ``fill``)."""
-    size, s, d, k = ax.input, ax.stride, ax.dilation, ax.kernel_size
+    size, s, d = ax.input, ax.stride, ax.dilation
     before = ax.padding[0]
-    first_tap = True
-    for t in range(k):
-        # Output o reads input o*s + t*d - before: valid outputs form a contiguous range.
-        shift = t * d - before
-        o_lo = max(0, -(shift // s))  # the first output whose tap lands at or after input 0
-        o_hi = min(ax.output - 1, (size - 1 - shift) // s)
-        out_sel = [slice(None)] * dst.ndim
-        if first_tap:
-            dst.fill(fill)
-            first_tap = False
-        if o_hi < o_lo:
-            continue
-        out_sel[axis] = slice(o_lo, o_hi + 1)
-        in_sel = [slice(None)] * src.ndim
-        start = o_lo * s + shift
-        in_sel[axis] = slice(start, start + (o_hi - o_lo) * s + 1, s)
-        view = dst[tuple(out_sel)]
-        combine(view, src[tuple(in_sel)], out=view)
+    dst.fill(fill)
+    for lo, hi in ranges:
+        for t in range(lo, hi):
+            # Output o reads input o*s + t*d - before: valid outputs form a contiguous range.
+            shift = t * d - before
+            o_lo = max(0, -(shift // s))  # the first output whose tap lands at or after input 0
+            o_hi = min(ax.output - 1, (size - 1 - shift) // s)
+            if o_hi < o_lo:
+                continue
+            out_sel = [slice(None)] * dst.ndim
+            out_sel[axis] = slice(o_lo, o_hi + 1)
+            in_sel = [slice(None)] * src.ndim
+            start = o_lo * s + shift
+            in_sel[axis] = slice(start, start + (o_hi - o_lo) * s + 1, s)
+            view = dst[tuple(out_sel)]
+            combine(view, src[tuple(in_sel)], out=view)
 
 
-def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
-             framework="torch"):
-    """Like torch.nn.functional.max_pool1d/2d/3d; NaN propagates as in PyTorch."""
-    x = _as_array(input)
-    nd = _ndim(kernel_size, stride, padding, dilation, x)
-    layer = MaxPool(kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, framework=framework)
-    axes = _resolve(layer, x, nd)
-    lead = x.shape[: x.ndim - nd]
-    limits.check_output((*lead, *[a.output for a in axes]), x.dtype.itemsize)
-    if return_indices:
-        return _max_with_indices(x, axes, nd)
-    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    planes, _ = _split_planes(x, nd)
-    out = np.empty((planes.shape[0], *[a.output for a in axes]), dtype=x.dtype)
-
-    def work(src, dst):
-        current = src
-        for i, ax in enumerate(axes):
-            shape = list(current.shape)
-            shape[i + 1] = ax.output
-            target = dst if i == nd - 1 else np.empty(shape, dtype=x.dtype)
-            _reduce_axis(current, i + 1, ax, np.maximum, fill, target)
-            current = target
-
-    _in_threads(work, planes, out)
-    return out.reshape(*lead, *out.shape[1:])
-
-
-def _max_with_indices(x, axes, nd):
-    """Flat indices into each input plane, first maximum wins, NaN wins (PyTorch's CPU rule)."""
+def _separable(x, axes, nd, combine, fill, dtype):
+    """An N-D box reduction as N one-axis ones, planes in chunks that keep scratch in budget."""
     planes, lead = _split_planes(x, nd)
-    out_shape = (planes.shape[0], *[a.output for a in axes])
-    best = np.full(out_shape, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min, dtype=x.dtype)
-    index = np.full(out_shape, -1, dtype=np.int64)
-    coords = np.indices([a.output for a in axes])
-    flat_strides = [int(np.prod(x.shape[x.ndim - nd + i + 1:])) for i in range(nd)]
-    from itertools import product
-
-    for taps in product(*(range(a.kernel_size) for a in axes)):
-        pos = [c * a.stride + t * a.dilation - a.padding[0] for c, t, a in zip(coords, taps, axes)]
-        inside = np.ones(out_shape[1:], dtype=bool)
-        for p, a in zip(pos, axes):
-            inside &= (p >= 0) & (p < a.input)
-        clipped = [np.clip(p, 0, a.input - 1) for p, a in zip(pos, axes)]
-        values = planes[(slice(None), *clipped)]
-        better = (values > best) | (np.isnan(values) & ~np.isnan(best)) if x.dtype.kind == "f" else values > best
-        better &= inside
-        first = index < 0
-        better |= first & inside
-        np.copyto(best, values, where=better)
-        flat = sum(c * s for c, s in zip(clipped, flat_strides))
-        np.copyto(index, np.broadcast_to(flat, index.shape), where=better)
-    return best.reshape(*lead, *out_shape[1:]), index.reshape(*lead, *out_shape[1:])
-
-
-def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-             divisor_override=None, framework="torch"):
-    """Like torch.nn.functional.avg_pool1d/2d/3d (TensorFlow's SAME averages real cells only)."""
-    x = _as_array(input)
-    nd = _ndim(kernel_size, stride, padding, 1, x)
-    layer = AvgPool(kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                    count_include_pad=count_include_pad, framework=framework)
-    axes = _resolve(layer, x, nd)
-    if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override == 0):
-        raise ShapeError("divisor_override", f"must be a non-zero integer, got {divisor_override!r}")
-    if layer.framework != "torch":
-        count_include_pad = False
-    dtype = x.dtype if x.dtype.kind == "f" else np.float64
-    lead = x.shape[: x.ndim - nd]
-    limits.check_output((*lead, *[a.output for a in axes]), np.dtype(dtype).itemsize)
-    planes, _ = _split_planes(x.astype(dtype, copy=False), nd)
     out = np.empty((planes.shape[0], *[a.output for a in axes]), dtype=dtype)
+    ranges = [tap_ranges(ax) for ax in axes]
+    shapes, shape = [], list(planes.shape[1:])
+    for i, ax in enumerate(axes[:-1]):
+        shape[i] = ax.output
+        shapes.append(prod(shape))
+    per_plane = np.dtype(dtype).itemsize * sum(shapes)
+    chunk = max(1, min(planes.shape[0], limits.temporary_bytes // max(per_plane, 1)))
+    limits.check_temporary("input", "one plane's partial reductions", per_plane)
 
     def work(src, dst):
         current = src
@@ -163,25 +133,130 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_
             shape = list(current.shape)
             shape[i + 1] = ax.output
             target = dst if i == nd - 1 else np.empty(shape, dtype=dtype)
-            _reduce_axis(current, i + 1, ax, np.add, 0, target)
+            _reduce_axis(current, i + 1, ax, combine, fill, target, ranges[i])
             current = target
 
-    _in_threads(work, planes, out)
+    for p0 in range(0, planes.shape[0], chunk):
+        _in_threads(work, planes[p0:p0 + chunk], out[p0:p0 + chunk])
+    return out.reshape(*lead, *out.shape[1:])
+
+
+def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
+             framework="torch"):
+    """Like torch.nn.functional.max_pool1d/2d/3d; NaN propagates as in PyTorch."""
+    with np.errstate(all="ignore"):
+        return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, framework)
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, framework):
+    ceil_mode, return_indices = checks.flag("ceil_mode", ceil_mode), checks.flag("return_indices", return_indices)
+    checks.framework(framework)
+    x = _as_array(input)
+    nd = _ndim(kernel_size, stride, padding, dilation, x)
+    layer = MaxPool(kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, framework=framework)
+    axes = _resolve(layer, x, nd)
+    lead = x.shape[: x.ndim - nd]
+    shape = (*lead, *[a.output for a in axes])
+    limits.check_output(shape, x.dtype.itemsize + (8 if return_indices else 0))
+    if return_indices:
+        return _max_with_indices(x, axes, nd)
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    return _separable(x, axes, nd, np.maximum, fill, x.dtype)
+
+
+def _max_with_indices(x, axes, nd):
+    """Flat indices into each input plane, first maximum wins, NaN wins (PyTorch's CPU rule)."""
+    planes, lead = _split_planes(x, nd)
+    outs = [a.output for a in axes]
+    out_shape = (planes.shape[0], *outs)
+    best = np.full(out_shape, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min, dtype=x.dtype)
+    index = np.full(out_shape, -1, dtype=np.int64)
+    flat_strides = [prod(x.shape[x.ndim - nd + i + 1:]) for i in range(nd)]
+    taps = [[t for lo, hi in tap_ranges(a) for t in range(lo, hi)] for a in axes]
+    # Scratch per output cell: the gathered values, masks and flat indices of one tap.
+    per_cell = 2 * x.dtype.itemsize + 8 + 4
+    rest = prod(outs[1:])
+    cells = max(1, limits.temporary_bytes // per_cell)
+    if rest > cells:
+        limits.check_temporary("input", "one row of max-pool windows", per_cell * rest)
+    rows = max(1, min(outs[0], cells // max(rest, 1)))
+    n_planes = max(1, min(planes.shape[0], cells // max(rows * rest, 1)))
+    is_float = x.dtype.kind == "f"
+
+    def positions(ax, t, o):
+        shift = t * ax.dilation - ax.padding[0]
+        pos = o * ax.stride + shift if abs(shift) + (o[-1] + 1) * ax.stride < sparse.INT_SAFE else \
+            o.astype(object) * ax.stride + shift
+        inside = (pos >= 0) & (pos < ax.input)
+        return np.where(inside, pos, 0).astype(np.int64), inside.astype(bool)
+
+    for p0 in range(0, planes.shape[0], n_planes):
+        src = planes[p0:p0 + n_planes]
+        for r0 in range(0, outs[0], rows):
+            ranges = [np.arange(r0, min(outs[0], r0 + rows))] + [np.arange(n) for n in outs[1:]]
+            cell = (slice(p0, p0 + n_planes), slice(r0, r0 + rows))
+            b, ix = best[cell], index[cell]
+            for combo in product(*taps):
+                pos, inside = zip(*(positions(ax, t, o) for ax, t, o in zip(axes, combo, ranges)))
+                if not all(i.any() for i in inside):
+                    continue
+                grid = np.ix_(*pos)
+                values = src[(slice(None),) + grid]
+                inside_all = np.ones((1,) * nd, dtype=bool)
+                for i, m in enumerate(inside):
+                    inside_all = inside_all & m.reshape([-1 if j == i else 1 for j in range(nd)])
+                better = (values > b) | (np.isnan(values) & ~np.isnan(b)) if is_float else values > b
+                better |= ix < 0
+                better &= inside_all
+                np.copyto(b, values, where=better)
+                flat = sum(g * st for g, st in zip(grid, flat_strides))
+                np.copyto(ix, np.broadcast_to(flat, ix.shape), where=better)
+    return best.reshape(*lead, *out_shape[1:]), index.reshape(*lead, *out_shape[1:])
+
+
+def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+             divisor_override=None, framework="torch"):
+    """Like torch.nn.functional.avg_pool1d/2d/3d (TensorFlow's SAME averages real cells only)."""
+    with np.errstate(all="ignore"):
+        return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, framework)
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, framework):
+    ceil_mode = checks.flag("ceil_mode", ceil_mode)
+    count_include_pad = checks.flag("count_include_pad", count_include_pad)
+    checks.framework(framework)
+    if divisor_override is not None and (not is_int(divisor_override) or divisor_override == 0
+                                         or not -2**63 <= int(divisor_override) < 2**63):
+        raise ShapeError("divisor_override", f"must be a non-zero 64-bit integer, got {checks.short(divisor_override)}")
+    x = _as_array(input)
+    nd = _ndim(kernel_size, stride, padding, 1, x)
+    layer = AvgPool(kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                    count_include_pad=count_include_pad, framework=framework)
+    axes = _resolve(layer, x, nd)
+    if layer.framework != "torch":
+        count_include_pad = False
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    lead = x.shape[: x.ndim - nd]
+    limits.check_output((*lead, *[a.output for a in axes]), dtype.itemsize)
+    out = _separable(x, axes, nd, np.add, 0, dtype)
     if divisor_override is not None:
-        out /= divisor_override
+        out /= int(divisor_override)
     else:
         divisor = np.ones([1] * (nd + 1), dtype=dtype)
         for i, ax in enumerate(axes):
             counts = _window_counts(ax, count_include_pad).astype(dtype)
             divisor = divisor * counts.reshape([1] * (i + 1) + [-1] + [1] * (nd - i - 1))
+        out = out.reshape(-1, *out.shape[len(lead):])
         out /= divisor
-    return out.reshape(*lead, *out.shape[1:])
+        out = out.reshape(*lead, *out.shape[1:])
+    return out
 
 
 def _window_counts(ax, include_pad):
     """Cells each window averages: PyTorch clips to the padded input (or the real one)."""
-    starts = np.arange(ax.output) * ax.stride - ax.padding[0]
+    big = ax.output * ax.stride + ax.padding[0] + ax.kernel_size + ax.input + ax.padding[1] >= sparse.INT_SAFE
+    starts = sparse._arange(ax.output, big) * ax.stride - ax.padding[0]
     ends = np.minimum(starts + ax.kernel_size, ax.input + ax.padding[1])
     if include_pad:
-        return ends - starts
-    return np.minimum(ends, ax.input) - np.maximum(starts, 0)
+        return (ends - starts).astype(np.int64)
+    return (np.minimum(ends, ax.input) - np.maximum(starts, 0)).astype(np.int64)
