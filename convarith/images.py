@@ -1,15 +1,37 @@
-"""Reading images into [0, 1] float arrays and writing results atomically (imageio, NumPy)."""
+"""Reading images into [0, 1] float arrays and writing results atomically (Pillow, NumPy).
+
+An image is judged by its header before a pixel is decoded: its size against
+``limits.image_pixels`` (--max-pixels) and the bytes decoding and converting it take against
+``limits.image_bytes`` (--max-memory). Pillow's own decompression-bomb limit is replaced by
+these for the one read, and restored after. Only the first frame of an animation is read.
+"""
 
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
+import threading
 import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import limits
 from .errors import ShapeError
 
-MAX_PIXELS = 100_000_000  # refuse decoding more than this without being asked
+MAX_PIXELS = limits.image_pixels  # the default of --max-pixels (the budget itself is limits.image_pixels)
+
+
+def shown(path) -> str:
+    """A path as it can appear in a one-line message: quoted and escaped if it holds
+    control characters (a newline in a file name must not split the line)."""
+    text = os.fspath(path) if not isinstance(path, str) else path
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return repr(text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
 
 
 def default_image_path() -> Path:
@@ -19,64 +41,295 @@ def default_image_path() -> Path:
     return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
 
 
-def read(path, max_pixels: int = MAX_PIXELS):
-    """(C, H, W) float64 in [0, 1]: grey gives C=1, RGB 3; an alpha channel is dropped."""
-    import imageio.v3 as iio
+# Bytes a pixel takes in Pillow's memory, by mode (multi-band 8-bit modes are padded to 4).
+_STORED = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+_GREY = ("1", "L", "LA", "La", "I;16", "I;16L", "I;16B", "I;16N", "I", "F")
+_DIRECT = {"L", "LA", "La", "I;16", "I;16L", "I;16B", "I;16N", "I", "F", "1", "RGB", "RGBA", "RGBX", "RGBa"}
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the header of an image says, before anything is decoded."""
+
+    width: int
+    height: int
+    mode: str  # Pillow's mode of the decoded first frame
+    bits: int  # bits per sample in the file
+    channels: int  # channels read() returns: 1 (grey) or 3 (colour); alpha is dropped
+    format: str
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+    def decoded_bytes(self) -> int:
+        """Peak bytes read() holds: the decoded frame (at least pixels x samples x bytes per
+        sample), a conversion to RGB when the mode needs one, one band's scratch, and the
+        float64 result."""
+        samples = len(self.mode) if self.mode in ("RGB", "RGBA", "RGBX", "RGBa", "CMYK", "LA", "La", "PA") else 1
+        stored = max(_STORED.get(self.mode, 4), samples * max(1, self.bits // 8))
+        converted = 0 if self.mode in _DIRECT else 4
+        band = 2 * (2 if self.mode.startswith("I;16") else 1 if self.mode not in ("I", "F") else 4)
+        return self.pixels * (stored + converted + band + 8 * self.channels)
+
+
+_PILLOW_LIMIT = threading.Lock()
+
+
+@contextmanager
+def _pillow_limit():
+    """Pillow's MAX_IMAGE_PIXELS off for this read (our own checks, made from the header,
+    replace it; it would refuse what --max-pixels allows), then put back as it was."""
+    from PIL import Image
+
+    with _PILLOW_LIMIT, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a damaged file is refused, not warned about
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def _bits(image) -> int:
+    tile = getattr(image, "tile", None) or []
+    raw = tile[0].args if tile else None
+    raw = raw[0] if isinstance(raw, tuple) and raw else raw
+    if isinstance(raw, str):
+        for bits in (32, 16, 12):
+            if f";{bits}" in raw:
+                return bits
+    return {"1": 1, "I": 32, "F": 32}.get(image.mode, 16 if image.mode.startswith("I;16") else 8)
+
+
+def _open(path: Path):
+    """The opened Pillow image (header read, nothing decoded)."""
+    from PIL import Image, UnidentifiedImageError
+
+    name = shown(path)
+    if path.is_dir():
+        raise ShapeError("image", f"{name} is a folder, not an image")
+    if not path.is_file():
+        raise ShapeError("image", f"{name} does not exist or is not a file")
+    try:
+        return Image.open(path)
+    except UnidentifiedImageError:
+        raise ShapeError("image", f"{name} is not a readable image (not a format Pillow knows)") from None
+    except PermissionError:
+        raise ShapeError("image", f"{name} is not a readable image (permission denied)") from None
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, OverflowError, struct.error) as exc:
+        raise ShapeError("image", f"{name} is not a readable image ({_reason(exc)})") from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _info(image, path: Path) -> ImageInfo:
+    width, height = image.size
+    mode = image.mode
+    channels = 1 if mode in _GREY else 3
+    return ImageInfo(int(width), int(height), mode, _bits(image), channels, image.format or "unknown")
+
+
+def inspect(path, max_pixels: int | None = None) -> ImageInfo:
+    """The header of an image, checked against ``limits.image_pixels`` (or ``max_pixels``)
+    and ``limits.image_bytes``: refused as too large before anything is decoded."""
+    path = Path(path)
+    with _pillow_limit():
+        image = _open(path)
+        try:
+            info = _info(image, path)
+        finally:
+            image.close()
+    _check(info, path, max_pixels)
+    return info
+
+
+def _check(info: ImageInfo, path: Path, max_pixels: int | None) -> None:
+    name = shown(path)
+    if info.width < 1 or info.height < 1:
+        raise ShapeError("image", f"{name} has no pixels ({info.width}x{info.height})")
+    limit = limits.image_pixels if max_pixels is None else max_pixels
+    if info.pixels > limit:
+        lift = "raise it with --max-pixels (max_pixels=, or convarith.limits.image_pixels, in Python)"
+        from .errors import LimitError
+
+        raise LimitError("image", f"{name} is too large: {info.width}x{info.height} is "
+                                  f"{limits.count_text(info.pixels)} pixels, over the limit of "
+                                  f"{limits.count_text(limit)}", lift)
+    limits.check_bytes("image", f"{name} is too large: decoding its {info.width}x{info.height} pixels "
+                                f"({info.mode}, {info.bits}-bit) as float64",
+                       info.decoded_bytes(), "image_bytes")
+
+
+def read(path, max_pixels: int | None = None):
+    """(C, H, W) float64 in [0, 1]: grey gives C=1, colour 3; an alpha channel is dropped.
+
+    Integer samples are divided by their largest value (255, 65535, 2**31 - 1); float
+    images ("F") are taken as they are. Only the first frame of an animation is read.
+    The header is checked first (see ``inspect``); ``max_pixels`` overrides
+    ``limits.image_pixels`` for this read.
+    """
+    path = Path(path)
+    name = shown(path)
+    with _pillow_limit():
+        image = _open(path)
+        try:
+            info = _info(image, path)
+            _check(info, path, max_pixels)
+            try:
+                image.load()
+                return _to_float(image, info)
+            except ShapeError:
+                raise
+            except MemoryError:
+                raise ShapeError("image", f"{name} is too large to decode in the memory available") from None
+            except Exception as exc:  # Pillow's decoders raise many kinds for a damaged file
+                raise ShapeError("image", f"{name} is not a readable image ({_reason(exc)})") from None
+        finally:
+            image.close()
+
+
+def _to_float(image, info: ImageInfo):
     import numpy as np
 
-    path = Path(path)
-    if not path.is_file():
-        raise ShapeError("image", f"{path} does not exist or is not a file")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # imageio warns about plugins it tries; the user asked for pixels
-        return _decode(iio, np, path, max_pixels)
-
-
-def _decode(iio, np, path, max_pixels):
-    try:
-        props = iio.improps(path)
-        if int(np.prod(props.shape[:2])) > max_pixels:
-            raise ShapeError("image", f"{path} has {props.shape[0]}x{props.shape[1]} pixels, over {max_pixels:,}: "
-                                      "pass --max-pixels to force it")
-        image = iio.imread(path)
-    except ShapeError:
-        raise
-    except Exception as exc:  # imageio raises many kinds for a file it cannot decode
-        raise ShapeError("image", f"{path} is not a readable image ({type(exc).__name__})") from None
-    if image.ndim == 3 and image.shape[0] > 1 and image.shape[-1] not in (1, 2, 3, 4):
-        image = image[0]  # the first frame of an animation
-    if image.ndim == 2:
-        image = image[..., None]
-    if image.ndim != 3 or image.shape[-1] not in (1, 2, 3, 4):
-        raise ShapeError("image", f"{path} has an unsupported layout {image.shape}")
-    if image.shape[-1] in (2, 4):
-        image = image[..., :-1]  # drop alpha
-    scale = np.iinfo(image.dtype).max if image.dtype.kind in "iu" else 1.0
-    return np.moveaxis(image.astype(np.float64) / scale, -1, 0)
+    mode = image.mode
+    if mode not in _DIRECT:
+        image = image.convert("RGBA" if mode in ("P", "PA") else "RGB")
+    if mode == "1":
+        image = image.convert("L")
+    out = np.empty((info.channels, info.height, info.width), dtype=np.float64)
+    for c in range(info.channels):
+        band = image.getchannel(c) if len(image.getbands()) > 1 else image
+        values = np.asarray(band)
+        if values.dtype.kind in "iu":
+            scale = np.iinfo(values.dtype).max
+            if image.mode.startswith("I;16") or (image.mode == "I" and info.bits == 16):
+                scale = 65535
+            np.divide(values, scale, out=out[c])
+        else:
+            out[c] = values
+        del values, band
+    return out
 
 
 def grey(image):
-    """ITU-R BT.601 luma of a (3, H, W) image, as (1, H, W)."""
+    """ITU-R BT.601 luma of a (3, H, W) image, as (1, H, W): one new plane, no temporaries."""
     import numpy as np
 
     if image.shape[0] == 1:
         return image
-    return np.tensordot(np.array([0.299, 0.587, 0.114]), image, axes=1)[None]
+    out = np.multiply(image[0], 0.299)[None]
+    scratch = np.empty_like(out[0])
+    for weight, plane in ((0.587, image[1]), (0.114, image[2])):
+        np.multiply(plane, weight, out=scratch)
+        np.add(out[0], scratch, out=out[0])
+    return out
 
 
-def for_viewing(values, signed: bool):
-    """(C, H, W) floats -> uint8 (H, W[, C]). Signed results (edges) show their magnitude."""
+CHUNK_ELEMENTS = 1 << 20  # float64 scratch of 8 MiB for the chunked conversions below
+
+
+def _chunks(n: int, size: int = CHUNK_ELEMENTS):
+    for start in range(0, n, size):
+        yield start, min(n, start + size)
+
+
+SELECT_GATHER_BYTES = 64 * 2**20  # candidates gathered for an exact partition
+
+
+def _select(flat, ranks):
+    """The ``ranks``-th smallest (0-based, sorted) of the non-negative float64 ``flat``,
+    exactly, without sorting or copying it.
+
+    For non-negative doubles the order is that of their uint64 bit patterns, so this is a
+    radix selection, 16 bits a pass, each pass a histogram over chunks of ``flat``. As
+    soon as the values left in the running are few they are gathered and partitioned.
+    """
     import numpy as np
 
+    bits = flat.view(np.uint64)
+    out = []
+    for rank in ranks:
+        prefix, shift = 0, 64
+        while shift:
+            shift -= 16
+            counts = np.zeros(1 << 16, dtype=np.int64)
+            high = np.uint64(shift + 16) if shift < 48 else None
+            for lo, hi in _chunks(bits.size):
+                part = bits[lo:hi]
+                if high is not None:
+                    part = part[(part >> high) == np.uint64(prefix)]
+                counts += np.bincount(((part >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.intp),
+                                      minlength=1 << 16)
+            cumulative = np.cumsum(counts)
+            digit = int(np.searchsorted(cumulative, rank, side="right"))
+            rank -= int(cumulative[digit - 1]) if digit else 0
+            prefix = (prefix << 16) | digit
+            if shift and int(counts[digit]) * 8 <= SELECT_GATHER_BYTES:
+                gathered = [part for lo, hi in _chunks(bits.size)
+                            for part in [bits[lo:hi][(bits[lo:hi] >> np.uint64(shift)) == np.uint64(prefix)]]]
+                candidates = np.concatenate(gathered) if gathered else np.empty(0, np.uint64)
+                prefix = int(np.partition(candidates, rank)[rank])
+                break
+        out.append(float(np.array(prefix, dtype=np.uint64).view(np.float64)))
+    return out
+
+
+def percentile_of_magnitude(magnitudes, q: float) -> float:
+    """``np.percentile(magnitudes, q)`` (linear interpolation) of non-negative floats,
+    exactly, in O(1) extra memory: two order statistics, then NumPy's own interpolation."""
+    import numpy as np
+
+    flat = np.ascontiguousarray(magnitudes, dtype=np.float64).reshape(-1)
+    n = flat.size
+    if n == 0:
+        return 0.0
+    virtual = np.float64(q) / 100 * (n - 1)
+    below = int(np.floor(virtual))
+    gamma = float(virtual - below)
+    a, b = _select(flat, [below, min(below + 1, n - 1)])
+    diff = b - a
+    return (b - diff * (1 - gamma)) if gamma >= 0.5 else (a + diff * gamma)
+
+
+def for_viewing(values, signed: bool, in_place: bool = False):
+    """(C, H, W) floats -> uint8 (H, W[, C]). Signed results (edges) show their magnitude,
+    scaled so that the 99.5th percentile is white.
+
+    With ``in_place`` the magnitudes are taken in ``values`` itself; the conversion works in
+    chunks, so apart from the uint8 result it holds 8 MiB, never a full-size float copy.
+    """
+    import numpy as np
+
+    channels = values.shape[0]
+    plane = values.shape[1] * values.shape[2]
+    if not in_place or not values.flags.writeable or not values.flags.c_contiguous:
+        values = np.array(values, dtype=np.float64, order="C")
+    flat = values.reshape(channels, plane)
+    peak = 0.0
     if signed:
-        values = np.abs(values)
+        np.abs(flat, out=flat)
         # The 99.5th percentile, not the maximum: a few extreme edges would leave the rest black.
-        peak = float(np.percentile(values, 99.5)) if values.size else 0.0
-        values = values / peak if peak > 0 else values
-    pixels = np.clip(values, 0.0, 1.0)
-    pixels = np.round(pixels * 255).astype(np.uint8)
-    pixels = np.moveaxis(pixels, 0, -1)
-    return pixels[..., 0] if pixels.shape[-1] == 1 else pixels
+        peak = percentile_of_magnitude(flat, 99.5) if flat.size else 0.0
+    out = np.empty((values.shape[1], values.shape[2], channels), dtype=np.uint8)
+    target = out.reshape(plane, channels)
+    scratch = np.empty(min(CHUNK_ELEMENTS, max(plane, 1)), dtype=np.float64)
+    for c in range(channels):
+        for lo, hi in _chunks(plane):
+            part = scratch[:hi - lo]
+            if signed and peak > 0:
+                np.divide(flat[c, lo:hi], peak, out=part)
+            else:
+                part[...] = flat[c, lo:hi]
+            np.clip(part, 0.0, 1.0, out=part)
+            np.multiply(part, 255, out=part)
+            np.rint(part, out=part)
+            target[lo:hi, c] = part
+    return out[..., 0] if channels == 1 else out
 
 
 def check_folder(path) -> None:
@@ -84,27 +337,34 @@ def check_folder(path) -> None:
     parent = Path(path).parent
     if not parent.is_dir():
         what = "is not a folder" if parent.exists() else "does not exist"
-        raise ShapeError("output", f"folder {parent} {what}")
+        raise ShapeError("output", f"folder {shown(parent)} {what}")
 
 
 def write_atomically(path, write) -> None:
-    """Call ``write(temporary_path)``, then rename over ``path``: never a half-written file."""
+    """Call ``write(temporary_path)``, then rename over ``path``: never a half-written file.
+
+    The temporary file is removed on any failure or interruption (KeyboardInterrupt, and
+    SIGTERM/SIGHUP once the command line has turned them into exceptions).
+    """
     path = Path(path)
     check_folder(path)
+    temporary = None
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    except OSError as exc:
-        raise ShapeError("output", f"cannot write in {path.parent}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.stem[:40]}-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
         write(temporary)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a result is an ordinary file
         os.replace(temporary, path)
+        temporary = None
     except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise ShapeError("output", f"could not write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        if temporary is None:
+            raise ShapeError("output", f"cannot write in {shown(path.parent)}: {exc.strerror or exc}") from None
+        raise ShapeError("output", f"could not write {shown(path)}: {exc.strerror or exc}") from None
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass

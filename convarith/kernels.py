@@ -36,27 +36,55 @@ def named(name: str):
 
 
 def load(path) -> "np.ndarray":  # noqa: F821
-    """A 2-D kernel from .npy, .csv or .txt (whitespace or comma separated numbers)."""
+    """A 2-D kernel from .npy, .csv or .txt (whitespace or comma separated numbers).
+
+    Its size is checked before it is read (the .npy header, the text file's length against
+    ``limits.temporary_bytes``); every value must be a finite number.
+    """
     import numpy as np
 
+    from . import limits
+    from .images import shown
+
     path = Path(path)
+    name = shown(path)
+    if path.is_dir():
+        raise ShapeError("kernel-file", f"{name} is a folder, not a kernel file")
     if not path.is_file():
-        raise ShapeError("kernel-file", f"{path} does not exist or is not a file")
+        raise ShapeError("kernel-file", f"{name} does not exist or is not a file")
     try:
         if path.suffix.lower() == ".npy":
-            kernel = np.load(path, allow_pickle=False)
+            header = np.load(path, mmap_mode="r", allow_pickle=False)  # the header only: nothing is read yet
+            if not isinstance(header, np.ndarray):
+                raise ValueError("not a single array")
+            if header.dtype.kind not in "fiu":
+                raise ShapeError("kernel-file", f"{name}: values must be real numbers, got dtype {header.dtype}")
+            limits.check_bytes("kernel-file", f"the kernel {tuple(header.shape)} in {name}",
+                               limits.array_bytes(header.shape, 8), "temporary_bytes")
+            kernel = np.array(header, dtype=np.float64)
+            del header
         else:
-            text = path.read_text().replace(",", " ")
+            limits.check_bytes("kernel-file", f"reading the kernel text {name}", 16 * path.stat().st_size,
+                               "temporary_bytes")
+            text = path.read_text(encoding="utf-8").replace(",", " ")
             rows = [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
             if not rows or len({len(r) for r in rows}) != 1:
-                raise ShapeError("kernel-file", f"{path}: rows must all have the same number of values")
+                raise ShapeError("kernel-file", f"{name}: rows must all have the same number of values")
             kernel = np.array([[float(v) for v in row] for row in rows], dtype=np.float64)
     except ShapeError:
         raise
-    except (ValueError, OSError) as exc:
-        raise ShapeError("kernel-file", f"{path}: not a numeric kernel ({str(exc).splitlines()[0]})") from None
+    except (ValueError, OSError, EOFError, MemoryError) as exc:
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise ShapeError("kernel-file", f"{name}: not a numeric kernel ({reason})") from None
     if kernel.ndim != 2 or 0 in kernel.shape:
-        raise ShapeError("kernel-file", f"{path}: a kernel must be a non-empty 2-D array, got shape {kernel.shape}")
-    if kernel.dtype.kind not in "fiu" or not np.all(np.isfinite(kernel)):
-        raise ShapeError("kernel-file", f"{path}: values must be finite numbers")
-    return kernel.astype(np.float64)
+        raise ShapeError("kernel-file", f"{name}: a kernel must be a non-empty 2-D array, got shape {kernel.shape}")
+    check_finite(kernel, "kernel-file", name)
+    return kernel
+
+
+def check_finite(kernel, parameter: str = "kernel", name: str = "the kernel") -> None:
+    """Refuse NaN and infinite weights: the result would be garbage."""
+    import numpy as np
+
+    if not np.all(np.isfinite(kernel)):
+        raise ShapeError(parameter, f"{name}: values must be finite numbers (no nan or inf)")

@@ -288,18 +288,21 @@ def test_one_d_is_a_single_row(tmp_path):
 
 
 def test_nothing_half_written_when_encoding_fails(tmp_path, monkeypatch):
+    # The GIF is streamed: its header is already in the temporary file when a frame fails.
     from convarith.render import encode
 
-    def broken(self, fp, *args, **kwargs):
-        fp.write(b"GIF89a partial")
+    def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Image.Image, "save", lambda self, target, **kw: broken(self, open(target, "wb")))
+    monkeypatch.setattr(encode.GifImagePlugin, "getdata", broken)
     path = tmp_path / "x.gif"
     with pytest.raises(convarith.ShapeError, match="could not write"):
         render.save(render.scene(convarith.Conv(3), (4, 4)), path)
     assert list(tmp_path.iterdir()) == []
-    assert encode  # imported: the patch above reached the module that writes
+    monkeypatch.setattr(Image.Image, "save", lambda self, target, **kw: broken())
+    with pytest.raises(convarith.ShapeError, match="could not write"):
+        render.save(render.scene(convarith.Conv(3), (4, 4)), tmp_path / "x.png")
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- refusals ------------------------------------------------------------------------------

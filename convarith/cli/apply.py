@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, parse
+from .options import MaxMemoryOpt, use_max_memory
 
 
 class PaddingMode(str, Enum):
@@ -35,47 +36,94 @@ def apply(
     padding_mode: Annotated[PaddingMode, typer.Option("--padding-mode", help="What the padding holds: zeros, reflect, replicate, circular.")] = PaddingMode.reflect,
     dilation: Annotated[str, typer.Option("--dilation", "-d", help="Dilation: 2 or per axis 2x1.")] = "1",
     grey: Annotated[bool, typer.Option("--grey/--per-channel", help="Convert to grey first, or filter each colour channel on its own.")] = False,
-    max_pixels: Annotated[int, typer.Option("--max-pixels", help="Refuse larger images unless raised.")] = 100_000_000,
+    max_pixels: Annotated[Optional[int], typer.Option("--max-pixels", help="Refuse images with more pixels than this (default: 100,000,000).")] = None,
+    max_memory: MaxMemoryOpt = None,
     json: Annotated[bool, typer.Option("--json", help="Print the arithmetic and the written file as JSON.")] = False,
 ):
-    """Convolve an image (cross-correlation, as the frameworks do) and write the result."""
+    """Convolve an image (cross-correlation, as the frameworks do) and write the result.
+
+    Every size is known before any pixel is decoded: the image from its header, the result
+    from the arithmetic; both are checked against the limits (--max-pixels, --max-memory).
+    """
     import numpy as np
 
-    from .. import images, kernels
+    from .. import images, kernels, limits
     from ..errors import ShapeError
     from ..functional import conv
     from ..layers import Conv
 
+    use_max_memory(max_memory)
+    if max_pixels is not None:
+        if max_pixels < 1:
+            raise ShapeError("--max-pixels", f"must be at least 1, got {max_pixels}")
+        limits.image_pixels = max_pixels
     suffix = output.suffix.lower()
     if suffix not in (".png", ".npy"):
         raise ShapeError("--output", f"must end in .png or .npy, got {output.name!r}")
+    images.check_folder(output)
     weights = kernels.load(kernel_file) if kernel_file is not None else kernels.named(kernel)
-    pixels = images.read(image if image is not None else images.default_image_path(), max_pixels=max_pixels)
-    if grey:
-        pixels = images.grey(pixels)
-    channels = pixels.shape[0]
+    source = image if image is not None else images.default_image_path()
+    info = images.inspect(source)
+    channels = 1 if grey else info.channels
     params = dict(stride=parse.sizes("--stride", stride), dilation=parse.sizes("--dilation", dilation))
     if padding is None:
         dil = params["dilation"] if isinstance(params["dilation"], tuple) else (params["dilation"],) * 2
+        if len(dil) != 2 or any(isinstance(d, bool) or d < 1 for d in dil):
+            raise ShapeError("--dilation", f"expected one or two sizes of at least 1, like 2 or 2x1, got {dilation!r}")
         padding = "x".join(str(d * (k - 1) // 2) for k, d in zip(weights.shape, dil))
     params["padding"] = parse.padding(padding)
     layer = Conv(weights.shape, groups=channels, in_channels=channels, out_channels=channels, **params)
-    axes = layer.arithmetic(pixels.shape[1:])
-    result = conv(pixels[None], np.broadcast_to(weights, (channels, 1, *weights.shape)), groups=channels,
-                  padding_mode=padding_mode.value, **params)[0]
-    signed = bool(abs(weights.sum()) < 1e-9)  # zero-sum kernels (edges) respond with both signs
+    axes = layer.arithmetic((info.height, info.width))
+    shape_out = (channels, *(a.output for a in axes))
+    _check_output(shape_out, suffix)
+
+    pixels = images.read(source)
+    if grey:
+        pixels = images.grey(pixels)
+    shape_in = pixels.shape
+    with np.errstate(all="ignore"):
+        result = conv(pixels[None], np.broadcast_to(weights, (channels, 1, *weights.shape)), groups=channels,
+                      padding_mode=padding_mode.value, **params)[0]
+        del pixels
+        if not _all_finite(result):
+            raise ShapeError("kernel", "the result is not finite (it overflows float64: the kernel's values are "
+                                       "too large for this image)")
+        signed = bool(abs(float(np.sum(weights))) < 1e-9)  # zero-sum kernels (edges) respond with both signs
 
     def write(path):
         if suffix == ".npy":
             with open(path, "wb") as handle:
                 np.save(handle, result)
         else:
-            import imageio.v3 as iio
+            from PIL import Image
 
-            iio.imwrite(path, images.for_viewing(result, signed), extension=".png")
+            picture = Image.fromarray(images.for_viewing(result, signed, in_place=True))
+            picture.save(path, format="PNG")
 
     images.write_atomically(output, write)
-    _report(layer, axes, pixels.shape, result.shape, output, signed, json)
+    _report(layer, axes, shape_in, shape_out, output, signed, json)
+
+
+def _check_output(shape, suffix: str) -> None:
+    """The result (float64) and, for a .png, its uint8 image and Pillow's copy, against
+    limits.output_bytes, before anything is read."""
+    from .. import limits
+
+    pixels = shape[1] * shape[2]
+    nbytes = limits.array_bytes(shape, 8)
+    what = f"the result {tuple(shape)} float64"
+    if suffix == ".png":
+        nbytes += pixels * shape[0] + pixels * (4 if shape[0] > 1 else 1)
+        what += " and its PNG image"
+    limits.check_bytes("output", what, nbytes)
+
+
+def _all_finite(values) -> bool:
+    import numpy as np
+
+    flat = values.reshape(-1)
+    step = 1 << 20
+    return all(np.isfinite(flat[k:k + step]).all() for k in range(0, flat.size, step))
 
 
 def _report(layer, axes, shape_in, shape_out, output, signed, as_json):

@@ -2,42 +2,57 @@
 
 ``geometry`` and ``scene`` are pure Python; ``raster`` and ``encode`` need NumPy and Pillow;
 ``vector`` (SVG/PDF) needs matplotlib and is imported only for those formats.
+
+Every size is known from the arithmetic before anything is drawn: the frame count (one per
+output position), the canvas (from the cell counts) and the bytes the drawing holds. They
+are checked against ``convarith.limits`` (``frames``, ``side``: lifted by ``force``;
+``output_bytes``: lifted by ``--max-memory``) before a single cell is built.
 """
 
 from __future__ import annotations
 
 from math import ceil, sqrt
+from numbers import Integral
 from pathlib import Path
 
-from ..errors import ShapeError
+from .. import limits
+from ..errors import LimitError, ShapeError
 from ..images import check_folder
-from .geometry import plane_layouts
+from .geometry import frame_count, plane_layouts
 from .scene import Scene, build, canvas
 
-MAX_FRAMES = 400
-MAX_SIDE = 4096
 STYLES = ("dumoulin", "flat")
 FORMATS = (".gif", ".png", ".svg", ".pdf")
+
+# Past this many cells on an axis a canvas would be over 2**31 px on a side, more than Pillow
+# draws at any budget: refused outright, so that no float of the layout ever overflows.
+MAX_CELLS = 2**31 // 30
+SCENE_BYTES_PER_CELL = 1024  # a drawn cell's primitives (polygon, its points, a value's text)
+GIF_BYTES_PER_PIXEL = 5  # the encoder's previous frame, change mask, patch and its image
+STILL_BYTES_PER_PIXEL = 7  # a still's RGB array and Pillow's copy of it (4 bytes a pixel)
+
+
+def _whole(name: str, value, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ShapeError(name, f"must be a whole number, {minimum} or more, got {value!r}")
+    return int(value)
 
 
 def scene(layer, spatial_input, *, style: str = "dumoulin", labels: bool = True, values: bool = False,
           seed: int = 1234, output_size=None, force: bool = False) -> Scene:
-    """The animation of ``layer`` on a 1-D or 2-D input: one frame per output position."""
+    """The animation of ``layer`` on a 1-D or 2-D input: one frame per output position.
+
+    The frame count, the canvas and the bytes the drawing needs are computed and checked
+    first (see ``check``); nothing per cell is built before.
+    """
     if style not in STYLES:
         raise ShapeError("style", f"must be one of {', '.join(STYLES)}, got {style!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ShapeError("seed", f"must be a whole number, 0 or more, got {seed!r}")
+    seed = _whole("seed", seed)
     kwargs = {"output_size": output_size} if layer.op == "conv_transpose" else {}
     if output_size is not None and not kwargs:
         raise ShapeError("output_size", "applies to conv-transpose only")
     axes = layer.arithmetic(tuple(spatial_input), **kwargs)
-    rows, cols = plane_layouts(axes)
-    frames = rows.output * cols.output
-    if frames > MAX_FRAMES and not force:
-        raise ShapeError("frames", f"this animation has {frames} frames (one per output position), over "
-                                   f"{MAX_FRAMES}: pass --force (force=True in Python) to draw it anyway")
-    _, width, height = canvas(rows, cols, style=style, labels=labels, values=values)
-    _check_side("canvas", max(width, height), force)
+    rows, cols = check(axes, style=style, labels=labels, values=values, force=force)
     numbers = None
     if values:
         from .values import compute
@@ -46,19 +61,47 @@ def scene(layer, spatial_input, *, style: str = "dumoulin", labels: bool = True,
     return build(rows, cols, style=style, labels=labels, values=numbers)
 
 
+def check(axes, *, style: str = "dumoulin", labels: bool = True, values: bool = False, force: bool = False):
+    """(rows, columns) layouts, once the animation of ``axes`` is known to fit the limits.
+
+    In order, each from the arithmetic alone: the frame count (``limits.frames``), the
+    cells per axis and the canvas (``limits.side``), both lifted by ``force``; then the
+    bytes drawing it holds (``limits.output_bytes``, lifted by --max-memory only).
+    """
+    rows, cols = plane_layouts(axes)  # O(1): progressions, not lists
+    frames = frame_count(rows, cols)
+    if frames > limits.frames and not force:
+        raise LimitError("frames", f"this animation would have {limits.count_text(frames)} frames (one per output "
+                                   f"position), over {limits.frames}", limits.LIFT["frames"])
+    extent = max(rows.cells, cols.cells, rows.output, cols.output)
+    if extent > MAX_CELLS:
+        if not force:
+            _check_side("canvas", 29 * extent, force)
+        raise ShapeError("canvas", f"would be over {limits.count_text(29 * extent)} px on a side "
+                                   f"({limits.count_text(extent)} cells), more than can be drawn")
+    _, width, height = canvas(rows, cols, style=style, labels=labels, values=values)
+    _check_side("canvas", max(width, height), force)
+    from .raster import canvas_bytes
+
+    cells = rows.cells * cols.cells + frames
+    nbytes = canvas_bytes(width, height) + GIF_BYTES_PER_PIXEL * width * height + SCENE_BYTES_PER_CELL * cells
+    limits.check_bytes("canvas", f"drawing {width}x{height} px with {limits.count_text(cells)} cells", nbytes)
+    return rows, cols
+
+
 MAX_DURATION = 655_350  # GIF stores delays in hundredths of a second, in 16 bits
 
 
-def check_duration(duration) -> None:
-    if isinstance(duration, bool) or not isinstance(duration, int) or not 10 <= duration <= MAX_DURATION:
+def check_duration(duration) -> int:
+    if isinstance(duration, bool) or not isinstance(duration, Integral) or not 10 <= duration <= MAX_DURATION:
         raise ShapeError("duration", f"must be a whole number of milliseconds from 10 to {MAX_DURATION:,} "
                                      f"(GIF counts hundredths of a second), got {duration!r}")
+    return int(duration)
 
 
 def _check_side(what: str, side: int, force: bool) -> None:
-    if side > MAX_SIDE and not force:
-        raise ShapeError(what, f"would be {side} px on a side, over {MAX_SIDE}: pass --force (force=True in Python) "
-                               "to draw it anyway")
+    if side > limits.side and not force:
+        raise LimitError(what, f"would be {side} px on a side, over {limits.side}", limits.LIFT["side"])
 
 
 def output_format(path) -> str:
@@ -66,7 +109,9 @@ def output_format(path) -> str:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ShapeError("output", f"unknown file type {path.suffix or '(none)'!r} for {path}: "
+        from ..images import shown
+
+        raise ShapeError("output", f"unknown file type {path.suffix or '(none)'!r} for {shown(path)}: "
                                    f"use one of {', '.join(FORMATS)}")
     check_folder(path)
     return suffix[1:]
@@ -75,7 +120,12 @@ def output_format(path) -> str:
 def save(scene: Scene, path, *, duration: int = 1000, frame: int | None = None, sheet: bool = False,
          force: bool = False) -> None:
     """Write ``scene`` to ``path``: .gif (all frames, looping), .png (one frame, or all as a
-    contact sheet), .svg or .pdf (one frame). The file appears complete or not at all."""
+    contact sheet), .svg or .pdf (one frame). The file appears complete or not at all.
+
+    A GIF is streamed: frames are drawn, compressed and written one at a time, so memory
+    does not grow with their number. Stills and sheets are checked against
+    ``limits.side`` and ``limits.output_bytes`` before anything is drawn.
+    """
     fmt = output_format(path)
     count = len(scene.frames)
     if fmt == "gif" and (frame is not None or sheet):
@@ -85,10 +135,11 @@ def save(scene: Scene, path, *, duration: int = 1000, frame: int | None = None, 
     if sheet and frame is not None:
         raise ShapeError("frame", "--frame picks one frame, --sheet shows them all: give one of them")
     if fmt == "gif":
-        check_duration(duration)
+        duration = check_duration(duration)
     index = 0 if frame is None else frame
-    if not isinstance(index, int) or not 0 <= index < count:
+    if isinstance(index, bool) or not isinstance(index, Integral) or not 0 <= index < count:
         raise ShapeError("frame", f"must be between 0 and {count - 1} (the animation has {count} frames), got {frame!r}")
+    index = int(index)
     if fmt in ("svg", "pdf"):
         from ..images import write_atomically
         from .vector import save as save_vector
@@ -97,24 +148,34 @@ def save(scene: Scene, path, *, duration: int = 1000, frame: int | None = None, 
         return
     from . import raster
 
+    pixels = scene.width * scene.height
+    if sheet:
+        columns = ceil(sqrt(count))
+        rows = ceil(count / columns)
+        _check_side("sheet", max(columns * scene.width, rows * scene.height), force)
+        sheet_pixels = columns * rows * pixels
+        limits.check_bytes("sheet", f"a {columns * scene.width}x{rows * scene.height} px contact sheet",
+                           raster.canvas_bytes(scene.width, scene.height) + (1 + STILL_BYTES_PER_PIXEL) * sheet_pixels)
+    elif fmt == "png":
+        limits.check_bytes("canvas", f"a {scene.width}x{scene.height} px still",
+                           raster.canvas_bytes(scene.width, scene.height) + STILL_BYTES_PER_PIXEL * pixels)
     rasterizer = raster.Rasterizer(scene)
     try:
-        _save_raster(rasterizer, path, fmt, duration, index, sheet, force)
+        _save_raster(rasterizer, path, fmt, duration, index, sheet)
     finally:
         rasterizer.palette.release()
 
 
-def _save_raster(rasterizer, path, fmt, duration, index, sheet, force):
+def _save_raster(rasterizer, path, fmt, duration, index, sheet):
     from . import encode
 
     scene = rasterizer.scene
     count = len(scene.frames)
     if fmt == "gif":
-        encode.write_gif(path, list(rasterizer.frames()), rasterizer.palette.colours, duration)
+        encode.write_gif(path, rasterizer.frames(), rasterizer.palette.colours, duration)
     elif sheet:
         columns = ceil(sqrt(count))
         rows = ceil(count / columns)
-        _check_side("sheet", max(columns * scene.width, rows * scene.height), force)
         encode.write_png(path, _contact_sheet(rasterizer, columns, rows))
     else:
         indices = rasterizer.frame(index)  # kept values of earlier frames are drawn on the way
@@ -122,13 +183,15 @@ def _save_raster(rasterizer, path, fmt, duration, index, sheet, force):
 
 
 def _contact_sheet(rasterizer, columns: int, rows: int):
+    """Every frame in a grid, each placed as soon as it is drawn."""
     import numpy as np
 
+    from . import raster
+
     scene = rasterizer.scene
-    frames = list(rasterizer.frames())
-    blank = len(rasterizer.palette.colours)  # colours() pads the palette with white from here on
+    blank = raster.MAX_COLOURS  # never a drawn colour: colours() pads the palette with white
     sheet = np.full((rows * scene.height, columns * scene.width), blank, dtype=np.uint8)
-    for k, frame in enumerate(frames):
+    for k, frame in enumerate(rasterizer.frames()):
         r, c = divmod(k, columns)
         sheet[r * scene.height:(r + 1) * scene.height, c * scene.width:(c + 1) * scene.width] = frame
     return rasterizer.colours()[sheet]

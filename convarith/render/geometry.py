@@ -4,14 +4,73 @@ A transposed convolution is laid out as its equivalent direct convolution (input
 spread ``stride`` apart with zeros between them, padding ``d*(k-1) - p``, the output
 padding after the last cell), so every operation becomes the same picture: a plane of
 cells, some of them input units, and one window per output position.
+
+Everything here is O(1) in the sizes: the input cells and the window starts of an axis are
+arithmetic progressions (``Progression``), never lists, so a layout of a 10**12-cell axis
+costs nothing, and the renderer can check the frame count and the canvas before it draws.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..arithmetic import AxisArithmetic
 from ..errors import ShapeError
+
+
+class Progression(Sequence):
+    """``count`` integers ``start, start + step, ...``: a ``range`` that compares equal to
+    any sequence holding the same numbers (``Progression(1, 3, 2) == (1, 3, 5)``)."""
+
+    __slots__ = ("_range",)
+
+    def __init__(self, start: int, count: int, step: int = 1):
+        self._range = range(start, start + max(0, count) * step, step) if step else range(start, start)
+
+    def __len__(self) -> int:
+        return len(self._range)
+
+    def __getitem__(self, index):
+        item = self._range[index]
+        return _wrap(item) if isinstance(item, range) else item
+
+    def __iter__(self):
+        return iter(self._range)
+
+    def __reversed__(self):
+        return reversed(self._range)
+
+    def __contains__(self, value) -> bool:
+        return value in self._range
+
+    def index(self, value, *args) -> int:
+        return self._range.index(value, *args)
+
+    def count(self, value) -> int:
+        return self._range.count(value)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Progression):
+            return self._range == other._range
+        if isinstance(other, range):
+            return self._range == other
+        if isinstance(other, (tuple, list)):
+            return len(other) == len(self._range) and all(a == b for a, b in zip(self._range, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._range)
+
+    def __repr__(self) -> str:
+        r = self._range
+        return f"Progression(start={r.start}, count={len(r)}, step={r.step})"
+
+
+def _wrap(r: range) -> Progression:
+    p = Progression.__new__(Progression)
+    p._range = r
+    return p
 
 
 @dataclass(frozen=True)
@@ -19,8 +78,8 @@ class AxisLayout:
     """One axis of the drawn input plane."""
 
     cells: int  # padding, inserted zeros and a ceil_mode overhang included
-    units: tuple[int, ...]  # the cells holding input values; the rest are drawn empty
-    starts: tuple[int, ...]  # first cell of each window, one per output position
+    units: Sequence[int]  # the cells holding input values (a Progression); the rest are drawn empty
+    starts: Sequence[int]  # first cell of each window, one per output position (a Progression)
     kernel_size: int
     dilation: int
     padded: int = 0  # cells up to the end of the padding; a ceil_mode overhang lies beyond
@@ -43,23 +102,23 @@ def axis_layout(ax: AxisArithmetic) -> AxisLayout:
         eq = ax.transposed
         before, after = eq.padding
         lead, crop = max(0, before), max(0, -before)  # negative padding crops the stretched input
-        units = tuple(lead + i * ax.stride for i in range(ax.input))
-        starts = tuple(crop + j for j in range(ax.output))
+        units = Progression(lead, ax.input, ax.stride)
+        starts = Progression(crop, ax.output)
         filled = lead + eq.stretched_input + max(0, after)
         span = eq.dilation * (eq.kernel_size - 1) + 1
         return AxisLayout(max(filled, starts[-1] + span), units, starts, eq.kernel_size, eq.dilation, filled)
     before = ax.padding[0]
-    units = tuple(before + i for i in range(ax.input))
-    starts = tuple(j * ax.stride for j in range(ax.output))
+    units = Progression(before, ax.input)
+    starts = Progression(0, ax.output, ax.stride)
     cells = max(ax.padded_input, starts[-1] + ax.effective_kernel)  # ceil_mode windows overhang
     return AxisLayout(cells, units, starts, ax.kernel_size, ax.dilation, ax.padded_input)
 
 
-SINGLE_ROW = AxisLayout(1, (0,), (0,), 1, 1, 1)
+SINGLE_ROW = AxisLayout(1, Progression(0, 1), Progression(0, 1), 1, 1, 1)
 
 
 def plane_layouts(axes) -> tuple[AxisLayout, AxisLayout]:
-    """(rows, columns) of the picture; a 1-D layer is a single row."""
+    """(rows, columns) of the picture; a 1-D layer is a single row. O(1): nothing per cell."""
     if len(axes) not in (1, 2):
         raise ShapeError("input", f"animations draw 1-D and 2-D layers; this one has {len(axes)} spatial axes "
                                   "(use `convarith shape` for its arithmetic)")
@@ -69,6 +128,15 @@ def plane_layouts(axes) -> tuple[AxisLayout, AxisLayout]:
     return (SINGLE_ROW, layouts[0]) if len(layouts) == 1 else layouts
 
 
-def frame_positions(rows: AxisLayout, cols: AxisLayout) -> list[tuple[int, int]]:
-    """Output positions in raster order: one frame each."""
-    return [(r, c) for r in range(rows.output) for c in range(cols.output)]
+def frame_count(rows: AxisLayout, cols: AxisLayout) -> int:
+    return rows.output * cols.output
+
+
+def frame_position(rows: AxisLayout, cols: AxisLayout, index: int) -> tuple[int, int]:
+    """The output position (row, column) of frame ``index``, in raster order."""
+    return divmod(index, cols.output)
+
+
+def frame_positions(rows: AxisLayout, cols: AxisLayout):
+    """Output positions in raster order, one frame each (a generator: nothing is held)."""
+    return ((r, c) for r in range(rows.output) for c in range(cols.output))

@@ -38,6 +38,18 @@ def keep_freed_memory() -> None:
 
 SUPERSAMPLE = 2
 MAX_COLOURS = 255  # of a GIF's 256 palette slots, one stays free for transparency
+LOOKUP_BYTES = 1 << 24  # one palette's lookup table
+
+
+def canvas_bytes(width: int, height: int) -> int:
+    """Peak bytes a Rasterizer of a ``width`` x ``height`` canvas holds, with one frame out.
+
+    The supersampled base (Pillow keeps RGB as 4 bytes a pixel) and its reduction, the
+    palette mapping's scratch (the RGBX bytes, uint32 keys, uint8 indices), the base and one
+    frame of indices, and a moving part covering the whole canvas (its supersampled crop and
+    reduction): 38 bytes a pixel, measured, plus the lookup table.
+    """
+    return 38 * width * height + LOOKUP_BYTES
 
 
 @lru_cache(maxsize=None)
@@ -204,7 +216,8 @@ class Rasterizer:
         self.base = Image.new("RGB", (scene.width * SUPERSAMPLE, scene.height * SUPERSAMPLE), WHITE)
         draw(self.base, scene.static)
         self.next = 0  # frames before this one have left their kept items in the base
-        self.accumulates = any(frame.kept for frame in scene.frames)
+        accumulates = getattr(scene.frames, "accumulates", None)  # a Frames knows without building them
+        self.accumulates = any(frame.kept for frame in scene.frames) if accumulates is None else accumulates
         self.base_index = self.palette.map(self.base.reduce(SUPERSAMPLE)).copy()
 
     def _region(self, items):

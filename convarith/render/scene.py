@@ -8,9 +8,10 @@ canvases come out at the originals' exact pixel sizes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .geometry import AxisLayout, frame_positions
+from .geometry import AxisLayout, frame_count, frame_position
 
 INPUT = (38, 139, 210)  # Solarized blue
 OUTPUT = (42, 161, 152)  # Solarized cyan
@@ -71,12 +72,39 @@ class Frame:
     kept: list = field(default_factory=list)  # appears now and stays (computed output values)
 
 
+class Frames(Sequence):
+    """The frames of a scene, each built when asked for: a thousand-frame animation holds
+    one frame's primitives at a time, not a thousand."""
+
+    def __init__(self, count: int, make, accumulates: bool):
+        self._count = count
+        self._make = make
+        self.accumulates = accumulates  # frames have kept items, so they render in order
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._make(k) for k in range(*index.indices(self._count))]
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"frame indices are integers, not {type(index).__name__}")
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("frame index out of range")
+        return self._make(index)
+
+    def __iter__(self):
+        return (self._make(k) for k in range(self._count))
+
+
 @dataclass
 class Scene:
     width: int
     height: int
     static: list  # drawn once, under the moving parts
-    frames: list
+    frames: Sequence  # of Frame: a Frames (built on demand) or a list
     projection: object = None  # (plane "in"/"out", column, row) -> pixel, for tests and tools
 
     def centre(self, plane: str, row: int, column: int) -> tuple[int, int]:
@@ -141,18 +169,34 @@ def build(rows: AxisLayout, cols: AxisLayout, *, style: str = "dumoulin", labels
     oblique = p.oblique
 
     static = _grid(p, "in", 0, 0, rows.cells, cols.cells, THICK, dashed=True)
-    units = [(r, c) for r in rows.units for c in cols.units]
-    for r, c in units:
-        static.append(Polygon(_cell(p, "in", r, c), INPUT, LINE, THICK))
+    for r in rows.units:
+        for c in cols.units:
+            static.append(Polygon(_cell(p, "in", r, c), INPUT, LINE, THICK))
     static.append(Polygon(_cell(p, "out", 0, 0, rows.output, cols.output), OUTPUT))
     static += _grid(p, "out", 0, 0, rows.output, cols.output, THICK)
+    unit_cells = _Units(rows, cols)
     if values is not None:
-        static += _plane_values(p, values.plane, set(units))
+        static += _plane_values(p, values.plane, unit_cells)
     if labels:
         static += _labels(p, rows, cols, width)
-    unit_cells = set(units)
-    frames = [_frame(p, rows, cols, i, j, oblique, values, unit_cells) for i, j in frame_positions(rows, cols)]
+
+    def make(index: int) -> Frame:
+        i, j = frame_position(rows, cols, index)
+        return _frame(p, rows, cols, i, j, oblique, values, unit_cells)
+
+    frames = Frames(frame_count(rows, cols), make, accumulates=values is not None)
     return Scene(width, height, static, frames, p)
+
+
+class _Units:
+    """``(r, c) in units``: whether a drawn cell holds an input value, in O(1)."""
+
+    def __init__(self, rows: AxisLayout, cols: AxisLayout):
+        self.rows, self.cols = rows.units, cols.units
+
+    def __contains__(self, cell) -> bool:
+        r, c = cell
+        return r in self.rows and c in self.cols
 
 
 def canvas(rows: AxisLayout, cols: AxisLayout, *, style: str, labels: bool, values: bool):
@@ -166,12 +210,11 @@ def canvas(rows: AxisLayout, cols: AxisLayout, *, style: str, labels: bool, valu
 def _frame(p, rows, cols, i, j, oblique, values, units) -> Frame:
     r0, c0 = rows.starts[i], cols.starts[j]
     r1, c1 = r0 + rows.span, c0 + cols.span
-    taps = [(r, c) for r in rows.taps(i) for c in cols.taps(j)]
     frame = Frame()
     if rows.dilation == cols.dilation == 1:
         frame.moving.append(Shade((_cell(p, "in", r0, c0, r1, c1),)))  # the same union, one polygon
     else:
-        frame.moving.append(Shade(tuple(_cell(p, "in", r, c) for r, c in taps)))
+        frame.moving.append(Shade(tuple(_cell(p, "in", r, c) for r in rows.taps(i) for c in cols.taps(j))))
     frame.moving += _grid(p, "in", r0, c0, r1, c1, THICK)
     if oblique:
         plane = _cell(p, "out", 0, 0, rows.output, cols.output)
@@ -184,6 +227,7 @@ def _frame(p, rows, cols, i, j, oblique, values, units) -> Frame:
     frame.moving.append(Polygon(out_cell, None, LINE, THICK))
     if values is not None:
         if values.kernel is not None:
+            taps = ((r, c) for r in rows.taps(i) for c in cols.taps(j))
             for (r, c), (kr, kc) in zip(taps, ((a, b) for a in range(rows.kernel_size) for b in range(cols.kernel_size))):
                 x, y = p("in", c + 0.93, r + 0.93)
                 ink = KERNEL if (r, c) in units else LINE  # light on shaded blue, dark on shaded grey
