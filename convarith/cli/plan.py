@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, parse
+from .options import MaxMemoryOpt, use_max_memory
 
 SpecArg = Annotated[Optional[Path], typer.Argument(
     help="A spec file (.toml, .json), model code (.py: nn.Module classes, layer lists or Keras code) or the text of "
@@ -75,7 +76,8 @@ def plan(
     framework: FrameworkOpt = None,
     cls: ClassOpt = None,
     args: ArgsOpt = None,
-    dtype: Annotated[Dtype, typer.Option("--dtype", help="Element type for activation memory.")] = Dtype.float32,
+    dtype: Annotated[Optional[Dtype], typer.Option(
+        "--dtype", help="Element type for activation memory (default: the spec's dtype, else float32).")] = None,
     flops: Annotated[bool, typer.Option("--flops", help="Show FLOPs (2 x multiply-accumulates) instead of MACs.")] = False,
     macs: Annotated[Macs, typer.Option(
         "--macs", help="multiply: true multiply-accumulates (bias and normalisation excluded, transposed convs by "
@@ -86,6 +88,7 @@ def plan(
     verify: Annotated[bool, typer.Option("--verify", help="Push a random tensor through with convarith.functional and check every shape.")] = False,
     skip_heavy: Annotated[Optional[float], typer.Option("--skip-heavy", help="With --verify: do not compute layers above this many GMACs (their planned shape is passed on).")] = None,
     list_presets: Annotated[bool, typer.Option("--list-presets", help="List the built-in networks and exit.")] = False,
+    max_memory: MaxMemoryOpt = None,
 ):
     """Shapes, parameters, MACs, memory and receptive field of a network, with diagnostics."""
     from ..errors import ShapeError
@@ -98,8 +101,14 @@ def plan(
         return
     if sum((json, markdown, csv)) > 1:
         raise ShapeError("--json", "choose one of --json, --markdown, --csv")
+    use_max_memory(max_memory)
+    if skip_heavy is not None and not (skip_heavy >= 0 and skip_heavy != float("inf")):
+        raise ShapeError("--skip-heavy", f"must be a finite number of GMACs >= 0, got {skip_heavy}")
+    if skip_heavy is not None and not verify:
+        raise ShapeError("--skip-heavy", "only applies with --verify")
     network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
-    result = network.plan(shape, fw, dtype=dtype.value, macs=macs.value)
+    element = dtype.value if dtype is not None else (getattr(network, "dtype", None) or "float32")
+    result = network.plan(shape, fw, dtype=element, macs=macs.value)
     if verify:
         from ..plan.verify import verify as run_verify
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from math import prod
 
-from .. import receptive
+from .. import limits, receptive
 from ..errors import ShapeError
+from .schema import MAX_INT, check_layer, check_required, check_shape, check_size, is_integer, show
 from ..layers import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Conv, ConvTranspose, MaxPool, _dialect
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
@@ -151,15 +152,13 @@ def _per_axis(value, n, name):
 
 class Planner:
     def __init__(self, input_shape, framework="torch", dtype="float32", batch=1):
-        if dtype not in DTYPES:
-            raise ShapeError("dtype", f"must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        if not isinstance(dtype, str) or dtype not in DTYPES:
+            raise ShapeError("dtype", f"must be one of {', '.join(DTYPES)}, got {show(dtype)}")
         self.framework = _dialect(framework).NAME
-        shape = tuple(input_shape)
-        if len(shape) < 1 or any(not isinstance(v, int) or isinstance(v, bool) or v < 1 for v in shape):
-            raise ShapeError("input", f"must be positive sizes, got {input_shape!r}")
-        if not isinstance(batch, int) or batch < 1:
-            raise ShapeError("batch", f"must be a positive integer, got {batch!r}")
-        self.dtype, self.batch = dtype, batch
+        shape = check_shape(input_shape, "input")
+        if not is_integer(batch) or not 1 <= batch <= MAX_INT:
+            raise ShapeError("batch", f"must be a positive integer (at most 10^100), got {show(batch)}")
+        self.dtype, self.batch = dtype, int(batch)
         self.channels_last = layout_of(self.framework) == "channels_last"
         self.input_shape = shape
         self.by_name: dict[str, Row] = {}
@@ -211,16 +210,30 @@ class Planner:
 
     def add(self, spec) -> Row:
         index = len(self.rows)
-        name = spec.get("name") or f"{spec['type']}{index}"
+        if index >= limits.layers:
+            limits.check("layers", "the network", index + 1, "layers", unit="layers")
+        if not isinstance(spec, dict):
+            raise ShapeError(f"layers[{index}]", f"must be a dict with a 'type', got {show(spec)}")
+        check_required(spec, f"layers[{index}]")
+        given = spec.get("name")
+        name = given if isinstance(given, str) and given else f"{spec['type']}{index}"
         if name in self.by_name or name == "input":
             name = f"{name}#{index}"
         if self.stopped:
             row = Row(index, name, spec["type"], None)
         else:
             try:
-                row = self._plan(spec, index, name)
+                spec = check_layer(spec, name, strict=False)
+            except ShapeError as exc:
+                self.stop(str(exc))
+                spec = {**spec, "type": spec["type"]}
+            try:
+                row = Row(index, name, spec["type"], None) if self.stopped else self._plan(spec, index, name)
             except ShapeError as exc:
                 self.stop(f"{name}: {exc}")
+                row = Row(index, name, spec["type"], None)
+            except (TypeError, KeyError, AttributeError, IndexError, ZeroDivisionError, OverflowError) as exc:
+                self.stop(f"{name}: a malformed {spec['type']} layer ({type(exc).__name__}: {str(exc)[:100]})")
                 row = Row(index, name, spec["type"], None)
         if spec.get("shared"):
             row.shared = True
@@ -308,6 +321,7 @@ class Planner:
 
     def _row(self, index, name, t, shape, params=0, macs=0, fields=(), description="", non_trainable=0,
              torchinfo_macs=0, padding=()):
+        check_size(shape, "output")
         memory = self.batch * prod(shape) * DTYPES[self.dtype] if shape else 0
         return Row(index, name, t, tuple(shape), params=params, macs=macs, memory=memory, field=tuple(fields),
                    description=description, non_trainable=non_trainable, torchinfo_macs=torchinfo_macs,
@@ -674,10 +688,20 @@ class Planner:
 
 def plan(layers, input_shape, framework="torch", dtype="float32", batch=1, macs="multiply") -> Plan:
     """Plan a list of layer dicts on one sample's shape (the framework's layout, no batch)."""
-    if macs not in MAC_CONVENTIONS:
-        raise ShapeError("macs", f"must be one of {', '.join(MAC_CONVENTIONS)}, got {macs!r}")
+    if not isinstance(macs, str) or macs not in MAC_CONVENTIONS:
+        raise ShapeError("macs", f"must be one of {', '.join(MAC_CONVENTIONS)}, got {show(macs)}")
+    if not isinstance(layers, (list, tuple)):
+        raise ShapeError("layers", f"must be a list of layer dicts, got {show(layers)}")
+    limits.check("layers", "the network", len(layers), "layers", unit="layers")
+    checked = []
+    for i, spec in enumerate(layers):
+        where = f"layers[{i}]"
+        if not isinstance(spec, dict):
+            raise ShapeError(where, f"must be a dict with a 'type', got {show(spec)}")
+        check_required(spec, where)
+        checked.append(check_layer(spec, where, strict=False))
     planner = Planner(input_shape, framework, dtype, batch)
-    for spec in layers:
+    for spec in checked:
         planner.add(spec)
     return finish(planner, macs=macs)
 

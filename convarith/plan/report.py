@@ -22,10 +22,16 @@ def _field(row):
 
 
 def _bytes(n):
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+    """Exact integer arithmetic: memory columns can exceed what a float holds (10^19 x 10^19 inputs)."""
+    n = int(n)
+    if n < 1024:
+        return f"{n} B"
+    for unit, shift in (("KiB", 10), ("MiB", 20), ("GiB", 30), ("TiB", 40), ("PiB", 50), ("EiB", 60)):
+        if n < 1024 << shift or unit == "EiB":
+            tenths = (n * 10 + (1 << shift) // 2) >> shift  # rounded to 0.1 unit
+            if unit != "EiB" or tenths < 10**15:
+                return f"{tenths // 10}.{tenths % 10} {unit}"
+    return f"about 10^{len(str(n)) - 1} B"
 
 
 def records(plan, flops=False):
@@ -52,7 +58,7 @@ def to_json(plan, flops=False) -> str:
             "diagnostics": plan.diagnostics, "notes": plan.notes}
     if flops:
         data["total_flops"] = 2 * plan.total_macs
-    return json.dumps(data, indent=2)
+    return json.dumps(data, indent=2, allow_nan=False)
 
 
 def _rows_as_text(plan, flops):

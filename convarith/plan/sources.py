@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from ..errors import ShapeError
+from .schema import check_layer, check_shape, is_integer, show
 from .signatures import TORCH, bind, torch_layer
 
 ALIASES = {
@@ -50,100 +51,216 @@ REQUIRED = {"conv": ("out_channels", "kernel_size"), "conv_transpose": ("out_cha
 ALWAYS = {"type", "name", "inputs"}
 
 
-def normalise(layer: dict, where: str) -> dict:
-    """Check one layer dict: known type, known parameters, required ones present."""
+def _spec_error(origin: str, where: str, rule: str) -> ShapeError:
+    return ShapeError("spec", f"{origin}: {where}: {rule}")
+
+
+def normalise(layer: dict, where: str, origin: str = "<spec>") -> dict:
+    """Check one layer table of a spec: known type, known parameters, required ones present,
+    every value of the right type and range (``where`` is its path, e.g. ``layers[2]``)."""
     if not isinstance(layer, dict) or "type" not in layer:
-        raise ShapeError("spec", f"{where}: expected a table with a 'type', got {layer!r}")
-    kind = ALIASES.get(str(layer["type"]).lower().replace("-", "_").replace("nn.", ""))
-    torch_class = TORCH_NAMES.get(str(layer["type"]).replace("nn.", "").lower())
+        raise _spec_error(origin, where, f"expected a table with a 'type', got {show(layer)}")
+    if not isinstance(layer["type"], str) or not layer["type"] or len(layer["type"]) > 100:
+        raise _spec_error(origin, f"{where}.type", f"must be a layer type name, got {show(layer['type'])}")
+    kind = ALIASES.get(layer["type"].lower().replace("-", "_").replace("nn.", ""))
+    torch_class = TORCH_NAMES.get(layer["type"].replace("nn.", "").lower())
     if kind is None and torch_class is not None:
-        return _torch_class_layer(torch_class, layer, where)
+        return _torch_class_layer(torch_class, layer, where, origin)
     if kind is None:
-        raise ShapeError("spec", f"{where}: unknown layer type {layer['type']!r}; known: {', '.join(KNOWN_TYPES)}, "
-                                 "or a PyTorch layer class name (ZeroPad2d, PixelShuffle, GroupNorm, ...)")
-    allowed = PARAMETERS.get(kind, {"inplace", "negative_slope", "dim", "approximate", "alpha"}) | ALWAYS
-    unknown = sorted(set(layer) - allowed)
+        raise _spec_error(origin, where, f"unknown layer type {show(layer['type'])}; known: {', '.join(KNOWN_TYPES)}, "
+                                         "or a PyTorch layer class name (ZeroPad2d, PixelShuffle, GroupNorm, ...)")
+    allowed = PARAMETERS.get(kind, ACTIVATION_PARAMETERS) | ALWAYS
+    unknown = sorted(set(map(str, layer)) - allowed)
     if unknown:
-        raise ShapeError("spec", f"{where}: {kind} has no parameter {unknown[0]!r}; it takes {', '.join(sorted(allowed - ALWAYS)) or 'none'}")
-    missing = [p for p in REQUIRED.get(kind, ()) if p not in layer]
+        raise _spec_error(origin, where, f"{kind} has no parameter {show(unknown[0])}; it takes "
+                                         f"{', '.join(sorted(allowed - ALWAYS)) or 'none'}")
+    missing = [p for p in REQUIRED.get(kind, ()) if layer.get(p) is None]
     if missing:
-        raise ShapeError("spec", f"{where}: {kind} needs {', '.join(missing)}")
-    out = {k: tuple(v) if isinstance(v, list) and k not in ("inputs",) else v for k, v in layer.items()}
+        raise _spec_error(origin, where, f"{kind} needs {', '.join(missing)}")
+    try:
+        out = check_layer({k: v for k, v in layer.items() if k != "type"}, where, strict=True)
+    except ShapeError as exc:
+        raise _spec_error(origin, exc.parameter, exc.rule) from None
+    out = {k: list(v) if k == "inputs" else v for k, v in out.items()}
     out["type"] = kind
+    if kind == "concat" and out.get("dim") is not None:  # torch's dim counts the batch; the planner's axis does not
+        d = out.pop("dim")
+        if d == 0:
+            raise _spec_error(origin, f"{where}.dim", "0 is the batch: concatenating samples is not planned")
+        out["axis"] = d - 1 if d > 0 else d
     return out
 
 
 TORCH_NAMES = {name.lower(): name for name in TORCH}
+ACTIVATION_PARAMETERS = {"inplace", "negative_slope", "dim", "approximate", "alpha"}
 
 
-def _torch_class_layer(cls: str, layer: dict, where: str) -> dict:
+def _torch_class_layer(cls: str, layer: dict, where: str, origin: str) -> dict:
     """A layer written with a PyTorch class name and its keyword arguments, through the shared signature table."""
-    arguments = {k: tuple(v) if isinstance(v, list) else v for k, v in layer.items() if k not in ALWAYS | {"weight_norm"}}
+    try:
+        checked = check_layer({k: v for k, v in layer.items() if k != "type"}, where, strict=True)
+    except ShapeError as exc:
+        raise _spec_error(origin, exc.parameter, exc.rule) from None
+    arguments = {k: v for k, v in checked.items() if k not in ALWAYS | {"weight_norm"}}
     sig = TORCH[cls]
     try:
         out = torch_layer(cls, bind(cls, sig.params, (), arguments, sig.required, accepts_any=cls == "Identity"))
+        out = check_layer(out, where, strict=False)
     except ShapeError as exc:
-        raise ShapeError("spec", f"{where}: {exc.rule}") from None
-    out.update({k: layer[k] for k in ("name", "inputs") if k in layer})
-    if layer.get("weight_norm"):
+        raise _spec_error(origin, where, exc.rule if exc.parameter == "code" else f"{exc.parameter}: {exc.rule}") from None
+    except (TypeError, ValueError, KeyError, IndexError) as exc:
+        raise _spec_error(origin, where, f"{cls}: invalid arguments ({type(exc).__name__})") from None
+    out.update({k: list(checked[k]) if k == "inputs" else checked[k] for k in ("name", "inputs") if k in checked})
+    if checked.get("weight_norm"):
         out["weight_norm"] = True
     return out
 
 
+TOP_LEVEL = ("input", "framework", "dtype", "layers", "blocks")
+FRAMEWORKS = ("torch", "tf", "keras")
+
+
+def read_spec(data, origin: str) -> dict:
+    """The checked contents of a parsed spec: ``layers`` (blocks expanded), ``input``, ``framework``, ``dtype``.
+
+    Everything is checked before anything is expanded: the layer count (repeats included)
+    against ``limits.layers`` first, so a ``repeat`` of 10^300 costs nothing.
+    """
+    from .. import limits
+    from .model import DTYPES
+
+    if not isinstance(data, dict):
+        raise ShapeError("spec", f"{origin}: the top level must be a table/object, got {show(data)}")
+    unknown = sorted(set(map(str, data)) - set(TOP_LEVEL))
+    if unknown:
+        raise ShapeError("spec", f"{origin}: unknown top-level key {show(unknown[0])}; expected {', '.join(TOP_LEVEL)}")
+    if not isinstance(data.get("layers"), list):
+        raise ShapeError("spec", f"{origin}: expected a 'layers' list, got {show(data.get('layers'))}")
+    framework = data.get("framework", "torch")
+    if not isinstance(framework, str) or framework.lower() not in FRAMEWORKS + ("pytorch", "tensorflow"):
+        raise _spec_error(origin, "framework", f"must be one of {', '.join(FRAMEWORKS)}, got {show(framework)}")
+    dtype = data.get("dtype")
+    if dtype is not None and (not isinstance(dtype, str) or dtype not in DTYPES):
+        raise _spec_error(origin, "dtype", f"must be one of {', '.join(DTYPES)} (the element type of the memory "
+                                           f"column), got {show(dtype)}")
+    shape = data.get("input")
+    if shape is not None:
+        try:
+            shape = check_shape(shape, "input") if isinstance(shape, list) else \
+                check_shape("not a list", "input")
+        except ShapeError as exc:
+            raise _spec_error(origin, exc.parameter, f"{exc.rule} (C, *spatial)"
+                              if isinstance(shape, list) else f"must be a list of sizes (C, *spatial), got {show(shape)}") from None
+    blocks = data.get("blocks", {})
+    if not isinstance(blocks, dict):
+        raise _spec_error(origin, "blocks", f"must be a table of named blocks, got {show(blocks)}")
+    for name, block in blocks.items():
+        if not isinstance(block, dict) or not isinstance(block.get("layers"), list):
+            raise _spec_error(origin, f"blocks.{name}", f"must be a table with a 'layers' list, got {show(block)}")
+        extra = sorted(set(map(str, block)) - {"layers"})
+        if extra:
+            raise _spec_error(origin, f"blocks.{name}", f"unknown key {show(extra[0])}; a block has only 'layers'")
+    # Count first, expand after.
+    total, plan = 0, []
+    for n, entry in enumerate(data["layers"]):
+        where = f"layers[{n}]"
+        if isinstance(entry, dict) and "block" in entry:
+            extra = sorted(set(map(str, entry)) - {"block", "repeat"})
+            if extra:
+                raise _spec_error(origin, where, f"unknown key {show(extra[0])} next to 'block'; a block reference "
+                                                 "takes block and repeat")
+            name = entry["block"]
+            if not isinstance(name, str) or name not in blocks:
+                raise _spec_error(origin, f"{where}.block", f"unknown block {show(name)}; defined: "
+                                                            f"{', '.join(map(str, blocks)) or 'none'}")
+            repeat = entry.get("repeat", 1)
+            if not is_integer(repeat) or not 0 <= repeat:
+                raise _spec_error(origin, f"{where}.repeat", f"must be an integer >= 0, got {show(repeat)}")
+            count = int(repeat) * len(blocks[name]["layers"])
+            plan.append((name, int(repeat) if count else 0))
+        else:
+            count = 1
+            plan.append((None, entry))
+        total += count
+        if total > limits.layers:
+            limits.check(f"{origin}: {where}", "the spec (blocks repeated)", total, "layers", unit="layers")
+    checked_blocks = {}
+    layers = []
+    for n, (name, item) in enumerate(plan):
+        if name is None:
+            layers.append(normalise(item, f"layers[{n}]", origin))
+            continue
+        if name not in checked_blocks:
+            checked_blocks[name] = [normalise(layer, f"blocks.{name}.layers[{i}]", origin)
+                                    for i, layer in enumerate(blocks[name]["layers"])]
+        for _ in range(item):
+            layers += [_copy(layer) for layer in checked_blocks[name]]
+    return {"layers": layers, "input": shape, "framework": framework.lower(), "dtype": dtype}
+
+
+def _copy(layer: dict) -> dict:
+    return {k: list(v) if isinstance(v, list) else v for k, v in layer.items()}
+
+
 def from_spec_data(data: dict, origin: str):
     """(layers, input_shape, framework) from parsed TOML/JSON; blocks expanded."""
-    if not isinstance(data, dict):
-        raise ShapeError("spec", f"{origin}: the top level must be a table/object")
-    unknown = sorted(set(data) - {"input", "framework", "layers", "blocks", "dtype"})
-    if unknown:
-        raise ShapeError("spec", f"{origin}: unknown top-level key {unknown[0]!r}; expected input, framework, layers, blocks")
-    if "layers" not in data or not isinstance(data["layers"], list):
-        raise ShapeError("spec", f"{origin}: expected a 'layers' list")
-    blocks = data.get("blocks", {})
-    layers = []
-    for n, entry in enumerate(data["layers"]):
-        where = f"{origin}: layers[{n}]"
-        if isinstance(entry, dict) and "block" in entry:
-            name = entry["block"]
-            if name not in blocks or "layers" not in blocks[name]:
-                raise ShapeError("spec", f"{where}: unknown block {name!r}; defined: {', '.join(blocks) or 'none'}")
-            for _ in range(int(entry.get("repeat", 1))):
-                layers += [normalise(dict(layer), f"{origin}: blocks.{name}.layers[{i}]") for i, layer in enumerate(blocks[name]["layers"])]
-        else:
-            layers.append(normalise(dict(entry), where))
-    shape = data.get("input")
-    if shape is not None and (not isinstance(shape, list) or not all(isinstance(v, int) for v in shape)):
-        raise ShapeError("spec", f"{origin}: input must be a list of ints (C, *spatial), got {shape!r}")
-    return layers, tuple(shape) if shape else None, data.get("framework", "torch")
+    spec = read_spec(data, origin)
+    return spec["layers"], spec["input"], spec["framework"]
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a JSON number (JSON has no NaN or Infinity: give a finite number)")
+
+
+def parse_spec_text(text: str, origin: str = "<spec>", kind: str | None = None):
+    """The parsed TOML or JSON data (JSON when it starts with '{' unless ``kind`` says otherwise)."""
+    if not isinstance(text, str):
+        raise ShapeError("spec", f"{origin}: expected the text of a spec, got {show(text)}")
+    if kind not in (None, "json", "toml"):
+        raise ShapeError("kind", f"must be 'json', 'toml' or None, got {show(kind)}")
+    if len(text) > MAX_SOURCE_BYTES:
+        raise ShapeError("spec", f"{origin}: {len(text):,} characters; specs over {MAX_SOURCE_BYTES:,} are refused")
+    if "\x00" in text:
+        raise ShapeError("spec", f"{origin}: contains NUL characters: not a text spec")
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise ShapeError("spec", f"{origin}: is empty: expected a TOML or JSON spec with a 'layers' list")
+    kind = kind or ("json" if text.lstrip().startswith("{") else "toml")
+    try:
+        if kind == "json":
+            return json.loads(text, parse_constant=_refuse_constant)
+        import tomllib
+
+        return tomllib.loads(text)
+    except RecursionError:
+        raise ShapeError("spec", f"{origin}: nests too deeply to read (a spec nests lists a few levels deep)") from None
+    except json.JSONDecodeError as exc:
+        raise ShapeError("spec", f"{origin}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError says "(at line L, column C)"; int digit limits
+        message = str(exc)
+        if "integer string conversion" in message:
+            message = "an integer literal is too long (sizes are at most 10^100)"
+        raise ShapeError("spec", f"{origin}: {_one_line(message)}") from None
+
+
+def _one_line(message: str) -> str:
+    message = " ".join(message.split())
+    return message if len(message) < 300 else message[:300] + "..."
 
 
 def from_spec_text(text: str, origin: str = "<spec>", kind: str | None = None):
     """Parse TOML or JSON text (JSON when it starts with '{' unless ``kind`` says otherwise)."""
-    kind = kind or ("json" if text.lstrip().startswith("{") else "toml")
-    try:
-        if kind == "json":
-            data = json.loads(text)
-        else:
-            import tomllib
-
-            data = tomllib.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ShapeError("spec", f"{origin}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except ValueError as exc:  # tomllib.TOMLDecodeError says "(at line L, column C)"
-        raise ShapeError("spec", f"{origin}: {exc}") from None
-    return from_spec_data(data, origin)
+    return from_spec_data(parse_spec_text(text, origin, kind), origin)
 
 
 def from_spec_file(path):
-    path = Path(path)
-    if not path.is_file():
-        raise ShapeError("spec", f"{path} does not exist or is not a file")
+    path = _path("spec", path)
     suffix = path.suffix.lower()
     if suffix == ".py":
-        return from_code(_read_text(path), origin=str(path)) + ("torch",)
+        return from_code(_read_text(path), origin=display(path)) + ("torch",)
     if suffix not in (".toml", ".json"):
-        raise ShapeError("spec", f"{path}: expected a .toml, .json or .py file")
-    return from_spec_text(path.read_text(), origin=str(path), kind=suffix[1:])
+        raise ShapeError("spec", f"{display(path)}: expected a .toml, .json or .py file")
+    return from_spec_text(_read_text(path), origin=display(path), kind=suffix[1:])
 
 
 def from_code(text: str, origin: str = "<code>"):
@@ -151,12 +268,28 @@ def from_code(text: str, origin: str = "<code>"):
     Returns (layers, None). Module classes need :func:`load_network` (their forward decides the order)."""
     from .readers.torch_code import Leaf, read_torch
 
+    _check_text("code", text, origin)
     model = read_torch(text, origin)
     if model.label != "the layers":
         raise ShapeError("code", f"{origin}: defines nn.Module classes: plan it with load_network (forward decides "
                                  "the order of the layers)")
-    layers = []
     return [{**leaf.layer, "name": leaf.name} for leaf in model.leaves() if isinstance(leaf, Leaf)], None
+
+
+def _check_text(parameter: str, text, origin) -> None:
+    if not isinstance(origin, str):
+        raise ShapeError("origin", f"must be a string, got {show(origin)}")
+    if not isinstance(text, str):
+        raise ShapeError(parameter, f"must be the text of the model, got {show(text)}")
+    if len(text) > MAX_SOURCE_BYTES:
+        raise ShapeError(parameter, f"{len(text):,} characters; model sources over {MAX_SOURCE_BYTES:,} are refused")
+    if "\x00" in text:
+        raise ShapeError(parameter, "contains NUL characters: not model code")
+
+
+def _optional_text(parameter: str, value) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ShapeError(parameter, f"must be a string or None, got {show(value)}")
 
 
 def load_network(spec=None, preset=None, code=None, framework=None, cls=None, args=None):
@@ -165,33 +298,84 @@ def load_network(spec=None, preset=None, code=None, framework=None, cls=None, ar
     from .model import layout_of
     from .readers import LayerList, layer_dims, read
 
+    if sum(x is not None for x in (spec, preset, code)) != 1:
+        raise ShapeError("spec", 'give exactly one of a spec file, a preset name or code')
+    for parameter, value in (("preset", preset), ("cls", cls), ("args", args)):
+        _optional_text(parameter, value)
+    if framework is not None:
+        if not isinstance(framework, str) or framework.lower() not in FRAMEWORKS + ("pytorch", "tensorflow"):
+            raise ShapeError("framework", f"must be one of {', '.join(FRAMEWORKS)}, got {show(framework)}")
+        framework = {"pytorch": "torch", "tensorflow": "tf"}.get(framework.lower(), framework.lower())
     if preset is not None:
         layers, shape = presets.preset(preset)
         if framework is not None and layout_of(framework) == "channels_last":
             shape = (*shape[1:], shape[0])
         return LayerList(layers, tuple(shape), framework or "torch", dims=len(shape) - 1)
     if code is not None:
+        _check_text("code", code, "--code")
         return read(code, "--code", framework, cls, args)
-    path = Path(spec)
-    if not path.is_file():
-        raise ShapeError("spec", f"{path} does not exist or is not a file")
+    path = _path("spec", spec)
     suffix = path.suffix.lower()
     if suffix in (".py", ".txt"):
-        return read(_read_text(path), str(path), framework, cls, args)
+        return read(_read_text(path), display(path), framework, cls, args)
     if suffix not in (".toml", ".json"):
-        raise ShapeError("spec", f"{path}: expected a .toml, .json, .py or .txt file")
-    layers, shape, spec_framework = from_spec_text(_read_text(path), origin=str(path), kind=suffix[1:])
-    return LayerList(layers, shape, spec_framework, dims=layer_dims(layers) or (len(shape) - 1 if shape else None))
+        raise ShapeError("spec", f"{display(path)}: expected a .toml, .json, .py or .txt file")
+    spec_data = read_spec(parse_spec_text(_read_text(path), display(path), suffix[1:]), display(path))
+    layers, shape = spec_data["layers"], spec_data["input"]
+    return LayerList(layers, shape, spec_data["framework"], dims=layer_dims(layers) or (len(shape) - 1 if shape else None),
+                     dtype=spec_data["dtype"])
 
 
 MAX_SOURCE_BYTES = 4_000_000
 
 
-def _read_text(path: Path) -> str:
-    size = path.stat().st_size
-    if size > MAX_SOURCE_BYTES:
-        raise ShapeError("spec", f"{path} is {size:,} bytes; model sources over {MAX_SOURCE_BYTES:,} are refused")
+def display(path) -> str:
+    """A path as one printable line (a name with a newline or control characters is quoted)."""
+    text = str(path)
+    if text.isprintable() and len(text) <= 300:
+        return text
+    shown = repr(text)
+    return shown if len(shown) <= 300 else shown[:300] + "...'"
+
+
+def _path(parameter: str, value) -> Path:
+    import os
+
+    if not isinstance(value, (str, os.PathLike)):
+        raise ShapeError(parameter, f"must be a file path, got {show(value)}")
     try:
-        return path.read_text(encoding="utf-8")
-    except (UnicodeDecodeError, OSError) as exc:
-        raise ShapeError("spec", f"{path}: cannot read it as UTF-8 text ({exc})") from None
+        path = Path(value)
+        if not path.exists():
+            raise ShapeError(parameter, f"{display(path)} does not exist")
+        if path.is_dir():
+            raise ShapeError(parameter, f"{display(path)} is a directory, not a file")
+        if not path.is_file():
+            raise ShapeError(parameter, f"{display(path)} is not a regular file")
+    except ShapeError:
+        raise
+    except (OSError, ValueError, TypeError) as exc:  # a NUL in the name, a name too long, no permission
+        raise ShapeError(parameter, f"{display(value)}: cannot open it ({type(exc).__name__})") from None
+    return path
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise ShapeError("spec", f"{display(path)} is {size:,} bytes; model sources over {MAX_SOURCE_BYTES:,} are refused")
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_SOURCE_BYTES + 1)
+    except OSError as exc:
+        raise ShapeError("spec", f"{display(path)}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > MAX_SOURCE_BYTES:
+        raise ShapeError("spec", f"{display(path)} is over {MAX_SOURCE_BYTES:,} bytes; model sources that large are refused")
+    if b"\x00" in data:
+        raise ShapeError("spec", f"{display(path)}: contains NUL bytes: not a text file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ShapeError("spec", f"{display(path)}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})") from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise ShapeError("spec", f"{display(path)} is empty")
+    return text

@@ -2,32 +2,118 @@
 
 from __future__ import annotations
 
+import math
+from numbers import Real
+
+from .. import limits
 from ..errors import ShapeError
-from .model import SHAPE_KEEPING
+from .model import SHAPE_KEEPING, Plan
+from .schema import show
+
+FLOAT32 = 4
+COMPUTED = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool", "linear",
+            "flatten", "upsample", "add", "concat", "crop", "pad", "relu"} | SHAPE_KEEPING | {"batch_norm"}
+
+
+def _check(layers, plan, skip_macs_above):
+    """Refuse, before any array exists, what cannot be verified or would not fit the budgets.
+
+    The arrays alive at once (each layer's output is kept until the last layer that reads it)
+    must fit ``limits.output_bytes``; one layer's random weights must fit ``temporary_bytes``.
+    Returns, per layer, the names whose arrays can be dropped after it.
+    """
+    if not isinstance(plan, Plan):
+        raise ShapeError("plan", f"must be a Plan from convarith.plan.plan(...), got {show(plan)}")
+    if not isinstance(layers, (list, tuple)) or len(layers) != len(plan.rows):
+        raise ShapeError("layers", f"must be the plan's layer list ({len(plan.rows)} layers: plan.layers), "
+                                   f"got {show(layers)}")
+    if skip_macs_above is not None and (isinstance(skip_macs_above, bool) or not isinstance(skip_macs_above, Real)
+                                        or not math.isfinite(skip_macs_above) or skip_macs_above < 0):
+        raise ShapeError("skip_macs_above", f"must be a finite number >= 0 or None, got {show(skip_macs_above)}")
+    if not plan.complete or any(r.shape is None for r in plan.rows):
+        raise ShapeError("verify", "the plan stopped early (see its diagnostics): fix it before verifying")
+    last_use, previous = {"input": -1}, "input"
+    for i, (spec, row) in enumerate(zip(layers, plan.rows)):
+        if not isinstance(spec, dict) or spec.get("type") not in COMPUTED or spec.get("axis") not in (None, 0) \
+                or plan.layout != "channels_first" or plan.batch != 1:
+            kind = spec.get("type") if isinstance(spec, dict) else show(spec)
+            what = "a batch above 1" if plan.batch != 1 else kind
+            raise ShapeError("verify", f"{row.name}: --verify computes torch-layout conv, pool, linear, flatten, "
+                                       f"upsample, add, concat and crop/pad layers on one sample, not {what}")
+        for name in spec.get("inputs") or [previous]:
+            last_use[name] = i
+        last_use.setdefault(row.name, i)
+        previous = row.name
+    last_use[previous] = len(layers)  # the output is kept to the end
+    sizes = {"input": limits.product(plan.input_shape) * FLOAT32}
+    live = peak = sizes["input"]
+    drops = [[] for _ in layers]
+    for name, at in last_use.items():
+        if 0 <= at < len(layers):
+            drops[at].append(name)
+    weights, heaviest = 0, ""
+    for i, (spec, row) in enumerate(zip(layers, plan.rows)):
+        sizes[row.name] = limits.product(row.shape) * FLOAT32
+        live += sizes[row.name]
+        peak = max(peak, live)
+        live -= sum(sizes[n] for n in drops[i] if n in sizes)
+        if skip_macs_above is None or row.macs <= skip_macs_above:
+            held = _weight_elements(spec, row, plan) * FLOAT32
+            if held > weights:
+                weights, heaviest = held, row.name
+    limits.check_bytes("--verify", f"verifying this plan with input {'x'.join(map(str, plan.input_shape))} "
+                                   "(the float32 activations alive at once)", peak, "output_bytes")
+    limits.check_bytes("--verify", f"the random weights of {heaviest}", weights, "temporary_bytes")
+    return drops
+
+
+def _weight_elements(spec, row, plan) -> int:
+    kernel = limits.product(a_k for a_k in _kernel_sizes(spec, row))
+    if spec["type"] == "conv":
+        return spec["out_channels"] * (_in_channels(spec, row, plan) // spec.get("groups", 1)) * kernel
+    if spec["type"] == "conv_transpose":
+        return _in_channels(spec, row, plan) * (spec["out_channels"] // spec.get("groups", 1)) * kernel
+    if spec["type"] == "linear":
+        return limits.product(_input_shape(spec, row, plan)) * spec["out_features"]
+    return 0
+
+
+def _kernel_sizes(spec, row):
+    if spec["type"] not in ("conv", "conv_transpose"):
+        return ()
+    k = spec["kernel_size"]
+    return tuple(k) if isinstance(k, (tuple, list)) else (k,) * (len(row.shape) - 1)
+
+
+def _input_shape(spec, row, plan):
+    names = spec.get("inputs")
+    if names:
+        by_name = {r.name: r for r in plan.rows}
+        return plan.input_shape if names[0] == "input" else by_name[names[0]].shape
+    return plan.input_shape if row.index == 0 else plan.rows[row.index - 1].shape
+
+
+def _in_channels(spec, row, plan):
+    return _input_shape(spec, row, plan)[0]
 
 
 def verify(layers, plan, skip_macs_above=None, seed=0):
     """Compute every layer (batch 1, float32) and check its shape against the plan.
 
     Layers whose MACs exceed ``skip_macs_above`` are not computed: their planned shape is
-    filled with zeros so the layers after them are still checked.
+    filled with zeros so the layers after them are still checked. The memory this needs is
+    computed from the planned shapes first and refused (LimitError) past the budgets.
     """
+    drops = _check(layers, plan, skip_macs_above)
     import numpy as np
 
     from .. import functional as F
 
-    if plan.rows and plan.rows[-1].shape is None:
-        raise ShapeError("verify", "the plan stopped early (see its diagnostics): fix it before verifying")
     rng = np.random.default_rng(seed)
     values = {"input": rng.standard_normal((1, *plan.input_shape), dtype=np.float32)}
     previous = "input"
-    computed = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool", "linear",
-                "flatten", "upsample", "add", "concat", "crop", "pad", "relu"} | SHAPE_KEEPING | {"batch_norm"}
-    for spec, row in zip(layers, plan.rows, strict=True):
-        if spec["type"] not in computed or spec.get("axis") not in (None, 0) or plan.layout != "channels_first":
-            raise ShapeError("verify", f"{row.name}: --verify computes torch-layout conv, pool, linear, flatten, "
-                                       f"upsample, add, concat and crop/pad layers, not {spec['type']}")
-        inputs = [values[n] for n in spec.get("inputs", [previous])]
+    for i, (spec, row) in enumerate(zip(layers, plan.rows, strict=True)):
+        inputs = [values[n] for n in spec.get("inputs") or [previous]]
         if skip_macs_above is not None and row.macs > skip_macs_above:
             out = np.zeros((1, *row.shape), dtype=np.float32)
         else:
@@ -36,6 +122,9 @@ def verify(layers, plan, skip_macs_above=None, seed=0):
             raise ShapeError("verify", f"{row.name}: functional gives {out.shape[1:]}, the plan says {row.shape}")
         values[row.name] = out
         previous = row.name
+        for name in drops[i]:
+            if name != row.name or i < len(layers) - 1:
+                values.pop(name, None)
     return True
 
 

@@ -33,10 +33,18 @@ class LayerList:
     default_input: tuple | None
     framework: str = "torch"
     dims: int | None = None  # spatial axes, when the layers fix them
+    dtype: str | None = None  # the spec's element type, for the memory column
 
-    def plan(self, input_shape, framework, dtype="float32", macs="multiply") -> Plan:
-        shape, batch = with_batch(tuple(input_shape), self.dims, framework)
-        return plan_layers(self.layers, shape, framework, dtype, batch=batch, macs=macs)
+    def plan(self, input_shape=None, framework=None, dtype=None, macs="multiply") -> Plan:
+        from ..schema import check_shape
+
+        if input_shape is None:
+            input_shape = self.default_input
+        if input_shape is None:
+            raise ShapeError("input", "is needed: the network does not say its input shape")
+        framework = self.framework if framework is None else framework
+        shape, batch = with_batch(check_shape(input_shape), self.dims, framework)
+        return plan_layers(self.layers, shape, framework, dtype or self.dtype or "float32", batch=batch, macs=macs)
 
 
 def with_batch(shape: tuple, dims: int | None, framework: str) -> tuple[tuple, int]:
