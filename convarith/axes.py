@@ -12,6 +12,8 @@ PerAxis = "int | Sequence[int]"
 
 def is_int(value) -> bool:
     """Any integer type (NumPy's too), but not a bool."""
+    if type(value) is int:  # the common case, without the slow ABC check
+        return True
     return isinstance(value, Integral) and not isinstance(value, bool) and type(value).__name__ != "bool_"
 
 
