@@ -15,7 +15,7 @@ from .layers import (
     ConvTranspose,
     MaxPool,
 )
-from .solve import solve
+from .search import solve
 
 __all__ = [
     "AdaptiveAvgPool",

@@ -30,7 +30,7 @@ def solve(
 ):
     """List the configurations that map --input to --output, simplest first."""
     from ..errors import ShapeError
-    from ..solve import solve as search
+    from ..search import solve as search
 
     if op not in SOLVABLE:
         raise ShapeError("--op", f"solve handles {', '.join(o.value for o in SOLVABLE)}, not {op.value}")

@@ -1,4 +1,4 @@
-"""Which layer configurations turn a given input size into a wanted output size.
+"""Search: which layer configurations turn a given input size into a wanted output size.
 
 Every candidate is checked by the shape engine itself, so the answers are exact by
 construction; the search only decides what to try and in which order to show it.
