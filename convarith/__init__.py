@@ -5,7 +5,7 @@ The core imported here is pure Python: importing convarith never imports NumPy.
 
 from .arithmetic import AxisArithmetic, TransposedEquivalent
 from . import limits
-from .errors import ConvarithError, LimitError, ShapeError
+from .errors import ConvarithError, InputFileError, LimitError, ShapeError, SpecError
 from .layers import (
     FRAMEWORKS,
     AdaptiveAvgPool,
@@ -26,9 +26,11 @@ __all__ = [
     "Conv",
     "ConvTranspose",
     "FRAMEWORKS",
+    "InputFileError",
     "LimitError",
     "MaxPool",
     "ShapeError",
+    "SpecError",
     "TransposedEquivalent",
     "limits",
     "solve",

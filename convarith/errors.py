@@ -21,8 +21,17 @@ class ConvarithError(ValueError):
 
 
 class ShapeError(ConvarithError):
-    """A layer configuration or input shape that the framework would reject, or input
-    convarith cannot read (a spec, pasted code, an image)."""
+    """A layer configuration or input shape that the framework would reject."""
+
+
+class SpecError(ConvarithError):
+    """A network description convarith cannot plan: a spec file, a preset's options, pasted
+    model code or ``print(model)`` text. ``parameter`` names the field or line."""
+
+
+class InputFileError(ConvarithError):
+    """A file convarith cannot read or write: missing, unreadable, not an image, too large
+    to decode, or a folder that is not convarith's to write into."""
 
 
 class LimitError(ShapeError):

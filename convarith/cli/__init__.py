@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from ..errors import ShapeError
+from ..errors import ConvarithError
 
 
 class Interrupted(BaseException):
@@ -38,7 +38,7 @@ class OneLineErrors(TyperGroup):
             result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                   standalone_mode=False, **extra)
             sys.stdout.flush()
-        except ShapeError as exc:
+        except ConvarithError as exc:
             fail(str(exc))
         except Interrupted as exc:
             import signal
