@@ -95,7 +95,9 @@ PRESETS = {
 
 def preset(name: str):
     """(layers, input_shape) of a built-in network."""
-    if name not in PRESETS:
-        raise ShapeError("preset", f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+    if not isinstance(name, str) or name not in PRESETS:
+        from .schema import show
+
+        raise ShapeError("preset", f"unknown preset {show(name)}; known: {', '.join(PRESETS)}")
     build, shape, _ = PRESETS[name]
     return build(), shape

@@ -104,11 +104,12 @@ def real(value, low=None, high=None, *, above=None):
         raise Bad(f"must be a finite number, got {show(value)}") from None
     if not math.isfinite(number):
         raise Bad(f"must be a finite number, got {show(value)}")
-    if (low is not None and number < low) or (high is not None and number > high) or \
-            (above is not None and number <= above):
-        if above is not None:
-            raise Bad(f"must be a number > {above}, got {show(value)}")
-        raise Bad(f"must be a number in [{low}, {high}], got {show(value)}")
+    if above is not None and number <= above:
+        raise Bad(f"must be a number > {above}, got {show(value)}")
+    if low is not None and number < low:
+        raise Bad(f"must be a number >= {low}{f' and <= {high}' if high is not None else ''}, got {show(value)}")
+    if high is not None and number > high:
+        raise Bad(f"must be a number <= {high:g}, got {show(value)}")
     return value if isinstance(value, (int, float)) else number
 
 

@@ -43,7 +43,10 @@ def parse(text: str, origin: str, mode: str = "exec") -> ast.AST:
     except CodeError:
         raise
     except SyntaxError as exc:
-        raise CodeError(origin, exc.lineno, exc.msg) from None
+        message = exc.msg
+        if "integer string conversion" in message:
+            message = "an integer literal of over 4300 digits (sizes are at most 10^100)"
+        raise CodeError(origin, exc.lineno, " ".join(message.split())[:300]) from None
     except (ValueError, MemoryError) as exc:
         raise CodeError(origin, None, f"cannot be parsed: {exc}") from None
 

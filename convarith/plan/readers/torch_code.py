@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from math import prod
 
 from ...errors import ShapeError
+from ..schema import show
 from ..model import SHAPE_KEEPING, Plan, Planner, finish
 from ..signatures import TORCH, bind, functional_pads, torch_layer
 from .interpreter import (BoundMethod, ClassValue, CodeError, Function, Interpreter, LibRef, Partial, Scope, guarded,
@@ -268,7 +269,7 @@ class TorchLibrary:
         sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
         sizes = tuple(interp.need(node, v, "the sizes") for v in sizes)
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in sizes):
-            raise interp.error(node, f"torch.{name} needs sizes, got {sizes!r}")
+            raise interp.error(node, f"torch.{name} needs sizes, got {show(sizes)}")
         return Weights(sizes)
 
     def call_module(self, interp, module, args, kwargs, node):
@@ -1024,10 +1025,7 @@ def _build_expression(tree, scope, interp, library, origin, cls, args):
     """The expression that builds the model: --class, else the one module class no other uses."""
     keywords = _parse_args(args, origin) if args else []
     if cls is not None:
-        try:
-            node = ast.parse(cls, mode="eval").body
-        except SyntaxError:
-            raise ShapeError("--class", f"{cls!r} is not a class name or a call like Net(num_classes=10)") from None
+        node = _parse_option("--class", cls, "", "is not a class name or a call like Net(num_classes=10)")
         if isinstance(node, ast.Name) and isinstance(scope.vars.get(node.id), Module) and not keywords:
             _set_lines(node, 1)
             return node, node.id
@@ -1073,13 +1071,20 @@ def _set_lines(node, line):
 
 
 def _parse_args(text: str, origin: str) -> list:
-    try:
-        call = ast.parse(f"f({text})", mode="eval").body
-    except SyntaxError:
-        raise ShapeError("--args", f"{text!r} is not a list of name=value pairs") from None
-    if call.args:
-        raise ShapeError("--args", f"give names: name=value, got {text!r}")
+    call = _parse_option("--args", text, "f", "is not a list of name=value pairs")
+    if not isinstance(call, ast.Call) or call.args:
+        raise ShapeError("--args", f"give names: name=value, got {show(text)}")
     return call.keywords
+
+
+def _parse_option(option: str, text, wrap: str, rule: str):
+    """An option holding a Python expression (--class, --args): any failure to parse is one ShapeError."""
+    if not isinstance(text, str) or len(text) > 10_000:
+        raise ShapeError(option, f"{rule}: got {show(text)}")
+    try:
+        return ast.parse(f"{wrap}({text})" if wrap else text, mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        raise ShapeError(option, f"{show(text)} {rule}") from None
 
 
 def _read_expressions(tree, origin, interp, library, scope) -> "TorchModel":
