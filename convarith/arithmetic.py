@@ -27,7 +27,6 @@ class TransposedEquivalent:
     kernel_size: int
     dilation: int
     output: int
-    stride: int = 1
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,8 @@ def read_by_windows(first: int, last: int, output: int, kernel_size: int, stride
     return total
 
 
-def unread_by_windows(size: int, padding: tuple[int, int], output: int, kernel_size: int, stride: int, dilation: int):
+def unread_by_windows(size: int, padding: tuple[int, int], output: int, kernel_size: int, stride: int,
+                      dilation: int) -> tuple[int, int, tuple[int, int]] | tuple[None, None, None]:
     """(input cells, padding cells) that no window reads, and the padding cells read per side.
 
     Dumoulin & Visin's Fig. 2.7 case: i=6, k=3, s=2, p=1 never reads the last padding row.
@@ -152,13 +152,14 @@ def unread_by_windows(size: int, padding: tuple[int, int], output: int, kernel_s
     read_real = read_by_windows(before, before + size - 1, *args)
     read_before = read_by_windows(0, before - 1, *args) if before > 0 else 0
     read_after = read_by_windows(before + size, before + size + after - 1, *args) if after > 0 else 0
-    if None in (read_real, read_before, read_after):
+    if read_real is None or read_before is None or read_after is None:
         return None, None, None
     return size - read_real, (before - read_before) + (after - read_after), (read_before, read_after)
 
 
-def unread_by_transposed(size: int, output: int, kernel_size: int, stride: int, dilation: int, before: int) -> int:
-    """Input cells of a transposed convolution whose every contribution is cropped away.
+def unread_by_transposed(size: int, output: int, kernel_size: int, stride: int, dilation: int, before: int) -> int | None:
+    """Input cells of a transposed convolution whose every contribution is cropped away (None:
+    too many taps to analyse, see MAX_LATTICES).
 
     Input cell ``m`` lands on output ``m*stride + t*dilation - before`` for each tap ``t``, so
     tap ``t`` keeps the cells in ``[ceil((before - t*d)/s), floor((before + O - 1 - t*d)/s)]``.

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Integral
+from typing import Any, TypeGuard
 
 from .errors import ShapeError
 
-PerAxis = "int | Sequence[int]"
-
-
-def is_int(value) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """Any integer type (NumPy's too), but not a bool."""
     if type(value) is int:  # the common case, without the slow ABC check
         return True
     return isinstance(value, Integral) and not isinstance(value, bool) and type(value).__name__ != "bool_"
 
 
-def plain(value):
+def plain(value: Any) -> Any:
     """Integers of any type as Python ints (exact at any size), in tuples and lists too;
     everything else unchanged, for the checks to refuse with a message."""
     if is_int(value):
@@ -27,7 +25,7 @@ def plain(value):
     return value
 
 
-def check_int_or_axes(name: str, value, *, allow_none_entries: bool = False) -> None:
+def check_int_or_axes(name: str, value: object, *, allow_none_entries: bool = False) -> None:
     """Reject anything that is not an int or a non-empty sequence of ints, at construction."""
     if is_int(value):
         return
@@ -40,12 +38,12 @@ def check_int_or_axes(name: str, value, *, allow_none_entries: bool = False) -> 
     raise ShapeError(name, f"must be an int or a sequence of ints, got {value!r}")
 
 
-def axis_count(name: str, value) -> int | None:
+def axis_count(name: str, value: Any) -> int | None:
     """How many spatial axes a parameter fixes (None for a plain int)."""
     return None if is_int(value) else len(value)
 
 
-def common_ndim(params: dict) -> int | None:
+def common_ndim(params: Mapping[str, Any]) -> int | None:
     """The number of spatial axes implied by per-axis parameters; they must agree."""
     seen: dict[str, int] = {}
     for name, value in params.items():
@@ -58,7 +56,7 @@ def common_ndim(params: dict) -> int | None:
     return next(iter(seen.values()), None)
 
 
-def expand(name: str, value, ndim: int) -> tuple:
+def expand(name: str, value: Any, ndim: int) -> tuple[Any, ...]:
     """An int or per-axis sequence as a tuple of length ``ndim``."""
     if is_int(value):
         return (value,) * ndim
@@ -67,7 +65,7 @@ def expand(name: str, value, ndim: int) -> tuple:
     return tuple(value)
 
 
-def check_spatial(name: str, sizes) -> tuple[int, ...]:
+def check_spatial(name: str, sizes: object) -> tuple[int, ...]:
     """A spatial input: a non-empty sequence of ints, each at least 1."""
     if is_int(sizes):
         sizes = (sizes,)
@@ -79,9 +77,3 @@ def check_spatial(name: str, sizes) -> tuple[int, ...]:
         if size < 1:
             raise ShapeError(name, f"every spatial size must be at least 1, got {tuple(sizes)}")
     return tuple(int(size) for size in sizes)
-
-
-def at_least(name: str, values: tuple[int, ...], minimum: int) -> None:
-    for v in values:
-        if v < minimum:
-            raise ShapeError(name, f"must be >= {minimum} on every axis, got {values if len(values) > 1 else v}")

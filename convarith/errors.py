@@ -7,6 +7,8 @@ error raised in a worker process reaches the parent intact.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ConvarithError(ValueError):
     """Any input convarith refuses: ``parameter`` names it, ``rule`` says why."""
@@ -16,7 +18,7 @@ class ConvarithError(ValueError):
         self.rule = rule
         super().__init__(f"{parameter}: {rule}")
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.parameter, self.rule))
 
 
@@ -45,5 +47,5 @@ class LimitError(ShapeError):
         super().__init__(parameter, f"{rule}; {lift}" if lift else rule)
         self.rule = rule
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.parameter, self.rule, self.lift))

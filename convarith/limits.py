@@ -10,6 +10,8 @@ in each message. See docs/limits.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .errors import LimitError
 
 MiB = 2**20
@@ -47,7 +49,7 @@ LIFT = {
 }
 
 
-def product(values) -> int:
+def product(values: Iterable[int]) -> int:
     """The product of integer sizes (exact: Python ints do not overflow)."""
     total = 1
     for v in values:
@@ -76,7 +78,7 @@ def check(parameter: str, what: str, amount: int, limit_name: str, *, unit: str 
     ``"the output (1, 64, 5000, 5000) float64"``. ``unit`` is ``"bytes"`` for sizes in
     bytes (shown as GiB), else a plural noun such as ``"frames"``.
     """
-    limit = globals()[limit_name]
+    limit: int = globals()[limit_name]
     if amount <= limit:
         return
     if unit == "bytes":
@@ -90,7 +92,7 @@ def check_bytes(parameter: str, what: str, nbytes: int, limit_name: str = "outpu
     check(parameter, what, nbytes, limit_name, unit="bytes")
 
 
-def array_bytes(shape, itemsize: int) -> int:
+def array_bytes(shape: Iterable[int], itemsize: int) -> int:
     return product(shape) * int(itemsize)
 
 
@@ -108,7 +110,7 @@ def parse_size(option: str, text: str) -> int:
     return value
 
 
-def check_output(shape, itemsize: int, parameter: str = "input") -> None:
+def check_output(shape: Iterable[int], itemsize: int, parameter: str = "input") -> None:
     """Refuse an array result past ``output_bytes`` before it is allocated."""
     check_bytes(parameter, f"the output {tuple(int(n) for n in shape)}", array_bytes(shape, itemsize))
 
