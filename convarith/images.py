@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import limits
-from .errors import ShapeError
+from .errors import ConvarithError, InputFileError
 
 MAX_PIXELS = limits.image_pixels  # the default of --max-pixels (the budget itself is limits.image_pixels)
 
@@ -109,17 +109,17 @@ def _open(path: Path):
 
     name = shown(path)
     if path.is_dir():
-        raise ShapeError("image", f"{name} is a folder, not an image")
+        raise InputFileError("image", f"{name} is a folder, not an image")
     if not path.is_file():
-        raise ShapeError("image", f"{name} does not exist or is not a file")
+        raise InputFileError("image", f"{name} does not exist or is not a file")
     try:
         return Image.open(path)
     except UnidentifiedImageError:
-        raise ShapeError("image", f"{name} is not a readable image (not a format Pillow knows)") from None
+        raise InputFileError("image", f"{name} is not a readable image (not a format Pillow knows)") from None
     except PermissionError:
-        raise ShapeError("image", f"{name} is not a readable image (permission denied)") from None
+        raise InputFileError("image", f"{name} is not a readable image (permission denied)") from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError, OverflowError, struct.error) as exc:
-        raise ShapeError("image", f"{name} is not a readable image ({_reason(exc)})") from None
+        raise InputFileError("image", f"{name} is not a readable image ({_reason(exc)})") from None
 
 
 def _reason(exc: BaseException) -> str:
@@ -151,7 +151,7 @@ def inspect(path, max_pixels: int | None = None) -> ImageInfo:
 def _check(info: ImageInfo, path: Path, max_pixels: int | None) -> None:
     name = shown(path)
     if info.width < 1 or info.height < 1:
-        raise ShapeError("image", f"{name} has no pixels ({info.width}x{info.height})")
+        raise InputFileError("image", f"{name} has no pixels ({info.width}x{info.height})")
     limit = limits.image_pixels if max_pixels is None else max_pixels
     if info.pixels > limit:
         lift = "raise it with --max-pixels (max_pixels=, or convarith.limits.image_pixels, in Python)"
@@ -183,12 +183,12 @@ def read(path, max_pixels: int | None = None):
             try:
                 image.load()
                 return _to_float(image, info)
-            except ShapeError:
+            except ConvarithError:
                 raise
             except MemoryError:
-                raise ShapeError("image", f"{name} is too large to decode in the memory available") from None
+                raise InputFileError("image", f"{name} is too large to decode in the memory available") from None
             except Exception as exc:  # Pillow's decoders raise many kinds for a damaged file
-                raise ShapeError("image", f"{name} is not a readable image ({_reason(exc)})") from None
+                raise InputFileError("image", f"{name} is not a readable image ({_reason(exc)})") from None
         finally:
             image.close()
 
@@ -337,7 +337,7 @@ def check_folder(path) -> None:
     parent = Path(path).parent
     if not parent.is_dir():
         what = "is not a folder" if parent.exists() else "does not exist"
-        raise ShapeError("output", f"folder {shown(parent)} {what}")
+        raise InputFileError("output", f"folder {shown(parent)} {what}")
 
 
 def write_atomically(path, write) -> None:
@@ -360,8 +360,8 @@ def write_atomically(path, write) -> None:
         temporary = None
     except OSError as exc:
         if temporary is None:
-            raise ShapeError("output", f"cannot write in {shown(path.parent)}: {exc.strerror or exc}") from None
-        raise ShapeError("output", f"could not write {shown(path)}: {exc.strerror or exc}") from None
+            raise InputFileError("output", f"cannot write in {shown(path.parent)}: {exc.strerror or exc}") from None
+        raise InputFileError("output", f"could not write {shown(path)}: {exc.strerror or exc}") from None
     finally:
         if temporary is not None:
             try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ShapeError
+from .errors import ConvarithError, InputFileError, ShapeError
 
 _NAMED = {
     "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
@@ -49,16 +49,16 @@ def load(path) -> "np.ndarray":  # noqa: F821
     path = Path(path)
     name = shown(path)
     if path.is_dir():
-        raise ShapeError("kernel-file", f"{name} is a folder, not a kernel file")
+        raise InputFileError("kernel-file", f"{name} is a folder, not a kernel file")
     if not path.is_file():
-        raise ShapeError("kernel-file", f"{name} does not exist or is not a file")
+        raise InputFileError("kernel-file", f"{name} does not exist or is not a file")
     try:
         if path.suffix.lower() == ".npy":
             header = np.load(path, mmap_mode="r", allow_pickle=False)  # the header only: nothing is read yet
             if not isinstance(header, np.ndarray):
                 raise ValueError("not a single array")
             if header.dtype.kind not in "fiu":
-                raise ShapeError("kernel-file", f"{name}: values must be real numbers, got dtype {header.dtype}")
+                raise InputFileError("kernel-file", f"{name}: values must be real numbers, got dtype {header.dtype}")
             limits.check_bytes("kernel-file", f"the kernel {tuple(header.shape)} in {name}",
                                limits.array_bytes(header.shape, 8), "temporary_bytes")
             kernel = np.array(header, dtype=np.float64)
@@ -69,15 +69,15 @@ def load(path) -> "np.ndarray":  # noqa: F821
             text = path.read_text(encoding="utf-8").replace(",", " ")
             rows = [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
             if not rows or len({len(r) for r in rows}) != 1:
-                raise ShapeError("kernel-file", f"{name}: rows must all have the same number of values")
+                raise InputFileError("kernel-file", f"{name}: rows must all have the same number of values")
             kernel = np.array([[float(v) for v in row] for row in rows], dtype=np.float64)
-    except ShapeError:
+    except ConvarithError:
         raise
     except (ValueError, OSError, EOFError, MemoryError) as exc:
         reason = " ".join(str(exc).split())[:120] or type(exc).__name__
-        raise ShapeError("kernel-file", f"{name}: not a numeric kernel ({reason})") from None
+        raise InputFileError("kernel-file", f"{name}: not a numeric kernel ({reason})") from None
     if kernel.ndim != 2 or 0 in kernel.shape:
-        raise ShapeError("kernel-file", f"{name}: a kernel must be a non-empty 2-D array, got shape {kernel.shape}")
+        raise InputFileError("kernel-file", f"{name}: a kernel must be a non-empty 2-D array, got shape {kernel.shape}")
     check_finite(kernel, "kernel-file", name)
     return kernel
 
@@ -87,4 +87,4 @@ def check_finite(kernel, parameter: str = "kernel", name: str = "the kernel") ->
     import numpy as np
 
     if not np.all(np.isfinite(kernel)):
-        raise ShapeError(parameter, f"{name}: values must be finite numbers (no nan or inf)")
+        raise InputFileError(parameter, f"{name}: values must be finite numbers (no nan or inf)")

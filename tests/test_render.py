@@ -296,11 +296,11 @@ def test_nothing_half_written_when_encoding_fails(tmp_path, monkeypatch):
 
     monkeypatch.setattr(encode.GifImagePlugin, "getdata", broken)
     path = tmp_path / "x.gif"
-    with pytest.raises(convarith.ShapeError, match="could not write"):
+    with pytest.raises(convarith.InputFileError, match="could not write"):
         render.save(render.scene(convarith.Conv(3), (4, 4)), path)
     assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(Image.Image, "save", lambda self, target, **kw: broken())
-    with pytest.raises(convarith.ShapeError, match="could not write"):
+    with pytest.raises(convarith.InputFileError, match="could not write"):
         render.save(render.scene(convarith.Conv(3), (4, 4)), tmp_path / "x.png")
     assert list(tmp_path.iterdir()) == []
 

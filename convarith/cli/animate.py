@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
+from .options import MaxMemoryOpt, use_max_memory
 from .shape import (CeilOpt, DilationOpt, Framework, FrameworkOpt, InputOpt, KernelOpt, Op, OutPadOpt,
                     PaddingOpt, StrideOpt, layer_from_options, spatial_input)
 
@@ -34,7 +35,7 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the --values numbe
 LabelsOpt = Annotated[bool, typer.Option("--labels/--no-labels", help="Label the planes 'input' and 'output'.")]
 FrameOpt = Annotated[Optional[int], typer.Option("--frame", help="The frame a still shows (0 = first output position).")]
 SheetOpt = Annotated[bool, typer.Option("--sheet", help="A .png contact sheet of every frame.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Draw even past the limits (400 frames, 4096 px a side).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Draw even past the limits of frames and pixels a side (400 and 4096 by default); memory stays bounded by --max-memory.")]
 
 
 @app.command()
@@ -58,9 +59,15 @@ def animate(
     frame: FrameOpt = None,
     sheet: SheetOpt = False,
     force: ForceOpt = False,
+    max_memory: MaxMemoryOpt = None,
 ):
-    """Draw a 1-D or 2-D layer: one frame per output position, as in Dumoulin & Visin's guide."""
+    """Draw a 1-D or 2-D layer: one frame per output position, as in Dumoulin & Visin's guide.
+
+    The frame count, the canvas and the memory drawing needs are computed from the
+    arithmetic and checked before anything is drawn; GIF frames are written as they are drawn."""
     from ..render import output_format
+
+    use_max_memory(max_memory)
 
     output_format(output)  # a bad path fails before any work
     layer, call_size = layer_from_options(

@@ -18,29 +18,29 @@ def gallery(
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that holds other files of the same names.")] = False,
 ):
     """Dumoulin & Visin's 15 animations under their original names, plus dilated transposed,
-    rectangular, TF SAME, pooling, ceil_mode, 1-D and numerical ones, with an index."""
+    rectangular, TF SAME, pooling, ceil_mode, 1-D and numerical ones, with an index.
+
+    All or nothing: the animations are drawn in a hidden folder inside DIR and moved into
+    place at the end; an error or an interruption leaves DIR as it was."""
     import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..errors import ShapeError
-    from ..images import write_atomically
+    from ..render import check_duration
     from ..render import gallery as g
 
-    from ..render import check_duration
-
-    if workers is not None and workers < 1:
-        raise ShapeError("workers", f"must be at least 1, got {workers}")
+    if workers is not None and not 1 <= workers <= 64:
+        raise ShapeError("workers", f"must be from 1 to 64, got {workers}")
     check_duration(duration)
-    g.prepare(dir, force)
+    g.prepare(dir, force, create=False)  # refused before the progress bar
     start = time.perf_counter()
     total = sum(g.frames(e) for e in g.ENTRIES)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
                   TimeElapsedColumn(), transient=False) as progress:
         task = progress.add_task(f"drawing {len(g.ENTRIES)} animations", total=total)
-        results = g.run(dir, on_done=lambda r: progress.advance(task, r[1]), workers=workers, duration=duration)
-    text = g.index(results)
-    write_atomically(dir / "README.md", lambda target: Path(target).write_text(text, encoding="utf-8"))
+        results = g.build(dir, force, on_done=lambda r: progress.advance(task, r[1]), workers=workers,
+                          duration=duration)
     frames = sum(r[1] for r in results)
     size = sum(r[2] for r in results)
     typer.echo(f"wrote {len(results)} animations ({frames} frames, {size / 1e6:.1f} MB) and {dir / 'README.md'} "
