@@ -21,7 +21,7 @@ def plain(value: Any) -> Any:
     if is_int(value):
         return int(value)
     if isinstance(value, (tuple, list)):
-        return type(value)(plain(v) for v in value)
+        return tuple(plain(v) for v in value)
     return value
 
 

@@ -1,8 +1,15 @@
-"""The layers: output_shape, tensor_shape and per-axis arithmetic, in pure Python."""
+"""The layers: output_shape, tensor_shape and per-axis arithmetic, in pure Python.
+
+A layer is checked and normalised once, in its constructor, by its framework's dialect, and
+is immutable afterwards: integers of any type are stored as Python ints, per-axis lists as
+tuples, and padding in the framework's canonical spelling.
+"""
 
 from __future__ import annotations
 
 from math import gcd
+from types import ModuleType
+from typing import Any, ClassVar, Union
 
 from .arithmetic import AxisArithmetic
 from .axes import check_int_or_axes, check_spatial, common_ndim, expand, is_int, plain
@@ -12,11 +19,16 @@ from .dialects import torch as _torch
 from .dialects.common import fmt
 from .errors import ShapeError
 
-DIALECTS = {"torch": _torch, "tf": _tf, "keras": _keras}
+DIALECTS: dict[str, ModuleType] = {"torch": _torch, "tf": _tf, "keras": _keras}
 FRAMEWORKS = tuple(DIALECTS)
 
+IntOrAxes = Union[int, tuple[int, ...]]
+"""A size for every axis, or one per spatial axis."""
+Padding = Union[int, str, tuple[int, ...], tuple[tuple[int, int], ...]]
+"""An int, per-axis ints, a word ('same', 'VALID', 'causal'...) or tf's (before, after) pairs."""
 
-def _dialect(framework):
+
+def _dialect(framework: object) -> ModuleType:
     if not isinstance(framework, str):
         raise ShapeError("framework", f"must be one of {', '.join(FRAMEWORKS)}; got {framework!r}")
     key = framework.lower()
@@ -27,19 +39,37 @@ def _dialect(framework):
     return DIALECTS[key]
 
 
-def _channels(name, value):
+def _channels(name: str, value: object) -> None:
     if value is not None and (not is_int(value) or value < 1):
         raise ShapeError(name, f"must be a positive integer, got {value!r}")
+
+
+def _flag(name: str, value: object) -> bool:
+    """A yes/no argument: a bool, or 0/1 as the frameworks also take."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or (is_int(value) and value in (0, 1)):
+        return bool(value)
+    raise ShapeError(name, f"must be True or False, got {value!r}")
 
 
 class Layer:
     """Shared behaviour; subclasses set ``op`` and implement ``arithmetic``."""
 
-    op = "layer"
-    _per_axis: tuple[str, ...] = ()
-    _optional: tuple[str, ...] = ()  # per-axis parameters that may be None (the framework's default)
+    op: ClassVar[str] = "layer"
+    _per_axis: ClassVar[tuple[str, ...]] = ()
+    _optional: ClassVar[tuple[str, ...]] = ()  # per-axis parameters that may be None (the framework's default)
+    _repr_names: ClassVar[tuple[str, ...]] = ()
+    dialect: ModuleType
+    framework: str
+    _frozen: bool = False
 
-    def _setup(self, framework, **params):
+    def __setattr__(self, name: str, value: object) -> None:
+        if self._frozen:
+            raise AttributeError(f"{type(self).__name__} is immutable: build a new layer to change {name}")
+        object.__setattr__(self, name, value)
+
+    def _setup(self, framework: object, check: str | None, **params: Any) -> None:
+        """Store the parameters, check their types, let the dialect check and normalise them
+        (it returns the padding in the framework's spelling), then freeze the layer."""
         self.dialect = _dialect(framework)
         self.framework = self.dialect.NAME
         for name, value in params.items():
@@ -52,79 +82,98 @@ class Layer:
                 continue
             if name == "padding" and isinstance(value, str):
                 continue
-            if (name == "padding" and self.framework == "tf" and isinstance(value, (tuple, list)) and value
-                    and isinstance(value[0], (tuple, list))):
+            if name == "padding" and self.framework == "tf" and isinstance(value, tuple) and value and isinstance(value[0], tuple):
                 continue  # explicit ((before, after), ...) pairs, checked by the dialect
             check_int_or_axes(name, value)
-        self.ndim  # per-axis parameters must agree on the number of axes, checked now
+        self.ndim  # noqa: B018  (per-axis parameters must agree on the number of axes, checked now)
+        if check is not None:
+            self.padding = getattr(self.dialect, check)(self)
+        self._frozen = True
 
     @property
     def ndim(self) -> int | None:
         """Spatial axes fixed by per-axis parameters, or None if any number fits."""
         params = {n: getattr(self, n) for n in self._per_axis}
         params = {n: v for n, v in params.items() if v is not None and not isinstance(v, str)}
-        if self.framework == "tf" and isinstance(params.get("padding"), tuple) and params["padding"] and not is_int(params["padding"][0]):
-            params["padding"] = tuple(0 for _ in params["padding"])
+        padding = params.get("padding")
+        if self.framework == "tf" and isinstance(padding, tuple) and padding and not is_int(padding[0]):
+            params["padding"] = tuple(0 for _ in padding)
         return common_ndim(params)
 
-    def _sizes(self, spatial_input):
+    def _sizes(self, spatial_input: object) -> tuple[int, ...]:
         sizes = check_spatial("input", spatial_input)
         expected = self.ndim
         if expected is not None and len(sizes) != expected:
             raise ShapeError("input", f"has {len(sizes)} spatial axes ({fmt(sizes)}) but the layer's parameters have {expected}")
         return sizes
 
-    def arithmetic(self, spatial_input) -> tuple[AxisArithmetic, ...]:
+    def arithmetic(self, spatial_input: object, output_size: object = None) -> tuple[AxisArithmetic, ...]:
+        """Per-axis arithmetic for spatial input sizes. ``output_size`` is for transposed
+        convolutions only (PyTorch's ``forward(output_size=...)``, tf's ``output_shape``)."""
+        if output_size is not None:
+            raise ShapeError("output_size", f"applies to transposed convolutions only, not {self.op}")
+        return self._arithmetic(self._sizes(spatial_input))
+
+    def _arithmetic(self, sizes: tuple[int, ...]) -> tuple[AxisArithmetic, ...]:
         raise NotImplementedError
 
-    def output_shape(self, spatial_input) -> tuple[int, ...]:
+    def output_shape(self, spatial_input: object, output_size: object = None) -> tuple[int, ...]:
         """Spatial output sizes for spatial input sizes (an int is a 1-D input)."""
-        return tuple(axis.output for axis in self.arithmetic(spatial_input))
+        return tuple(axis.output for axis in self.arithmetic(spatial_input, output_size))
 
     # The whole tensor: (N, C, *spatial) for torch, (N, *spatial, C) for tf and keras.
-    def _split(self, full_shape):
-        shape = plain(tuple(full_shape) if not is_int(full_shape) else (full_shape,))
-        if len(shape) < 3 or not all(is_int(v) for v in shape):
+    def _split(self, full_shape: object) -> tuple[int, int, tuple[int, ...]]:
+        shape = plain((full_shape,) if is_int(full_shape) else full_shape)
+        if not isinstance(shape, tuple) or len(shape) < 3 or not all(is_int(v) for v in shape):
             layout = "(N, C, *spatial)" if self.framework == "torch" else "(N, *spatial, C)"
-            raise ShapeError("input", f"a tensor shape needs batch, channels and at least one spatial size {layout}, got {shape}")
+            raise ShapeError("input", f"a tensor shape needs batch, channels and at least one spatial size {layout}, "
+                                      f"got {full_shape!r}")
         if any(v < 1 for v in shape):
             raise ShapeError("input", f"every size must be at least 1, got {shape}")
         if self.framework == "torch":
             return shape[0], shape[1], shape[2:]
         return shape[0], shape[-1], shape[1:-1]
 
-    def _join(self, batch, channels, spatial):
+    def _join(self, batch: int, channels: int, spatial: tuple[int, ...]) -> tuple[int, ...]:
         if self.framework == "torch":
             return (batch, channels, *spatial)
         return (batch, *spatial, channels)
 
-    def _out_channels(self, channels):
+    def _out_channels(self, channels: int) -> int:
         return channels
 
-    def tensor_shape(self, full_shape) -> tuple[int, ...]:
+    def tensor_shape(self, full_shape: object, output_size: object = None) -> tuple[int, ...]:
         """The full output shape, in the framework's layout, channels checked."""
         batch, channels, spatial = self._split(full_shape)
         out_channels = self._out_channels(channels)
-        return self._join(batch, out_channels, self.output_shape(spatial))
+        return self._join(batch, out_channels, self.output_shape(spatial, output_size))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._repr_items())
         return f"{type(self).__name__}({args})"
 
-    def _repr_items(self):
+    def _repr_items(self) -> list[tuple[str, object]]:
         return [(k, getattr(self, k)) for k in self._repr_names] + [("framework", self.framework)]
 
 
 class _ConvBase(Layer):
     _per_axis = ("kernel_size", "stride", "padding", "dilation")
+    kernel_size: IntOrAxes
+    stride: IntOrAxes
+    padding: Padding
+    dilation: IntOrAxes
+    groups: int
+    in_channels: int | None
+    out_channels: int | None
 
-    def _common(self, groups, in_channels, out_channels):
+    @staticmethod
+    def _common(groups: object, in_channels: object, out_channels: object) -> None:
         if not is_int(groups):
             raise ShapeError("groups", f"must be an integer, got {groups!r}")
         _channels("in_channels", in_channels)
         _channels("out_channels", out_channels)
 
-    def _out_channels(self, channels):
+    def _out_channels(self, channels: int) -> int:
         expected = self.in_channels
         if expected is not None and channels != expected:
             raise ShapeError(
@@ -144,15 +193,16 @@ class Conv(_ConvBase):
     op = "conv"
     _repr_names = ("kernel_size", "stride", "padding", "dilation", "groups", "in_channels", "out_channels")
 
-    def __init__(self, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 in_channels=None, out_channels=None, framework="torch"):
+    def __init__(self, kernel_size: IntOrAxes, stride: IntOrAxes = 1, padding: Padding = 0, dilation: IntOrAxes = 1,
+                 groups: int = 1, in_channels: int | None = None, out_channels: int | None = None,
+                 framework: str = "torch") -> None:
         self._common(groups, in_channels, out_channels)
-        self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
-                    groups=groups, in_channels=in_channels, out_channels=out_channels)
-        self.dialect.check_conv(self)
+        self._setup(framework, "check_conv", kernel_size=kernel_size, stride=stride, padding=padding,
+                    dilation=dilation, groups=groups, in_channels=in_channels, out_channels=out_channels)
 
-    def arithmetic(self, spatial_input):
-        return self.dialect.conv(self, self._sizes(spatial_input))
+    def _arithmetic(self, sizes: tuple[int, ...]) -> tuple[AxisArithmetic, ...]:
+        result: tuple[AxisArithmetic, ...] = self.dialect.conv(self, sizes)
+        return result
 
 
 class ConvTranspose(_ConvBase):
@@ -163,104 +213,100 @@ class ConvTranspose(_ConvBase):
     _per_axis = ("kernel_size", "stride", "padding", "output_padding", "dilation")
     _optional = ("output_padding",)
     _repr_names = ("kernel_size", "stride", "padding", "output_padding", "dilation", "groups", "in_channels", "out_channels")
+    output_padding: IntOrAxes | None
 
-    def __init__(self, kernel_size, stride=1, padding=0, output_padding=None, dilation=1, groups=1,
-                 in_channels=None, out_channels=None, framework="torch"):
+    def __init__(self, kernel_size: IntOrAxes, stride: IntOrAxes = 1, padding: Padding = 0,
+                 output_padding: IntOrAxes | None = None, dilation: IntOrAxes = 1, groups: int = 1,
+                 in_channels: int | None = None, out_channels: int | None = None, framework: str = "torch") -> None:
         self._common(groups, in_channels, out_channels)
-        self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding,
+        if output_padding is None and _dialect(framework).NAME == "torch":
+            output_padding = 0
+        self._setup(framework, "check_conv_transpose", kernel_size=kernel_size, stride=stride, padding=padding,
                     output_padding=output_padding, dilation=dilation, groups=groups,
                     in_channels=in_channels, out_channels=out_channels)
-        if self.output_padding is None and self.framework == "torch":
-            self.output_padding = 0
-        self.dialect.check_conv_transpose(self)
 
-    def arithmetic(self, spatial_input, output_size=None):
+    def arithmetic(self, spatial_input: object, output_size: object = None) -> tuple[AxisArithmetic, ...]:
+        """``output_size`` is PyTorch's ``forward(output_size=...)`` / tf's ``output_shape``."""
         sizes = self._sizes(spatial_input)
         if output_size is not None:
+            output_size = plain(output_size)
             check_int_or_axes("output_size", output_size)
             expand("output_size", output_size, len(sizes))
-        return self.dialect.conv_transpose(self, sizes, output_size)
-
-    def output_shape(self, spatial_input, output_size=None):
-        """``output_size`` is PyTorch's ``forward(output_size=...)`` / tf's ``output_shape``."""
-        return tuple(axis.output for axis in self.arithmetic(spatial_input, output_size))
-
-    def tensor_shape(self, full_shape, output_size=None):
-        batch, channels, spatial = self._split(full_shape)
-        out_channels = self._out_channels(channels)
-        return self._join(batch, out_channels, self.output_shape(spatial, output_size))
+        result: tuple[AxisArithmetic, ...] = self.dialect.conv_transpose(self, sizes, output_size)
+        return result
 
 
 class _Pool(Layer):
     _per_axis = ("kernel_size", "stride", "padding", "dilation")
     _optional = ("stride",)
-    kind = ""
+    kind: ClassVar[str] = ""
+    kernel_size: IntOrAxes
+    stride: IntOrAxes | None
+    padding: Padding
+    dilation: IntOrAxes
+    ceil_mode: bool
 
-    def arithmetic(self, spatial_input):
-        return self.dialect.pool(self, self._sizes(spatial_input), self.kind)
+    def _arithmetic(self, sizes: tuple[int, ...]) -> tuple[AxisArithmetic, ...]:
+        result: tuple[AxisArithmetic, ...] = self.dialect.pool(self, sizes, self.kind)
+        return result
 
 
 class MaxPool(_Pool):
     op, kind = "max_pool", "max"
     _repr_names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, framework="torch"):
-        self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding,
-                    dilation=dilation, ceil_mode=_flag("ceil_mode", ceil_mode))
-        _check_ceil_mode(self)
-        self.dialect.check_pool(self)
+    def __init__(self, kernel_size: IntOrAxes, stride: IntOrAxes | None = None, padding: Padding = 0,
+                 dilation: IntOrAxes = 1, ceil_mode: bool = False, framework: str = "torch") -> None:
+        ceil_mode = _flag("ceil_mode", ceil_mode)
+        _check_ceil_mode(ceil_mode, framework)
+        self._setup(framework, "check_pool", kernel_size=kernel_size, stride=stride, padding=padding,
+                    dilation=dilation, ceil_mode=ceil_mode)
 
 
 class AvgPool(_Pool):
     op, kind = "avg_pool", "avg"
     _repr_names = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
+    count_include_pad: bool
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, framework="torch"):
-        self._setup(framework, kernel_size=kernel_size, stride=stride, padding=padding, dilation=1,
-                    ceil_mode=_flag("ceil_mode", ceil_mode),
-                    count_include_pad=_flag("count_include_pad", count_include_pad))
-        _check_ceil_mode(self)
-        self.dialect.check_pool(self)
-
-
-def _flag(name: str, value) -> bool:
-    """A yes/no argument: a bool, or 0/1 as the frameworks also take."""
-    if isinstance(value, bool) or type(value).__name__ == "bool_" or (is_int(value) and value in (0, 1)):
-        return bool(value)
-    raise ShapeError(name, f"must be True or False, got {value!r}")
+    def __init__(self, kernel_size: IntOrAxes, stride: IntOrAxes | None = None, padding: Padding = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True, framework: str = "torch") -> None:
+        ceil_mode = _flag("ceil_mode", ceil_mode)
+        _check_ceil_mode(ceil_mode, framework)
+        self._setup(framework, "check_pool", kernel_size=kernel_size, stride=stride, padding=padding, dilation=1,
+                    ceil_mode=ceil_mode, count_include_pad=_flag("count_include_pad", count_include_pad))
 
 
-def _check_ceil_mode(layer):
-    if layer.ceil_mode and layer.framework != "torch":
-        raise ShapeError("ceil_mode", f"exists only in PyTorch; {layer.framework} pools with padding='same' or 'valid'")
+def _check_ceil_mode(ceil_mode: bool, framework: object) -> None:
+    name = _dialect(framework).NAME
+    if ceil_mode and name != "torch":
+        raise ShapeError("ceil_mode", f"exists only in PyTorch; {name} pools with padding='same' or 'valid'")
 
 
 class _AdaptivePool(Layer):
     """PyTorch's adaptive pools: window j spans [floor(j*i/o), ceil((j+1)*i/o))."""
 
-    _per_axis = ()
-
     _repr_names = ("output_size",)
+    output_size: int | tuple[int | None, ...]
 
-    def __init__(self, output_size):
-        check_int_or_axes("output_size", plain(output_size), allow_none_entries=True)
-        self._setup("torch", output_size=output_size)
+    def __init__(self, output_size: int | tuple[int | None, ...]) -> None:
+        output_size = plain(output_size)
+        check_int_or_axes("output_size", output_size, allow_none_entries=True)
         values = (output_size,) if is_int(output_size) else output_size
         if any(v is not None and v < 0 for v in values):
             raise ShapeError("output_size", f"every size must be 0 or more (0 gives an empty tensor, as in torch), "
                                             f"got {output_size}")
+        self._setup("torch", None, output_size=output_size)
 
     @property
-    def ndim(self):
+    def ndim(self) -> int | None:
         return None if is_int(self.output_size) else len(self.output_size)
 
-    def arithmetic(self, spatial_input):
-        sizes = self._sizes(spatial_input)
+    def _arithmetic(self, sizes: tuple[int, ...]) -> tuple[AxisArithmetic, ...]:
         wanted = expand("output_size", self.output_size, len(sizes))
         if len(sizes) == 1 and wanted == (None,):
             raise ShapeError("output_size", "PyTorch's 1-D adaptive pools take an int, not None")
         axes = []
-        for i, o in zip(sizes, wanted):
+        for i, o in zip(sizes, wanted, strict=True):
             o = i if o is None else o
             if o == 0:  # torch returns an empty tensor and reads nothing
                 axes.append(AxisArithmetic(input=i, output=0, kernel_size=0, stride=0, dilation=1, padding=(0, 0),
@@ -297,7 +343,7 @@ class AdaptiveMaxPool(_AdaptivePool):
     op = "adaptive_max_pool"
 
 
-OPS = {
+OPS: dict[str, type[Layer]] = {
     "conv": Conv,
     "conv_transpose": ConvTranspose,
     "max_pool": MaxPool,
@@ -307,16 +353,17 @@ OPS = {
 }
 
 
-def make_layer(op: str, **params):
+def make_layer(op: str, **params: Any) -> Layer:
     """A layer from an operation name ('conv', 'conv-transpose', 'max_pool', ...).
 
     Parameters left as None take the layer's defaults; ones the layer does not have are refused.
     """
-    key = op.replace("-", "_").lower()
+    key = op.replace("-", "_").lower() if isinstance(op, str) else ""
     if key not in OPS:
         raise ShapeError("op", f"must be one of {', '.join(OPS)}; got {op!r}")
     cls = OPS[key]
-    accepted = cls.__init__.__code__.co_varnames[1 : cls.__init__.__code__.co_argcount]
+    code = cls.__init__.__code__
+    accepted = code.co_varnames[1 : code.co_argcount]
     given = {k: v for k, v in params.items() if v is not None}
     unknown = sorted(set(given) - set(accepted))
     if unknown:

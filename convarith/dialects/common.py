@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from ..arithmetic import (
     AxisArithmetic,
     TransposedEquivalent,
@@ -11,10 +14,31 @@ from ..arithmetic import (
     unread_by_windows,
     window_count,
 )
+from ..axes import is_int
 from ..errors import ShapeError
 
 
-def fmt(values) -> str:
+def check_groups(layer: Any, out_name: str = "out_channels") -> None:
+    """groups is positive and divides both channel counts (Keras calls out_channels filters)."""
+    if layer.groups < 1:
+        raise ShapeError("groups", f"must be a positive integer, got {layer.groups}")
+    for name, shown in (("in_channels", "in_channels"), ("out_channels", out_name)):
+        channels = getattr(layer, name)
+        if channels is not None and channels % layer.groups:
+            raise ShapeError(name, f"{shown}={channels} is not divisible by groups={layer.groups}")
+
+
+def at_least(layer: Any, names: Iterable[str], minimum: int) -> None:
+    """Each named parameter (an int or per-axis ints; None skipped) is at least ``minimum``."""
+    for name in names:
+        value = getattr(layer, name)
+        values = () if value is None else (value,) if is_int(value) else value
+        if any(v < minimum for v in values):
+            rule = "must be positive" if minimum == 1 else "must not be negative" if minimum == 0 else f"must be >= {minimum}"
+            raise ShapeError(name, f"{rule}, got {value}")
+
+
+def fmt(values: Iterable[object]) -> str:
     """A per-axis tuple the way users type it: ``3`` or ``3x5``."""
     return "x".join(str(v) for v in values)
 

@@ -6,11 +6,13 @@ which arguments it accepts and how Conv*Transpose picks its output size.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..arithmetic import effective_kernel
 from ..axes import expand, is_int
 from ..errors import ShapeError
 from . import tf
-from .common import direct_axes, fmt, require_outputs
+from .common import at_least, check_groups, direct_axes, fmt, require_outputs
 
 NAME = "keras"
 
@@ -32,31 +34,29 @@ def _no_strided_dilation(layer):
         )
 
 
-def check_conv(layer):
-    if layer.groups < 1:
-        raise ShapeError("groups", f"must be a positive integer, got {layer.groups}")
-    if layer.out_channels is not None and layer.out_channels % layer.groups:
-        raise ShapeError("out_channels", f"filters={layer.out_channels} is not divisible by groups={layer.groups}")
-    if layer.in_channels is not None and layer.in_channels % layer.groups:
-        raise ShapeError("in_channels", f"{layer.in_channels} is not divisible by groups={layer.groups}")
-    tf.positive(layer, ("kernel_size", "stride", "dilation"))
-    layer.padding = _padding(layer, ("valid", "same", "causal"))
+def check_conv(layer: Any) -> str:
+    """Refuse what Keras refuses; return the padding word in lower case."""
+    check_groups(layer, out_name="filters")
+    at_least(layer, ("kernel_size", "stride", "dilation"), 1)
+    padding = _padding(layer, ("valid", "same", "causal"))
     _no_strided_dilation(layer)
+    return padding
 
 
-def check_conv_transpose(layer):
-    tf.positive(layer, ("kernel_size", "stride", "dilation"))
-    layer.padding = _padding(layer, ("valid", "same"))
+def check_conv_transpose(layer: Any) -> str:
+    at_least(layer, ("kernel_size", "stride", "dilation"), 1)
+    padding = _padding(layer, ("valid", "same"))
     if layer.groups != 1:
         raise ShapeError("groups", "Keras Conv*Transpose layers have no groups")
     _no_strided_dilation(layer)
+    return padding
 
 
-def check_pool(layer):
-    tf.positive(layer, ("kernel_size", "stride"))
+def check_pool(layer: Any) -> str:
+    at_least(layer, ("kernel_size", "stride"), 1)
     if layer.dilation != 1:
         raise ShapeError("dilation", "Keras pooling layers have no dilation")
-    layer.padding = _padding(layer, ("valid", "same"))
+    return _padding(layer, ("valid", "same"))
 
 
 def conv(layer, sizes):

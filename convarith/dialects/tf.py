@@ -6,10 +6,12 @@ error), convarith follows static shape inference and reports an error.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..arithmetic import effective_kernel
 from ..axes import expand, is_int
 from ..errors import ShapeError
-from .common import direct_axes, fmt, require_outputs, same_split, transposed_axes
+from .common import at_least, check_groups, direct_axes, fmt, require_outputs, same_split, transposed_axes
 
 NAME = "tf"
 # Explicit (before, after) padding exists only on these tf.nn ops (by number of spatial axes).
@@ -31,42 +33,25 @@ def normalize_padding(padding):
     return tuple(tuple(p) for p in pairs)
 
 
-def positive(layer, names):
-    for name in names:
-        value = getattr(layer, name)
-        if value is None:
-            continue
-        values = (value,) if is_int(value) else value
-        if any(v < 1 for v in values):
-            raise ShapeError(name, f"must be positive, got {value}")
+def check_conv(layer: Any) -> Any:
+    """Refuse what tf.nn refuses; return the padding, 'SAME'/'VALID' or pairs."""
+    check_groups(layer)
+    at_least(layer, ("kernel_size", "stride", "dilation"), 1)
+    return normalize_padding(layer.padding)
 
 
-def _check_groups(layer):
-    if layer.groups < 1:
-        raise ShapeError("groups", f"must be a positive integer, got {layer.groups}")
-    for name in ("in_channels", "out_channels"):
-        channels = getattr(layer, name)
-        if channels is not None and channels % layer.groups:
-            raise ShapeError(name, f"{channels} is not divisible by groups={layer.groups}")
-
-
-def check_conv(layer):
-    _check_groups(layer)
-    positive(layer, ("kernel_size", "stride", "dilation"))
-    layer.padding = normalize_padding(layer.padding)
-
-
-def check_conv_transpose(layer):
-    check_conv(layer)
+def check_conv_transpose(layer: Any) -> Any:
+    padding = check_conv(layer)
     if layer.output_padding not in (None, 0):
         raise ShapeError("output_padding", "tf.nn conv_transpose has none: pass output_size (its output_shape) instead")
+    return padding
 
 
-def check_pool(layer):
-    positive(layer, ("kernel_size", "stride"))
+def check_pool(layer: Any) -> Any:
+    at_least(layer, ("kernel_size", "stride"), 1)
     if layer.dilation != 1:
         raise ShapeError("dilation", "TensorFlow pooling has no dilation")
-    layer.padding = normalize_padding(layer.padding)
+    return normalize_padding(layer.padding)
 
 
 def _explicit_pads(op, padding, nd):

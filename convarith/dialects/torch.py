@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..arithmetic import effective_kernel
 from ..axes import expand, is_int
 from ..errors import ShapeError
-from .common import direct_axes, fmt, require_outputs, require_transposed_outputs, same_split, transposed_axes
+from .common import (
+    at_least,
+    check_groups,
+    direct_axes,
+    fmt,
+    require_outputs,
+    require_transposed_outputs,
+    same_split,
+    transposed_axes,
+)
 
 NAME = "torch"
 PADDING_STRINGS = ("same", "valid")
 
 
-def _positive_values(layer, names_minimums):
-    for name, minimum in names_minimums:
-        value = getattr(layer, name)
-        values = () if value is None else (value,) if is_int(value) else value
-        for v in values:
-            if v < minimum:
-                rule = "must be positive" if minimum == 1 else "must not be negative"
-                raise ShapeError(name, f"{rule}, got {value}")
+POSITIVE = ("kernel_size", "stride", "dilation")
 
 
-def _check_groups(layer):
-    if layer.groups < 1:
-        raise ShapeError("groups", f"must be a positive integer, got {layer.groups}")
-    for name in ("in_channels", "out_channels"):
-        channels = getattr(layer, name)
-        if channels is not None and channels % layer.groups:
-            raise ShapeError(name, f"{channels} is not divisible by groups={layer.groups}")
-
-
-def check_conv(layer):
-    _check_groups(layer)
-    _positive_values(layer, [("kernel_size", 1), ("stride", 1), ("dilation", 1)])
+def check_conv(layer: Any) -> Any:
+    """Refuse what torch refuses; return the padding (torch keeps it as given)."""
+    check_groups(layer)
+    at_least(layer, POSITIVE, 1)
     if isinstance(layer.padding, str):
         if layer.padding not in PADDING_STRINGS:
             hint = f" (PyTorch is case-sensitive: use {layer.padding.lower()!r})" if layer.padding.lower() in PADDING_STRINGS else ""
@@ -45,22 +41,25 @@ def check_conv(layer):
                 "PyTorch only pads 'same' at stride 1",
             )
     else:
-        _positive_values(layer, [("padding", 0)])
+        at_least(layer, ("padding",), 0)
+    return layer.padding
 
 
-def check_conv_transpose(layer):
-    _check_groups(layer)
-    _positive_values(layer, [("kernel_size", 1), ("stride", 1), ("dilation", 1)])
+def check_conv_transpose(layer: Any) -> Any:
+    check_groups(layer)
+    at_least(layer, POSITIVE, 1)
     if isinstance(layer.padding, str):
         raise ShapeError("padding", f"ConvTranspose takes an int or a tuple, not {layer.padding!r}")
-    _positive_values(layer, [("padding", 0), ("output_padding", 0)])
+    at_least(layer, ("padding", "output_padding"), 0)
+    return layer.padding
 
 
-def check_pool(layer):
-    _positive_values(layer, [("kernel_size", 1), ("stride", 1), ("dilation", 1)])
+def check_pool(layer: Any) -> Any:
+    at_least(layer, POSITIVE, 1)
     if isinstance(layer.padding, str):
         raise ShapeError("padding", f"PyTorch pooling takes an int or a tuple, not {layer.padding!r}")
-    _positive_values(layer, [("padding", 0)])
+    at_least(layer, ("padding",), 0)
+    return layer.padding
 
 
 def _kernel_fits(axes_in, kernel, dilation, pads):
