@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from .arithmetic import AxisArithmetic
+
+if TYPE_CHECKING:
+    from .layers import Layer
 
 
 def axis_names(ndim: int) -> list[str]:
     return {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}.get(ndim, [f"axis {n}" for n in range(ndim)])
 
 
-def _padding_word(layer) -> str:
-    return layer.padding if isinstance(layer.padding, str) else "explicit"
+def _padding_word(layer: Layer) -> str:
+    padding = getattr(layer, "padding", None)
+    return padding if isinstance(padding, str) else "explicit"
 
 
-def formula(layer, ax: AxisArithmetic) -> str:
+def formula(layer: Layer, ax: AxisArithmetic) -> str:
     """One line: how this axis's output size comes about."""
     k_eff = f"({ax.dilation}*({ax.kernel_size}-1)+1)" if ax.dilation > 1 else f"{ax.kernel_size}"
     if ax.transposed is not None:
@@ -38,7 +45,7 @@ def formula(layer, ax: AxisArithmetic) -> str:
     return text
 
 
-def warnings(layer, axes) -> list[str]:
+def warnings(layer: Layer, axes: Sequence[AxisArithmetic]) -> list[str]:
     """Things that are legal but often not what the user meant."""
     by_text: dict[str, list[str]] = {}
     for name, ax in zip(axis_names(len(axes)), axes):
@@ -48,7 +55,7 @@ def warnings(layer, axes) -> list[str]:
     return found + _framework_contrast(layer, axes)
 
 
-def _axis_warnings(layer, ax: AxisArithmetic) -> list[str]:
+def _axis_warnings(layer: Layer, ax: AxisArithmetic) -> list[str]:
     found = []
     if ax.asymmetric:
         side = "after (right/bottom)" if ax.padding[1] > ax.padding[0] else "before (left/top)"
@@ -71,9 +78,9 @@ def _axis_warnings(layer, ax: AxisArithmetic) -> list[str]:
     return found + list(ax.notes)
 
 
-def _framework_contrast(layer, axes) -> list[str]:
+def _framework_contrast(layer: Layer, axes: Sequence[AxisArithmetic]) -> list[str]:
     """PyTorch's usual stand-in for TensorFlow's strided SAME shifts the windows."""
-    if layer.op != "conv" or layer.framework != "torch" or isinstance(layer.padding, str):
+    if layer.op != "conv" or layer.framework != "torch" or isinstance(getattr(layer, "padding", None), str):
         return []
     from .dialects.tf import forward_pads
 

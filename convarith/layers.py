@@ -75,7 +75,7 @@ class Layer:
         for name, value in params.items():
             setattr(self, name, plain(value))
         if self.framework != "torch" and params.get("padding") == 0:
-            self.padding = "VALID" if self.framework == "tf" else "valid"  # "no padding", in their words
+            setattr(self, "padding", "VALID" if self.framework == "tf" else "valid")  # "no padding", in their words
         for name in self._per_axis:
             value = getattr(self, name)
             if value is None and name in self._optional:
@@ -87,7 +87,7 @@ class Layer:
             check_int_or_axes(name, value)
         self.ndim  # noqa: B018  (per-axis parameters must agree on the number of axes, checked now)
         if check is not None:
-            self.padding = getattr(self.dialect, check)(self)
+            setattr(self, "padding", getattr(self.dialect, check)(self))
         self._frozen = True
 
     @property
@@ -157,7 +157,7 @@ class Layer:
 
 
 class _ConvBase(Layer):
-    _per_axis = ("kernel_size", "stride", "padding", "dilation")
+    _per_axis: ClassVar[tuple[str, ...]] = ("kernel_size", "stride", "padding", "dilation")
     kernel_size: IntOrAxes
     stride: IntOrAxes
     padding: Padding
@@ -211,7 +211,7 @@ class ConvTranspose(_ConvBase):
 
     op = "conv_transpose"
     _per_axis = ("kernel_size", "stride", "padding", "output_padding", "dilation")
-    _optional = ("output_padding",)
+    _optional: ClassVar[tuple[str, ...]] = ("output_padding",)
     _repr_names = ("kernel_size", "stride", "padding", "output_padding", "dilation", "groups", "in_channels", "out_channels")
     output_padding: IntOrAxes | None
 
@@ -237,8 +237,8 @@ class ConvTranspose(_ConvBase):
 
 
 class _Pool(Layer):
-    _per_axis = ("kernel_size", "stride", "padding", "dilation")
-    _optional = ("stride",)
+    _per_axis: ClassVar[tuple[str, ...]] = ("kernel_size", "stride", "padding", "dilation")
+    _optional: ClassVar[tuple[str, ...]] = ("stride",)
     kind: ClassVar[str] = ""
     kernel_size: IntOrAxes
     stride: IntOrAxes | None
@@ -291,7 +291,7 @@ class _AdaptivePool(Layer):
     def __init__(self, output_size: int | tuple[int | None, ...]) -> None:
         output_size = plain(output_size)
         check_int_or_axes("output_size", output_size, allow_none_entries=True)
-        values = (output_size,) if is_int(output_size) else output_size
+        values: tuple[int | None, ...] = (output_size,) if isinstance(output_size, int) else output_size
         if any(v is not None and v < 0 for v in values):
             raise ShapeError("output_size", f"every size must be 0 or more (0 gives an empty tensor, as in torch), "
                                             f"got {output_size}")
@@ -299,7 +299,7 @@ class _AdaptivePool(Layer):
 
     @property
     def ndim(self) -> int | None:
-        return None if is_int(self.output_size) else len(self.output_size)
+        return None if isinstance(self.output_size, int) else len(self.output_size)
 
     def _arithmetic(self, sizes: tuple[int, ...]) -> tuple[AxisArithmetic, ...]:
         wanted = expand("output_size", self.output_size, len(sizes))

@@ -17,7 +17,9 @@ upsampling or transposed convolution, whose outputs do not all see the same amou
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from fractions import Fraction
 from math import floor, gcd
 
@@ -25,13 +27,16 @@ from .arithmetic import AxisArithmetic
 from .axes import check_spatial
 from .errors import ShapeError
 
+if TYPE_CHECKING:
+    from .layers import Layer
+
 MAX_PERIOD = 4096  # phases tracked per axis; beyond this an upsampling chain is refused
 
 
 @dataclass(frozen=True)
 class Field:
-    lo: tuple  # per phase: first input position (None: that output reads nothing)
-    hi: tuple
+    lo: tuple[int | None, ...]  # per phase: first input position (None: that output reads nothing)
+    hi: tuple[int | None, ...]
     shift: int
     position: Fraction = Fraction(0)
     whole_input: bool = False  # after a flatten/linear/global pool every output sees everything
@@ -47,22 +52,24 @@ class Field:
 
     @property
     def size(self) -> int:
-        return max((h - lo + 1 for lo, h in zip(self.lo, self.hi) if lo is not None), default=0)
+        return max((h - lo + 1 for lo, h in zip(self.lo, self.hi, strict=True) if lo is not None and h is not None),
+                   default=0)
 
     @property
-    def start(self):
+    def start(self) -> int | None:
         return self.lo[0]
 
     @property
     def centre(self) -> Fraction:
         return self.position
 
-    def at(self, y: int):
+    def at(self, y: int) -> tuple[int, int] | None:
         """(first, last) input position output y sees, or None."""
         q, r = divmod(y, self.period)
-        if self.lo[r] is None:
+        lo, hi = self.lo[r], self.hi[r]
+        if lo is None or hi is None:
             return None
-        return self.lo[r] + q * self.shift, self.hi[r] + q * self.shift
+        return lo + q * self.shift, hi + q * self.shift
 
 
 INPUT = Field(lo=(0,), hi=(0,), shift=1)
@@ -93,14 +100,15 @@ def _span(f: Field, reads: Reads) -> tuple[int, int] | None:
     """
     period = f.period
     cycle = period // gcd(reads.step, period)
-    lows = [f.at(reads.first + t * reads.step) for t in range(min(reads.count, cycle))]
-    highs = [f.at(reads.first + t * reads.step) for t in range(max(0, reads.count - cycle), reads.count)]
-    lows = [s[0] for s in lows if s is not None]
-    highs = [s[1] for s in highs if s is not None]
+    firsts = [f.at(reads.first + t * reads.step) for t in range(min(reads.count, cycle))]
+    lasts = [f.at(reads.first + t * reads.step) for t in range(max(0, reads.count - cycle), reads.count)]
+    lows = [span[0] for span in firsts if span is not None]
+    highs = [span[1] for span in lasts if span is not None]
     return (min(lows), max(highs)) if lows else None
 
 
-def _through(f: Field, reads, out_period: int, in_advance: int, position: Fraction, note=None, taps: int = 1) -> Field:
+def _through(f: Field, reads: Callable[[int], Reads], out_period: int, in_advance: int, position: Fraction,
+             note: str | None = None, taps: int = 1) -> Field:
     """Compose a layer whose output y reads the layer-input positions ``reads(y)``, and whose
     output y + out_period reads what y reads moved by in_advance."""
     repeat = f.period // gcd(f.period, in_advance)  # layer periods until the input pattern repeats too
@@ -214,7 +222,7 @@ def merge(fields: list[Field]) -> Field:
     return Field(tuple(lo), tuple(hi), shift, min(centres), any(f.whole_input for f in fields), tuple(notes))
 
 
-def receptive_field(layers, input_size) -> list[tuple[Field, ...]]:
+def receptive_field(layers: Sequence[Layer], input_size: int | Sequence[int]) -> list[tuple[Field, ...]]:
     """Per layer, per axis, the field of a stack of convarith layers applied to ``input_size``.
 
     Layers are Conv, ConvTranspose, MaxPool, AvgPool, AdaptiveAvgPool or AdaptiveMaxPool; the

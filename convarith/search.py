@@ -6,13 +6,18 @@ construction; the search only decides what to try and in which order to show it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice, product
+from typing import Any
 
+from .arithmetic import AxisArithmetic
 from .axes import check_spatial, is_int
 from .dialects.common import fmt
 from .errors import LimitError, ShapeError
-from .layers import FRAMEWORKS, make_layer
+from .layers import FRAMEWORKS, Layer, make_layer
+
+Extra = dict[str, Any]  # output_padding or ceil_mode, passed to the layer as keywords
 
 
 MAX_COMBINATIONS = 20_000  # kernels x strides x dilations x output_padding or ceil_mode settings
@@ -21,9 +26,11 @@ MAX_CANDIDATES = 50_000  # configurations checked by the shape engine and ranked
 
 @dataclass(frozen=True)
 class Solution:
-    params: dict
-    layer: object
-    axes: tuple
+    """One configuration: its arguments (as the layer takes them), the layer and its arithmetic."""
+
+    params: dict[str, Any]
+    layer: Layer
+    axes: tuple[AxisArithmetic, ...]
 
     @property
     def uses_all_input(self) -> bool:
@@ -33,11 +40,11 @@ class Solution:
         return ", ".join(f"{k}={v}" for k, v in self.params.items())
 
 
-def _as_sizes(name, value):
+def _as_sizes(name: str, value: object) -> tuple[int, ...]:
     return check_spatial(name, value)
 
 
-def _choices(name, fixed, upto):
+def _choices(name: str, fixed: object, upto: int) -> Sequence[int]:
     if fixed is None:
         return range(1, int(upto) + 1)
     if not is_int(fixed) or fixed < 1:
@@ -49,7 +56,7 @@ def _int_range(lo: int, hi: int, limit: int = 8) -> list[int]:
     return list(range(lo, min(hi, lo + limit - 1) + 1))
 
 
-def _axis_paddings(op, i, o, k, s, d, extra):
+def _axis_paddings(op: str, i: int, o: int, k: int, s: int, d: int, extra: Extra) -> list[int]:
     """Symmetric PyTorch paddings that can map i to o on one axis, found arithmetically."""
     k_eff = d * (k - 1) + 1
     if op == "conv_transpose":
@@ -64,7 +71,8 @@ def _axis_paddings(op, i, o, k, s, d, extra):
     return _int_range(max(lo, 0), min(hi, cap))
 
 
-def _paddings(op, framework, sizes_in, sizes_out, k, s, d, extra):
+def _paddings(op: str, framework: str, sizes_in: tuple[int, ...], sizes_out: tuple[int, ...], k: int, s: int, d: int,
+              extra: Extra) -> list[Any]:
     """Padding values to try: words for tf/Keras, computed integers for PyTorch."""
     nd = len(sizes_in)
     if framework == "tf":
@@ -78,7 +86,7 @@ def _paddings(op, framework, sizes_in, sizes_out, k, s, d, extra):
     return [c[0] if len(set(c)) == 1 else c for c in combos]
 
 
-def _extras(op, framework, s, d):
+def _extras(op: str, framework: str, s: int, d: int) -> list[Extra]:
     """Extra knobs: output_padding for transposed layers, ceil_mode for torch pools."""
     if op == "conv_transpose" and framework == "torch":
         return [{"output_padding": a} for a in range(min(max(s, d), 64)) if a < s or a < d]
@@ -89,7 +97,7 @@ def _extras(op, framework, s, d):
     return [{}]
 
 
-def _rank(solution: Solution, op: str):
+def _rank(solution: Solution, op: str) -> tuple[Any, ...]:
     p = solution.params
     axes = solution.axes
     k, s, d = p["kernel_size"], p.get("stride", 1), p.get("dilation", 1)
@@ -102,8 +110,9 @@ def _rank(solution: Solution, op: str):
     return (d > 1, not solution.uses_all_input, k % 2 == 0, asym, bool(p.get("ceil_mode")), k, s, pad)
 
 
-def solve(input, output, op="conv", framework="torch", kernel_size=None, stride=None, dilation=None,
-          max_kernel=7, max_stride=4, max_dilation=1, limit=20) -> list[Solution]:
+def solve(input: int | Sequence[int], output: int | Sequence[int], op: str = "conv", framework: str = "torch",
+          kernel_size: int | None = None, stride: int | None = None, dilation: int | None = None,
+          max_kernel: int = 7, max_stride: int = 4, max_dilation: int = 1, limit: int | None = 20) -> list[Solution]:
     """Configurations of ``op`` mapping spatial ``input`` to ``output``, simplest first.
 
     Kernel, stride and dilation are shared by all axes (fix any of them to narrow the
@@ -153,7 +162,7 @@ def solve(input, output, op="conv", framework="torch", kernel_size=None, stride=
     return found[:limit] if limit else found
 
 
-def _pairs(strides, dilations, kernels: int):
+def _pairs(strides: Sequence[int], dilations: Sequence[int], kernels: int) -> list[tuple[int, int]]:
     """(stride, dilation) pairs, refused before listing when they alone are too many."""
     if len(strides) * len(dilations) * kernels > MAX_COMBINATIONS:
         raise LimitError("max_kernel", f"searching {kernels:,} kernels x {len(strides):,} strides x {len(dilations):,} "
@@ -162,7 +171,8 @@ def _pairs(strides, dilations, kernels: int):
     return list(product(strides, dilations))
 
 
-def _try(op, framework, params, sizes_in, sizes_out, call):
+def _try(op: str, framework: str, params: dict[str, Any], sizes_in: tuple[int, ...], sizes_out: tuple[int, ...],
+         call: dict[str, Any]) -> Solution | None:
     try:
         layer = make_layer(op, framework=framework, **params)
         axes = layer.arithmetic(sizes_in, **call)
@@ -171,7 +181,8 @@ def _try(op, framework, params, sizes_in, sizes_out, call):
     return Solution(params, layer, axes) if tuple(a.output for a in axes) == sizes_out else None
 
 
-def _same_without_ceil(op, framework, params, sizes_in, sizes_out):
+def _same_without_ceil(op: str, framework: str, params: dict[str, Any], sizes_in: tuple[int, ...],
+                      sizes_out: tuple[int, ...]) -> bool:
     """A ceil_mode answer is only worth listing when plain rounding gives a different size."""
     plain = {k: v for k, v in params.items() if k != "ceil_mode"}
     return _try(op, framework, plain, sizes_in, sizes_out, {}) is not None

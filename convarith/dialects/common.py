@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..arithmetic import (
@@ -43,7 +43,9 @@ def fmt(values: Iterable[object]) -> str:
     return "x".join(str(v) for v in values)
 
 
-def direct_axes(sizes, kernel, stride, dilation, pads, *, ceil_mode=False, notes=None):
+def direct_axes(sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int],
+                pads: Sequence[tuple[int, int]], *, ceil_mode: bool = False,
+                notes: Sequence[Sequence[str]] | None = None) -> tuple[AxisArithmetic, ...]:
     """Arithmetic of a direct convolution or pool once the padding is fixed.
 
     Callers have already refused windows that do not fit; a count below 1 is a bug there.
@@ -55,10 +57,11 @@ def direct_axes(sizes, kernel, stride, dilation, pads, *, ceil_mode=False, notes
             o = ceil_window_count(i, k_eff, s, pad)
         else:
             o = window_count(i + pad[0] + pad[1], k_eff, s)
-        unread, unread_padding, read_padding = unread_by_windows(i, tuple(pad), o, k, s, d) if o > 0 else (i, 0, (0, 0))
+        before, after = pad
+        unread, unread_padding, read_padding = unread_by_windows(i, (before, after), o, k, s, d) if o > 0 else (i, 0, (0, 0))
         axes.append(
             AxisArithmetic(
-                input=i, output=o, kernel_size=k, stride=s, dilation=d, padding=tuple(pad),
+                input=i, output=o, kernel_size=k, stride=s, dilation=d, padding=(before, after),
                 effective_kernel=k_eff, unread=unread, unread_padding=unread_padding, read_padding=read_padding, ceil_mode=ceil_mode,
                 notes=tuple(notes[axis]) if notes else (),
             )
@@ -66,7 +69,7 @@ def direct_axes(sizes, kernel, stride, dilation, pads, *, ceil_mode=False, notes
     return tuple(axes)
 
 
-def require_outputs(axes, parameter="input", hint=""):
+def require_outputs(axes: tuple[AxisArithmetic, ...], parameter: str = "input", hint: str = "") -> tuple[AxisArithmetic, ...]:
     """Refuse an axis with no output window, naming the sizes involved."""
     for n, ax in enumerate(axes):
         if ax.output < 1:
@@ -80,7 +83,9 @@ def require_outputs(axes, parameter="input", hint=""):
     return axes
 
 
-def transposed_axes(sizes, kernel, stride, dilation, pads, output_padding, *, valid_ranges=None):
+def transposed_axes(sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int],
+                    pads: Sequence[tuple[int, int]], output_padding: Sequence[int], *,
+                    valid_ranges: Sequence[tuple[int, int] | None] | None = None) -> tuple[AxisArithmetic, ...]:
     """Arithmetic of a transposed convolution whose cropping ``pads`` and extra cells are fixed.
 
     ``pads`` is the (before, after) cropping of the full transposed output; ``output_padding``
@@ -112,7 +117,7 @@ def transposed_axes(sizes, kernel, stride, dilation, pads, output_padding, *, va
     return tuple(axes)
 
 
-def require_transposed_outputs(axes):
+def require_transposed_outputs(axes: tuple[AxisArithmetic, ...]) -> tuple[AxisArithmetic, ...]:
     for n, ax in enumerate(axes):
         if ax.output < 1:
             where = f" on axis {n}" if len(axes) > 1 else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..arithmetic import effective_kernel
+from ..arithmetic import AxisArithmetic, effective_kernel
 from ..axes import expand, is_int
 from ..errors import ShapeError
 from . import tf
@@ -17,13 +17,14 @@ from .common import at_least, check_groups, direct_axes, fmt, require_outputs
 NAME = "keras"
 
 
-def _padding(layer, allowed):
+def _padding(layer: Any, allowed: tuple[str, ...]) -> str:
     if not isinstance(layer.padding, str) or layer.padding.lower() not in allowed:
         raise ShapeError("padding", f"Keras takes one of {', '.join(repr(a) for a in allowed)}, got {layer.padding!r}")
-    return layer.padding.lower()
+    word: str = layer.padding.lower()
+    return word
 
 
-def _no_strided_dilation(layer):
+def _no_strided_dilation(layer: Any) -> None:
     strides = (layer.stride,) if is_int(layer.stride) else layer.stride
     dilations = (layer.dilation,) if is_int(layer.dilation) else layer.dilation
     if max(strides) > 1 and max(dilations) > 1:
@@ -59,7 +60,7 @@ def check_pool(layer: Any) -> str:
     return _padding(layer, ("valid", "same"))
 
 
-def conv(layer, sizes):
+def conv(layer: Any, sizes: tuple[int, ...]) -> tuple[AxisArithmetic, ...]:
     nd = len(sizes)
     if layer.padding == "causal":
         if nd != 1:
@@ -70,7 +71,7 @@ def conv(layer, sizes):
     return tf.conv(layer, sizes, padding=layer.padding.upper())
 
 
-def transposed_length(i, k, s, d, padding, output_padding):
+def transposed_length(i: int, k: int, s: int, d: int, padding: str, output_padding: int | None) -> int:
     """Keras's deconv_output_length: output_padding=None is not the same as 0."""
     k_eff = effective_kernel(k, d)
     if output_padding is None:
@@ -79,7 +80,7 @@ def transposed_length(i, k, s, d, padding, output_padding):
     return (i - 1) * s + k_eff - 2 * pad + output_padding
 
 
-def conv_transpose(layer, sizes, output_size=None):
+def conv_transpose(layer: Any, sizes: tuple[int, ...], output_size: Any = None) -> tuple[AxisArithmetic, ...]:
     if output_size is not None:
         raise ShapeError("output_size", "Keras Conv*Transpose layers choose their size from padding and output_padding")
     nd = len(sizes)
@@ -103,5 +104,5 @@ def conv_transpose(layer, sizes, output_size=None):
         ) from None
 
 
-def pool(layer, sizes, kind):
+def pool(layer: Any, sizes: tuple[int, ...], kind: str) -> tuple[AxisArithmetic, ...]:
     return tf.pool(layer, sizes, kind, padding=layer.padding.upper())

@@ -6,9 +6,10 @@ error), convarith follows static shape inference and reports an error.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ..arithmetic import effective_kernel
+from ..arithmetic import AxisArithmetic, effective_kernel
 from ..axes import expand, is_int
 from ..errors import ShapeError
 from .common import at_least, check_groups, direct_axes, fmt, require_outputs, same_split, transposed_axes
@@ -18,7 +19,7 @@ NAME = "tf"
 EXPLICIT_PADDING = {"conv": (2,), "conv_transpose": (2,), "max_pool": (1, 2), "avg_pool": ()}
 
 
-def normalize_padding(padding):
+def normalize_padding(padding: Any) -> str | tuple[tuple[int, int], ...]:
     """'same'/'valid' in any case, or explicit ((before, after), ...) pairs."""
     if isinstance(padding, str):
         if padding not in ("SAME", "VALID"):
@@ -54,7 +55,7 @@ def check_pool(layer: Any) -> Any:
     return normalize_padding(layer.padding)
 
 
-def _explicit_pads(op, padding, nd):
+def _explicit_pads(op: str, padding: Sequence[tuple[int, int]], nd: int) -> list[tuple[int, int]]:
     if nd not in EXPLICIT_PADDING[op]:
         raise ShapeError("padding", f"explicit padding is not accepted by the {nd}-D tf.nn {op} op (only SAME or VALID)")
     if len(padding) != nd:
@@ -62,7 +63,8 @@ def _explicit_pads(op, padding, nd):
     return list(padding)
 
 
-def forward_pads(op, padding, sizes, kernel, stride, dilation):
+def forward_pads(op: str, padding: Any, sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+                 dilation: Sequence[int]) -> list[tuple[int, int]]:
     """The (before, after) padding TensorFlow applies to each axis of a forward window op."""
     if padding == "VALID":
         return [(0, 0)] * len(sizes)
@@ -74,11 +76,11 @@ def forward_pads(op, padding, sizes, kernel, stride, dilation):
     return _explicit_pads(op, padding, len(sizes))
 
 
-def _params(layer, nd, names=("kernel_size", "stride", "dilation")):
+def _params(layer: Any, nd: int, names: Sequence[str] = ("kernel_size", "stride", "dilation")) -> list[tuple[int, ...]]:
     return [expand(n, getattr(layer, n), nd) for n in names]
 
 
-def conv(layer, sizes, padding=None):
+def conv(layer: Any, sizes: tuple[int, ...], padding: Any = None) -> tuple[AxisArithmetic, ...]:
     """``padding`` overrides the layer's (Keras passes its own, upper-cased)."""
     nd = len(sizes)
     kernel, stride, dilation = _params(layer, nd)
@@ -86,7 +88,7 @@ def conv(layer, sizes, padding=None):
     return require_outputs(direct_axes(sizes, kernel, stride, dilation, pads))
 
 
-def transposed_range(padding, i, k, s, d, pad):
+def transposed_range(padding: Any, i: int, k: int, s: int, d: int, pad: tuple[int, int]) -> tuple[int, int]:
     """Output sizes whose forward convolution gives back ``i`` (what conv_transpose accepts)."""
     if padding == "SAME":
         return (i - 1) * s + 1, i * s
@@ -94,7 +96,8 @@ def transposed_range(padding, i, k, s, d, pad):
     return max(low, 1), low + s - 1
 
 
-def conv_transpose(layer, sizes, output_size=None, padding=None):
+def conv_transpose(layer: Any, sizes: tuple[int, ...], output_size: Any = None,
+                   padding: Any = None) -> tuple[AxisArithmetic, ...]:
     nd = len(sizes)
     padding = padding or layer.padding
     kernel, stride, dilation = _params(layer, nd)
@@ -117,7 +120,7 @@ def conv_transpose(layer, sizes, output_size=None, padding=None):
     return transposed_axes(sizes, kernel, stride, dilation, pads, extra, valid_ranges=ranges)
 
 
-def pool(layer, sizes, kind, padding=None):
+def pool(layer: Any, sizes: tuple[int, ...], kind: str, padding: Any = None) -> tuple[AxisArithmetic, ...]:
     nd = len(sizes)
     kernel = expand("kernel_size", layer.kernel_size, nd)
     stride = expand("stride", layer.stride if layer.stride is not None else layer.kernel_size, nd)

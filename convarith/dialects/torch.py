@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ..arithmetic import effective_kernel
+from ..arithmetic import AxisArithmetic, effective_kernel
 from ..axes import expand, is_int
 from ..errors import ShapeError
 from .common import (
@@ -62,7 +63,8 @@ def check_pool(layer: Any) -> Any:
     return layer.padding
 
 
-def _kernel_fits(axes_in, kernel, dilation, pads):
+def _kernel_fits(axes_in: Sequence[int], kernel: Sequence[int], dilation: Sequence[int],
+                 pads: Sequence[tuple[int, int]]) -> None:
     for i, k, d, (before, after) in zip(axes_in, kernel, dilation, pads):
         k_eff = effective_kernel(k, d)
         if i + before + after < k_eff:
@@ -74,7 +76,7 @@ def _kernel_fits(axes_in, kernel, dilation, pads):
             )
 
 
-def conv(layer, sizes):
+def conv(layer: Any, sizes: tuple[int, ...]) -> tuple[AxisArithmetic, ...]:
     nd = len(sizes)
     kernel, stride, dilation = (expand(n, getattr(layer, n), nd) for n in ("kernel_size", "stride", "dilation"))
     if layer.padding == "same":
@@ -87,7 +89,7 @@ def conv(layer, sizes):
     return require_outputs(direct_axes(sizes, kernel, stride, dilation, pads))
 
 
-def conv_transpose(layer, sizes, output_size=None):
+def conv_transpose(layer: Any, sizes: tuple[int, ...], output_size: Any = None) -> tuple[AxisArithmetic, ...]:
     nd = len(sizes)
     kernel, stride, dilation, padding = (
         expand(n, getattr(layer, n), nd) for n in ("kernel_size", "stride", "dilation", "padding")
@@ -104,7 +106,7 @@ def conv_transpose(layer, sizes, output_size=None):
                     f"{fmt(r[0] for r in ranges)} to {fmt(r[1] for r in ranges)} "
                     f"(axis {n}: {size} is outside [{lo}, {hi}])",
                 )
-        output_padding = [size - lo for size, lo in zip(wanted, smallest)]
+        output_padding = tuple(size - lo for size, lo in zip(wanted, smallest))
     else:
         output_padding = expand("output_padding", layer.output_padding, nd)
         for a, s, d in zip(output_padding, stride, dilation):
@@ -118,7 +120,7 @@ def conv_transpose(layer, sizes, output_size=None):
     return require_transposed_outputs(axes)
 
 
-def pool(layer, sizes, kind):
+def pool(layer: Any, sizes: tuple[int, ...], kind: str) -> tuple[AxisArithmetic, ...]:
     nd = len(sizes)
     kernel = expand("kernel_size", layer.kernel_size, nd)
     stride = expand("stride", layer.stride if layer.stride is not None else layer.kernel_size, nd)
