@@ -141,6 +141,8 @@ def test_solve_reports_no_solution():
     result = run("solve", "-i", "4", "-o", "100", "--max-kernel", "3")
     assert result.exit_code == 1
     assert "no conv configuration" in result.output
+    result = run("solve", "-i", "4", "-o", "100", "--max-kernel", "3", "--json")
+    assert result.exit_code == 1 and json.loads(result.stdout)["solutions"] == []  # the same status as the table
 
 
 def test_version_and_help():

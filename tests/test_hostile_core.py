@@ -38,7 +38,7 @@ CASES = [
     Case("shape-newline-size", ["shape", "conv", "-i", "8\n8", "-k", "3"], expect=2),
     Case("shape-digits", ["shape", "conv", "-i", "9" * 5000, "-k", "3"], expect=2),
     Case("solve-zero-limit", ["solve", "-i", "8", "-o", "4", "-n", "0"], expect=2),
-    Case("solve-nothing-found", ["solve", "-i", "8", "-o", "400", "--json"]),
+    Case("solve-nothing-found", ["solve", "-i", "8", "-o", "400", "--json"], expect=1),  # grep's convention
     # 7. process-level faults
     Case("tour-full-disk", ["tour"], stdout="/dev/full", expect=2),
     Case("shape-json-full-disk", ["shape", "conv", "-i", "224", "-k", "3", "--json"], stdout="/dev/full", expect=2),

@@ -28,7 +28,11 @@ def solve(
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many configurations.")] = 10,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ):
-    """List the configurations that map --input to --output, simplest first."""
+    """List the configurations that map --input to --output, simplest first.
+
+    Exit status, as grep's: 0 when some configuration is found, 1 when none is (the JSON
+    then lists no solutions), 2 for a usage error.
+    """
     from ..errors import ShapeError
     from ..search import solve as search
 
@@ -54,6 +58,8 @@ def solve(
                 for s in found
             ],
         })
+        if not found:
+            raise SystemExit(1)
         return
     _table(found, op, framework, sizes_in, sizes_out)
 
