@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, parse
-from .shape import Framework, Op
+from .options import Framework, Op
 
 SOLVABLE = (Op.conv, Op.conv_transpose, Op.max_pool, Op.avg_pool)
 SHORT = {"kernel_size": "k", "stride": "s", "padding": "p", "dilation": "d", "output_padding": "opad", "ceil_mode": "ceil"}
