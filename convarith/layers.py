@@ -44,6 +44,14 @@ def _channels(name: str, value: object) -> None:
         raise ShapeError(name, f"must be a positive integer, got {value!r}")
 
 
+def split_tensor(shape: tuple[int, ...], framework: str) -> tuple[int, int, tuple[int, ...]]:
+    """(batch, channels, spatial) of a whole tensor shape: (N, C, *spatial) in torch,
+    (N, *spatial, C) in tf and Keras."""
+    if framework == "torch":
+        return shape[0], shape[1], shape[2:]
+    return shape[0], shape[-1], shape[1:-1]
+
+
 def _flag(name: str, value: object) -> bool:
     """A yes/no argument: a bool, or 0/1 as the frameworks also take."""
     if isinstance(value, bool) or type(value).__name__ == "bool_" or (is_int(value) and value in (0, 1)):
@@ -130,9 +138,7 @@ class Layer:
                                       f"got {full_shape!r}")
         if any(v < 1 for v in shape):
             raise ShapeError("input", f"every size must be at least 1, got {shape}")
-        if self.framework == "torch":
-            return shape[0], shape[1], shape[2:]
-        return shape[0], shape[-1], shape[1:-1]
+        return split_tensor(shape, self.framework)
 
     def _join(self, batch: int, channels: int, spatial: tuple[int, ...]) -> tuple[int, ...]:
         if self.framework == "torch":

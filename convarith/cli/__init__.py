@@ -9,7 +9,8 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -33,7 +34,8 @@ class OneLineErrors(TyperGroup):
     works whether Typer brings click or its own vendored copy.
     """
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> NoReturn:
         try:
             result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                   standalone_mode=False, **extra)
@@ -75,7 +77,7 @@ def one_line(message: str) -> str:
     return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def fail(message: str):
+def fail(message: str) -> NoReturn:
     typer.echo(f"error: {one_line(message)}", err=True)
     sys.exit(2)
 
@@ -101,7 +103,7 @@ app = typer.Typer(
 def _root(
     ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-):
+) -> None:
     """Exact convolution arithmetic for PyTorch, TensorFlow and Keras."""
     if version:
         from .. import __version__
@@ -122,11 +124,11 @@ from . import animate as _animate  # noqa: E402, F401
 from . import gallery as _gallery  # noqa: E402, F401
 
 
-def _interrupt(signum, frame):
+def _interrupt(signum: int, frame: object) -> NoReturn:
     raise Interrupted(signum)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     import signal
 
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from ..arithmetic import AxisArithmetic
 from ..dialects.common import fmt
 from ..errors import ShapeError
 from ..explain import axis_names
+from ..layers import Layer
 
 
 def console() -> Console:
@@ -29,7 +33,7 @@ def print_table(con: Console, table: Table) -> None:
     con.print(table)
 
 
-def print_json(data) -> None:
+def print_json(data: Any) -> None:
     """Indented, but with short lists of numbers kept on one line."""
     try:
         text = json.dumps(data, indent=2, allow_nan=False)
@@ -42,18 +46,19 @@ def print_json(data) -> None:
 _SHORT_LIST = re.compile(r"\[\s*((?:-?\d+|null|true|false)(?:,\s*(?:-?\d+|null|true|false))*)\s*\]")
 
 
-def arithmetic_table(layer, axes, title: str) -> Table:
+def arithmetic_table(layer: Layer, axes: Sequence[AxisArithmetic], title: str) -> Table:
     transposed = axes[0].transposed is not None
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     columns = ["axis", "in", "k", "s", "d", "k_eff", "pad"]
     columns += ["opad", "out", "valid", "zeros", "eq.pad"] if transposed else ["out", "unread"]
     for name in columns:
         table.add_column(name, justify="left" if name == "axis" else "right", no_wrap=True)
-    for name, ax in zip(axis_names(len(axes)), axes):
-        row = [name, ax.input, ax.kernel_size, ax.stride, ax.dilation, ax.effective_kernel, f"{ax.padding[0]},{ax.padding[1]}"]
-        if transposed:
+    for name, ax in zip(axis_names(len(axes)), axes, strict=True):
+        row: list[object] = [name, ax.input, ax.kernel_size, ax.stride, ax.dilation, ax.effective_kernel,
+                             f"{ax.padding[0]},{ax.padding[1]}"]
+        t = ax.transposed
+        if t is not None:
             lo_hi = f"{ax.valid_outputs[0]}..{ax.valid_outputs[1]}" if ax.valid_outputs else "-"
-            t = ax.transposed
             row += [ax.output_padding, ax.output, lo_hi, t.zeros_between, f"{t.padding[0]},{t.padding[1]}"]
         else:
             row += [ax.output, _unread(ax)]
@@ -61,13 +66,13 @@ def arithmetic_table(layer, axes, title: str) -> Table:
     return table
 
 
-def _unread(ax) -> str:
+def _unread(ax: AxisArithmetic) -> str:
     if ax.unread is None:
         return "?"
     return f"{ax.unread} (+{ax.unread_padding} pad)" if ax.unread_padding else str(ax.unread)
 
 
-def axes_json(axes) -> list[dict]:
+def axes_json(axes: Sequence[AxisArithmetic]) -> list[dict[str, Any]]:
     out = []
     for ax in axes:
         item = asdict(ax)
@@ -77,8 +82,12 @@ def axes_json(axes) -> list[dict]:
     return out
 
 
-def title(layer, spatial, axes, full_in=None, full_out=None) -> str:
-    shapes = f"{fmt(full_in)} -> {fmt(full_out)}" if full_in is not None else f"{fmt(spatial)} -> {fmt(a.output for a in axes)}"
+def title(layer: Layer, spatial: Sequence[int], axes: Sequence[AxisArithmetic], full_in: Sequence[int] | None = None,
+          full_out: Sequence[int] | None = None) -> str:
+    if full_in is not None and full_out is not None:
+        shapes = f"{fmt(full_in)} -> {fmt(full_out)}"
+    else:
+        shapes = f"{fmt(spatial)} -> {fmt(a.output for a in axes)}"
     return f"{type(layer).__name__} {len(axes)}-D ({layer.framework}): {shapes}"
 
 

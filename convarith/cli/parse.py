@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ShapeError
+from ..layers import split_tensor
 
 _SEP = re.compile(r"[x,×]")
 
@@ -15,7 +16,7 @@ def _int(option: str, text: str) -> int:
     return int(text)
 
 
-def sizes(option: str, text: str, allow_none: bool = False) -> int | tuple:
+def sizes(option: str, text: str, allow_none: bool = False) -> int | tuple[int | None, ...] | None:
     """'3' -> 3, '3x5' or '3,5' -> (3, 5); with ``allow_none``, 'none' keeps an axis ('1xnone')."""
     parts = [p.strip() for p in _SEP.split(text.strip().lower())]
     word = r"-?[0-9]+|none" if allow_none else r"-?[0-9]+"
@@ -28,11 +29,13 @@ def sizes(option: str, text: str, allow_none: bool = False) -> int | tuple:
 
 def shape(option: str, text: str) -> tuple[int, ...]:
     """A shape is always a tuple, even with one entry."""
-    value = sizes(option, text)
-    return value if isinstance(value, tuple) else (value,)
+    value = sizes(option, text)  # without allow_none, never None nor holding one
+    if isinstance(value, tuple):
+        return tuple(v for v in value if v is not None)
+    return () if value is None else (value,)
 
 
-def padding(text: str):
+def padding(text: str) -> str | int | tuple[int | None, ...] | tuple[tuple[int, int], ...] | None:
     """An int, per-axis ints, a word ('same', 'valid', 'causal'), or explicit before:after pairs."""
     stripped = text.strip()
     if re.fullmatch(r"[A-Za-z]+", stripped):
@@ -51,7 +54,7 @@ def padding(text: str):
     return sizes("--padding", text)
 
 
-def optional_sizes(option: str, text: str | None):
+def optional_sizes(option: str, text: str | None) -> int | tuple[int | None, ...] | None:
     return None if text is None else sizes(option, text)
 
 
@@ -59,7 +62,8 @@ def _axes(n: int) -> str:
     return f"{n} axis" if n == 1 else f"{n} axes"
 
 
-def split_input(text: str, ndim: int | None, framework: str, fixed_by: str = "per-axis parameters"):
+def split_input(text: str, ndim: int | None, framework: str,
+                fixed_by: str = "per-axis parameters") -> tuple[tuple[int, ...], tuple[int, ...] | None]:
     """--input as spatial sizes, or as a whole tensor with batch and channels.
 
     With ``ndim`` known from per-axis parameters, ndim values are spatial and ndim + 2 a tensor.
@@ -82,5 +86,5 @@ def split_input(text: str, ndim: int | None, framework: str, fixed_by: str = "pe
     raise ShapeError("--input", f"{len(values)} values is ambiguous: give per-axis parameters (e.g. -k 3x3x3x3) to fix the number of axes")
 
 
-def _spatial_of(full, framework):
-    return full[2:] if framework == "torch" else full[1:-1]
+def _spatial_of(full: tuple[int, ...], framework: str) -> tuple[int, ...]:
+    return split_tensor(full, framework)[2]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ..layers import make_layer
+from ..arithmetic import AxisArithmetic
+from ..layers import Layer, make_layer
 from . import app, parse
 from .options import (
     CeilOpt,
@@ -45,7 +46,7 @@ def shape(
     framework: FrameworkOpt = Framework.torch,
     explain: ExplainOpt = False,
     json: JsonOpt = False,
-):
+) -> None:
     """Output size, padding actually applied and the rest of the arithmetic of one layer."""
     from ..explain import formula, warnings
 
@@ -61,9 +62,11 @@ def shape(
     _report(layer, axes, spatial, full, full_out, notes, [formula(layer, ax) for ax in axes], explain, json)
 
 
-def layer_from_options(op: Op, *, kernel_size=None, stride=None, padding=None, dilation=None, groups=None,
-                       output_padding=None, output_size=None, ceil_mode=False, in_channels=None,
-                       out_channels=None, framework=Framework.torch):
+def layer_from_options(op: Op, *, kernel_size: str | None = None, stride: str | None = None,
+                       padding: str | None = None, dilation: str | None = None, groups: int | None = None,
+                       output_padding: str | None = None, output_size: str | None = None, ceil_mode: bool = False,
+                       in_channels: int | None = None, out_channels: int | None = None,
+                       framework: Framework = Framework.torch) -> tuple[Layer, int | tuple[int | None, ...] | None]:
     """The layer the command-line options describe, and the output size asked of a
     conv-transpose call (None otherwise). Shared by every command that takes one layer."""
     from ..errors import ShapeError
@@ -71,7 +74,7 @@ def layer_from_options(op: Op, *, kernel_size=None, stride=None, padding=None, d
     adaptive = op.value.startswith("adaptive")
     if not adaptive and kernel_size is None:
         raise ShapeError("--kernel-size", f"is required for {op.value}")
-    params = dict(
+    params: dict[str, Any] = dict(
         kernel_size=parse.optional_sizes("--kernel-size", kernel_size),
         stride=parse.optional_sizes("--stride", stride),
         padding=None if padding is None else parse.padding(padding),
@@ -99,17 +102,19 @@ def layer_from_options(op: Op, *, kernel_size=None, stride=None, padding=None, d
     return make_layer(op.value, **params), call_size
 
 
-def spatial_input(layer, text: str):
+def spatial_input(layer: Layer, text: str) -> tuple[tuple[int, ...], tuple[int, ...] | None]:
     """(spatial sizes, whole tensor shape or None) from --input."""
     fixed_by = ", ".join(n.replace("_", "-") for n in _per_axis_names(layer)) or "per-axis parameters"
     return parse.split_input(text, layer.ndim, layer.framework, f"per-axis {fixed_by}")
 
 
-def _per_axis_names(layer):
+def _per_axis_names(layer: Layer) -> list[str]:
     return [n for n in getattr(layer, "_per_axis", ()) if not isinstance(getattr(layer, n), (int, str, type(None)))]
 
 
-def _report(layer, axes, spatial, full, full_out, notes, formulas, explain, as_json):
+def _report(layer: Layer, axes: tuple[AxisArithmetic, ...], spatial: tuple[int, ...], full: tuple[int, ...] | None,
+            full_out: tuple[int, ...] | None, notes: list[str], formulas: list[str], explain: bool,
+            as_json: bool) -> None:
     from ..explain import axis_names
     from . import output
 
@@ -121,7 +126,7 @@ def _report(layer, axes, spatial, full, full_out, notes, formulas, explain, as_j
             "input": list(spatial),
             "output": [a.output for a in axes],
             "padding": [list(a.padding) for a in axes],
-            "tensor": None if full is None else {"input": list(full), "output": list(full_out)},
+            "tensor": None if full is None or full_out is None else {"input": list(full), "output": list(full_out)},
             "axes": output.axes_json(axes),
             "formulas": formulas,
             "warnings": notes,

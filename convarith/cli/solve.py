@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, parse
+from ..search import Solution
 from .options import Framework, Op
 
 SOLVABLE = (Op.conv, Op.conv_transpose, Op.max_pool, Op.avg_pool)
@@ -27,7 +28,7 @@ def solve(
     max_dilation: Annotated[int, typer.Option("--max-dilation", help="Largest dilation to try.")] = 1,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many configurations.")] = 10,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-):
+) -> None:
     """List the configurations that map --input to --output, simplest first.
 
     Exit status, as grep's: 0 when some configuration is found, 1 when none is (the JSON
@@ -64,7 +65,8 @@ def solve(
     _table(found, op, framework, sizes_in, sizes_out)
 
 
-def _table(found, op, framework, sizes_in, sizes_out):
+def _table(found: list[Solution], op: Op, framework: Framework, sizes_in: tuple[int, ...],
+           sizes_out: tuple[int, ...]) -> None:
     from rich import box
     from rich.table import Table
 

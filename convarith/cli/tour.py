@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import app
 
-EXAMPLES = [
+EXAMPLES: list[tuple[str, dict[str, Any], tuple[int, ...], str]] = [
     ("conv", dict(kernel_size=3, stride=2, padding=1, out_channels=64), (1, 3, 224, 224),
      "A strided 3x3 conv in PyTorch: the size halves."),
     ("conv", dict(kernel_size=3, stride=2, padding="SAME", out_channels=64, framework="tf"), (1, 224, 224, 3),
@@ -21,16 +23,16 @@ EXAMPLES = [
 
 
 @app.command()
-def tour():
+def tour() -> None:
     """Answer a handful of classic shape questions, with the arithmetic shown."""
     from ..explain import formula, warnings
-    from ..layers import make_layer
+    from ..layers import make_layer, split_tensor
     from . import output
 
     con = output.console()
     for op, params, shape, question in EXAMPLES:
         layer = make_layer(op, **params)
-        spatial = shape if len(shape) <= 2 else (shape[2:] if layer.framework == "torch" else shape[1:-1])
+        spatial = shape if len(shape) <= 2 else split_tensor(shape, layer.framework)[2]
         axes = layer.arithmetic(spatial)
         full_out = layer.tensor_shape(shape) if len(shape) > 2 else None
         con.rule(question, align="left", style="bold")
