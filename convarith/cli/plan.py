@@ -120,15 +120,18 @@ def plan(
     elif csv:
         typer.echo(to_csv(result, flops), nl=False)
     else:
-        from ..plan.report import table
+        from ..plan.report import LARGE, plain_plan, table
         from .output import console, print_table
 
         con = console()
-        print_table(con, table(result, flops))
+        if len(result.rows) > LARGE:
+            typer.echo(plain_plan(result, flops))
+        else:
+            print_table(con, table(result, flops))
         for line in result.notes:
-            con.print(f"note: {line}")
+            con.print(f"note: {line}", markup=False)
         for line in result.diagnostics:
-            con.print(f"warning: {line}")
+            con.print(f"warning: {line}", markup=False)
         if result.non_trainable_params:
             con.print(f"parameters: {result.trainable_params:,} trainable, {result.non_trainable_params:,} non-trainable")
         if verify:
@@ -168,22 +171,34 @@ def rf(
         return
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
+    from ..plan.report import LARGE, plain_table
     from .output import console, print_table
 
-    table = Table(title=f"receptive field, input {'x'.join(map(str, shape))}", title_justify="left", box=box.SIMPLE_HEAD)
+    cells = [(str(d["index"]), d["name"], d["type"],
+              "whole input" if d["whole_input"] else "x".join(map(str, d["size"])),
+              "-" if d["whole_input"] else "x".join(d["jump"]),
+              "-" if d["whole_input"] else "x".join(map(str, d["start"]))) for d in data]
+    con = console()
+    if len(cells) > LARGE:
+        typer.echo(plain_table(f"receptive field, input {'x'.join(map(str, shape))}",
+                               ("#", "layer", "type", "size", "jump", "start"), cells))
+        for line in result.diagnostics:
+            con.print(f"warning: {line}", markup=False)
+        if plot is not None:
+            con.print(f"wrote {plot}", markup=False)
+        return
+    table = Table(title=Text(f"receptive field, input {'x'.join(map(str, shape))}"), title_justify="left", box=box.SIMPLE_HEAD)
     for name in ("#", "layer", "type", "size", "jump", "start"):
         table.add_column(name, justify="left" if name in ("layer", "type") else "right", no_wrap=True)
-    for d in data:
-        whole = d["whole_input"]
-        table.add_row(str(d["index"]), d["name"], d["type"], "whole input" if whole else "x".join(map(str, d["size"])),
-                      "-" if whole else "x".join(d["jump"]), "-" if whole else "x".join(map(str, d["start"])))
-    con = console()
+    for row in cells:
+        table.add_row(*(Text(cell) for cell in row))
     print_table(con, table)
     for line in result.diagnostics:
-        con.print(f"warning: {line}")
+        con.print(f"warning: {line}", markup=False)
     if plot is not None:
-        con.print(f"wrote {plot}")
+        con.print(f"wrote {plot}", markup=False)
 
 
 def _plot(path, data):

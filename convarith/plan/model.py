@@ -208,7 +208,7 @@ class Planner:
                                            f"which is not an earlier layer; known: {', '.join(self.by_name) or 'none'}")
         return found
 
-    def add(self, spec) -> Row:
+    def add(self, spec, checked: bool = False) -> Row:
         index = len(self.rows)
         if index >= limits.layers:
             limits.check("layers", "the network", index + 1, "layers", unit="layers")
@@ -223,7 +223,7 @@ class Planner:
             row = Row(index, name, spec["type"], None)
         else:
             try:
-                spec = check_layer(spec, name, strict=False)
+                spec = spec if checked else check_layer(spec, name, strict=False)
             except ShapeError as exc:
                 self.stop(str(exc))
                 spec = {**spec, "type": spec["type"]}
@@ -702,7 +702,7 @@ def plan(layers, input_shape, framework="torch", dtype="float32", batch=1, macs=
         checked.append(check_layer(spec, where, strict=False))
     planner = Planner(input_shape, framework, dtype, batch)
     for spec in checked:
-        planner.add(spec)
+        planner.add(spec, checked=True)
     return finish(planner, macs=macs)
 
 

@@ -101,13 +101,17 @@ def table(plan, flops=False):
         what = f"{'FLOPs = 2 x ' if flops else ''}MACs as torchinfo 1.8 counts them"
     batch = f"batch {plan.batch}, " if plan.batch != 1 else ""
     title = f"{_shape(plan.input_shape)} -> {_shape(plan.output_shape)} ({plan.framework}, {batch}{plan.dtype}); {what}"
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_footer=True)
+    from rich.text import Text
+
+    t = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, show_footer=True)
     totals = ["", "total", "", _shape(plan.output_shape), f"{plan.total_params:,}",
               f"{(2 if flops else 1) * plan.total_macs:,}", _bytes(plan.total_memory), "", ""]
     for name, foot in zip(_headers(flops), totals):
         t.add_column(name, footer=foot, justify="left" if name in ("layer", "type") else "right", no_wrap=True)
+    from rich.text import Text
+
     for row in _rows_as_text(plan, flops):
-        t.add_row(*row)
+        t.add_row(*(Text(cell) for cell in row))  # names are the user's text: never Rich markup
     return t
 
 
@@ -117,9 +121,40 @@ def render_text(plan, flops=False, width=120) -> str:
     console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
     console.print(table(plan, flops))
     for note in plan.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {note}", markup=False)
     for d in plan.diagnostics:
-        console.print(f"warning: {d}")
+        console.print(f"warning: {d}", markup=False)
     if plan.non_trainable_params:
         console.print(f"parameters: {plan.trainable_params:,} trainable, {plan.non_trainable_params:,} non-trainable")
     return console.file.getvalue()
+
+
+LARGE = 1000  # rows past which the command line prints plain text: Rich takes ~1 ms a row to lay out
+
+
+def plain_table(title: str, headers, rows, footer=None, left=("layer", "type")) -> str:
+    """A table as plain fixed-width text, in time linear in its cells (for plans of thousands of layers)."""
+    rows = [list(map(str, r)) for r in rows]
+    everything = [list(headers), *rows] + ([list(footer)] if footer else [])
+    widths = [max(len(r[i]) for r in everything) for i in range(len(headers))]
+
+    def line(cells):
+        return "  ".join(c.ljust(w) if h in left else c.rjust(w)
+                         for c, w, h in zip(cells, widths, headers)).rstrip()
+
+    rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    out = [title, "", line(headers), rule, *(line(r) for r in rows)]
+    if footer:
+        out += [rule, line(footer)]
+    return "\n".join(out)
+
+
+def plain_plan(plan, flops=False) -> str:
+    what = "FLOPs = 2 x multiply-accumulates" if flops else "MACs = multiply-accumulates"
+    if plan.macs_convention == "torchinfo":
+        what = f"{'FLOPs = 2 x ' if flops else ''}MACs as torchinfo 1.8 counts them"
+    batch = f"batch {plan.batch}, " if plan.batch != 1 else ""
+    title = f"{_shape(plan.input_shape)} -> {_shape(plan.output_shape)} ({plan.framework}, {batch}{plan.dtype}); {what}"
+    totals = ["", "total", "", _shape(plan.output_shape), f"{plan.total_params:,}",
+              f"{(2 if flops else 1) * plan.total_macs:,}", _bytes(plan.total_memory), "", ""]
+    return plain_table(title, _headers(flops), _rows_as_text(plan, flops), totals)
