@@ -3,8 +3,8 @@
 The core imported here is pure Python: importing convarith never imports NumPy.
 """
 
-from .arithmetic import AxisArithmetic, TransposedEquivalent
 from . import limits
+from .arithmetic import AxisArithmetic, TransposedEquivalent
 from .errors import ConvarithError, InputFileError, LimitError, ShapeError, SpecError
 from .layers import (
     FRAMEWORKS,

@@ -119,8 +119,9 @@ def read_by_windows(first: int, last: int, output: int, kernel_size: int, stride
     if dilation == 1:  # windows are runs of k cells, s apart: O(1)
         if kernel_size >= stride:  # they touch or overlap: one interval
             return max(0, min(last, (output - 1) * stride + kernel_size - 1) - max(first, 0) + 1)
-        return (_covered_below(last + 1, 0, stride, output, kernel_size)
-                - _covered_below(first, 0, stride, output, kernel_size))
+        return _covered_below(last + 1, 0, stride, output, kernel_size) - _covered_below(
+            first, 0, stride, output, kernel_size
+        )
     g = gcd(dilation, stride)
     period, shift = stride // g, dilation // g
     classes = min(period, kernel_size)
@@ -137,12 +138,15 @@ def read_by_windows(first: int, last: int, output: int, kernel_size: int, stride
             lo, hi = base, base + (taps - 1) * shift + output - 1
             total += max(0, min(hi, q_hi) - max(lo, q_lo) + 1)
         else:
-            total += _covered_below(q_hi + 1, base, shift, taps, output) - _covered_below(q_lo, base, shift, taps, output)
+            total += _covered_below(q_hi + 1, base, shift, taps, output) - _covered_below(
+                q_lo, base, shift, taps, output
+            )
     return total
 
 
-def unread_by_windows(size: int, padding: tuple[int, int], output: int, kernel_size: int, stride: int,
-                      dilation: int) -> tuple[int, int, tuple[int, int]] | tuple[None, None, None]:
+def unread_by_windows(
+    size: int, padding: tuple[int, int], output: int, kernel_size: int, stride: int, dilation: int
+) -> tuple[int, int, tuple[int, int]] | tuple[None, None, None]:
     """(input cells, padding cells) that no window reads, and the padding cells read per side.
 
     Dumoulin & Visin's Fig. 2.7 case: i=6, k=3, s=2, p=1 never reads the last padding row.
@@ -157,7 +161,9 @@ def unread_by_windows(size: int, padding: tuple[int, int], output: int, kernel_s
     return size - read_real, (before - read_before) + (after - read_after), (read_before, read_after)
 
 
-def unread_by_transposed(size: int, output: int, kernel_size: int, stride: int, dilation: int, before: int) -> int | None:
+def unread_by_transposed(
+    size: int, output: int, kernel_size: int, stride: int, dilation: int, before: int
+) -> int | None:
     """Input cells of a transposed convolution whose every contribution is cropped away (None:
     too many taps to analyse, see MAX_LATTICES).
 

@@ -8,6 +8,7 @@ from typing import Any, TypeGuard
 
 from .errors import ShapeError
 
+
 def is_int(value: object) -> TypeGuard[int]:
     """Any integer type (NumPy's too), but not a bool."""
     if type(value) is int:  # the common case, without the slow ABC check

@@ -26,12 +26,16 @@ def formula(layer: Layer, ax: AxisArithmetic) -> str:
     if ax.transposed is not None:
         t = ax.transposed
         return (
-            f"({ax.input}-1)*{ax.stride} - {ax.padding[0]}-{ax.padding[1]} + {k_eff} + {ax.output_padding} = {ax.output}"
+            f"({ax.input}-1)*{ax.stride} - {ax.padding[0]}-{ax.padding[1]} + {k_eff} + {ax.output_padding} "
+            f"= {ax.output}"
             f"   [= stride-1 conv of {ax.input} inputs with {t.zeros_between} zero(s) between them "
             f"({t.stretched_input} cells), padded {t.padding[0]}+{t.padding[1]}]"
         )
     if layer.op.startswith("adaptive"):
-        return f"adaptive: window j spans [floor(j*{ax.input}/{ax.output}), ceil((j+1)*{ax.input}/{ax.output})) -> {ax.output}"
+        return (
+            f"adaptive: window j spans [floor(j*{ax.input}/{ax.output}), ceil((j+1)*{ax.input}/{ax.output})) "
+            f"-> {ax.output}"
+        )
     padded = f"{ax.input} + {ax.padding[0]} + {ax.padding[1]}"
     if ax.ceil_mode:
         text = f"ceil(({padded} - {k_eff}) / {ax.stride}) + 1"
@@ -41,14 +45,18 @@ def formula(layer: Layer, ax: AxisArithmetic) -> str:
         return f"{text} = {ax.output}"
     text = f"floor(({padded} - {k_eff}) / {ax.stride}) + 1 = {ax.output}"
     if layer.framework in ("tf", "keras") and _padding_word(layer).upper() == "SAME":
-        text = f"ceil({ax.input} / {ax.stride}) = {ax.output}; pad total max(0, ({ax.output}-1)*{ax.stride} + {ax.effective_kernel} - {ax.input}) = {sum(ax.padding)}, split {ax.padding[0]} before, {ax.padding[1]} after"
+        text = (
+            f"ceil({ax.input} / {ax.stride}) = {ax.output}; pad total max(0, ({ax.output}-1)*{ax.stride} + "
+            f"{ax.effective_kernel} - {ax.input}) = {sum(ax.padding)}, split {ax.padding[0]} before, "
+            f"{ax.padding[1]} after"
+        )
     return text
 
 
 def warnings(layer: Layer, axes: Sequence[AxisArithmetic]) -> list[str]:
     """Things that are legal but often not what the user meant."""
     by_text: dict[str, list[str]] = {}
-    for name, ax in zip(axis_names(len(axes)), axes):
+    for name, ax in zip(axis_names(len(axes)), axes, strict=True):
         for text in _axis_warnings(layer, ax):
             by_text.setdefault(text, []).append(name)
     found = [f"{', '.join(names)}: {text}" for text, names in by_text.items()]
@@ -61,8 +69,10 @@ def _axis_warnings(layer: Layer, ax: AxisArithmetic) -> list[str]:
         side = "after (right/bottom)" if ax.padding[1] > ax.padding[0] else "before (left/top)"
         found.append(f"asymmetric padding {ax.padding}: the extra cell goes {side}")
     if ax.transposed is not None and min(ax.transposed.padding) < 0:
-        found.append(f"the equivalent convolution's padding {ax.transposed.padding} is negative: "
-                     "padding larger than k_eff - 1 crops the scattered output")
+        found.append(
+            f"the equivalent convolution's padding {ax.transposed.padding} is negative: "
+            "padding larger than k_eff - 1 crops the scattered output"
+        )
     if ax.unread is None:
         found.append("too large to count unread cells (kernel and stride both over 200,000)")
     elif ax.unread and ax.transposed is None:
@@ -70,8 +80,10 @@ def _axis_warnings(layer: Layer, ax: AxisArithmetic) -> list[str]:
     elif ax.unread:
         found.append(f"{ax.unread} input cell(s) contribute only to cropped output")
     if ax.unread_padding and ax.read_padding is not None:
-        found.append(f"only {ax.read_padding} of the {ax.padding} padding is ever read by a window "
-                     f"({ax.unread_padding} padding cell(s) unused)")
+        found.append(
+            f"only {ax.read_padding} of the {ax.padding} padding is ever read by a window "
+            f"({ax.unread_padding} padding cell(s) unused)"
+        )
     padding = getattr(layer, "padding", None)
     if ax.effective_kernel % 2 == 0 and isinstance(padding, str) and padding.lower() == "same":
         found.append(f"even effective kernel {ax.effective_kernel} with 'same' padding cannot pad symmetrically")
@@ -85,9 +97,15 @@ def _framework_contrast(layer: Layer, axes: Sequence[AxisArithmetic]) -> list[st
     from .dialects.tf import forward_pads
 
     sizes = [a.input for a in axes]
-    tf_pads = forward_pads("conv", "SAME", sizes, [a.kernel_size for a in axes], [a.stride for a in axes], [a.dilation for a in axes])
+    tf_pads = forward_pads(
+        "conv", "SAME", sizes, [a.kernel_size for a in axes], [a.stride for a in axes], [a.dilation for a in axes]
+    )
     same_size = all(a.output == -(-a.input // a.stride) for a in axes)
-    if same_size and any(a.stride > 1 for a in axes) and any(tuple(p) != a.padding for p, a in zip(tf_pads, axes)):
+    if (
+        same_size
+        and any(a.stride > 1 for a in axes)
+        and any(tuple(p) != a.padding for p, a in zip(tf_pads, axes, strict=True))
+    ):
         pads = ", ".join(str(tuple(p)) for p in tf_pads)
         return [f"TensorFlow's SAME gives the same size here but pads {pads}: windows are shifted relative to PyTorch"]
     return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from math import gcd
 from types import ModuleType
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from .arithmetic import AxisArithmetic
 from .axes import check_int_or_axes, check_spatial, common_ndim, expand, is_int, plain
@@ -22,9 +22,9 @@ from .errors import ShapeError
 DIALECTS: dict[str, ModuleType] = {"torch": _torch, "tf": _tf, "keras": _keras}
 FRAMEWORKS = tuple(DIALECTS)
 
-IntOrAxes = Union[int, tuple[int, ...]]
+IntOrAxes = int | tuple[int, ...]
 """A size for every axis, or one per spatial axis."""
-Padding = Union[int, str, tuple[int, ...], tuple[tuple[int, int], ...]]
+Padding = int | str | tuple[int, ...] | tuple[tuple[int, int], ...]
 """An int, per-axis ints, a word ('same', 'VALID', 'causal'...) or tf's (before, after) pairs."""
 
 
@@ -83,19 +83,26 @@ class Layer:
         for name, value in params.items():
             setattr(self, name, plain(value))
         if self.framework != "torch" and params.get("padding") == 0:
-            setattr(self, "padding", "VALID" if self.framework == "tf" else "valid")  # "no padding", in their words
+            # "no padding", in their words (setattr: Layer has no padding, its subclasses type it)
+            setattr(self, "padding", "VALID" if self.framework == "tf" else "valid")  # noqa: B010
         for name in self._per_axis:
             value = getattr(self, name)
             if value is None and name in self._optional:
                 continue
             if name == "padding" and isinstance(value, str):
                 continue
-            if name == "padding" and self.framework == "tf" and isinstance(value, tuple) and value and isinstance(value[0], tuple):
+            if (
+                name == "padding"
+                and self.framework == "tf"
+                and isinstance(value, tuple)
+                and value
+                and isinstance(value[0], tuple)
+            ):
                 continue  # explicit ((before, after), ...) pairs, checked by the dialect
             check_int_or_axes(name, value)
         self.ndim  # noqa: B018  (per-axis parameters must agree on the number of axes, checked now)
         if check is not None:
-            setattr(self, "padding", getattr(self.dialect, check)(self))
+            setattr(self, "padding", getattr(self.dialect, check)(self))  # noqa: B010
         self._frozen = True
 
     @property
@@ -112,7 +119,9 @@ class Layer:
         sizes = check_spatial("input", spatial_input)
         expected = self.ndim
         if expected is not None and len(sizes) != expected:
-            raise ShapeError("input", f"has {len(sizes)} spatial axes ({fmt(sizes)}) but the layer's parameters have {expected}")
+            raise ShapeError(
+                "input", f"has {len(sizes)} spatial axes ({fmt(sizes)}) but the layer's parameters have {expected}"
+            )
         return sizes
 
     def arithmetic(self, spatial_input: object, output_size: object = None) -> tuple[AxisArithmetic, ...]:
@@ -134,8 +143,10 @@ class Layer:
         shape = plain((full_shape,) if is_int(full_shape) else full_shape)
         if not isinstance(shape, tuple) or len(shape) < 3 or not all(is_int(v) for v in shape):
             layout = "(N, C, *spatial)" if self.framework == "torch" else "(N, *spatial, C)"
-            raise ShapeError("input", f"a tensor shape needs batch, channels and at least one spatial size {layout}, "
-                                      f"got {full_shape!r}")
+            raise ShapeError(
+                "input",
+                f"a tensor shape needs batch, channels and at least one spatial size {layout}, got {full_shape!r}",
+            )
         if any(v < 1 for v in shape):
             raise ShapeError("input", f"every size must be at least 1, got {shape}")
         return split_tensor(shape, self.framework)
@@ -199,12 +210,29 @@ class Conv(_ConvBase):
     op = "conv"
     _repr_names = ("kernel_size", "stride", "padding", "dilation", "groups", "in_channels", "out_channels")
 
-    def __init__(self, kernel_size: IntOrAxes, stride: IntOrAxes = 1, padding: Padding = 0, dilation: IntOrAxes = 1,
-                 groups: int = 1, in_channels: int | None = None, out_channels: int | None = None,
-                 framework: str = "torch") -> None:
+    def __init__(
+        self,
+        kernel_size: IntOrAxes,
+        stride: IntOrAxes = 1,
+        padding: Padding = 0,
+        dilation: IntOrAxes = 1,
+        groups: int = 1,
+        in_channels: int | None = None,
+        out_channels: int | None = None,
+        framework: str = "torch",
+    ) -> None:
         self._common(groups, in_channels, out_channels)
-        self._setup(framework, "check_conv", kernel_size=kernel_size, stride=stride, padding=padding,
-                    dilation=dilation, groups=groups, in_channels=in_channels, out_channels=out_channels)
+        self._setup(
+            framework,
+            "check_conv",
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            in_channels=in_channels,
+            out_channels=out_channels,
+        )
 
     def _arithmetic(self, sizes: tuple[int, ...]) -> tuple[AxisArithmetic, ...]:
         result: tuple[AxisArithmetic, ...] = self.dialect.conv(self, sizes)
@@ -218,18 +246,45 @@ class ConvTranspose(_ConvBase):
     op = "conv_transpose"
     _per_axis = ("kernel_size", "stride", "padding", "output_padding", "dilation")
     _optional: ClassVar[tuple[str, ...]] = ("output_padding",)
-    _repr_names = ("kernel_size", "stride", "padding", "output_padding", "dilation", "groups", "in_channels", "out_channels")
+    _repr_names = (
+        "kernel_size",
+        "stride",
+        "padding",
+        "output_padding",
+        "dilation",
+        "groups",
+        "in_channels",
+        "out_channels",
+    )
     output_padding: IntOrAxes | None
 
-    def __init__(self, kernel_size: IntOrAxes, stride: IntOrAxes = 1, padding: Padding = 0,
-                 output_padding: IntOrAxes | None = None, dilation: IntOrAxes = 1, groups: int = 1,
-                 in_channels: int | None = None, out_channels: int | None = None, framework: str = "torch") -> None:
+    def __init__(
+        self,
+        kernel_size: IntOrAxes,
+        stride: IntOrAxes = 1,
+        padding: Padding = 0,
+        output_padding: IntOrAxes | None = None,
+        dilation: IntOrAxes = 1,
+        groups: int = 1,
+        in_channels: int | None = None,
+        out_channels: int | None = None,
+        framework: str = "torch",
+    ) -> None:
         self._common(groups, in_channels, out_channels)
         if output_padding is None and _dialect(framework).NAME == "torch":
             output_padding = 0
-        self._setup(framework, "check_conv_transpose", kernel_size=kernel_size, stride=stride, padding=padding,
-                    output_padding=output_padding, dilation=dilation, groups=groups,
-                    in_channels=in_channels, out_channels=out_channels)
+        self._setup(
+            framework,
+            "check_conv_transpose",
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            dilation=dilation,
+            groups=groups,
+            in_channels=in_channels,
+            out_channels=out_channels,
+        )
 
     def arithmetic(self, spatial_input: object, output_size: object = None) -> tuple[AxisArithmetic, ...]:
         """``output_size`` is PyTorch's ``forward(output_size=...)`` / tf's ``output_shape``."""
@@ -261,12 +316,26 @@ class MaxPool(_Pool):
     op, kind = "max_pool", "max"
     _repr_names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
-    def __init__(self, kernel_size: IntOrAxes, stride: IntOrAxes | None = None, padding: Padding = 0,
-                 dilation: IntOrAxes = 1, ceil_mode: bool = False, framework: str = "torch") -> None:
+    def __init__(
+        self,
+        kernel_size: IntOrAxes,
+        stride: IntOrAxes | None = None,
+        padding: Padding = 0,
+        dilation: IntOrAxes = 1,
+        ceil_mode: bool = False,
+        framework: str = "torch",
+    ) -> None:
         ceil_mode = _flag("ceil_mode", ceil_mode)
         _check_ceil_mode(ceil_mode, framework)
-        self._setup(framework, "check_pool", kernel_size=kernel_size, stride=stride, padding=padding,
-                    dilation=dilation, ceil_mode=ceil_mode)
+        self._setup(
+            framework,
+            "check_pool",
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            ceil_mode=ceil_mode,
+        )
 
 
 class AvgPool(_Pool):
@@ -274,12 +343,27 @@ class AvgPool(_Pool):
     _repr_names = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
     count_include_pad: bool
 
-    def __init__(self, kernel_size: IntOrAxes, stride: IntOrAxes | None = None, padding: Padding = 0,
-                 ceil_mode: bool = False, count_include_pad: bool = True, framework: str = "torch") -> None:
+    def __init__(
+        self,
+        kernel_size: IntOrAxes,
+        stride: IntOrAxes | None = None,
+        padding: Padding = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        framework: str = "torch",
+    ) -> None:
         ceil_mode = _flag("ceil_mode", ceil_mode)
         _check_ceil_mode(ceil_mode, framework)
-        self._setup(framework, "check_pool", kernel_size=kernel_size, stride=stride, padding=padding, dilation=1,
-                    ceil_mode=ceil_mode, count_include_pad=_flag("count_include_pad", count_include_pad))
+        self._setup(
+            framework,
+            "check_pool",
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=1,
+            ceil_mode=ceil_mode,
+            count_include_pad=_flag("count_include_pad", count_include_pad),
+        )
 
 
 def _check_ceil_mode(ceil_mode: bool, framework: object) -> None:
@@ -299,8 +383,9 @@ class _AdaptivePool(Layer):
         check_int_or_axes("output_size", output_size, allow_none_entries=True)
         values: tuple[int | None, ...] = (output_size,) if isinstance(output_size, int) else output_size
         if any(v is not None and v < 0 for v in values):
-            raise ShapeError("output_size", f"every size must be 0 or more (0 gives an empty tensor, as in torch), "
-                                            f"got {output_size}")
+            raise ShapeError(
+                "output_size", f"every size must be 0 or more (0 gives an empty tensor, as in torch), got {output_size}"
+            )
         self._setup("torch", None, output_size=output_size)
 
     @property
@@ -315,17 +400,34 @@ class _AdaptivePool(Layer):
         for i, o in zip(sizes, wanted, strict=True):
             o = i if o is None else o
             if o == 0:  # torch returns an empty tensor and reads nothing
-                axes.append(AxisArithmetic(input=i, output=0, kernel_size=0, stride=0, dilation=1, padding=(0, 0),
-                                           effective_kernel=0, unread=i,
-                                           notes=("output_size 0: an empty tensor, as torch gives",)))
+                axes.append(
+                    AxisArithmetic(
+                        input=i,
+                        output=0,
+                        kernel_size=0,
+                        stride=0,
+                        dilation=1,
+                        padding=(0, 0),
+                        effective_kernel=0,
+                        unread=i,
+                        notes=("output_size 0: an empty tensor, as torch gives",),
+                    )
+                )
                 continue
             k = _widest_adaptive_window(i, o)
             uniform = i % o == 0
-            axes.append(AxisArithmetic(
-                input=i, output=o, kernel_size=k, stride=i // o if uniform else 0, dilation=1,
-                padding=(0, 0), effective_kernel=k,
-                notes=() if uniform else (f"windows vary in size (widest {k}); stride shown as 0",),
-            ))
+            axes.append(
+                AxisArithmetic(
+                    input=i,
+                    output=o,
+                    kernel_size=k,
+                    stride=i // o if uniform else 0,
+                    dilation=1,
+                    padding=(0, 0),
+                    effective_kernel=k,
+                    notes=() if uniform else (f"windows vary in size (widest {k}); stride shown as 0",),
+                )
+            )
         return tuple(axes)
 
 

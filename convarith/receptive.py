@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from fractions import Fraction
 from math import floor, gcd
+from typing import TYPE_CHECKING
 
 from .arithmetic import AxisArithmetic
 from .axes import check_spatial
@@ -52,8 +52,9 @@ class Field:
 
     @property
     def size(self) -> int:
-        return max((h - lo + 1 for lo, h in zip(self.lo, self.hi, strict=True) if lo is not None and h is not None),
-                   default=0)
+        return max(
+            (h - lo + 1 for lo, h in zip(self.lo, self.hi, strict=True) if lo is not None and h is not None), default=0
+        )
 
     @property
     def start(self) -> int | None:
@@ -107,18 +108,31 @@ def _span(f: Field, reads: Reads) -> tuple[int, int] | None:
     return (min(lows), max(highs)) if lows else None
 
 
-def _through(f: Field, reads: Callable[[int], Reads], out_period: int, in_advance: int, position: Fraction,
-             note: str | None = None, taps: int = 1) -> Field:
+def _through(
+    f: Field,
+    reads: Callable[[int], Reads],
+    out_period: int,
+    in_advance: int,
+    position: Fraction,
+    note: str | None = None,
+    taps: int = 1,
+) -> Field:
     """Compose a layer whose output y reads the layer-input positions ``reads(y)``, and whose
     output y + out_period reads what y reads moved by in_advance."""
     repeat = f.period // gcd(f.period, in_advance)  # layer periods until the input pattern repeats too
     period = out_period * repeat
     if period > MAX_PERIOD:
-        raise ShapeError("layers", f"the receptive-field pattern repeats only every {period} outputs "
-                                   f"(over {MAX_PERIOD}): too many upsampling steps to track")
+        raise ShapeError(
+            "layers",
+            f"the receptive-field pattern repeats only every {period} outputs "
+            f"(over {MAX_PERIOD}): too many upsampling steps to track",
+        )
     if period * min(taps, f.period) > MAX_WORK:
-        raise ShapeError("layers", f"tracking this receptive field needs {period * min(taps, f.period):,} steps "
-                                   f"(over {MAX_WORK:,}): too many upsampling steps before a large window")
+        raise ShapeError(
+            "layers",
+            f"tracking this receptive field needs {period * min(taps, f.period):,} steps "
+            f"(over {MAX_WORK:,}): too many upsampling steps before a large window",
+        )
     spans = [_span(f, reads(y)) for y in range(period)]
     lo = tuple(None if s is None else s[0] for s in spans)
     hi = tuple(None if s is None else s[1] for s in spans)
@@ -205,14 +219,19 @@ def merge(fields: list[Field]) -> Field:
         notes.append(f"branches have different jumps {sorted(map(str, jumps))}: their grids do not line up")
     elif len(centres) > 1:
         offset = max(centres) - min(centres)
-        notes.append(f"branches are misaligned: their outputs sit {offset} input pixels apart "
-                     f"({offset / max(jumps)} of a cell): crop or pad one branch to align them")
+        notes.append(
+            f"branches are misaligned: their outputs sit {offset} input pixels apart "
+            f"({offset / max(jumps)} of a cell): crop or pad one branch to align them"
+        )
     period = 1
     for f in fields:
         period = period * f.period // gcd(period, f.period)
         if period > MAX_PERIOD:
-            raise ShapeError("layers", f"merged branches repeat their receptive-field pattern only every {period} "
-                                       f"outputs (over {MAX_PERIOD}): too many upsampling steps to track")
+            raise ShapeError(
+                "layers",
+                f"merged branches repeat their receptive-field pattern only every {period} "
+                f"outputs (over {MAX_PERIOD}): too many upsampling steps to track",
+            )
     lo, hi = [], []
     for y in range(period):
         spans = [s for s in (f.at(y) for f in fields) if s is not None]
@@ -238,9 +257,9 @@ def receptive_field(layers: Sequence[Layer], input_size: int | Sequence[int]) ->
             raise ShapeError("layers", f"entry {n} ({layer!r}) is not a convarith layer")
         axes = layer.arithmetic(sizes)
         if layer.op.startswith("adaptive"):
-            fields = tuple(through_adaptive(f, a.input, a.output) for f, a in zip(fields, axes))
+            fields = tuple(through_adaptive(f, a.input, a.output) for f, a in zip(fields, axes, strict=True))
         else:
-            fields = tuple(through_window(f, a) for f, a in zip(fields, axes))
+            fields = tuple(through_window(f, a) for f, a in zip(fields, axes, strict=True))
         sizes = tuple(a.output for a in axes)
         out.append(fields)
     return out

@@ -71,15 +71,16 @@ def _axis_paddings(op: str, i: int, o: int, k: int, s: int, d: int, extra: Extra
     return _int_range(max(lo, 0), min(hi, cap))
 
 
-def _paddings(op: str, framework: str, sizes_in: tuple[int, ...], sizes_out: tuple[int, ...], k: int, s: int, d: int,
-              extra: Extra) -> list[Any]:
+def _paddings(
+    op: str, framework: str, sizes_in: tuple[int, ...], sizes_out: tuple[int, ...], k: int, s: int, d: int, extra: Extra
+) -> list[Any]:
     """Padding values to try: words for tf/Keras, computed integers for PyTorch."""
     nd = len(sizes_in)
     if framework == "tf":
         return ["SAME", "VALID"]
     if framework == "keras":
         return ["same", "valid", "causal"] if op == "conv" and nd == 1 else ["same", "valid"]
-    per_axis = [_axis_paddings(op, i, o, k, s, d, extra) for i, o in zip(sizes_in, sizes_out)]
+    per_axis = [_axis_paddings(op, i, o, k, s, d, extra) for i, o in zip(sizes_in, sizes_out, strict=True)]
     if any(not c for c in per_axis):
         return []
     combos = list(product(*per_axis))[:16]
@@ -110,9 +111,19 @@ def _rank(solution: Solution, op: str) -> tuple[Any, ...]:
     return (d > 1, not solution.uses_all_input, k % 2 == 0, asym, bool(p.get("ceil_mode")), k, s, pad)
 
 
-def solve(input: int | Sequence[int], output: int | Sequence[int], op: str = "conv", framework: str = "torch",
-          kernel_size: int | None = None, stride: int | None = None, dilation: int | None = None,
-          max_kernel: int = 7, max_stride: int = 4, max_dilation: int = 1, limit: int | None = 20) -> list[Solution]:
+def solve(
+    input: int | Sequence[int],
+    output: int | Sequence[int],
+    op: str = "conv",
+    framework: str = "torch",
+    kernel_size: int | None = None,
+    stride: int | None = None,
+    dilation: int | None = None,
+    max_kernel: int = 7,
+    max_stride: int = 4,
+    max_dilation: int = 1,
+    limit: int | None = 20,
+) -> list[Solution]:
     """Configurations of ``op`` mapping spatial ``input`` to ``output``, simplest first.
 
     Kernel, stride and dilation are shared by all axes (fix any of them to narrow the
@@ -138,23 +149,44 @@ def solve(input: int | Sequence[int], output: int | Sequence[int], op: str = "co
     kernels = _choices("kernel_size", kernel_size, max_kernel)
     strides = _choices("stride", stride, max_stride)
     dilations = (1,) if fixed_dilation else _choices("dilation", dilation, max_dilation)
-    settings = [(s, d, extra) for s, d in _pairs(strides, dilations, len(kernels)) for extra in _extras(op, framework, s, d)]
+    settings = [
+        (s, d, extra) for s, d in _pairs(strides, dilations, len(kernels)) for extra in _extras(op, framework, s, d)
+    ]
     if len(kernels) * len(settings) > MAX_COMBINATIONS:
-        raise LimitError("max_kernel", f"searching {len(kernels):,} kernels x {len(settings):,} stride, dilation and "
-                                       f"extra settings is over {MAX_COMBINATIONS:,} combinations",
-                         "fix kernel_size, stride or dilation, or lower max_kernel, max_stride or max_dilation")
-    candidates = list(islice(((k, s, d, extra, padding) for k in kernels for s, d, extra in settings
-                              for padding in _paddings(op, framework, sizes_in, sizes_out, k, s, d, extra)),
-                             MAX_CANDIDATES + 1))
+        raise LimitError(
+            "max_kernel",
+            f"searching {len(kernels):,} kernels x {len(settings):,} stride, dilation and "
+            f"extra settings is over {MAX_COMBINATIONS:,} combinations",
+            "fix kernel_size, stride or dilation, or lower max_kernel, max_stride or max_dilation",
+        )
+    candidates = list(
+        islice(
+            (
+                (k, s, d, extra, padding)
+                for k in kernels
+                for s, d, extra in settings
+                for padding in _paddings(op, framework, sizes_in, sizes_out, k, s, d, extra)
+            ),
+            MAX_CANDIDATES + 1,
+        )
+    )
     if len(candidates) > MAX_CANDIDATES:
-        raise LimitError("max_kernel", f"over {MAX_CANDIDATES:,} configurations map {fmt(sizes_in)} to {fmt(sizes_out)} "
-                                       "within the search ranges", "fix kernel_size, stride or dilation, or narrow "
-                                       "the ranges (max_kernel, max_stride, max_dilation) to rank them")
+        raise LimitError(
+            "max_kernel",
+            f"over {MAX_CANDIDATES:,} configurations map {fmt(sizes_in)} to {fmt(sizes_out)} within the search ranges",
+            "fix kernel_size, stride or dilation, or narrow "
+            "the ranges (max_kernel, max_stride, max_dilation) to rank them",
+        )
     call = {"output_size": sizes_out} if op == "conv_transpose" and framework == "tf" else {}
     found = []
     for k, s, d, extra, padding in candidates:
-        params = {"kernel_size": k, "stride": s, "padding": padding,
-                  **({} if pools and d == 1 else {"dilation": d}), **extra}
+        params = {
+            "kernel_size": k,
+            "stride": s,
+            "padding": padding,
+            **({} if pools and d == 1 else {"dilation": d}),
+            **extra,
+        }
         solution = _try(op, framework, params, sizes_in, sizes_out, call)
         if solution and not (extra.get("ceil_mode") and _same_without_ceil(op, framework, params, sizes_in, sizes_out)):
             found.append(solution)
@@ -165,14 +197,23 @@ def solve(input: int | Sequence[int], output: int | Sequence[int], op: str = "co
 def _pairs(strides: Sequence[int], dilations: Sequence[int], kernels: int) -> list[tuple[int, int]]:
     """(stride, dilation) pairs, refused before listing when they alone are too many."""
     if len(strides) * len(dilations) * kernels > MAX_COMBINATIONS:
-        raise LimitError("max_kernel", f"searching {kernels:,} kernels x {len(strides):,} strides x {len(dilations):,} "
-                                       f"dilations is over {MAX_COMBINATIONS:,} combinations",
-                         "fix kernel_size, stride or dilation, or lower max_kernel, max_stride or max_dilation")
+        raise LimitError(
+            "max_kernel",
+            f"searching {kernels:,} kernels x {len(strides):,} strides x {len(dilations):,} "
+            f"dilations is over {MAX_COMBINATIONS:,} combinations",
+            "fix kernel_size, stride or dilation, or lower max_kernel, max_stride or max_dilation",
+        )
     return list(product(strides, dilations))
 
 
-def _try(op: str, framework: str, params: dict[str, Any], sizes_in: tuple[int, ...], sizes_out: tuple[int, ...],
-         call: dict[str, Any]) -> Solution | None:
+def _try(
+    op: str,
+    framework: str,
+    params: dict[str, Any],
+    sizes_in: tuple[int, ...],
+    sizes_out: tuple[int, ...],
+    call: dict[str, Any],
+) -> Solution | None:
     try:
         layer = make_layer(op, framework=framework, **params)
         axes = layer.arithmetic(sizes_in, **call)
@@ -181,8 +222,9 @@ def _try(op: str, framework: str, params: dict[str, Any], sizes_in: tuple[int, .
     return Solution(params, layer, axes) if tuple(a.output for a in axes) == sizes_out else None
 
 
-def _same_without_ceil(op: str, framework: str, params: dict[str, Any], sizes_in: tuple[int, ...],
-                      sizes_out: tuple[int, ...]) -> bool:
+def _same_without_ceil(
+    op: str, framework: str, params: dict[str, Any], sizes_in: tuple[int, ...], sizes_out: tuple[int, ...]
+) -> bool:
     """A ceil_mode answer is only worth listing when plain rounding gives a different size."""
     plain = {k: v for k, v in params.items() if k != "ceil_mode"}
     return _try(op, framework, plain, sizes_in, sizes_out, {}) is not None

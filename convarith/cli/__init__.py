@@ -34,11 +34,18 @@ class OneLineErrors(TyperGroup):
     works whether Typer brings click or its own vendored copy.
     """
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
-             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> NoReturn:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,  # type: ignore[override]
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
         try:
-            result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
-                                  standalone_mode=False, **extra)
+            result = super().main(
+                args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
+            )
             sys.stdout.flush()
         except ConvarithError as exc:
             fail(str(exc))
@@ -66,8 +73,11 @@ class OneLineErrors(TyperGroup):
                 fail(" ".join(exc.format_message().split()))
             if os.environ.get("CONVARITH_DEBUG"):
                 raise
-            typer.echo(f"error: internal error, please report it with the command line: {kind}: "
-                       f"{one_line(str(exc))[:300]} (CONVARITH_DEBUG=1 shows the traceback)", err=True)
+            typer.echo(
+                f"error: internal error, please report it with the command line: {kind}: "
+                f"{one_line(str(exc))[:300]} (CONVARITH_DEBUG=1 shows the traceback)",
+                err=True,
+            )
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -99,6 +109,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
 @app.callback(invoke_without_command=True)
 def _root(
     ctx: typer.Context,
@@ -115,13 +126,13 @@ def _root(
         raise typer.Exit(0)
 
 
-from . import shape as _shape  # noqa: E402  (commands register themselves on app)
+from . import animate as _animate  # noqa: E402, F401
+from . import apply as _apply  # noqa: E402, F401
+from . import gallery as _gallery  # noqa: E402, F401
+from . import plan as _plan  # noqa: E402, F401
+from . import shape as _shape  # noqa: E402, F401  (commands register themselves on app)
 from . import solve as _solve  # noqa: E402, F401
 from . import tour as _tour  # noqa: E402, F401
-from . import apply as _apply  # noqa: E402, F401
-from . import plan as _plan  # noqa: E402, F401
-from . import animate as _animate  # noqa: E402, F401
-from . import gallery as _gallery  # noqa: E402, F401
 
 
 def _interrupt(signum: int, frame: object) -> NoReturn:

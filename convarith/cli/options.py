@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -25,25 +25,72 @@ class Framework(str, Enum):
     keras = "keras"
 
 
-InputOpt = Annotated[str, typer.Option("--input", "-i", help="Spatial sizes (32x32), or the whole tensor with batch and channels (1x3x224x224 for torch, 1x224x224x3 for tf/keras).")]
-KernelOpt = Annotated[Optional[str], typer.Option("--kernel-size", "-k", help="Kernel size: 3, or per axis 3x5 / 3,5.")]
-StrideOpt = Annotated[Optional[str], typer.Option("--stride", "-s", help="Stride: 2 or per axis 2x1. Pools default to the kernel size.")]
-PaddingOpt = Annotated[Optional[str], typer.Option("--padding", "-p", help="Padding: 1, 1x2, same, valid, causal (keras 1-D), or explicit before:after per axis for tf (0:1x0:1).")]
-DilationOpt = Annotated[Optional[str], typer.Option("--dilation", "-d", help="Dilation: 2 or per axis 2x1.")]
-GroupsOpt = Annotated[Optional[int], typer.Option("--groups", "-g", help="Groups (convolutions): in and out channels must divide by it.")]
-OutPadOpt = Annotated[Optional[str], typer.Option("--output-padding", help="Transposed convolution: extra cells on the bottom/right (torch, keras).")]
-OutSizeOpt = Annotated[Optional[str], typer.Option("--output-size", help="conv-transpose: the output size asked of forward(output_size=) / tf output_shape; adaptive pools: the target size.")]
+InputOpt = Annotated[
+    str,
+    typer.Option(
+        "--input",
+        "-i",
+        help="Spatial sizes (32x32), or the whole tensor with batch and channels "
+        "(1x3x224x224 for torch, 1x224x224x3 for tf/keras).",
+    ),
+]
+KernelOpt = Annotated[str | None, typer.Option("--kernel-size", "-k", help="Kernel size: 3, or per axis 3x5 / 3,5.")]
+StrideOpt = Annotated[
+    str | None, typer.Option("--stride", "-s", help="Stride: 2 or per axis 2x1. Pools default to the kernel size.")
+]
+PaddingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--padding",
+        "-p",
+        help="Padding: 1, 1x2, same, valid, causal (keras 1-D), or explicit before:after per axis for tf (0:1x0:1).",
+    ),
+]
+DilationOpt = Annotated[str | None, typer.Option("--dilation", "-d", help="Dilation: 2 or per axis 2x1.")]
+GroupsOpt = Annotated[
+    int | None, typer.Option("--groups", "-g", help="Groups (convolutions): in and out channels must divide by it.")
+]
+OutPadOpt = Annotated[
+    str | None,
+    typer.Option("--output-padding", help="Transposed convolution: extra cells on the bottom/right (torch, keras)."),
+]
+OutSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output-size",
+        help="conv-transpose: the output size asked of forward(output_size=) / tf output_shape; "
+        "adaptive pools: the target size.",
+    ),
+]
 CeilOpt = Annotated[bool, typer.Option("--ceil-mode", help="Pooling (torch): round the window count up.")]
-InChOpt = Annotated[Optional[int], typer.Option("--in-channels", help="Input channels of a convolution (checked against --input when it holds channels).")]
-OutChOpt = Annotated[Optional[int], typer.Option("--out-channels", help="Output channels of a convolution (needed to print a whole tensor shape).")]
-FrameworkOpt = Annotated[Framework, typer.Option("--framework", "-f", help="Whose rules: torch, tf (tf.nn ops) or keras (Keras 3 layers).")]
-ExplainOpt = Annotated[bool, typer.Option("--explain", help="Print the formula per axis with the numbers substituted, and warnings.")]
+InChOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--in-channels", help="Input channels of a convolution (checked against --input when it holds channels)."
+    ),
+]
+OutChOpt = Annotated[
+    int | None,
+    typer.Option("--out-channels", help="Output channels of a convolution (needed to print a whole tensor shape)."),
+]
+FrameworkOpt = Annotated[
+    Framework, typer.Option("--framework", "-f", help="Whose rules: torch, tf (tf.nn ops) or keras (Keras 3 layers).")
+]
+ExplainOpt = Annotated[
+    bool, typer.Option("--explain", help="Print the formula per axis with the numbers substituted, and warnings.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
 
-MaxMemoryOpt = Annotated[str | None, typer.Option(
-    "--max-memory", metavar="SIZE",
-    help="Largest array, decoded image or scratch buffer allowed, e.g. 16G or 512M "
-         f"(default: {limits.output_bytes // limits.GiB} GiB results, {limits.temporary_bytes // limits.MiB} MiB scratch).")]
+MaxMemoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-memory",
+        metavar="SIZE",
+        help="Largest array, decoded image or scratch buffer allowed, e.g. 16G or 512M "
+        f"(default: {limits.output_bytes // limits.GiB} GiB results, "
+        f"{limits.temporary_bytes // limits.MiB} MiB scratch).",
+    ),
+]
 
 
 def use_max_memory(text: str | None) -> None:

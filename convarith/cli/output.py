@@ -38,8 +38,9 @@ def print_json(data: Any) -> None:
     try:
         text = json.dumps(data, indent=2, allow_nan=False)
     except ValueError:  # NaN or infinity: JSON has no spelling for them
-        raise ShapeError("--json", "the result holds a number that is not finite (NaN or infinity), "
-                                   "which JSON cannot carry") from None
+        raise ShapeError(
+            "--json", "the result holds a number that is not finite (NaN or infinity), which JSON cannot carry"
+        ) from None
     print(_SHORT_LIST.sub(lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]", text))
 
 
@@ -54,8 +55,15 @@ def arithmetic_table(layer: Layer, axes: Sequence[AxisArithmetic], title: str) -
     for name in columns:
         table.add_column(name, justify="left" if name == "axis" else "right", no_wrap=True)
     for name, ax in zip(axis_names(len(axes)), axes, strict=True):
-        row: list[object] = [name, ax.input, ax.kernel_size, ax.stride, ax.dilation, ax.effective_kernel,
-                             f"{ax.padding[0]},{ax.padding[1]}"]
+        row: list[object] = [
+            name,
+            ax.input,
+            ax.kernel_size,
+            ax.stride,
+            ax.dilation,
+            ax.effective_kernel,
+            f"{ax.padding[0]},{ax.padding[1]}",
+        ]
         t = ax.transposed
         if t is not None:
             lo_hi = f"{ax.valid_outputs[0]}..{ax.valid_outputs[1]}" if ax.valid_outputs else "-"
@@ -82,8 +90,13 @@ def axes_json(axes: Sequence[AxisArithmetic]) -> list[dict[str, Any]]:
     return out
 
 
-def title(layer: Layer, spatial: Sequence[int], axes: Sequence[AxisArithmetic], full_in: Sequence[int] | None = None,
-          full_out: Sequence[int] | None = None) -> str:
+def title(
+    layer: Layer,
+    spatial: Sequence[int],
+    axes: Sequence[AxisArithmetic],
+    full_in: Sequence[int] | None = None,
+    full_out: Sequence[int] | None = None,
+) -> str:
     if full_in is not None and full_out is not None:
         shapes = f"{fmt(full_in)} -> {fmt(full_out)}"
     else:
@@ -91,6 +104,11 @@ def title(layer: Layer, spatial: Sequence[int], axes: Sequence[AxisArithmetic], 
     return f"{type(layer).__name__} {len(axes)}-D ({layer.framework}): {shapes}"
 
 
-LEGEND = "k kernel, s stride, d dilation, k_eff d*(k-1)+1, pad (before, after), unread: input (and padding) cells no window reads"
-LEGEND_T = ("pad: cropped (before, after); opad: output_padding, extra cells after; valid: sizes this input can produce; "
-            "zeros, eq.pad: the equivalent stride-1 convolution's inserted zeros and padding (negative crops)")
+LEGEND = (
+    "k kernel, s stride, d dilation, k_eff d*(k-1)+1, pad (before, after), "
+    "unread: input (and padding) cells no window reads"
+)
+LEGEND_T = (
+    "pad: cropped (before, after); opad: output_padding, extra cells after; valid: sizes this input can produce; "
+    "zeros, eq.pad: the equivalent stride-1 convolution's inserted zeros and padding (negative crops)"
+)

@@ -41,8 +41,11 @@ def padding(text: str) -> str | int | tuple[int | None, ...] | tuple[tuple[int, 
     if re.fullmatch(r"[A-Za-z]+", stripped):
         return stripped
     if not stripped:
-        raise ShapeError("--padding", "is empty: give an int (1), per-axis ints (1x2), a word (same, valid, causal) "
-                                      "or before:after pairs (0:1x1:0)")
+        raise ShapeError(
+            "--padding",
+            "is empty: give an int (1), per-axis ints (1x2), a word (same, valid, causal) "
+            "or before:after pairs (0:1x1:0)",
+        )
     if ":" in stripped:
         pairs = []
         for part in _SEP.split(stripped):
@@ -62,8 +65,9 @@ def _axes(n: int) -> str:
     return f"{n} axis" if n == 1 else f"{n} axes"
 
 
-def split_input(text: str, ndim: int | None, framework: str,
-                fixed_by: str = "per-axis parameters") -> tuple[tuple[int, ...], tuple[int, ...] | None]:
+def split_input(
+    text: str, ndim: int | None, framework: str, fixed_by: str = "per-axis parameters"
+) -> tuple[tuple[int, ...], tuple[int, ...] | None]:
     """--input as spatial sizes, or as a whole tensor with batch and channels.
 
     With ``ndim`` known from per-axis parameters, ndim values are spatial and ndim + 2 a tensor.
@@ -76,14 +80,20 @@ def split_input(text: str, ndim: int | None, framework: str,
             return values, None
         if len(values) == ndim + 2:
             return _spatial_of(values, framework), values
-        raise ShapeError("--input", f"has {len(values)} value{'s' if len(values) > 1 else ''} but the layer's "
-                         f"{fixed_by} have {_axes(ndim)} (give {ndim} spatial size{'s' if ndim > 1 else ''}, "
-                         f"or {ndim + 2} with batch and channels)")
+        raise ShapeError(
+            "--input",
+            f"has {len(values)} value{'s' if len(values) > 1 else ''} but the layer's "
+            f"{fixed_by} have {_axes(ndim)} (give {ndim} spatial size{'s' if ndim > 1 else ''}, "
+            f"or {ndim + 2} with batch and channels)",
+        )
     if len(values) <= 3:
         return values, None
     if len(values) <= 5:
         return _spatial_of(values, framework), values
-    raise ShapeError("--input", f"{len(values)} values is ambiguous: give per-axis parameters (e.g. -k 3x3x3x3) to fix the number of axes")
+    raise ShapeError(
+        "--input",
+        f"{len(values)} values is ambiguous: give per-axis parameters (e.g. -k 3x3x3x3) to fix the number of axes",
+    )
 
 
 def _spatial_of(full: tuple[int, ...], framework: str) -> tuple[int, ...]:

@@ -31,7 +31,12 @@ from .options import (
 
 @app.command()
 def shape(
-    op: Annotated[Op, typer.Argument(help="The layer: conv, conv-transpose, max-pool, avg-pool, adaptive-avg-pool, adaptive-max-pool.")],
+    op: Annotated[
+        Op,
+        typer.Argument(
+            help="The layer: conv, conv-transpose, max-pool, avg-pool, adaptive-avg-pool, adaptive-max-pool."
+        ),
+    ],
     input: InputOpt,
     kernel_size: KernelOpt = None,
     stride: StrideOpt = None,
@@ -51,9 +56,19 @@ def shape(
     from ..explain import formula, warnings
 
     layer, call_size = layer_from_options(
-        op, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, groups=groups,
-        output_padding=output_padding, output_size=output_size, ceil_mode=ceil_mode,
-        in_channels=in_channels, out_channels=out_channels, framework=framework)
+        op,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        output_padding=output_padding,
+        output_size=output_size,
+        ceil_mode=ceil_mode,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        framework=framework,
+    )
     spatial, full = spatial_input(layer, input)
     extra = {"output_size": call_size} if op is Op.conv_transpose else {}
     axes = layer.arithmetic(spatial, **extra)
@@ -62,11 +77,21 @@ def shape(
     _report(layer, axes, spatial, full, full_out, notes, [formula(layer, ax) for ax in axes], explain, json)
 
 
-def layer_from_options(op: Op, *, kernel_size: str | None = None, stride: str | None = None,
-                       padding: str | None = None, dilation: str | None = None, groups: int | None = None,
-                       output_padding: str | None = None, output_size: str | None = None, ceil_mode: bool = False,
-                       in_channels: int | None = None, out_channels: int | None = None,
-                       framework: Framework = Framework.torch) -> tuple[Layer, int | tuple[int | None, ...] | None]:
+def layer_from_options(
+    op: Op,
+    *,
+    kernel_size: str | None = None,
+    stride: str | None = None,
+    padding: str | None = None,
+    dilation: str | None = None,
+    groups: int | None = None,
+    output_padding: str | None = None,
+    output_size: str | None = None,
+    ceil_mode: bool = False,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    framework: Framework = Framework.torch,
+) -> tuple[Layer, int | tuple[int | None, ...] | None]:
     """The layer the command-line options describe, and the output size asked of a
     conv-transpose call (None otherwise). Shared by every command that takes one layer."""
     from ..errors import ShapeError
@@ -89,7 +114,9 @@ def layer_from_options(op: Op, *, kernel_size: str | None = None, stride: str | 
         params["padding"] = params["padding"].upper()  # tf.nn itself is case-sensitive; the CLI need not be
     call_size = None if output_size is None else parse.sizes("--output-size", output_size, allow_none=adaptive)
     if adaptive and framework is not Framework.torch:
-        raise ShapeError("--framework", "adaptive pools exist in PyTorch only (tf and Keras have global pooling layers)")
+        raise ShapeError(
+            "--framework", "adaptive pools exist in PyTorch only (tf and Keras have global pooling layers)"
+        )
     if adaptive:
         if call_size is None:
             raise ShapeError("--output-size", f"is required for {op.value}")
@@ -112,31 +139,41 @@ def _per_axis_names(layer: Layer) -> list[str]:
     return [n for n in getattr(layer, "_per_axis", ()) if not isinstance(getattr(layer, n), (int, str, type(None)))]
 
 
-def _report(layer: Layer, axes: tuple[AxisArithmetic, ...], spatial: tuple[int, ...], full: tuple[int, ...] | None,
-            full_out: tuple[int, ...] | None, notes: list[str], formulas: list[str], explain: bool,
-            as_json: bool) -> None:
+def _report(
+    layer: Layer,
+    axes: tuple[AxisArithmetic, ...],
+    spatial: tuple[int, ...],
+    full: tuple[int, ...] | None,
+    full_out: tuple[int, ...] | None,
+    notes: list[str],
+    formulas: list[str],
+    explain: bool,
+    as_json: bool,
+) -> None:
     from ..explain import axis_names
     from . import output
 
     if as_json:
-        output.print_json({
-            "op": layer.op,
-            "framework": layer.framework,
-            "layer": repr(layer),
-            "input": list(spatial),
-            "output": [a.output for a in axes],
-            "padding": [list(a.padding) for a in axes],
-            "tensor": None if full is None or full_out is None else {"input": list(full), "output": list(full_out)},
-            "axes": output.axes_json(axes),
-            "formulas": formulas,
-            "warnings": notes,
-        })
+        output.print_json(
+            {
+                "op": layer.op,
+                "framework": layer.framework,
+                "layer": repr(layer),
+                "input": list(spatial),
+                "output": [a.output for a in axes],
+                "padding": [list(a.padding) for a in axes],
+                "tensor": None if full is None or full_out is None else {"input": list(full), "output": list(full_out)},
+                "axes": output.axes_json(axes),
+                "formulas": formulas,
+                "warnings": notes,
+            }
+        )
         return
     con = output.console()
     output.print_table(con, output.arithmetic_table(layer, axes, output.title(layer, spatial, axes, full, full_out)))
     con.print(output.LEGEND_T if axes[0].transposed else output.LEGEND, style="dim")
     if explain:
-        for name, text in zip(axis_names(len(axes)), formulas):
+        for name, text in zip(axis_names(len(axes)), formulas, strict=True):
             con.print(f"{name}: {text}")
     if notes and explain:
         for note in notes:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from . import app, parse
 from ..search import Solution
+from . import app, parse
 from .options import Framework, Op
 
 SOLVABLE = (Op.conv, Op.conv_transpose, Op.max_pool, Op.avg_pool)
-SHORT = {"kernel_size": "k", "stride": "s", "padding": "p", "dilation": "d", "output_padding": "opad", "ceil_mode": "ceil"}
+SHORT = {
+    "kernel_size": "k",
+    "stride": "s",
+    "padding": "p",
+    "dilation": "d",
+    "output_padding": "opad",
+    "ceil_mode": "ceil",
+}
 
 
 @app.command()
@@ -19,10 +26,19 @@ def solve(
     input: Annotated[str, typer.Option("--input", "-i", help="Spatial input size: 224 or 224x160.")],
     output: Annotated[str, typer.Option("--output", "-o", help="Wanted spatial output size: 112 or 112x80.")],
     op: Annotated[Op, typer.Option("--op", help="conv, conv-transpose, max-pool or avg-pool.")] = Op.conv,
-    kernel_size: Annotated[Optional[int], typer.Option("--kernel-size", "-k", help="Fix the kernel size (searched 1..--max-kernel otherwise).")] = None,
-    stride: Annotated[Optional[int], typer.Option("--stride", "-s", help="Fix the stride (searched 1..--max-stride otherwise).")] = None,
-    dilation: Annotated[Optional[int], typer.Option("--dilation", "-d", help="Fix the dilation (searched 1..--max-dilation otherwise).")] = None,
-    framework: Annotated[Framework, typer.Option("--framework", "-f", help="Whose rules: torch, tf or keras.")] = Framework.torch,
+    kernel_size: Annotated[
+        int | None,
+        typer.Option("--kernel-size", "-k", help="Fix the kernel size (searched 1..--max-kernel otherwise)."),
+    ] = None,
+    stride: Annotated[
+        int | None, typer.Option("--stride", "-s", help="Fix the stride (searched 1..--max-stride otherwise).")
+    ] = None,
+    dilation: Annotated[
+        int | None, typer.Option("--dilation", "-d", help="Fix the dilation (searched 1..--max-dilation otherwise).")
+    ] = None,
+    framework: Annotated[
+        Framework, typer.Option("--framework", "-f", help="Whose rules: torch, tf or keras.")
+    ] = Framework.torch,
     max_kernel: Annotated[int, typer.Option("--max-kernel", help="Largest kernel size to try.")] = 7,
     max_stride: Annotated[int, typer.Option("--max-stride", help="Largest stride to try.")] = 4,
     max_dilation: Annotated[int, typer.Option("--max-dilation", help="Largest dilation to try.")] = 1,
@@ -39,34 +55,56 @@ def solve(
 
     if op not in SOLVABLE:
         raise ShapeError("--op", f"solve handles {', '.join(o.value for o in SOLVABLE)}, not {op.value}")
-    for name, value in (("--max-kernel", max_kernel), ("--max-stride", max_stride), ("--max-dilation", max_dilation), ("--limit", limit)):
+    for name, value in (
+        ("--max-kernel", max_kernel),
+        ("--max-stride", max_stride),
+        ("--max-dilation", max_dilation),
+        ("--limit", limit),
+    ):
         if value < 1:
             raise ShapeError(name, f"must be at least 1, got {value}")
     sizes_in, sizes_out = parse.shape("--input", input), parse.shape("--output", output)
-    found = search(sizes_in, sizes_out, op=op.value, framework=framework.value, kernel_size=kernel_size,
-                   stride=stride, dilation=dilation, max_kernel=max_kernel, max_stride=max_stride,
-                   max_dilation=max_dilation, limit=limit)
+    found = search(
+        sizes_in,
+        sizes_out,
+        op=op.value,
+        framework=framework.value,
+        kernel_size=kernel_size,
+        stride=stride,
+        dilation=dilation,
+        max_kernel=max_kernel,
+        max_stride=max_stride,
+        max_dilation=max_dilation,
+        limit=limit,
+    )
     if json:
         from .output import print_json
 
-        print_json({
-            "op": op.value.replace("-", "_"),
-            "framework": framework.value,
-            "input": list(sizes_in),
-            "output": list(sizes_out),
-            "solutions": [
-                {**s.params, "applied_padding": [list(a.padding) for a in s.axes], "unread": [a.unread for a in s.axes]}
-                for s in found
-            ],
-        })
+        print_json(
+            {
+                "op": op.value.replace("-", "_"),
+                "framework": framework.value,
+                "input": list(sizes_in),
+                "output": list(sizes_out),
+                "solutions": [
+                    {
+                        **s.params,
+                        "applied_padding": [list(a.padding) for a in s.axes],
+                        "unread": [a.unread for a in s.axes],
+                    }
+                    for s in found
+                ],
+            }
+        )
         if not found:
             raise SystemExit(1)
         return
     _table(found, op, framework, sizes_in, sizes_out)
 
 
-def _table(found: list[Solution], op: Op, framework: Framework, sizes_in: tuple[int, ...],
-           sizes_out: tuple[int, ...]) -> None:
+def _table(
+    found: list[Solution], op: Op, framework: Framework, sizes_in: tuple[int, ...], sizes_out: tuple[int, ...]
+) -> None:
     from rich import box
     from rich.table import Table
 
@@ -75,12 +113,17 @@ def _table(found: list[Solution], op: Op, framework: Framework, sizes_in: tuple[
 
     con = console()
     if not found:
-        con.print(f"no {op.value} configuration maps {fmt(sizes_in)} to {fmt(sizes_out)} within the search limits "
-                  "(try --max-kernel, --max-stride or --max-dilation)")
+        con.print(
+            f"no {op.value} configuration maps {fmt(sizes_in)} to {fmt(sizes_out)} within the search limits "
+            "(try --max-kernel, --max-stride or --max-dilation)"
+        )
         raise SystemExit(1)
     keys = list(dict.fromkeys(k for s in found for k in s.params))
-    table = Table(title=f"{op.value} ({framework.value}): {fmt(sizes_in)} -> {fmt(sizes_out)}, simplest first",
-                  title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(
+        title=f"{op.value} ({framework.value}): {fmt(sizes_in)} -> {fmt(sizes_out)}, simplest first",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
     for name in ["#", *(SHORT.get(k, k) for k in keys), "applied pad", "note"]:
         table.add_column(name, justify="right" if name not in ("note",) else "left")
     for n, s in enumerate(found, 1):
@@ -92,8 +135,12 @@ def _table(found: list[Solution], op: Op, framework: Framework, sizes_in: tuple[
         applied = "; ".join(f"{a.padding[0]},{a.padding[1]}" for a in s.axes)
         table.add_row(str(n), *(str(s.params.get(k, "")) for k in keys), applied, ", ".join(notes))
     print_table(con, table)
-    legend = "k kernel_size, s stride, p padding, d dilation" + (", opad output_padding" if "output_padding" in keys else "")
-    order = ("no dilation, no output_padding, kernel divisible by stride (no checkerboard), symmetric padding, small kernel"
-             if op is Op.conv_transpose else
-             "no dilation, every input cell read, odd kernel, symmetric padding, small kernel")
+    legend = "k kernel_size, s stride, p padding, d dilation" + (
+        ", opad output_padding" if "output_padding" in keys else ""
+    )
+    order = (
+        "no dilation, no output_padding, kernel divisible by stride (no checkerboard), symmetric padding, small kernel"
+        if op is Op.conv_transpose
+        else "no dilation, every input cell read, odd kernel, symmetric padding, small kernel"
+    )
     con.print(f"{legend}; applied pad: (before, after) per axis. Simplest first: {order}.", style="dim")

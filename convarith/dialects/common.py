@@ -34,7 +34,13 @@ def at_least(layer: Any, names: Iterable[str], minimum: int) -> None:
         value = getattr(layer, name)
         values = () if value is None else (value,) if is_int(value) else value
         if any(v < minimum for v in values):
-            rule = "must be positive" if minimum == 1 else "must not be negative" if minimum == 0 else f"must be >= {minimum}"
+            rule = (
+                "must be positive"
+                if minimum == 1
+                else "must not be negative"
+                if minimum == 0
+                else f"must be >= {minimum}"
+            )
             raise ShapeError(name, f"{rule}, got {value}")
 
 
@@ -43,33 +49,50 @@ def fmt(values: Iterable[object]) -> str:
     return "x".join(str(v) for v in values)
 
 
-def direct_axes(sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int],
-                pads: Sequence[tuple[int, int]], *, ceil_mode: bool = False,
-                notes: Sequence[Sequence[str]] | None = None) -> tuple[AxisArithmetic, ...]:
+def direct_axes(
+    sizes: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    pads: Sequence[tuple[int, int]],
+    *,
+    ceil_mode: bool = False,
+    notes: Sequence[Sequence[str]] | None = None,
+) -> tuple[AxisArithmetic, ...]:
     """Arithmetic of a direct convolution or pool once the padding is fixed.
 
     Callers have already refused windows that do not fit; a count below 1 is a bug there.
     """
     axes = []
-    for axis, (i, k, s, d, pad) in enumerate(zip(sizes, kernel, stride, dilation, pads)):
+    for axis, (i, k, s, d, pad) in enumerate(zip(sizes, kernel, stride, dilation, pads, strict=True)):
         k_eff = effective_kernel(k, d)
-        if ceil_mode:
-            o = ceil_window_count(i, k_eff, s, pad)
-        else:
-            o = window_count(i + pad[0] + pad[1], k_eff, s)
+        o = ceil_window_count(i, k_eff, s, pad) if ceil_mode else window_count(i + pad[0] + pad[1], k_eff, s)
         before, after = pad
-        unread, unread_padding, read_padding = unread_by_windows(i, (before, after), o, k, s, d) if o > 0 else (i, 0, (0, 0))
+        unread, unread_padding, read_padding = (
+            unread_by_windows(i, (before, after), o, k, s, d) if o > 0 else (i, 0, (0, 0))
+        )
         axes.append(
             AxisArithmetic(
-                input=i, output=o, kernel_size=k, stride=s, dilation=d, padding=(before, after),
-                effective_kernel=k_eff, unread=unread, unread_padding=unread_padding, read_padding=read_padding, ceil_mode=ceil_mode,
+                input=i,
+                output=o,
+                kernel_size=k,
+                stride=s,
+                dilation=d,
+                padding=(before, after),
+                effective_kernel=k_eff,
+                unread=unread,
+                unread_padding=unread_padding,
+                read_padding=read_padding,
+                ceil_mode=ceil_mode,
                 notes=tuple(notes[axis]) if notes else (),
             )
         )
     return tuple(axes)
 
 
-def require_outputs(axes: tuple[AxisArithmetic, ...], parameter: str = "input", hint: str = "") -> tuple[AxisArithmetic, ...]:
+def require_outputs(
+    axes: tuple[AxisArithmetic, ...], parameter: str = "input", hint: str = ""
+) -> tuple[AxisArithmetic, ...]:
     """Refuse an axis with no output window, naming the sizes involved."""
     for n, ax in enumerate(axes):
         if ax.output < 1:
@@ -83,9 +106,16 @@ def require_outputs(axes: tuple[AxisArithmetic, ...], parameter: str = "input", 
     return axes
 
 
-def transposed_axes(sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int],
-                    pads: Sequence[tuple[int, int]], output_padding: Sequence[int], *,
-                    valid_ranges: Sequence[tuple[int, int] | None] | None = None) -> tuple[AxisArithmetic, ...]:
+def transposed_axes(
+    sizes: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    dilation: Sequence[int],
+    pads: Sequence[tuple[int, int]],
+    output_padding: Sequence[int],
+    *,
+    valid_ranges: Sequence[tuple[int, int] | None] | None = None,
+) -> tuple[AxisArithmetic, ...]:
     """Arithmetic of a transposed convolution whose cropping ``pads`` and extra cells are fixed.
 
     ``pads`` is the (before, after) cropping of the full transposed output; ``output_padding``
@@ -93,7 +123,7 @@ def transposed_axes(sizes: Sequence[int], kernel: Sequence[int], stride: Sequenc
     would accept for this input (None where it is not meaningful).
     """
     axes = []
-    for n, (i, k, s, d, pad, a) in enumerate(zip(sizes, kernel, stride, dilation, pads, output_padding)):
+    for n, (i, k, s, d, pad, a) in enumerate(zip(sizes, kernel, stride, dilation, pads, output_padding, strict=True)):
         k_eff = effective_kernel(k, d)
         o = (i - 1) * s + k_eff - pad[0] - pad[1] + a
         stretched = (i - 1) * s + 1
@@ -109,8 +139,16 @@ def transposed_axes(sizes: Sequence[int], kernel: Sequence[int], stride: Sequenc
         unread = unread_by_transposed(i, o, k, s, d, pad[0]) if o > 0 else i
         axes.append(
             AxisArithmetic(
-                input=i, output=o, kernel_size=k, stride=s, dilation=d, padding=tuple(pad),
-                effective_kernel=k_eff, unread=unread, output_padding=a, transposed=equivalent,
+                input=i,
+                output=o,
+                kernel_size=k,
+                stride=s,
+                dilation=d,
+                padding=tuple(pad),
+                effective_kernel=k_eff,
+                unread=unread,
+                output_padding=a,
+                transposed=equivalent,
                 valid_outputs=valid_ranges[n] if valid_ranges else None,
             )
         )

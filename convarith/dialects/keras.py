@@ -64,7 +64,9 @@ def conv(layer: Any, sizes: tuple[int, ...]) -> tuple[AxisArithmetic, ...]:
     nd = len(sizes)
     if layer.padding == "causal":
         if nd != 1:
-            raise ShapeError("padding", f"'causal' padding exists only for 1-D convolutions, the input has {nd} spatial axes")
+            raise ShapeError(
+                "padding", f"'causal' padding exists only for 1-D convolutions, the input has {nd} spatial axes"
+            )
         kernel, stride, dilation = (expand(n, getattr(layer, n), 1) for n in ("kernel_size", "stride", "dilation"))
         pads = [(effective_kernel(kernel[0], dilation[0]) - 1, 0)]
         return require_outputs(direct_axes(sizes, kernel, stride, dilation, pads))
@@ -85,11 +87,20 @@ def conv_transpose(layer: Any, sizes: tuple[int, ...], output_size: Any = None) 
         raise ShapeError("output_size", "Keras Conv*Transpose layers choose their size from padding and output_padding")
     nd = len(sizes)
     kernel, stride, dilation = (expand(n, getattr(layer, n), nd) for n in ("kernel_size", "stride", "dilation"))
-    output_padding = (None,) * nd if layer.output_padding is None else expand("output_padding", layer.output_padding, nd)
-    for a, s in zip(output_padding, stride):
+    output_padding = (
+        (None,) * nd if layer.output_padding is None else expand("output_padding", layer.output_padding, nd)
+    )
+    for a, s in zip(output_padding, stride, strict=True):
         if a is not None and a >= s:
-            raise ShapeError("output_padding", f"must be smaller than stride on every axis, got output_padding={layer.output_padding}, stride={layer.stride}")
-    lengths = [transposed_length(*args, layer.padding, a) for args, a in zip(zip(sizes, kernel, stride, dilation), output_padding)]
+            raise ShapeError(
+                "output_padding",
+                f"must be smaller than stride on every axis, got output_padding={layer.output_padding}, "
+                f"stride={layer.stride}",
+            )
+    lengths = [
+        transposed_length(*args, layer.padding, a)
+        for args, a in zip(zip(sizes, kernel, stride, dilation, strict=True), output_padding, strict=True)
+    ]
     if any(n < 1 for n in lengths):
         raise ShapeError("input", f"transposed output size would be {fmt(lengths)}")
     # TensorFlow then runs conv_transpose with that output_shape, and refuses one it cannot produce.

@@ -23,12 +23,18 @@ def normalize_padding(padding: Any) -> str | tuple[tuple[int, int], ...]:
     """'same'/'valid' in any case, or explicit ((before, after), ...) pairs."""
     if isinstance(padding, str):
         if padding not in ("SAME", "VALID"):
-            hint = f" (tf.nn is case-sensitive: use {padding.upper()!r})" if padding.upper() in ("SAME", "VALID") else ""
-            raise ShapeError("padding", f"must be 'SAME', 'VALID' or explicit [(before, after), ...], got {padding!r}{hint}")
+            hint = (
+                f" (tf.nn is case-sensitive: use {padding.upper()!r})" if padding.upper() in ("SAME", "VALID") else ""
+            )
+            raise ShapeError(
+                "padding", f"must be 'SAME', 'VALID' or explicit [(before, after), ...], got {padding!r}{hint}"
+            )
         return padding
     pairs = padding if isinstance(padding, (list, tuple)) else None
     if not pairs or not all(isinstance(p, (list, tuple)) and len(p) == 2 and all(is_int(v) for v in p) for p in pairs):
-        raise ShapeError("padding", f"must be 'SAME', 'VALID' or explicit [(before, after), ...] per spatial axis, got {padding!r}")
+        raise ShapeError(
+            "padding", f"must be 'SAME', 'VALID' or explicit [(before, after), ...] per spatial axis, got {padding!r}"
+        )
     if any(v < 0 for p in pairs for v in p):
         raise ShapeError("padding", f"explicit padding must not be negative, got {padding!r}")
     return tuple(tuple(p) for p in pairs)
@@ -57,21 +63,24 @@ def check_pool(layer: Any) -> Any:
 
 def _explicit_pads(op: str, padding: Sequence[tuple[int, int]], nd: int) -> list[tuple[int, int]]:
     if nd not in EXPLICIT_PADDING[op]:
-        raise ShapeError("padding", f"explicit padding is not accepted by the {nd}-D tf.nn {op} op (only SAME or VALID)")
+        raise ShapeError(
+            "padding", f"explicit padding is not accepted by the {nd}-D tf.nn {op} op (only SAME or VALID)"
+        )
     if len(padding) != nd:
         raise ShapeError("padding", f"has {len(padding)} (before, after) pairs but the input has {nd} spatial axes")
     return list(padding)
 
 
-def forward_pads(op: str, padding: Any, sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
-                 dilation: Sequence[int]) -> list[tuple[int, int]]:
+def forward_pads(
+    op: str, padding: Any, sizes: Sequence[int], kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+) -> list[tuple[int, int]]:
     """The (before, after) padding TensorFlow applies to each axis of a forward window op."""
     if padding == "VALID":
         return [(0, 0)] * len(sizes)
     if padding == "SAME":
         return [
             same_split(max(0, (-(-i // s) - 1) * s + effective_kernel(k, d) - i))
-            for i, k, s, d in zip(sizes, kernel, stride, dilation)
+            for i, k, s, d in zip(sizes, kernel, stride, dilation, strict=True)
         ]
     return _explicit_pads(op, padding, len(sizes))
 
@@ -96,18 +105,19 @@ def transposed_range(padding: Any, i: int, k: int, s: int, d: int, pad: tuple[in
     return max(low, 1), low + s - 1
 
 
-def conv_transpose(layer: Any, sizes: tuple[int, ...], output_size: Any = None,
-                   padding: Any = None) -> tuple[AxisArithmetic, ...]:
+def conv_transpose(
+    layer: Any, sizes: tuple[int, ...], output_size: Any = None, padding: Any = None
+) -> tuple[AxisArithmetic, ...]:
     nd = len(sizes)
     padding = padding or layer.padding
     kernel, stride, dilation = _params(layer, nd)
     explicit = None if isinstance(padding, str) else _explicit_pads("conv_transpose", padding, nd)
     ranges = [
         transposed_range(padding, i, k, s, d, explicit[n] if explicit else (0, 0))
-        for n, (i, k, s, d) in enumerate(zip(sizes, kernel, stride, dilation))
+        for n, (i, k, s, d) in enumerate(zip(sizes, kernel, stride, dilation, strict=True))
     ]
     wanted = expand("output_size", output_size, nd) if output_size is not None else tuple(r[0] for r in ranges)
-    for n, (size, (lo, hi)) in enumerate(zip(wanted, ranges)):
+    for n, (size, (lo, hi)) in enumerate(zip(wanted, ranges, strict=True)):
         if not lo <= size <= hi:
             raise ShapeError(
                 "output_size",
@@ -116,7 +126,10 @@ def conv_transpose(layer: Any, sizes: tuple[int, ...], output_size: Any = None,
                 f"to {fmt(r[1] for r in ranges)} (axis {n}: {size} is outside [{lo}, {hi}])",
             )
     pads = forward_pads("conv_transpose", padding, wanted, kernel, stride, dilation)
-    extra = [o - ((i - 1) * s + effective_kernel(k, d) - p[0] - p[1]) for o, i, k, s, d, p in zip(wanted, sizes, kernel, stride, dilation, pads)]
+    extra = [
+        o - ((i - 1) * s + effective_kernel(k, d) - p[0] - p[1])
+        for o, i, k, s, d, p in zip(wanted, sizes, kernel, stride, dilation, pads, strict=True)
+    ]
     return transposed_axes(sizes, kernel, stride, dilation, pads, extra, valid_ranges=ranges)
 
 
@@ -127,8 +140,11 @@ def pool(layer: Any, sizes: tuple[int, ...], kind: str, padding: Any = None) -> 
     dilation = (1,) * nd
     pads = forward_pads(f"{kind}_pool", padding or layer.padding, sizes, kernel, stride, dilation)
     if not isinstance(padding or layer.padding, str):
-        for k, pad in zip(kernel, pads):
+        for k, pad in zip(kernel, pads, strict=True):
             if max(pad) >= k:
-                raise ShapeError("padding", f"explicit max_pool padding must be smaller than the window on each side, "
-                                            f"got {pad} with kernel_size {k}")
+                raise ShapeError(
+                    "padding",
+                    f"explicit max_pool padding must be smaller than the window on each side, "
+                    f"got {pad} with kernel_size {k}",
+                )
     return require_outputs(direct_axes(sizes, kernel, stride, dilation, pads))
