@@ -13,7 +13,7 @@ def is_int(value: object) -> TypeGuard[int]:
     """Any integer type (NumPy's too), but not a bool."""
     if type(value) is int:  # the common case, without the slow ABC check
         return True
-    return isinstance(value, Integral) and not isinstance(value, bool) and type(value).__name__ != "bool_"
+    return isinstance(value, Integral) and type(value).__name__ not in ("bool", "bool_")
 
 
 def plain(value: Any) -> Any:

@@ -34,10 +34,10 @@ class OneLineErrors(TyperGroup):
     works whether Typer brings click or its own vendored copy.
     """
 
-    def main(
+    def main(  # type: ignore[override]  (NoReturn: it always exits)
         self,
         args: Sequence[str] | None = None,
-        prog_name: str | None = None,  # type: ignore[override]
+        prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
         **extra: Any,
