@@ -34,7 +34,7 @@ class OneLineErrors(TyperGroup):
     works whether Typer brings click or its own vendored copy.
     """
 
-    def main(  # type: ignore[override]  (NoReturn: it always exits)
+    def main(  # type: ignore[override]  # NoReturn: it always exits
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
