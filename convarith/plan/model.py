@@ -356,6 +356,7 @@ class Planner:
         extra = {"output_size": spec["output_size"]} if t == "conv_transpose" and spec.get("output_size") else {}
         axes = layer.arithmetic(sizes, **extra)
         out_sizes = tuple(a.output for a in axes)
+        check_size(out_sizes, "output")
         self._coverage(name, axes)
         if t.startswith("adaptive"):
             new_fields = tuple(receptive.through_adaptive(f, a.input, a.output) for f, a in zip(fields, axes, strict=True))
@@ -575,6 +576,7 @@ class Planner:
             out = tuple(int(s * Fraction(f).limit_denominator(1000)) for s, f in zip(sizes, factors, strict=True))
         if any(o < 1 for o in out):
             raise ShapeError("scale_factor", f"upsampling {sizes} gives {out}")
+        check_size(out, "output")
         field_mode = "nearest" if mode == "nearest" else "linear"
         new_fields = tuple(receptive.through_upsample(f, i, o, field_mode)
                            for f, i, o in zip(fields, sizes, out, strict=True))

@@ -194,7 +194,8 @@ FIELDS = {
     "in_channels": POSITIVE_OR_NONE, "out_channels": positive, "in_features": POSITIVE_OR_NONE,
     "out_features": positive, "num_features": POSITIVE_OR_NONE, "groups": positive, "depth_multiplier": positive,
     "num_groups": positive, "num_channels": positive, "num_parameters": positive, "factor": positive,
-    "in1_features": positive, "in2_features": positive, "affine_terms": lambda v: integer(v, 0, 2, "0, 1 or 2"),
+    "in1_features": positive, "in2_features": positive, "upscale_factor": positive, "downscale_factor": positive,
+    "unflattened_size": lambda v: shape_values(v), "affine_terms": lambda v: integer(v, 0, 2, "0, 1 or 2"),
     "divisor_override": POSITIVE_OR_NONE,
     # windows
     "kernel_size": per_axis(positive, "positive sizes"), "stride": optional(per_axis(positive, "positive strides")),

@@ -107,6 +107,8 @@ def _torch_class_layer(cls: str, layer: dict, where: str, origin: str) -> dict:
         out = torch_layer(cls, bind(cls, sig.params, (), arguments, sig.required, accepts_any=cls == "Identity"))
         out = check_layer(out, where, strict=False)
     except ShapeError as exc:
+        if exc.parameter.startswith(where):
+            raise _spec_error(origin, exc.parameter, exc.rule) from None
         raise _spec_error(origin, where, exc.rule if exc.parameter == "code" else f"{exc.parameter}: {exc.rule}") from None
     except (TypeError, ValueError, KeyError, IndexError) as exc:
         raise _spec_error(origin, where, f"{cls}: invalid arguments ({type(exc).__name__})") from None
