@@ -82,7 +82,8 @@ class Layer:
         self.framework = self.dialect.NAME
         for name, value in params.items():
             setattr(self, name, plain(value))
-        if self.framework != "torch" and params.get("padding") == 0:
+        padding = params.get("padding")
+        if self.framework != "torch" and is_int(padding) and padding == 0:
             # "no padding", in their words (setattr: Layer has no padding, its subclasses type it)
             setattr(self, "padding", "VALID" if self.framework == "tf" else "valid")  # noqa: B010
         for name in self._per_axis:
