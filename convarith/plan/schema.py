@@ -106,10 +106,10 @@ def real(value, low=None, high=None, *, above=None):
         raise Bad(f"must be a finite number, got {show(value)}")
     if above is not None and number <= above:
         raise Bad(f"must be a number > {above}, got {show(value)}")
-    if low is not None and number < low:
-        raise Bad(f"must be a number >= {low}{f' and <= {high}' if high is not None else ''}, got {show(value)}")
-    if high is not None and number > high:
-        raise Bad(f"must be a number <= {high:g}, got {show(value)}")
+    if (low is not None and number < low) or (high is not None and number > high):
+        bounds = " and ".join(b for b in (f">= {low:g}" if low is not None else "",
+                                          f"<= {high:g}" if high is not None else "") if b)
+        raise Bad(f"must be a number {bounds}, got {show(value)}")
     return value if isinstance(value, (int, float)) else number
 
 

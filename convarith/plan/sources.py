@@ -58,6 +58,8 @@ def _spec_error(origin: str, where: str, rule: str) -> ShapeError:
 def normalise(layer: dict, where: str, origin: str = "<spec>") -> dict:
     """Check one layer table of a spec: known type, known parameters, required ones present,
     every value of the right type and range (``where`` is its path, e.g. ``layers[2]``)."""
+    if isinstance(layer, dict) and "block" in layer and where.startswith("blocks."):
+        raise _spec_error(origin, where, "a block cannot refer to a block: list its layers, or repeat blocks in 'layers'")
     if not isinstance(layer, dict) or "type" not in layer:
         raise _spec_error(origin, where, f"expected a table with a 'type', got {show(layer)}")
     if not isinstance(layer["type"], str) or not layer["type"] or len(layer["type"]) > 100:
@@ -186,15 +188,13 @@ def read_spec(data, origin: str) -> dict:
         total += count
         if total > limits.layers:
             limits.check(f"{origin}: {where}", "the spec (blocks repeated)", total, "layers", unit="layers")
-    checked_blocks = {}
+    checked_blocks = {name: [normalise(layer, f"blocks.{name}.layers[{i}]", origin)
+                             for i, layer in enumerate(block["layers"])] for name, block in blocks.items()}
     layers = []
     for n, (name, item) in enumerate(plan):
         if name is None:
             layers.append(normalise(item, f"layers[{n}]", origin))
             continue
-        if name not in checked_blocks:
-            checked_blocks[name] = [normalise(layer, f"blocks.{name}.layers[{i}]", origin)
-                                    for i, layer in enumerate(blocks[name]["layers"])]
         for _ in range(item):
             layers += [_copy(layer) for layer in checked_blocks[name]]
     return {"layers": layers, "input": shape, "framework": framework.lower(), "dtype": dtype}
