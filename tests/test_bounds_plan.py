@@ -304,3 +304,25 @@ def test_conv_chain_totals_match_a_direct_count(channels, size, convs):
     result = plan(layers, (channels, size))
     assert result.complete and (result.total_params, result.total_macs) == (params, macs)
     assert result.output_shape == (c, n) and result.total_memory == sum(4 * r.shape[0] * r.shape[1] for r in result.rows)
+
+
+def test_spec_input_is_channels_first_for_every_framework(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"framework": "tf", "input": [3, 8, 8], "layers": [CONV]}))
+    network = load_network(spec=str(path))
+    assert network.default_input == (8, 8, 3)
+    result = network.plan(network.default_input)
+    assert result.output_shape == (6, 6, 4) and result.total_params == 4 * 3 * 9 + 4
+    torch_view = load_network(spec=str(path), framework="torch")
+    assert torch_view.default_input == (3, 8, 8) and torch_view.plan((3, 8, 8)).output_shape == (4, 6, 6)
+
+
+@pytest.mark.parametrize("layer, fragment", [
+    ({"type": "upsample", "scale_factor": 2, "mode": "cubic"}, r"layers\[0\].mode: must be one of nearest"),
+    ({"type": "upsample", "scale_factor": None}, "needs size or scale_factor"),
+    ({"type": "conv", "out_channels": 2, "kernel_size": 3, "padding_mode": "mirror"}, "padding_mode"),
+    ({"type": "gelu", "approximate": "fast"}, "approximate"),
+])
+def test_mode_strings_are_checked(layer, fragment):
+    with pytest.raises(ShapeError, match=fragment):
+        from_spec_data({"layers": [layer]}, "s")

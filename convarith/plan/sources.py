@@ -85,6 +85,11 @@ def normalise(layer: dict, where: str, origin: str = "<spec>") -> dict:
         raise _spec_error(origin, exc.parameter, exc.rule) from None
     out = {k: list(v) if k == "inputs" else v for k, v in out.items()}
     out["type"] = kind
+    if kind == "upsample" and out.get("mode") is not None and out["mode"] not in UPSAMPLE_MODES:
+        raise _spec_error(origin, f"{where}.mode", f"must be one of {', '.join(UPSAMPLE_MODES)}, got {show(out['mode'])}")
+    if kind == "upsample" and out.get("size") is None and out.get("scale_factor") is None and \
+            ("size" in out or "scale_factor" in out):
+        raise _spec_error(origin, where, "upsample needs size or scale_factor (not null)")
     if kind == "concat" and out.get("dim") is not None:  # torch's dim counts the batch; the planner's axis does not
         d = out.pop("dim")
         if d == 0:
@@ -94,6 +99,7 @@ def normalise(layer: dict, where: str, origin: str = "<spec>") -> dict:
 
 
 TORCH_NAMES = {name.lower(): name for name in TORCH}
+UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 ACTIVATION_PARAMETERS = {"inplace", "negative_slope", "dim", "approximate", "alpha"}
 
 
@@ -323,8 +329,12 @@ def load_network(spec=None, preset=None, code=None, framework=None, cls=None, ar
     if suffix not in (".toml", ".json"):
         raise ShapeError("spec", f"{display(path)}: expected a .toml, .json, .py or .txt file")
     spec_data = read_spec(parse_spec_text(_read_text(path), display(path), suffix[1:]), display(path))
+    spec_data["framework"] = {"pytorch": "torch", "tensorflow": "tf"}.get(spec_data["framework"], spec_data["framework"])
     layers, shape = spec_data["layers"], spec_data["input"]
-    return LayerList(layers, shape, spec_data["framework"], dims=layer_dims(layers) or (len(shape) - 1 if shape else None),
+    effective = framework or spec_data["framework"]
+    if shape is not None and layout_of(effective) == "channels_last":  # a spec's input is (C, *spatial) always
+        shape = (*shape[1:], shape[0])
+    return LayerList(layers, shape, effective, dims=layer_dims(layers) or (len(shape) - 1 if shape else None),
                      dtype=spec_data["dtype"])
 
 
