@@ -71,22 +71,41 @@ def main():
         tx, tw = torch.from_numpy(x), torch.from_numpy(w)
         out = F.conv_transpose(x, w, **kw)
         flops = 2 * x.size * w_shape[1] * int(np.prod(w_shape[2:]))
-        return (lambda: F.conv_transpose(x, w, **kw)), (lambda: TF.conv_transpose2d(tx, tw, **kw)), flops, out, TF.conv_transpose2d(tx, tw, **kw)
+        return (
+            (lambda: F.conv_transpose(x, w, **kw)),
+            (lambda: TF.conv_transpose2d(tx, tw, **kw)),
+            flops,
+            out,
+            TF.conv_transpose2d(tx, tw, **kw),
+        )
 
     def pool_case(shape, **kw):
         x = rng.standard_normal(shape, dtype=f32)
         tx = torch.from_numpy(x)
-        return (lambda: F.max_pool(x, **kw)), (lambda: TF.max_pool2d(tx, **kw)), 0, F.max_pool(x, **kw), TF.max_pool2d(tx, **kw)
+        return (
+            (lambda: F.max_pool(x, **kw)),
+            (lambda: TF.max_pool2d(tx, **kw)),
+            0,
+            F.max_pool(x, **kw),
+            TF.max_pool2d(tx, **kw),
+        )
 
     cases = [
         ("conv2d (8,64,56,56) k3 p1", conv_case((8, 64, 56, 56), (64, 64, 3, 3), padding=1), 1.25),
-        ("conv_transpose2d (8,64,28,28) k4 s2 p1", convt_case((8, 64, 28, 28), (64, 64, 4, 4), stride=2, padding=1), 1.0),
+        (
+            "conv_transpose2d (8,64,28,28) k4 s2 p1",
+            convt_case((8, 64, 28, 28), (64, 64, 4, 4), stride=2, padding=1),
+            1.0,
+        ),
         ("max_pool2d (8,64,112,112) k3 s2 p1", pool_case((8, 64, 112, 112), kernel_size=3, stride=2, padding=1), 0.5),
         ("conv2d (8,3,224,224) k7 s2 p3", conv_case((8, 3, 224, 224), (64, 3, 7, 7), stride=2, padding=3), None),
         ("conv2d (8,256,14,14) k3 p1", conv_case((8, 256, 14, 14), (256, 256, 3, 3), padding=1), None),
     ]
     print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
-    print(f"{'operation':42} {'ours ms':>8} {'torch ms':>9} {'ratio':>6} {'target':>7} {'met':>4} {'GFLOP/s':>8} {'vs matmul':>9}")
+    print(
+        f"{'operation':42} {'ours ms':>8} {'torch ms':>9} {'ratio':>6} {'target':>7} {'met':>4} "
+        f"{'GFLOP/s':>8} {'vs matmul':>9}"
+    )
     for name, (ours, theirs, flops, got, ref), target in cases:
         err = float(np.abs(got - ref.numpy()).max() / max(1e-30, float(np.abs(ref.numpy()).max())))
         assert got.shape == tuple(ref.shape) and err < 1e-4, (name, err)
@@ -98,12 +117,14 @@ def main():
         if flops:
             n = round((flops / 2) ** (1 / 3))
             a, b = rng.standard_normal((n, n), dtype=f32), rng.standard_normal((n, n), dtype=f32)
-            t_mm = best_block(lambda: a @ b, args.repeat, args.rounds)
+            t_mm = best_block(lambda a=a, b=b: a @ b, args.repeat, args.rounds)
             vs = f"{gflops / (2 * n**3 / t_mm / 1e9):8.0%}"
         goal = "" if target is None else f"<={target:.2f}"
         met = "" if target is None else ("yes" if ratio <= target else "no")
-        print(f"{name:42} {t_ours * 1e3:8.2f} {t_torch * 1e3:9.2f} {ratio:6.2f} {goal:>7} {met:>4} "
-              f"{gflops if flops else float('nan'):8.1f} {vs:>9}")
+        print(
+            f"{name:42} {t_ours * 1e3:8.2f} {t_torch * 1e3:9.2f} {ratio:6.2f} {goal:>7} {met:>4} "
+            f"{gflops if flops else float('nan'):8.1f} {vs:>9}"
+        )
 
 
 if __name__ == "__main__":

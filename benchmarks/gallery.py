@@ -75,13 +75,19 @@ def naive_matplotlib(frames: int = 5) -> float:
         return [(x - 0.7 * (7 - y), 0.5 * x + 0.65 * (7 - y) + dy) for x, y in corners]
 
     start = time.perf_counter()
-    for f in range(frames):
+    for _ in range(frames):
         fig, ax = plt.subplots(figsize=(3.95, 3.81), dpi=100)
         for r in range(7):
             for u in range(7):
                 inside = 1 <= r <= 5 and 1 <= u <= 5
-                ax.add_patch(Polygon(cell(u, r), facecolor="#268BD2" if inside else "none", edgecolor="#002B36",
-                                     linestyle="-" if inside else "--"))
+                ax.add_patch(
+                    Polygon(
+                        cell(u, r),
+                        facecolor="#268BD2" if inside else "none",
+                        edgecolor="#002B36",
+                        linestyle="-" if inside else "--",
+                    )
+                )
         for r in range(3):
             for u in range(3):
                 ax.add_patch(Polygon(cell(u, r, 8), facecolor="#2AA198", edgecolor="#002B36"))
@@ -104,12 +110,16 @@ def main():
     encode_ms = statistics.median(p[1] for p in passes)
     _, _, frames, sizes = passes[0]
     naive = naive_matplotlib()
-    print(f"gallery, fresh interpreter: {wall:.2f} s median of {args.runs} ({frames} frames)   target <= 4 s: "
-          f"{wall / 4:.2f}x the budget")
+    print(
+        f"gallery, fresh interpreter: {wall:.2f} s median of {args.runs} ({frames} frames)   target <= 4 s: "
+        f"{wall / 4:.2f}x the budget"
+    )
     print(f"render  {render_ms:.2f} ms/frame (median of 3 passes)   target <= 3 ms: {render_ms / 3:.2f}x the budget")
     print(f"encode  {encode_ms:.2f} ms/frame   target <= 3 ms: {encode_ms / 3:.2f}x the budget")
-    print(f"naive matplotlib loop (reference, same run): {naive:.1f} ms/frame; "
-          f"ours {naive / (render_ms + encode_ms):.0f}x faster")
+    print(
+        f"naive matplotlib loop (reference, same run): {naive:.1f} ms/frame; "
+        f"ours {naive / (render_ms + encode_ms):.0f}x faster"
+    )
     originals = json.loads((ROOT / "tests" / "data" / "dumoulin_originals.json").read_text())["gifs"]
     print(f"\n{'canonical GIF':42s} {'ours':>9s} {'original':>9s} {'ratio':>6s}")
     ratios = []

@@ -39,16 +39,19 @@ def main():
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "convarith", "plan", str(spec), "--json"], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "convarith", "plan", str(spec), "--json"], check=True, stdout=subprocess.DEVNULL
+            )
             times.append(time.perf_counter() - start)
         base = []
         for _ in range(args.runs):
             start = time.perf_counter()
             subprocess.run([sys.executable, "-c", "pass"], check=True)
             base.append(time.perf_counter() - start)
-    print(f"plan 1000 layers: median {statistics.median(times):.3f} s "
-          f"(python -c pass: {statistics.median(base):.3f} s), target <= 0.5 s")
+    print(
+        f"plan 1000 layers: median {statistics.median(times):.3f} s "
+        f"(python -c pass: {statistics.median(base):.3f} s), target <= 0.5 s"
+    )
 
 
 if __name__ == "__main__":

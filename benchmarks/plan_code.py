@@ -15,11 +15,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESNET = ROOT / "tests" / "data" / "models" / "torch" / "resnet.py"
-COMMAND = [sys.executable, "-m", "convarith", "plan", str(RESNET), "--class", "ResNet(Bottleneck, [3, 4, 6, 3])",
-           "-i", "3x224x224"]
-CHECK = ("import sys, convarith.cli as c; sys.argv=['convarith'] + sys.argv[1:]\n"
-         "try:\n    c.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-         "assert 'numpy' not in sys.modules and 'torch' not in sys.modules, 'heavy import'")
+COMMAND = [
+    sys.executable,
+    "-m",
+    "convarith",
+    "plan",
+    str(RESNET),
+    "--class",
+    "ResNet(Bottleneck, [3, 4, 6, 3])",
+    "-i",
+    "3x224x224",
+]
+CHECK = (
+    "import sys, convarith.cli as c; sys.argv=['convarith'] + sys.argv[1:]\n"
+    "try:\n    c.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+    "assert 'numpy' not in sys.modules and 'torch' not in sys.modules, 'heavy import'"
+)
 
 
 def timed(command, runs):
@@ -38,8 +49,10 @@ def main():
     subprocess.run([sys.executable, "-c", CHECK, *COMMAND[3:]], check=True, capture_output=True)
     base = timed([sys.executable, "-c", "pass"], runs)
     plan = timed(COMMAND, runs)
-    print(f"python -c pass: {base:.3f} s; plan ResNet-50 class file: {plan:.3f} s (target <= 0.300 s, "
-          f"{plan / 0.3:.2f}x the budget, {plan / base:.1f}x a bare interpreter); numpy and torch not imported")
+    print(
+        f"python -c pass: {base:.3f} s; plan ResNet-50 class file: {plan:.3f} s (target <= 0.300 s, "
+        f"{plan / 0.3:.2f}x the budget, {plan / base:.1f}x a bare interpreter); numpy and torch not imported"
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ folder, under a wall-clock limit and an address-space limit (``resource.setrlimi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -86,8 +87,15 @@ def run(case: Case) -> Outcome:
         env.pop("PYTHONPATH", None)
         with open(case.stdout or out_path, "wb") as out, open(err_path, "wb") as err:
             start = time.monotonic()
-            proc = subprocess.Popen([sys.executable, "-m", "convarith", *case.args], cwd=folder, stdin=subprocess.PIPE,
-                                    stdout=out, stderr=err, env=env, preexec_fn=_limit_memory(case.memory))
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "convarith", *case.args],
+                cwd=folder,
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=err,
+                env=env,
+                preexec_fn=_limit_memory(case.memory),
+            )
             timed_out = threading.Event()
 
             def kill() -> None:
@@ -112,16 +120,20 @@ def run(case: Case) -> Outcome:
             seconds = time.monotonic() - start
         _wait_for_group(proc.pid)
         stdout = "" if case.stdout else out_path.read_text(errors="replace")
-        return Outcome(proc.returncode, stdout, err_path.read_text(errors="replace"), seconds,
-                       usage.ru_maxrss * 1024, timed_out.is_set(),
-                       tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))))
+        return Outcome(
+            proc.returncode,
+            stdout,
+            err_path.read_text(errors="replace"),
+            seconds,
+            usage.ru_maxrss * 1024,
+            timed_out.is_set(),
+            tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))),
+        )
 
 
 def _kill_group(pid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _wait_for_group(pid: int, seconds: float = 5.0) -> None:
@@ -180,6 +192,8 @@ def run_all(cases: Iterable[Case], workers: int = 4) -> dict[str, Outcome]:
 
 
 def report(case: Case, outcome: Outcome) -> str:
-    return (f"{case.name}: convarith {' '.join(case.args)}\n  exit {outcome.code} after {outcome.seconds:.1f} s, "
-            f"peak {outcome.peak_bytes / 2**20:.0f} MiB\n  stderr: {outcome.stderr[-2000:]!r}\n"
-            f"  stdout: {outcome.stdout[:300]!r}")
+    return (
+        f"{case.name}: convarith {' '.join(case.args)}\n  exit {outcome.code} after {outcome.seconds:.1f} s, "
+        f"peak {outcome.peak_bytes / 2**20:.0f} MiB\n  stderr: {outcome.stderr[-2000:]!r}\n"
+        f"  stdout: {outcome.stdout[:300]!r}"
+    )

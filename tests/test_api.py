@@ -21,7 +21,9 @@ def test_errors_name_the_parameter_and_the_rule():
     assert "divisible" in raises("out_channels", Conv, 3, groups=2, in_channels=4, out_channels=3)
     assert "case-sensitive" in raises("padding", Conv, 3, padding="SAME")
     assert "larger than the padded input" in raises("kernel_size", Conv(5).output_shape, (3, 3))
-    assert "stride or dilation" in raises("output_padding", ConvTranspose(3, stride=2, output_padding=2).output_shape, (4,))
+    assert "stride or dilation" in raises(
+        "output_padding", ConvTranspose(3, stride=2, output_padding=2).output_shape, (4,)
+    )
     assert "half" in raises("padding", MaxPool(2, padding=2).output_shape, (8,))
     assert "framework" in raises("framework", Conv, 3, framework="caffe")
     assert "bool" not in raises("kernel_size", Conv, "3")
@@ -43,7 +45,9 @@ def test_any_number_of_spatial_axes():
 def test_tensor_shape_layouts_and_channels():
     assert Conv(3, in_channels=3, out_channels=8).tensor_shape((2, 3, 32, 32)) == (2, 8, 30, 30)
     assert Conv(3, in_channels=3, out_channels=8, framework="keras").tensor_shape((2, 32, 32, 3)) == (2, 30, 30, 8)
-    assert "expects in_channels=4" in raises("in_channels", Conv(3, in_channels=4, out_channels=8).tensor_shape, (1, 3, 8, 8))
+    assert "expects in_channels=4" in raises(
+        "in_channels", Conv(3, in_channels=4, out_channels=8).tensor_shape, (1, 3, 8, 8)
+    )
     raises("out_channels", Conv(3).tensor_shape, (1, 3, 8, 8))
     assert MaxPool(2).tensor_shape((1, 5, 8, 8)) == (1, 5, 4, 4)
 
@@ -65,7 +69,9 @@ def test_keras_output_padding_none_is_not_zero():
 
 
 def test_keras_and_tf_specific_rules():
-    assert "even on different axes" in raises("dilation", Conv, (3, 3), stride=(2, 1), dilation=(1, 2), framework="keras")
+    assert "even on different axes" in raises(
+        "dilation", Conv, (3, 3), stride=(2, 1), dilation=(1, 2), framework="keras"
+    )
     assert Conv(3, dilation=2, padding="causal", framework="keras").arithmetic((10,))[0].padding == (4, 0)
     assert "1-D" in raises("padding", Conv(3, padding="causal", framework="keras").output_shape, (10, 10))
     explicit = Conv(3, padding=((0, 1), (2, 0)), framework="tf").arithmetic((5, 5))

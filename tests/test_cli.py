@@ -26,7 +26,7 @@ def test_shape_table_matches_the_engine():
     assert result.exit_code == 0, result.output
     assert "1x3x224x224 -> 1x64x112x112" in result.output
     axes = convarith.Conv(3, stride=2, padding=1).arithmetic((224, 224))
-    for row, ax in zip(table_rows(result.output), axes):
+    for row, ax in zip(table_rows(result.output), axes, strict=True):
         unread = [str(ax.unread)] + ([f"(+{ax.unread_padding}", "pad)"] if ax.unread_padding else [])
         assert row[1:] == [str(ax.input), "3", "2", "1", "3", "1,1", str(ax.output), *unread]
         assert ax.unread_padding == 1  # windows end at 224: the last padding cell is never read
@@ -49,7 +49,9 @@ def test_shape_explain_prints_formula_and_warnings():
 
 
 def test_shape_conv_transpose_with_output_size():
-    result = run("shape", "conv-transpose", "-i", "13x13", "-k", "3", "-s", "2", "-p", "1", "--output-size", "26x26", "--json")
+    result = run(
+        "shape", "conv-transpose", "-i", "13x13", "-k", "3", "-s", "2", "-p", "1", "--output-size", "26x26", "--json"
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["output"] == [26, 26]

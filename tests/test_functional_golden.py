@@ -5,13 +5,19 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
 from golden import DATA, _plain
+
 from convarith import functional as F
 
 CASES = json.loads((DATA / "golden_functional.json").read_text())
 ARRAYS = np.load(DATA / "golden_functional.npz")
-CALLS = {"conv": F.conv, "conv_transpose": F.conv_transpose, "max_pool": F.max_pool, "avg_pool": F.avg_pool, "pad": F.pad}
+CALLS = {
+    "conv": F.conv,
+    "conv_transpose": F.conv_transpose,
+    "max_pool": F.max_pool,
+    "avg_pool": F.avg_pool,
+    "pad": F.pad,
+}
 
 
 def call(case):

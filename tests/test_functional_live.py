@@ -9,7 +9,6 @@ import os
 
 import numpy as np
 import pytest
-
 from oracles.torch_functional import OPS, random_case, run_torch
 
 torch = pytest.importorskip("torch")
@@ -67,11 +66,13 @@ def test_float64_matches_torch(op, ndim):
         err = float(np.max(np.abs(out - exp))) if exp.size else 0.0
         if not err <= 1e-10:
             failures.append(f"{_describe(arrays, kwargs)}: max abs error {err:.3g}")
-        if "indices" in expected:
-            if idx is None or idx.shape != expected["indices"].shape \
-                    or not np.array_equal(idx, expected["indices"]):
-                failures.append(f"{_describe(arrays, kwargs)}: indices {None if idx is None else idx.tolist()}, "
-                                f"torch {expected['indices'].tolist()}")
+        if "indices" in expected and (
+            idx is None or idx.shape != expected["indices"].shape or not np.array_equal(idx, expected["indices"])
+        ):
+            failures.append(
+                f"{_describe(arrays, kwargs)}: indices {None if idx is None else idx.tolist()}, "
+                f"torch {expected['indices'].tolist()}"
+            )
     assert not failures, f"{len(failures)}/{N_CASES} disagree:\n" + "\n".join(failures[:10])
 
 

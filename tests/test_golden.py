@@ -3,15 +3,16 @@
 from collections import Counter
 
 import pytest
-
 from golden import agrees, ask_convarith, load
 
 FILES = ["golden_torch.jsonl", "golden_tf.jsonl", "golden_keras.jsonl"]
 
 # Where convarith refuses on purpose what a framework lets through: id -> why.
 # Each is re-checked below, so the list cannot hide a real disagreement.
-SWAPPED_DILATIONS = ("TensorFlow's graph-mode Conv3D shape function swaps the H and W dilations "
-                     "(common_shape_fns.cc) and its CPU kernel refuses dilation; convarith gives the true size")
+SWAPPED_DILATIONS = (
+    "TensorFlow's graph-mode Conv3D shape function swaps the H and W dilations "
+    "(common_shape_fns.cc) and its CPU kernel refuses dilation; convarith gives the true size"
+)
 DELIBERATE = {
     "adaptive_avg_pool1d-00085": "torch's output_size=1 shortcut averages an empty input into NaN; "
     "convarith refuses zero-size inputs like every other torch op does",
@@ -32,8 +33,10 @@ def test_every_golden_case_agrees(name):
             assert not agrees(case["expect"], got), f"{case['id']} agrees now: remove it from DELIBERATE"
             continue
         if not agrees(case["expect"], got):
-            failures.append(f"{case['id']}: {case['call']} on {case['input']} output_size={case.get('output_size')}\n"
-                            f"    framework: {case['expect']}\n    convarith: {got}")
+            failures.append(
+                f"{case['id']}: {case['call']} on {case['input']} output_size={case.get('output_size')}\n"
+                f"    framework: {case['expect']}\n    convarith: {got}"
+            )
     assert not failures, f"{len(failures)} of {len(cases)} disagree:\n" + "\n".join(failures[:40])
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import signal
 
 import pytest
-
 from hostile import Case, problems, report, run_all
 
 BIG = "10000000000000000000"  # 10**19
@@ -15,20 +14,80 @@ SPEC_K9 = b'[[layers]]\ntype = "conv1d"\nin_channels = 1\nout_channels = 1\nkern
 
 CASES = [
     # 1. work that grows with a number: every one of these answers (or refuses) at once
-    Case("solve-many-kernels", ["solve", "-i", "1000000000", "-o", "50008", "-s", "19997", "--max-kernel", "20000",
-                                "-n", "1"], timeout=8),
-    Case("solve-transpose-wide", ["solve", "-i", "7x9", "-o", "300x400", "--op", "conv-transpose", "--max-kernel", "150",
-                                  "--max-stride", "130", "--json"], timeout=8),
-    Case("solve-dilated-wide", ["solve", "-i", "1000000", "-o", "17", "--max-kernel", "200", "--max-stride", "60000",
-                                "--max-dilation", "50", "--json"], timeout=8),
-    Case("solve-huge-fixed", ["solve", "-i", BIG, "-o", "3", "-k", "999999999999", "-s", "999999999999", "--max-dilation",
-                              "3", "--json"], timeout=8, expect=1),
-    Case("shape-huge-window", ["shape", "conv", "-i", f"{BIG}x{BIG}", "-k", "999999999999x7", "-s", "1000000000000",
-                               "-d", "999999x1", "--json"], timeout=8),
-    Case("shape-huge-transpose", ["shape", "conv-transpose", "-i", BIG, "-k", "99999999999", "-s", "99999999999",
-                                  "-p", "77777777", "--explain"], timeout=8),
-    Case("shape-huge-pool-ceil", ["shape", "max-pool", "-i", f"{BIG}x5", "-k", "3x1000000000001", "-s", "7x1",
-                                  "-p", "1x0", "--ceil-mode"], timeout=8),
+    Case(
+        "solve-many-kernels",
+        ["solve", "-i", "1000000000", "-o", "50008", "-s", "19997", "--max-kernel", "20000", "-n", "1"],
+        timeout=8,
+    ),
+    Case(
+        "solve-transpose-wide",
+        [
+            "solve",
+            "-i",
+            "7x9",
+            "-o",
+            "300x400",
+            "--op",
+            "conv-transpose",
+            "--max-kernel",
+            "150",
+            "--max-stride",
+            "130",
+            "--json",
+        ],
+        timeout=8,
+    ),
+    Case(
+        "solve-dilated-wide",
+        [
+            "solve",
+            "-i",
+            "1000000",
+            "-o",
+            "17",
+            "--max-kernel",
+            "200",
+            "--max-stride",
+            "60000",
+            "--max-dilation",
+            "50",
+            "--json",
+        ],
+        timeout=8,
+    ),
+    Case(
+        "solve-huge-fixed",
+        ["solve", "-i", BIG, "-o", "3", "-k", "999999999999", "-s", "999999999999", "--max-dilation", "3", "--json"],
+        timeout=8,
+        expect=1,
+    ),
+    Case(
+        "shape-huge-window",
+        [
+            "shape",
+            "conv",
+            "-i",
+            f"{BIG}x{BIG}",
+            "-k",
+            "999999999999x7",
+            "-s",
+            "1000000000000",
+            "-d",
+            "999999x1",
+            "--json",
+        ],
+        timeout=8,
+    ),
+    Case(
+        "shape-huge-transpose",
+        ["shape", "conv-transpose", "-i", BIG, "-k", "99999999999", "-s", "99999999999", "-p", "77777777", "--explain"],
+        timeout=8,
+    ),
+    Case(
+        "shape-huge-pool-ceil",
+        ["shape", "max-pool", "-i", f"{BIG}x5", "-k", "3x1000000000001", "-s", "7x1", "-p", "1x0", "--ceil-mode"],
+        timeout=8,
+    ),
     Case("rf-preset-huge-input", ["rf", "--preset", "resnet18", "-i", f"3x{BIG}x{BIG}", "--json"], timeout=8),
     Case("plan-preset-huge-input", ["plan", "--preset", "unet", "-i", f"1x{BIG}x{BIG}", "--json"], timeout=8),
     Case("rf-kernel-1e9", ["rf", "k9.toml", "-i", "1x1000000000000000"], files={"k9.toml": SPEC_K9}, timeout=8),
@@ -42,10 +101,20 @@ CASES = [
     # 7. process-level faults
     Case("tour-full-disk", ["tour"], stdout="/dev/full", expect=2),
     Case("shape-json-full-disk", ["shape", "conv", "-i", "224", "-k", "3", "--json"], stdout="/dev/full", expect=2),
-    Case("solve-sigterm", ["solve", "-i", "1000000000", "-o", "50008", "-s", "19997", "--max-kernel", "4000"],
-         send=(0.6, signal.SIGTERM), expect=128 + signal.SIGTERM, timeout=8),
-    Case("solve-sighup", ["solve", "-i", "1000000000", "-o", "50008", "-s", "19997", "--max-kernel", "4000"],
-         send=(0.6, signal.SIGHUP), expect=128 + signal.SIGHUP, timeout=8),
+    Case(
+        "solve-sigterm",
+        ["solve", "-i", "1000000000", "-o", "50008", "-s", "19997", "--max-kernel", "4000"],
+        send=(0.6, signal.SIGTERM),
+        expect=128 + signal.SIGTERM,
+        timeout=8,
+    ),
+    Case(
+        "solve-sighup",
+        ["solve", "-i", "1000000000", "-o", "50008", "-s", "19997", "--max-kernel", "4000"],
+        send=(0.6, signal.SIGHUP),
+        expect=128 + signal.SIGHUP,
+        timeout=8,
+    ),
 ]
 
 
@@ -72,8 +141,16 @@ def test_the_harness_catches_each_kind_of_misbehaviour():
     from hostile import Outcome
 
     def found(case, **changes):
-        fields = {"code": 0, "stdout": "{}", "stderr": "", "seconds": 0.1, "peak_bytes": 0, "timed_out": False,
-                  "folder_files": (), **changes}
+        fields = {
+            "code": 0,
+            "stdout": "{}",
+            "stderr": "",
+            "seconds": 0.1,
+            "peak_bytes": 0,
+            "timed_out": False,
+            "folder_files": (),
+            **changes,
+        }
         return problems(case, Outcome(**fields))
 
     plain, json_case = Case("x", ["shape"]), Case("x", ["shape", "--json"], outputs=["out.png"])

@@ -7,7 +7,6 @@ Set CONVARITH_LIVE_SEED to explore other configurations.
 import os
 
 import pytest
-
 from golden import agrees, ask_convarith
 from oracles.torch_oracle import OPS, random_cases, run_case
 
@@ -27,5 +26,8 @@ def test_random_configurations_agree_with_torch(op, ndim):
         if not agrees(expected, got):
             if "shape" in expected and op == "adaptive_avg_pool" and 0 in case["input"][2:]:
                 continue  # torch's mean-of-empty shortcut; see DELIBERATE in test_golden.py
-            failures.append(f"{case['layer']} on {case['input']} output_size={case.get('output_size')}: torch {expected}, convarith {got}")
+            failures.append(
+                f"{case['layer']} on {case['input']} output_size={case.get('output_size')}: "
+                f"torch {expected}, convarith {got}"
+            )
     assert not failures, "\n".join(failures[:20])

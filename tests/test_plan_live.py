@@ -1,9 +1,9 @@
 """The presets built in real PyTorch, counted live, against the planner (when torch is installed)."""
 
 import pytest
+from oracles.torch_plan import build, record
 
 from convarith.plan import PRESETS, plan, preset
-from oracles.torch_plan import build, record
 
 torch = pytest.importorskip("torch")
 

@@ -10,15 +10,25 @@ from convarith.receptive import receptive_field
 
 # One layer as (kind, k, s, d, p, output_padding); brute force works on an unbounded line,
 # where padding positions are positions like any other (the convention fields use).
-layer_st = st.tuples(st.sampled_from(["conv", "pool", "tconv"]), st.integers(1, 4), st.integers(1, 3),
-                     st.integers(1, 3), st.integers(0, 2), st.integers(0, 2))
+layer_st = st.tuples(
+    st.sampled_from(["conv", "pool", "tconv"]),
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(0, 2),
+    st.integers(0, 2),
+)
 
 
 def deps(kind, k, s, d, p, y):
     """Layer-input positions that layer output y reads."""
     if kind == "tconv":
-        return {m for m in range((y + p - (k - 1) * d) // s - 1, (y + p) // s + 2)
-                for t in range(k) if m * s + t * d - p == y}
+        return {
+            m
+            for m in range((y + p - (k - 1) * d) // s - 1, (y + p) // s + 2)
+            for t in range(k)
+            if m * s + t * d - p == y
+        }
     step = 1 if kind == "pool" else d
     return {y * s - p + t * step for t in range(k)}
 
@@ -47,8 +57,9 @@ def build(stack):
         elif kind == "pool":
             layers.append(convarith.MaxPool(k, stride=s, padding=min(p, k // 2)))
         else:
-            layers.append(convarith.ConvTranspose(k, stride=s, padding=p, dilation=d,
-                                                  output_padding=a if a < s or a < d else 0))
+            layers.append(
+                convarith.ConvTranspose(k, stride=s, padding=p, dilation=d, output_padding=a if a < s or a < d else 0)
+            )
     return layers
 
 
@@ -91,7 +102,9 @@ def test_tf_same_padding_moves_the_start():
 
 
 def test_transposed_jump_is_fractional():
-    fields = receptive_field([convarith.Conv(3, stride=2, padding=1), convarith.ConvTranspose(4, stride=2, padding=1)], (16,))
+    fields = receptive_field(
+        [convarith.Conv(3, stride=2, padding=1), convarith.ConvTranspose(4, stride=2, padding=1)], (16,)
+    )
     assert fields[-1][0].jump == Fraction(1)
     up = receptive_field([convarith.ConvTranspose(4, stride=2, padding=1)], (8,))[0][0]
     assert up.jump == Fraction(1, 2) and up.size == 2 and up.period == 2
@@ -100,8 +113,14 @@ def test_transposed_jump_is_fractional():
 
 # Wider kernels, strides and dilations than periods: the closed form's cycle truncation
 # (the first and last period's worth of taps) is exercised, not bypassed.
-wide_layer_st = st.tuples(st.sampled_from(["conv", "pool", "tconv"]), st.integers(1, 12), st.integers(1, 5),
-                          st.integers(1, 5), st.integers(0, 6), st.integers(0, 4))
+wide_layer_st = st.tuples(
+    st.sampled_from(["conv", "pool", "tconv"]),
+    st.integers(1, 12),
+    st.integers(1, 5),
+    st.integers(1, 5),
+    st.integers(0, 6),
+    st.integers(0, 4),
+)
 
 
 @settings(max_examples=300, deadline=None)

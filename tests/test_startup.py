@@ -26,7 +26,9 @@ def run_in_fresh_interpreter(args):
 
 
 def test_shape_command_imports_nothing_heavy():
-    report = run_in_fresh_interpreter(["shape", "conv", "-i", "1x3x224x224", "-k", "3", "-s", "2", "-p", "1", "--out-channels", "8", "--explain"])
+    report = run_in_fresh_interpreter(
+        ["shape", "conv", "-i", "1x3x224x224", "-k", "3", "-s", "2", "-p", "1", "--out-channels", "8", "--explain"]
+    )
     assert report["code"] == 0
     assert "112" in report["out"]
     assert report["heavy"] == []
@@ -45,13 +47,20 @@ def test_planning_is_pure_python():
 
 
 def test_importing_the_package_imports_nothing_heavy():
-    done = subprocess.run([sys.executable, "-c", f"import convarith, sys; print([m for m in {HEAVY!r} if m in sys.modules])"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", f"import convarith, sys; print([m for m in {HEAVY!r} if m in sys.modules])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.strip() == "[]"
 
 
 def test_python_dash_m_works():
-    done = subprocess.run([sys.executable, "-m", "convarith", "shape", "conv", "-i", "32", "-k", "5", "--json"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "convarith", "shape", "conv", "-i", "32", "-k", "5", "--json"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0
     assert json.loads(done.stdout)["output"] == [28]

@@ -71,7 +71,11 @@ def test_vgg16_shapes_stay_same_then_halve():
     x = (1, 3, 224, 224)
     channels = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
     for c in channels:
-        x = MaxPool(2).tensor_shape(x) if c == "M" else Conv(3, padding=1, in_channels=x[1], out_channels=c).tensor_shape(x)
+        x = (
+            MaxPool(2).tensor_shape(x)
+            if c == "M"
+            else Conv(3, padding=1, in_channels=x[1], out_channels=c).tensor_shape(x)
+        )
     assert x == (1, 512, 7, 7)
     assert 512 * 7 * 7 * 4096 == 102_760_448  # the first FC layer's weights, from the notes
 

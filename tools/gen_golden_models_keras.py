@@ -49,9 +49,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 os.environ["COLUMNS"] = "120"  # rich console width for model.summary capture
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-import keras  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "tests", "data")
@@ -61,34 +61,23 @@ OUT = os.path.join(DATA, "golden_models_keras.json")
 # name, file (relative to tests/data/models), variable, extra options
 MODELS = [
     ("mnist_convnet", "keras/mnist_convnet.py", "model", {}),
-    ("image_classification_from_scratch",
-     "keras/image_classification_from_scratch.py", "model", {}),
+    ("image_classification_from_scratch", "keras/image_classification_from_scratch.py", "model", {}),
     ("oxford_pets_unet", "keras/oxford_pets_image_segmentation.py", "model", {}),
-    ("timeseries_fcn", "keras/timeseries_classification_from_scratch.py",
-     "model", {}),
-    ("ct_3d_image_classification", "keras/ct_3d_image_classification.py",
-     "model", {}),
-    ("denoising_autoencoder", "keras/denoising_autoencoder.py",
-     "autoencoder", {}),
-    ("handson_wavenet", "keras/handson_wavenet.py", "wavenet_model",
-     {"probe_input": [1, 112, 5]}),
+    ("timeseries_fcn", "keras/timeseries_classification_from_scratch.py", "model", {}),
+    ("ct_3d_image_classification", "keras/ct_3d_image_classification.py", "model", {}),
+    ("denoising_autoencoder", "keras/denoising_autoencoder.py", "autoencoder", {}),
+    ("handson_wavenet", "keras/handson_wavenet.py", "wavenet_model", {"probe_input": [1, 112, 5]}),
     ("handson_cnn_partial", "keras/handson_cnn_partial.py", "model", {}),
-    ("handson_conv_autoencoder", "keras/handson_conv_autoencoder.py",
-     "conv_ae", {"build_input": [None, 28, 28]}),
-    ("handson_dcgan_generator", "keras/handson_dcgan.py", "generator",
-     {"build_input": [None, 100]}),
-    ("handson_dcgan_gan", "keras/handson_dcgan.py", "gan",
-     {"build_input": [None, 100]}),
+    ("handson_conv_autoencoder", "keras/handson_conv_autoencoder.py", "conv_ae", {"build_input": [None, 28, 28]}),
+    ("handson_dcgan_generator", "keras/handson_dcgan.py", "generator", {"build_input": [None, 100]}),
+    ("handson_dcgan_gan", "keras/handson_dcgan.py", "gan", {"build_input": [None, 100]}),
     ("tf_dcgan_generator", "keras/tf_dcgan_generator.py", "generator", {}),
     ("tf_cnn_cifar10", "keras/tf_cnn_cifar10.py", "model", {}),
-    ("tf_image_classification_augmented",
-     "keras/tf_image_classification_augmented.py", "model", {}),
+    ("tf_image_classification_augmented", "keras/tf_image_classification_augmented.py", "model", {}),
     ("tf_pix2pix_generator", "keras/tf_pix2pix.py", "generator", {}),
     ("tf_pix2pix_discriminator", "keras/tf_pix2pix.py", "discriminator", {}),
-    ("keras_mobilenet_025_128", "keras/keras_applications_mobilenet.py",
-     "model", {}),
-    ("keras_mobilenet_050_96_notop_max",
-     "keras/keras_applications_mobilenet.py", "model_notop", {}),
+    ("keras_mobilenet_025_128", "keras/keras_applications_mobilenet.py", "model", {}),
+    ("keras_mobilenet_050_96_notop_max", "keras/keras_applications_mobilenet.py", "model_notop", {}),
 ]
 
 PUBLISHED_TOTALS = {
@@ -107,10 +96,7 @@ def weight_count(weights):
 
 def layer_record(layer):
     out = layer.output
-    if isinstance(out, (list, tuple)):
-        oshape = [shape_list(o.shape) for o in out]
-    else:
-        oshape = shape_list(out.shape)
+    oshape = [shape_list(o.shape) for o in out] if isinstance(out, (list, tuple)) else shape_list(out.shape)
     rec = {
         "name": layer.name,
         "type": layer.__class__.__name__,
@@ -122,7 +108,7 @@ def layer_record(layer):
     assert rec["params"] == rec["trainable"] + rec["non_trainable"], rec
     if isinstance(layer, keras.Model):
         rec["kind"] = layer.__class__.__name__
-        rec["inner"] = [layer_record(l) for l in layer.layers]
+        rec["inner"] = [layer_record(inner) for inner in layer.layers]
         assert rec["params"] == sum(r["params"] for r in rec["inner"]), rec["name"]
     return rec
 
@@ -137,8 +123,7 @@ def io_shapes(tensors):
 def concrete(shape, probe):
     if probe is not None:
         return list(probe)
-    assert all(d is not None for d in shape[1:]), (
-        "free axis in %r: give probe_input" % (shape,))
+    assert all(d is not None for d in shape[1:]), f"free axis in {shape!r}: give probe_input"
     return [1] + list(shape[1:])
 
 
@@ -164,7 +149,7 @@ def record(name, rel, variable, opts):
     kind = "Sequential" if isinstance(model, keras.Sequential) else "Functional"
     in_shape = io_shapes(model.inputs)
     out_shape = io_shapes(model.outputs)
-    layers = [layer_record(l) for l in model.layers]
+    layers = [layer_record(inner) for inner in model.layers]
 
     lines = []
     model.summary(line_length=120, print_fn=lambda s, **kw: lines.append(s))
@@ -174,9 +159,9 @@ def record(name, rel, variable, opts):
     trainable = weight_count(model.trainable_weights)
     non_trainable = weight_count(model.non_trainable_weights)
     assert total == trainable + non_trainable, name
-    assert total == sum(l["params"] for l in layers), name
-    assert trainable == sum(l["trainable"] for l in layers), name
-    assert non_trainable == sum(l["non_trainable"] for l in layers), name
+    assert total == sum(r["params"] for r in layers), name
+    assert trainable == sum(r["trainable"] for r in layers), name
+    assert non_trainable == sum(r["non_trainable"] for r in layers), name
     if name in PUBLISHED_TOTALS:
         assert total == PUBLISHED_TOTALS[name], (name, total)
 
@@ -208,13 +193,15 @@ def record(name, rel, variable, opts):
         entry["build_input"] = opts["build_input"]
     entry["probe_input"] = probe_shapes
     entry["probe_output"] = got
-    entry.update({
-        "layers": layers,
-        "total_params": total,
-        "trainable_params": trainable,
-        "non_trainable_params": non_trainable,
-        "summary": summary,
-    })
+    entry.update(
+        {
+            "layers": layers,
+            "total_params": total,
+            "trainable_params": trainable,
+            "non_trainable_params": non_trainable,
+            "summary": summary,
+        }
+    )
     return entry
 
 
@@ -222,9 +209,10 @@ def main():
     models = []
     for name, rel, variable, opts in MODELS:
         entry = record(name, rel, variable, opts)
-        print("%-36s %-10s in=%s out=%s params=%d layers=%d" % (
-            name, entry["kind"], entry["input"], entry["output"],
-            entry["total_params"], len(entry["layers"])))
+        print(
+            "%-36s %-10s in=%s out=%s params=%d layers=%d"
+            % (name, entry["kind"], entry["input"], entry["output"], entry["total_params"], len(entry["layers"]))
+        )
         models.append(entry)
     doc = {
         "generator": "tools/gen_golden_models_keras.py",

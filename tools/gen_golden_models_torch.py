@@ -27,6 +27,7 @@ parametrizations.weight_norm) is itself the leaf and its parameters are counted
 recursively. The output is deterministic (no randomness reaches shapes, counts or
 MACs); keys keep execution/registration order.
 """
+
 import json
 import os
 import sys
@@ -48,14 +49,29 @@ MODELS = [
     ("mobilenet_v2", "torch/mobilenetv2.py", "MobileNetV2()", [1, 3, 224, 224], True),
     ("resnet50", "torch/resnet.py", "ResNet(Bottleneck, [3, 4, 6, 3])", [1, 3, 224, 224], True),
     ("resnet18", "torch/resnet.py", "ResNet(BasicBlock, [2, 2, 2, 2])", [1, 3, 224, 224], True),
-    ("shufflenet_v2_x1_0", "torch/shufflenetv2.py", "ShuffleNetV2([4, 8, 4], [24, 116, 232, 464, 1024])",
-     [1, 3, 224, 224], True),
+    (
+        "shufflenet_v2_x1_0",
+        "torch/shufflenetv2.py",
+        "ShuffleNetV2([4, 8, 4], [24, 116, 232, 464, 1024])",
+        [1, 3, 224, 224],
+        True,
+    ),
     ("densenet121", "torch/densenet.py", "DenseNet(32, (6, 12, 24, 16), 64)", [1, 3, 224, 224], True),
-    ("r3d_18", "torch/video_resnet.py", "VideoResNet(BasicBlock, [Conv3DSimple] * 4, [2, 2, 2, 2], BasicStem)",
-     [1, 3, 16, 112, 112], True),
-    ("convnext_tiny", "torch/convnext.py",
-     "ConvNeXt([CNBlockConfig(96, 192, 3), CNBlockConfig(192, 384, 3), CNBlockConfig(384, 768, 9), "
-     "CNBlockConfig(768, None, 3)], stochastic_depth_prob=0.1)", [1, 3, 224, 224], True),
+    (
+        "r3d_18",
+        "torch/video_resnet.py",
+        "VideoResNet(BasicBlock, [Conv3DSimple] * 4, [2, 2, 2, 2], BasicStem)",
+        [1, 3, 16, 112, 112],
+        True,
+    ),
+    (
+        "convnext_tiny",
+        "torch/convnext.py",
+        "ConvNeXt([CNBlockConfig(96, 192, 3), CNBlockConfig(192, 384, 3), CNBlockConfig(384, 768, 9), "
+        "CNBlockConfig(768, None, 3)], stochastic_depth_prob=0.1)",
+        [1, 3, 224, 224],
+        True,
+    ),
     ("dcgan_generator", "torch/dcgan.py", "Generator(ngpu)", [1, 100, 1, 1], True),
     ("dcgan_discriminator", "torch/dcgan.py", "Discriminator(ngpu)", [1, 3, 64, 64], True),
     ("mnist_net", "torch/mnist_net.py", "Net()", [1, 1, 28, 28], True),
@@ -63,18 +79,36 @@ MODELS = [
     ("fast_neural_style", "torch/fast_neural_style.py", "TransformerNet()", [1, 3, 256, 256], True),
     ("cifar10_tutorial_net", "torch/cifar10_tutorial_net.py", "Net()", [1, 3, 32, 32], True),
     ("speech_command_m5", "torch/speech_command_m5.py", "M5(n_input=1, n_output=35)", [1, 1, 8000], True),
-    ("cyclegan_resnet_9blocks", "torch/cyclegan_networks.py",
-     "ResnetGenerator(3, 3, 64, norm_layer=functools.partial(nn.InstanceNorm2d, affine=False, "
-     "track_running_stats=False), use_dropout=False, n_blocks=9)", [1, 3, 256, 256], True),
-    ("pix2pix_unet_256", "torch/cyclegan_networks.py",
-     "UnetGenerator(3, 3, 8, 64, norm_layer=nn.BatchNorm2d, use_dropout=True)", [1, 3, 256, 256], True),
-    ("pix2pix_patchgan", "torch/cyclegan_networks.py",
-     "NLayerDiscriminator(6, 64, n_layers=3, norm_layer=nn.BatchNorm2d, use_sigmoid=False)",
-     [1, 6, 256, 256], True),
+    (
+        "cyclegan_resnet_9blocks",
+        "torch/cyclegan_networks.py",
+        "ResnetGenerator(3, 3, 64, norm_layer=functools.partial(nn.InstanceNorm2d, affine=False, "
+        "track_running_stats=False), use_dropout=False, n_blocks=9)",
+        [1, 3, 256, 256],
+        True,
+    ),
+    (
+        "pix2pix_unet_256",
+        "torch/cyclegan_networks.py",
+        "UnetGenerator(3, 3, 8, 64, norm_layer=nn.BatchNorm2d, use_dropout=True)",
+        [1, 3, 256, 256],
+        True,
+    ),
+    (
+        "pix2pix_patchgan",
+        "torch/cyclegan_networks.py",
+        "NLayerDiscriminator(6, 64, n_layers=3, norm_layer=nn.BatchNorm2d, use_sigmoid=False)",
+        [1, 6, 256, 256],
+        True,
+    ),
     ("unet_original", "torch/unet.py", "UNet()", [1, 1, 572, 572], True),
-    ("unet_padded_upsample", "torch/unet.py",
-     "UNet(in_channels=3, n_classes=1, depth=4, wf=5, padding=True, batch_norm=True, up_mode='upsample')",
-     [1, 3, 128, 128], True),
+    (
+        "unet_padded_upsample",
+        "torch/unet.py",
+        "UNet(in_channels=3, n_classes=1, depth=4, wf=5, padding=True, batch_norm=True, up_mode='upsample')",
+        [1, 3, 128, 128],
+        True,
+    ),
     ("tcn_adding_problem", "torch/tcn.py", "TCN(2, 1, [30] * 8, kernel_size=7, dropout=0.0)", [1, 2, 400], True),
     ("c3d", "torch/c3d.py", "C3D()", [1, 3, 16, 112, 112], True),
     ("conv_autoencoder", "torch/conv_autoencoder.py", "ConvAutoencoder()", [1, 1, 28, 28], True),
@@ -169,6 +203,7 @@ def record(name, rel, build, input_shape, want_repr):
     calls = []
     handles = []
     for n, m in leaves:
+
         def hook(mod, args, out, n=n):
             inp = None
             for a in args:
@@ -176,6 +211,7 @@ def record(name, rel, build, input_shape, want_repr):
                     inp = list(a.shape)
                     break
             calls.append({"module": n, "type": type(mod).__name__, "input": inp, "output": shape_of(out)})
+
         handles.append(m.register_forward_hook(hook))
     with torch.no_grad():
         out = model(torch.zeros(input_shape))
@@ -205,8 +241,12 @@ def record(name, rel, build, input_shape, want_repr):
             if qn is None:
                 continue
             layers.append({"module": qn, "macs": int(li.macs)})
-        ti = {"total_params": int(s.total_params), "trainable_params": int(s.trainable_params),
-              "total_mult_adds": int(s.total_mult_adds), "layers": layers}
+        ti = {
+            "total_params": int(s.total_params),
+            "trainable_params": int(s.trainable_params),
+            "total_mult_adds": int(s.total_mult_adds),
+            "layers": layers,
+        }
     except Exception as e:  # recorded as null; reported by the caller
         ti_error = f"{type(e).__name__}: {e}"
 
@@ -218,9 +258,16 @@ def record(name, rel, build, input_shape, want_repr):
             print(model, file=f)
 
     entry = {
-        "name": name, "file": rel, "build": build, "input": input_shape, "output": shape_of(out),
-        "repr_file": repr_file, "calls": calls, "modules": modules,
-        "total_params": total, "trainable_params": trainable,
+        "name": name,
+        "file": rel,
+        "build": build,
+        "input": input_shape,
+        "output": shape_of(out),
+        "repr_file": repr_file,
+        "calls": calls,
+        "modules": modules,
+        "total_params": total,
+        "trainable_params": trainable,
     }
     if outside:
         entry["params_outside_leaves"] = outside
@@ -239,9 +286,11 @@ def main():
         if only and name not in only:
             continue
         e = record(name, rel, build, inp, want_repr)
-        print(f"{name:26s} out={e['output']} params={e['total_params']:>11,d} leaves={len(e['modules']):4d} "
-              f"calls={len(e['calls']):4d} torchinfo={'ok' if e['torchinfo'] else e.get('torchinfo_error')}",
-              flush=True)
+        print(
+            f"{name:26s} out={e['output']} params={e['total_params']:>11,d} leaves={len(e['modules']):4d} "
+            f"calls={len(e['calls']):4d} torchinfo={'ok' if e['torchinfo'] else e.get('torchinfo_error')}",
+            flush=True,
+        )
         entries.append(e)
     doc = {
         "generator": "tools/gen_golden_models_torch.py",

@@ -111,8 +111,7 @@ def main(argv=None):
         rec = record(model, shape)
         check(name, model, rec)
         doc["presets"][name] = rec
-        print(f"{name:<10} {len(rec['layers']):>7} {rec['total_params']:>14,} "
-              f"{rec['total_macs']:>16,}")
+        print(f"{name:<10} {len(rec['layers']):>7} {rec['total_params']:>14,} {rec['total_macs']:>16,}")
 
     text = dump(doc)
     assert json.loads(text) == doc

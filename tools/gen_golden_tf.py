@@ -40,9 +40,9 @@ import sys  # noqa: E402
 import warnings  # noqa: E402
 import zlib  # noqa: E402
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-import keras  # noqa: E402
 
 tf.get_logger().setLevel("ERROR")
 warnings.filterwarnings("ignore")
@@ -81,12 +81,12 @@ def fmt_err(e):
             m = _ERR_LINE.match(ln)
             if m:
                 inner_t, inner = m.groups()
-                line = inner if inner_t.split(".")[-1] == t else "%s: %s" % (inner_t, inner)
+                line = inner if inner_t.split(".")[-1] == t else f"{inner_t}: {inner}"
                 break
     line = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", line)
     line = re.sub(r" for '\{\{node [^}]*\}\} = .*?' with input shapes:", " with input shapes:", line)
     line = re.sub(r"\s*name:\s*$", "", line).strip()
-    return "%s: %s" % (t, line[:300])
+    return f"{t}: {line[:300]}"
 
 
 def per_axis(v, nd):
@@ -151,7 +151,7 @@ def build_tf(op, nd, layer, inp, output_size):
         filt = kern + [cin // g, cout]
         name = "conv%dd" % nd
         skw = "stride" if nd == 1 else "strides"
-        call = "tf.nn.%s(x, filters%s, %s=%s, padding=%r, dilations=%s)" % (name, filt, skw, s, padarg, d)
+        call = f"tf.nn.{name}(x, filters{filt}, {skw}={s}, padding={padarg!r}, dilations={d})"
         f = getattr(tf.nn, name)
 
         def fn(x):
@@ -164,8 +164,7 @@ def build_tf(op, nd, layer, inp, output_size):
     filt = kern + [cout, cin]
     oshape = [inp[0]] + list(output_size) + [cout]
     name = "conv%dd_transpose" % nd
-    call = "tf.nn.%s(x, filters%s, output_shape=%s, strides=%s, padding=%r, dilations=%s)" % (
-        name, filt, oshape, s, padarg, d)
+    call = f"tf.nn.{name}(x, filters{filt}, output_shape={oshape}, strides={s}, padding={padarg!r}, dilations={d})"
     f = getattr(tf.nn, name)
 
     def fn(x):
@@ -203,15 +202,25 @@ def build_keras(op, nd, layer):
         kw = dict(pool_size=_kv(layer["kernel_size"]), strides=_kv(layer["stride"]), padding=layer["padding"])
     elif op == "conv":
         cls = "Conv%dD" % nd
-        kw = dict(filters=layer["out_channels"], kernel_size=_kv(layer["kernel_size"]),
-                  strides=_kv(layer["stride"]), padding=layer["padding"],
-                  dilation_rate=_kv(layer["dilation"]), groups=layer["groups"])
+        kw = dict(
+            filters=layer["out_channels"],
+            kernel_size=_kv(layer["kernel_size"]),
+            strides=_kv(layer["stride"]),
+            padding=layer["padding"],
+            dilation_rate=_kv(layer["dilation"]),
+            groups=layer["groups"],
+        )
     else:
         cls = "Conv%dDTranspose" % nd
-        kw = dict(filters=layer["out_channels"], kernel_size=_kv(layer["kernel_size"]),
-                  strides=_kv(layer["stride"]), padding=layer["padding"],
-                  output_padding=_kv(layer["output_padding"]), dilation_rate=_kv(layer["dilation"]))
-    call = "keras.layers.%s(%s)" % (cls, ", ".join("%s=%r" % kv for kv in kw.items()))
+        kw = dict(
+            filters=layer["out_channels"],
+            kernel_size=_kv(layer["kernel_size"]),
+            strides=_kv(layer["stride"]),
+            padding=layer["padding"],
+            output_padding=_kv(layer["output_padding"]),
+            dilation_rate=_kv(layer["dilation"]),
+        )
+    call = "keras.layers.{}({})".format(cls, ", ".join("{}={!r}".format(*kv) for kv in kw.items()))
     klass = getattr(keras.layers, cls)
     return call, lambda: klass(**kw)
 
@@ -259,15 +268,19 @@ def policy(static, eager, fw, op, nd, layer, inp, output_size, dnn_note=None):
         return {"error": static["error"]}, None, "static_error"
     s = static["shape"]
     if has_zero(s):
-        return {"error": "EmptyOutput: static shape %s has a zero dimension" % s}, None, "static_empty"
+        return {"error": f"EmptyOutput: static shape {s} has a zero dimension"}, None, "static_empty"
     if "shape" in eager and eager["shape"] == s:
         return {"shape": s}, None, "agree"
-    extra = (" [%s]" % dnn_note) if dnn_note else ""
+    extra = (f" [{dnn_note}]") if dnn_note else ""
     if "shape" in eager and has_zero(eager["shape"]):
-        note = "static shape %s but eager produced empty tensor %s%s" % (s, eager["shape"], extra)
-        return {"error": "EmptyOutput: eager output %s has a zero dimension" % eager["shape"]}, note, "eager_empty"
+        note = "static shape {} but eager produced empty tensor {}{}".format(s, eager["shape"], extra)
+        return (
+            {"error": "EmptyOutput: eager output {} has a zero dimension".format(eager["shape"])},
+            note,
+            "eager_empty",
+        )
     if "shape" in eager:
-        note = "static shape %s differs from eager shape %s; eager kept" % (s, eager["shape"])
+        note = "static shape {} differs from eager shape {}; eager kept".format(s, eager["shape"])
         if fw == "tf" and op == "conv" and nd == 3:
             note += " (TF graph-mode Conv3D shape function swaps the H and W dilations)"
         return {"shape": eager["shape"]}, note + extra, "shape_mismatch"
@@ -281,20 +294,27 @@ def policy(static, eager, fw, op, nd, layer, inp, output_size, dnn_note=None):
                 layer = dict(layer, padding=layer["padding"].upper())
             ok, fwd = tf_transpose_rule_check(nd, layer, inp, output_size)
             if not ok:
-                msg = ("InvalidArgumentError: output_size %s inconsistent with input %s: forward conv gives %s "
-                       "(checked via forward op; eager CPU kernel refused dilation)" % (output_size, inp[1:-1], fwd))
-                note = ("static shape %s (the output_shape given to the TF op) is not checked at trace time; "
-                        "eager error (CPU-kernel limitation): %s%s" % (s, err, extra))
+                msg = (
+                    f"InvalidArgumentError: output_size {output_size} inconsistent with input {inp[1:-1]}: "
+                    f"forward conv gives {fwd} "
+                    "(checked via forward op; eager CPU kernel refused dilation)"
+                )
+                note = (
+                    f"static shape {s} (the output_shape given to the TF op) is not checked at trace time; "
+                    f"eager error (CPU-kernel limitation): {err}{extra}"
+                )
                 return {"error": msg}, note, "transpose_limitation_rule_error"
-            note = ("eager error (CPU-kernel limitation; static shape kept, output_size verified via forward "
-                    "conv): %s%s" % (err, extra))
+            note = (
+                "eager error (CPU-kernel limitation; static shape kept, output_size verified via forward "
+                f"conv): {err}{extra}"
+            )
             return {"shape": s}, note, "eager_limitation"
-        note = "eager error (CPU-kernel limitation; static shape kept): %s%s" % (err, extra)
+        note = f"eager error (CPU-kernel limitation; static shape kept): {err}{extra}"
         return {"shape": s}, note, "eager_limitation"
     if fw == "tf" and op == "conv_transpose":
-        note = "static shape %s is output_shape unchecked; eager kernel rejects it" % s
+        note = f"static shape {s} is output_shape unchecked; eager kernel rejects it"
     else:
-        note = "static shape %s not checked at trace time; eager kernel rejects it" % s
+        note = f"static shape {s} not checked at trace time; eager kernel rejects it"
     return {"error": err}, note + extra, "eager_rule_error"
 
 
@@ -305,11 +325,18 @@ def eager_onednn(items):
     if not items:
         return []
     import subprocess
+
     env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="1", TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--eager-worker"], input=json.dumps(items),
-                          capture_output=True, text=True, env=env, check=True)
+    proc = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--eager-worker"],
+        input=json.dumps(items),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS ")][-1]
-    return json.loads(line[len("RESULTS "):])
+    return json.loads(line[len("RESULTS ") :])
 
 
 def eager_worker():
@@ -355,8 +382,9 @@ def rand_dilation(rng, nd, p=0.22):
 
 def gen_tf_case(rng, op, nd):
     layer = {}
-    k = [rand_kernel(rng, nd) if op in ("conv", "conv_transpose") else rng.choice([1, 2, 2, 3, 3, 4])
-         for _ in range(nd)]
+    k = [
+        rand_kernel(rng, nd) if op in ("conv", "conv_transpose") else rng.choice([1, 2, 2, 3, 3, 4]) for _ in range(nd)
+    ]
     s = [rand_stride(rng) for _ in range(nd)] if rng.random() < 0.3 else [rand_stride(rng)] * nd
     d = rand_dilation(rng, nd) if op in ("conv", "conv_transpose") else [1] * nd
     r = rng.random()
@@ -372,14 +400,14 @@ def gen_tf_case(rng, op, nd):
             pad[0][0] = -1
         if op in ("max_pool", "avg_pool"):  # TF's pool kernels require pad < ksize (eager-only check)
             lim = (lambda kk: max(kk - 1, 0)) if rng.random() < 0.8 else (lambda kk: kk)
-            pad = [[min(a, lim(kk)), min(b, lim(kk))] for (a, b), kk in zip(pad, k)]
+            pad = [[min(a, lim(kk)), min(b, lim(kk))] for (a, b), kk in zip(pad, k, strict=True)]
     else:
         word = "SAME" if rng.random() < 0.5 else "VALID"
         pad = word if rng.random() < 0.94 else rand_case_letters(rng, word)
-    keff = [(kk - 1) * dd + 1 for kk, dd in zip(k, d)]
+    keff = [(kk - 1) * dd + 1 for kk, dd in zip(k, d, strict=True)]
     need = keff
     if isinstance(pad, list):
-        need = [max(1, ke - a - b) for ke, (a, b) in zip(keff, pad)]
+        need = [max(1, ke - a - b) for ke, (a, b) in zip(keff, pad, strict=True)]
     elif pad.upper() == "SAME":
         need = [1] * nd
     if op == "conv_transpose":
@@ -429,7 +457,7 @@ def transpose_valid_range(i, k, s, d, pad_axis):
 def tf_transpose_output_size(rng, i, k, s, d, pad):
     out = []
     pads = pad if isinstance(pad, list) else [pad] * len(i)
-    for ii, kk, ss, dd, pp in zip(i, k, s, d, pads):
+    for ii, kk, ss, dd, pp in zip(i, k, s, d, pads, strict=True):
         lo, hi = transpose_valid_range(ii, kk, ss, dd, pp)
         out.append(rng.randint(max(lo, 1), max(hi, 1)))
     if rng.random() < 0.13:  # make one axis inconsistent
@@ -458,7 +486,7 @@ def gen_keras_case(rng, op, nd):
             pad = "valid" if r < 0.48 else ("same" if r < 0.96 else "causal")
     else:
         pad = "valid" if r < 0.5 else "same"
-    keff = [(kk - 1) * dd + 1 for kk, dd in zip(k, d)]
+    keff = [(kk - 1) * dd + 1 for kk, dd in zip(k, d, strict=True)]
     need = keff if pad == "valid" else [1] * nd
     if op == "conv_transpose":
         i = [rng.randint(1, min(MAX_I[nd], 16 if nd < 3 else 6)) for _ in range(nd)]
@@ -541,7 +569,7 @@ def edge_fits(nd, i):
 
 def tf_edges(op, nd):
     out = []
-    for label, i, k, s, pad, d in EDGE_FWD:
+    for _label, i, k, s, pad, d in EDGE_FWD:
         if not edge_fits(nd, i):
             continue
         if op not in ("conv",) and d != 1:
@@ -563,32 +591,84 @@ def tf_edges(op, nd):
     if op == "conv":
         if nd == 3:  # anisotropic dilation: graph-mode Conv3D H/W dilation swap
             for s in (1, 2):
-                out.append(({"kernel_size": 3, "stride": s, "padding": "VALID", "dilation": [1, 2, 3],
-                             "groups": 1, "in_channels": 2, "out_channels": 3}, [1, 12, 12, 12, 2], None))
+                out.append(
+                    (
+                        {
+                            "kernel_size": 3,
+                            "stride": s,
+                            "padding": "VALID",
+                            "dilation": [1, 2, 3],
+                            "groups": 1,
+                            "in_channels": 2,
+                            "out_channels": 3,
+                        },
+                        [1, 12, 12, 12, 2],
+                        None,
+                    )
+                )
         # stride and dilation > 1 on different axes
-        out.append(({"kernel_size": 3, "stride": [2] + [1] * (nd - 1), "padding": "VALID",
-                     "dilation": [1] * (nd - 1) + [2], "groups": 1, "in_channels": 2, "out_channels": 3},
-                    [1] + [9] * nd + [2], None))
+        out.append(
+            (
+                {
+                    "kernel_size": 3,
+                    "stride": [2] + [1] * (nd - 1),
+                    "padding": "VALID",
+                    "dilation": [1] * (nd - 1) + [2],
+                    "groups": 1,
+                    "in_channels": 2,
+                    "out_channels": 3,
+                },
+                [1] + [9] * nd + [2],
+                None,
+            )
+        )
         # grouped conv valid / output not divisible by groups
         for cout in (4, 3):
-            out.append(({"kernel_size": 3, "stride": 1, "padding": "SAME", "dilation": 1, "groups": 2,
-                         "in_channels": 4, "out_channels": cout}, [1] + [6] * nd + [4], None))
+            out.append(
+                (
+                    {
+                        "kernel_size": 3,
+                        "stride": 1,
+                        "padding": "SAME",
+                        "dilation": 1,
+                        "groups": 2,
+                        "in_channels": 4,
+                        "out_channels": cout,
+                    },
+                    [1] + [6] * nd + [4],
+                    None,
+                )
+            )
     if op == "conv_transpose":
         # (i, k, s, pad, d, output_size)
         for i, k, s, pad, d, o in (
-            (13, 4, 2, "SAME", 1, 26), (13, 4, 2, "SAME", 1, 25), (13, 4, 2, "SAME", 1, 27),
-            (13, 4, 2, "VALID", 1, 28), (13, 4, 2, "VALID", 1, 29), (13, 4, 2, "VALID", 1, 26),
-            (2, 3, 1, "VALID", 1, 4), (5, 3, 1, "SAME", 1, 5), (2, 3, 2, "VALID", 1, 5),
-            (3, 3, 2, "SAME", 1, 5), (3, 3, 2, "SAME", 1, 6), (3, 3, 1, "VALID", 2, 7),
-            (3, 3, 1, "VALID", 2, 8), (4, 3, 2, "VALID", 2, 11),
+            (13, 4, 2, "SAME", 1, 26),
+            (13, 4, 2, "SAME", 1, 25),
+            (13, 4, 2, "SAME", 1, 27),
+            (13, 4, 2, "VALID", 1, 28),
+            (13, 4, 2, "VALID", 1, 29),
+            (13, 4, 2, "VALID", 1, 26),
+            (2, 3, 1, "VALID", 1, 4),
+            (5, 3, 1, "SAME", 1, 5),
+            (2, 3, 2, "VALID", 1, 5),
+            (3, 3, 2, "SAME", 1, 5),
+            (3, 3, 2, "SAME", 1, 6),
+            (3, 3, 1, "VALID", 2, 7),
+            (3, 3, 1, "VALID", 2, 8),
+            (4, 3, 2, "VALID", 2, 11),
         ):
             if nd == 3 and o > 12:
                 continue
-            layer = {"kernel_size": k, "stride": s, "padding": pad, "dilation": d,
-                     "in_channels": 2, "out_channels": 3}
+            layer = {"kernel_size": k, "stride": s, "padding": pad, "dilation": d, "in_channels": 2, "out_channels": 3}
             out.append((layer, [1] + [i] * nd + [2], [o] * nd))
-        layer = {"kernel_size": 3, "stride": 2, "padding": [[1, 1]] * nd, "dilation": 1,
-                 "in_channels": 2, "out_channels": 3}
+        layer = {
+            "kernel_size": 3,
+            "stride": 2,
+            "padding": [[1, 1]] * nd,
+            "dilation": 1,
+            "in_channels": 2,
+            "out_channels": 3,
+        }
         out.append((layer, [1] + [3] * nd + [2], [5] * nd))
         out.append((dict(layer, padding="same"), [1] + [3] * nd + [2], [6] * nd))
     return out
@@ -596,7 +676,7 @@ def tf_edges(op, nd):
 
 def keras_edges(op, nd):
     out = []
-    for label, i, k, s, pad, d in EDGE_FWD:
+    for _label, i, k, s, pad, d in EDGE_FWD:
         if not edge_fits(nd, i):
             continue
         if op != "conv" and d != 1:
@@ -610,35 +690,109 @@ def keras_edges(op, nd):
         out.append((layer, [1] + [i] * nd + [2], None))
     if op == "conv":
         for i, k, s, d in ((7, 3, 1, 1), (7, 3, 2, 1), (7, 3, 1, 2), (2, 3, 1, 1)):
-            out.append(({"kernel_size": k, "stride": s, "padding": "causal", "dilation": d, "groups": 1,
-                         "in_channels": 2, "out_channels": 3}, [1] + [i] * nd + [2], None))
-        out.append(({"kernel_size": 3, "stride": [2] + [1] * (nd - 1), "padding": "valid",
-                     "dilation": [1] * (nd - 1) + [2], "groups": 1, "in_channels": 2, "out_channels": 3},
-                    [1] + [9] * nd + [2], None))
+            out.append(
+                (
+                    {
+                        "kernel_size": k,
+                        "stride": s,
+                        "padding": "causal",
+                        "dilation": d,
+                        "groups": 1,
+                        "in_channels": 2,
+                        "out_channels": 3,
+                    },
+                    [1] + [i] * nd + [2],
+                    None,
+                )
+            )
+        out.append(
+            (
+                {
+                    "kernel_size": 3,
+                    "stride": [2] + [1] * (nd - 1),
+                    "padding": "valid",
+                    "dilation": [1] * (nd - 1) + [2],
+                    "groups": 1,
+                    "in_channels": 2,
+                    "out_channels": 3,
+                },
+                [1] + [9] * nd + [2],
+                None,
+            )
+        )
         for cin, cout in ((4, 4), (4, 3), (3, 4)):
-            out.append(({"kernel_size": 3, "stride": 1, "padding": "same", "dilation": 1, "groups": 2,
-                         "in_channels": cin, "out_channels": cout}, [1] + [6] * nd + [cin], None))
+            out.append(
+                (
+                    {
+                        "kernel_size": 3,
+                        "stride": 1,
+                        "padding": "same",
+                        "dilation": 1,
+                        "groups": 2,
+                        "in_channels": cin,
+                        "out_channels": cout,
+                    },
+                    [1] + [6] * nd + [cin],
+                    None,
+                )
+            )
     if op in ("max_pool", "avg_pool"):
-        for i, k, s, pad in ((7, 2, None, "valid"), (7, 3, None, "same"), (1, 2, None, "valid"),
-                             (2, 3, 1, "same"), (5, 3, 2, "valid"), (12 if nd == 3 else 224, 3, 2, "same")):
+        for i, k, s, pad in (
+            (7, 2, None, "valid"),
+            (7, 3, None, "same"),
+            (1, 2, None, "valid"),
+            (2, 3, 1, "same"),
+            (5, 3, 2, "valid"),
+            (12 if nd == 3 else 224, 3, 2, "same"),
+        ):
             out.append(({"kernel_size": k, "stride": s, "padding": pad}, [1] + [i] * nd + [2], None))
     if op == "conv_transpose":
         for i, k, s, pad, opad, d in (
-            (13, 4, 2, "same", None, 1), (13, 4, 2, "valid", None, 1),
-            (5, 3, 2, "same", None, 1), (5, 3, 2, "same", 0, 1), (5, 3, 2, "same", 1, 1),
-            (5, 4, 2, "valid", None, 1), (5, 4, 2, "valid", 1, 1), (5, 3, 2, "valid", None, 1),
-            (5, 3, 2, "same", 2, 1), (5, 3, 2, "valid", 3, 1), (5, 3, 1, "same", 1, 1),
-            (5, 3, 1, "valid", None, 2), (5, 3, 1, "same", None, 2), (5, 3, 2, "valid", None, 2),
-            (1, 1, 1, "valid", None, 1), (1, 3, 3, "same", 2, 1), (4, 1, 3, "valid", None, 1),
+            (13, 4, 2, "same", None, 1),
+            (13, 4, 2, "valid", None, 1),
+            (5, 3, 2, "same", None, 1),
+            (5, 3, 2, "same", 0, 1),
+            (5, 3, 2, "same", 1, 1),
+            (5, 4, 2, "valid", None, 1),
+            (5, 4, 2, "valid", 1, 1),
+            (5, 3, 2, "valid", None, 1),
+            (5, 3, 2, "same", 2, 1),
+            (5, 3, 2, "valid", 3, 1),
+            (5, 3, 1, "same", 1, 1),
+            (5, 3, 1, "valid", None, 2),
+            (5, 3, 1, "same", None, 2),
+            (5, 3, 2, "valid", None, 2),
+            (1, 1, 1, "valid", None, 1),
+            (1, 3, 3, "same", 2, 1),
+            (4, 1, 3, "valid", None, 1),
         ):
             if nd == 3 and i > 6:
                 i = 6
-            layer = {"kernel_size": k, "stride": s, "padding": pad, "output_padding": opad, "dilation": d,
-                     "in_channels": 2, "out_channels": 3}
+            layer = {
+                "kernel_size": k,
+                "stride": s,
+                "padding": pad,
+                "output_padding": opad,
+                "dilation": d,
+                "in_channels": 2,
+                "out_channels": 3,
+            }
             out.append((layer, [1] + [i] * nd + [2], None))
-        out.append(({"kernel_size": 3, "stride": [2] + [1] * (nd - 1), "padding": "valid",
-                     "output_padding": None, "dilation": [1] * (nd - 1) + [2], "in_channels": 2,
-                     "out_channels": 3}, [1] + [5] * nd + [2], None))
+        out.append(
+            (
+                {
+                    "kernel_size": 3,
+                    "stride": [2] + [1] * (nd - 1),
+                    "padding": "valid",
+                    "output_padding": None,
+                    "dilation": [1] * (nd - 1) + [2],
+                    "in_channels": 2,
+                    "out_channels": 3,
+                },
+                [1] + [5] * nd + [2],
+                None,
+            )
+        )
     return out
 
 
@@ -654,28 +808,50 @@ def run_case(fw, op, nd, cid, layer, inp, output_size):
         call, factory = build_keras(op, nd, layer)
         static = run_static_keras(factory, inp)
         eager = run_eager_keras(factory, inp)
-    return {"id": cid, "framework": fw, "op": op, "layer": layer, "input": inp,
-            "output_size": output_size, "call": call, "static": static, "eager": eager}
+    return {
+        "id": cid,
+        "framework": fw,
+        "op": op,
+        "layer": layer,
+        "input": inp,
+        "output_size": output_size,
+        "call": call,
+        "static": static,
+        "eager": eager,
+    }
 
 
 def finish(records):
     """oneDNN re-run for kernel-limitation eager errors, then apply the policy."""
-    redo = [r for r in records if "error" in r["eager"] and "shape" in r["static"]
-            and KERNEL_LIMITATION.search(r["eager"]["error"])]
-    dnn = eager_onednn([(r["framework"], r["op"], len(r["input"]) - 2, r["layer"], r["input"], r["output_size"])
-                        for r in redo])
+    redo = [
+        r
+        for r in records
+        if "error" in r["eager"] and "shape" in r["static"] and KERNEL_LIMITATION.search(r["eager"]["error"])
+    ]
+    dnn = eager_onednn(
+        [(r["framework"], r["op"], len(r["input"]) - 2, r["layer"], r["input"], r["output_size"]) for r in redo]
+    )
     dnn_notes = {}
-    for r, res in zip(redo, dnn):
+    for r, res in zip(redo, dnn, strict=True):
         ONEDNN_RERUN[(r["framework"], "shape" if "shape" in res else "error")] += 1
         if "shape" in res:
-            dnn_notes[r["id"]] = "eager via oneDNN kernels; reference CPU kernel said: %s" % r["eager"]["error"]
+            dnn_notes[r["id"]] = "eager via oneDNN kernels; reference CPU kernel said: {}".format(r["eager"]["error"])
             r["eager"] = res
         else:
-            dnn_notes[r["id"]] = "oneDNN re-run also failed: %s" % res["error"]
+            dnn_notes[r["id"]] = "oneDNN re-run also failed: {}".format(res["error"])
     for r in records:
         nd = len(r["input"]) - 2
-        expect, note, branch = policy(r["static"], r["eager"], r["framework"], r["op"], nd, r["layer"],
-                                      r["input"], r["output_size"], dnn_notes.get(r["id"]))
+        expect, note, branch = policy(
+            r["static"],
+            r["eager"],
+            r["framework"],
+            r["op"],
+            nd,
+            r["layer"],
+            r["input"],
+            r["output_size"],
+            dnn_notes.get(r["id"]),
+        )
         r["expect"] = expect
         if note:
             r["note"] = note
@@ -702,8 +878,12 @@ def generate(fw, n_random, ops, ndims):
 
 def write(path, records):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    header = {"header": True, "tensorflow": tf.__version__, "keras": keras.__version__,
-              "generator": "tools/gen_golden_tf.py"}
+    header = {
+        "header": True,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "generator": "tools/gen_golden_tf.py",
+    }
     with open(path, "w") as fh:
         fh.write(json.dumps(header) + "\n")
         for r in records:
@@ -756,8 +936,11 @@ def main(argv=None):
     args = ap.parse_args(argv)
     ops = args.ops.split(",")
     ndims = [int(x) for x in args.ndims.split(",")]
-    print("tensorflow %s, keras %s (backend %s), TF_ENABLE_ONEDNN_OPTS=%s" % (
-        tf.__version__, keras.__version__, keras.config.backend(), os.environ.get("TF_ENABLE_ONEDNN_OPTS")))
+    print(
+        "tensorflow {}, keras {} (backend {}), TF_ENABLE_ONEDNN_OPTS={}".format(
+            tf.__version__, keras.__version__, keras.config.backend(), os.environ.get("TF_ENABLE_ONEDNN_OPTS")
+        )
+    )
     all_records = []
     for fw, path in (("tf", OUT_TF), ("keras", OUT_KERAS)):
         if args.framework not in (fw, "both"):

@@ -15,9 +15,17 @@ measured = {}
 for path in sorted(folder.glob("*.gif")):
     with Image.open(path) as image:
         colours = sorted(image.convert("RGB").getcolors(1 << 16), reverse=True)[:8]  # frame 0's commonest
-        measured[path.stem] = {"width": image.width, "height": image.height, "frames": image.n_frames,
-                               "bytes": path.stat().st_size, "duration_ms": image.info.get("duration"),
-                               "loop": image.info.get("loop"), "main_colours": [list(c) for _, c in colours]}
+        measured[path.stem] = {
+            "width": image.width,
+            "height": image.height,
+            "frames": image.n_frames,
+            "bytes": path.stat().st_size,
+            "duration_ms": image.info.get("duration"),
+            "loop": image.info.get("loop"),
+            "main_colours": [list(c) for _, c in colours],
+        }
 out = Path(__file__).resolve().parent.parent / "tests" / "data" / "dumoulin_originals.json"
-out.write_text(json.dumps({"source": "github.com/vdumoulin/conv_arithmetic gif/ (MIT)", "gifs": measured}, indent=1) + "\n")
+out.write_text(
+    json.dumps({"source": "github.com/vdumoulin/conv_arithmetic gif/ (MIT)", "gifs": measured}, indent=1) + "\n"
+)
 print(f"wrote {out} ({len(measured)} GIFs)")

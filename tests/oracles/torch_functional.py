@@ -46,14 +46,10 @@ MAX_K = {1: 5, 2: 4, 3: 3}
 MAX_CH = 6
 
 DEFAULTS = {
-    "conv": {"stride": 1, "padding": 0, "dilation": 1, "groups": 1,
-             "padding_mode": "zeros", "flip": False},
-    "conv_transpose": {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1,
-                       "dilation": 1, "output_size": None},
-    "max_pool": {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False,
-                 "return_indices": False},
-    "avg_pool": {"stride": None, "padding": 0, "ceil_mode": False,
-                 "count_include_pad": True, "divisor_override": None},
+    "conv": {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "padding_mode": "zeros", "flip": False},
+    "conv_transpose": {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "dilation": 1, "output_size": None},
+    "max_pool": {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False, "return_indices": False},
+    "avg_pool": {"stride": None, "padding": 0, "ceil_mode": False, "count_include_pad": True, "divisor_override": None},
     "pad": {"mode": "constant", "value": 0.0},
 }
 
@@ -61,6 +57,7 @@ DEFAULTS = {
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
+
 
 def _torchval(v):
     return tuple(v) if isinstance(v, list) else v
@@ -111,14 +108,14 @@ def conv_transpose_len(i: int, k: int, s: int, p: int, d: int, op: int) -> int:
 # the torch calls
 # --------------------------------------------------------------------------
 
+
 def run_torch(op: str, arrays: dict, kwargs: dict) -> dict:
     """Run real PyTorch on the case; returns {"output": ndarray[, "indices": ndarray]}."""
     import torch
     import torch.nn.functional as TF
 
     kw = dict(DEFAULTS[op])
-    unknown = set(kwargs) - set(kw) - ({"kernel_size"} if "pool" in op else set()) \
-        - ({"pad"} if op == "pad" else set())
+    unknown = set(kwargs) - set(kw) - ({"kernel_size"} if "pool" in op else set()) - ({"pad"} if op == "pad" else set())
     if unknown:
         raise KeyError(f"unexpected kwargs for {op}: {sorted(unknown)}")
     kw.update(kwargs)
@@ -142,9 +139,18 @@ def run_torch(op: str, arrays: dict, kwargs: dict) -> dict:
                 y = fn(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
             else:
                 cls = getattr(torch.nn, f"Conv{n}d")
-                m = cls(w.shape[1] * groups, w.shape[0], tuple(w.shape[2:]), stride=stride,
-                        padding=padding, dilation=dilation, groups=groups, bias=b is not None,
-                        padding_mode=kw["padding_mode"], dtype=w.dtype)
+                m = cls(
+                    w.shape[1] * groups,
+                    w.shape[0],
+                    tuple(w.shape[2:]),
+                    stride=stride,
+                    padding=padding,
+                    dilation=dilation,
+                    groups=groups,
+                    bias=b is not None,
+                    padding_mode=kw["padding_mode"],
+                    dtype=w.dtype,
+                )
                 m.weight.copy_(w)
                 if b is not None:
                     m.bias.copy_(b)
@@ -155,17 +161,35 @@ def run_torch(op: str, arrays: dict, kwargs: dict) -> dict:
             b = arrays.get("bias")
             b = None if b is None else torch.from_numpy(np.ascontiguousarray(b))
             stride, padding, output_padding, dilation = (
-                _torchval(kw[k]) for k in ("stride", "padding", "output_padding", "dilation"))
+                _torchval(kw[k]) for k in ("stride", "padding", "output_padding", "dilation")
+            )
             groups = kw["groups"]
             if kw["output_size"] is None:
                 fn = getattr(TF, f"conv_transpose{n}d")
-                y = fn(x, w, b, stride=stride, padding=padding, output_padding=output_padding,
-                       groups=groups, dilation=dilation)
+                y = fn(
+                    x,
+                    w,
+                    b,
+                    stride=stride,
+                    padding=padding,
+                    output_padding=output_padding,
+                    groups=groups,
+                    dilation=dilation,
+                )
             else:
                 cls = getattr(torch.nn, f"ConvTranspose{n}d")
-                m = cls(w.shape[0], w.shape[1] * groups, tuple(w.shape[2:]), stride=stride,
-                        padding=padding, output_padding=output_padding, groups=groups,
-                        bias=b is not None, dilation=dilation, dtype=w.dtype)
+                m = cls(
+                    w.shape[0],
+                    w.shape[1] * groups,
+                    tuple(w.shape[2:]),
+                    stride=stride,
+                    padding=padding,
+                    output_padding=output_padding,
+                    groups=groups,
+                    bias=b is not None,
+                    dilation=dilation,
+                    dtype=w.dtype,
+                )
                 m.weight.copy_(w)
                 if b is not None:
                     m.bias.copy_(b)
@@ -173,9 +197,15 @@ def run_torch(op: str, arrays: dict, kwargs: dict) -> dict:
             out["output"] = y
         elif op == "max_pool":
             fn = getattr(TF, f"max_pool{n}d")
-            res = fn(x, _torchval(kw["kernel_size"]), stride=_torchval(kw["stride"]),
-                     padding=_torchval(kw["padding"]), dilation=_torchval(kw["dilation"]),
-                     ceil_mode=kw["ceil_mode"], return_indices=kw["return_indices"])
+            res = fn(
+                x,
+                _torchval(kw["kernel_size"]),
+                stride=_torchval(kw["stride"]),
+                padding=_torchval(kw["padding"]),
+                dilation=_torchval(kw["dilation"]),
+                ceil_mode=kw["ceil_mode"],
+                return_indices=kw["return_indices"],
+            )
             if kw["return_indices"]:
                 out["output"], out["indices"] = res
             else:
@@ -185,9 +215,15 @@ def run_torch(op: str, arrays: dict, kwargs: dict) -> dict:
             extra = {}
             if kw["divisor_override"] is not None:
                 extra["divisor_override"] = kw["divisor_override"]  # 2-D/3-D only in torch
-            out["output"] = fn(x, _torchval(kw["kernel_size"]), stride=_torchval(kw["stride"]),
-                               padding=_torchval(kw["padding"]), ceil_mode=kw["ceil_mode"],
-                               count_include_pad=kw["count_include_pad"], **extra)
+            out["output"] = fn(
+                x,
+                _torchval(kw["kernel_size"]),
+                stride=_torchval(kw["stride"]),
+                padding=_torchval(kw["padding"]),
+                ceil_mode=kw["ceil_mode"],
+                count_include_pad=kw["count_include_pad"],
+                **extra,
+            )
         elif op == "pad":
             if kw["mode"] == "constant":
                 y = TF.pad(x, tuple(kw["pad"]), mode="constant", value=kw["value"])
@@ -210,36 +246,47 @@ def call_string(op: str, arrays: dict, kwargs: dict) -> str:
         w = arrays["weight"]
         wname = f"weight[{shp(w)}]" + (".flip(spatial)" if kw["flip"] else "")
         bname = f"bias[{shp(arrays['bias'])}]" if "bias" in arrays else "None"
-        common = (f"stride={r(kw['stride'])}, padding={r(kw['padding'])}, "
-                  f"dilation={r(kw['dilation'])}, groups={kw['groups']}")
+        common = (
+            f"stride={r(kw['stride'])}, padding={r(kw['padding'])}, dilation={r(kw['dilation'])}, groups={kw['groups']}"
+        )
         if kw["padding_mode"] == "zeros":
             return f"F.conv{n}d(input[{shp(arrays['input'])}], {wname}, {bname}, {common})"
-        return (f"nn.Conv{n}d({w.shape[1] * kw['groups']}, {w.shape[0]}, {tuple(w.shape[2:])}, "
-                f"{common}, bias={'bias' in arrays}, padding_mode={kw['padding_mode']!r}) "
-                f"with weight={wname}, bias={bname}; applied to input[{shp(arrays['input'])}]")
+        return (
+            f"nn.Conv{n}d({w.shape[1] * kw['groups']}, {w.shape[0]}, {tuple(w.shape[2:])}, "
+            f"{common}, bias={'bias' in arrays}, padding_mode={kw['padding_mode']!r}) "
+            f"with weight={wname}, bias={bname}; applied to input[{shp(arrays['input'])}]"
+        )
     if op == "conv_transpose":
         w = arrays["weight"]
         bname = f"bias[{shp(arrays['bias'])}]" if "bias" in arrays else "None"
         if kw["output_size"] is None:
-            return (f"F.conv_transpose{n}d(input[{shp(arrays['input'])}], weight[{shp(w)}], "
-                    f"{bname}, stride={r(kw['stride'])}, padding={r(kw['padding'])}, "
-                    f"output_padding={r(kw['output_padding'])}, groups={kw['groups']}, "
-                    f"dilation={r(kw['dilation'])})")
-        return (f"nn.ConvTranspose{n}d({w.shape[0]}, {w.shape[1] * kw['groups']}, "
-                f"{tuple(w.shape[2:])}, stride={r(kw['stride'])}, padding={r(kw['padding'])}, "
+            return (
+                f"F.conv_transpose{n}d(input[{shp(arrays['input'])}], weight[{shp(w)}], "
+                f"{bname}, stride={r(kw['stride'])}, padding={r(kw['padding'])}, "
                 f"output_padding={r(kw['output_padding'])}, groups={kw['groups']}, "
-                f"bias={'bias' in arrays}, dilation={r(kw['dilation'])}) with weight[{shp(w)}], "
-                f"bias={bname}; called (input[{shp(arrays['input'])}], "
-                f"output_size={list(kw['output_size'])})")
+                f"dilation={r(kw['dilation'])})"
+            )
+        return (
+            f"nn.ConvTranspose{n}d({w.shape[0]}, {w.shape[1] * kw['groups']}, "
+            f"{tuple(w.shape[2:])}, stride={r(kw['stride'])}, padding={r(kw['padding'])}, "
+            f"output_padding={r(kw['output_padding'])}, groups={kw['groups']}, "
+            f"bias={'bias' in arrays}, dilation={r(kw['dilation'])}) with weight[{shp(w)}], "
+            f"bias={bname}; called (input[{shp(arrays['input'])}], "
+            f"output_size={list(kw['output_size'])})"
+        )
     if op == "max_pool":
-        return (f"F.max_pool{n}d(input[{shp(arrays['input'])}], {r(kwargs['kernel_size'])}, "
-                f"stride={r(kw['stride'])}, padding={r(kw['padding'])}, "
-                f"dilation={r(kw['dilation'])}, ceil_mode={kw['ceil_mode']}, "
-                f"return_indices={kw['return_indices']})")
+        return (
+            f"F.max_pool{n}d(input[{shp(arrays['input'])}], {r(kwargs['kernel_size'])}, "
+            f"stride={r(kw['stride'])}, padding={r(kw['padding'])}, "
+            f"dilation={r(kw['dilation'])}, ceil_mode={kw['ceil_mode']}, "
+            f"return_indices={kw['return_indices']})"
+        )
     if op == "avg_pool":
-        s = (f"F.avg_pool{n}d(input[{shp(arrays['input'])}], {r(kwargs['kernel_size'])}, "
-             f"stride={r(kw['stride'])}, padding={r(kw['padding'])}, "
-             f"ceil_mode={kw['ceil_mode']}, count_include_pad={kw['count_include_pad']}")
+        s = (
+            f"F.avg_pool{n}d(input[{shp(arrays['input'])}], {r(kwargs['kernel_size'])}, "
+            f"stride={r(kw['stride'])}, padding={r(kw['padding'])}, "
+            f"ceil_mode={kw['ceil_mode']}, count_include_pad={kw['count_include_pad']}"
+        )
         if kw["divisor_override"] is not None:
             s += f", divisor_override={kw['divisor_override']}"
         return s + ")"
@@ -254,6 +301,7 @@ def call_string(op: str, arrays: dict, kwargs: dict) -> str:
 # --------------------------------------------------------------------------
 # random valid configurations (pure Python + NumPy)
 # --------------------------------------------------------------------------
+
 
 def _values(rng: np.random.Generator, shape) -> np.ndarray:
     """Multiples of 1/8 in [-4, 4]: exact in float32 and float64, compress well."""
@@ -332,19 +380,19 @@ def _random_conv(rng, ndim):
     if r < 0.15:
         s = [1] * ndim
         padding = "same"
-        pads = [(dd * (kk - 1) // 2, dd * (kk - 1) - dd * (kk - 1) // 2) for kk, dd in zip(k, d)]
+        pads = [(dd * (kk - 1) // 2, dd * (kk - 1) - dd * (kk - 1) // 2) for kk, dd in zip(k, d, strict=True)]
     else:
         s = _small_ones(rng, ndim, 3, 0.4)
         if r < 0.3:
             padding = "valid"
             p = [0] * ndim
         else:
-            p = [int(rng.integers(0, max(1, (dd * (kk - 1)) // 2 + 1) + 1)) for kk, dd in zip(k, d)]
+            p = [int(rng.integers(0, max(1, (dd * (kk - 1)) // 2 + 1) + 1)) for kk, dd in zip(k, d, strict=True)]
             padding = _pack(rng, p)
         pads = [(pp, pp) for pp in (p if not isinstance(padding, str) else [0] * ndim)]
-    eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d)]
+    eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d, strict=True)]
     need = []
-    for e, (pb, pa) in zip(eff, pads):
+    for e, (pb, pa) in zip(eff, pads, strict=True):
         nd_ = max(1, e - pb - pa)
         if mode == "reflect":
             nd_ = max(nd_, pb + 1, pa + 1)
@@ -356,12 +404,17 @@ def _random_conv(rng, ndim):
     sp = _sizes_for(rng, ndim, need)
     unbatched = rng.random() < 0.08
     shape = ([] if unbatched else [_batch(rng)]) + [cin] + sp
-    arrays = {"input": _values(rng, shape),
-              "weight": _values(rng, [cout, cin // groups] + k)}
+    arrays = {"input": _values(rng, shape), "weight": _values(rng, [cout, cin // groups] + k)}
     if rng.random() < 0.6:
         arrays["bias"] = _values(rng, [cout])
-    kwargs = {"stride": _pack(rng, s), "padding": padding, "dilation": _pack(rng, d),
-              "groups": groups, "padding_mode": mode, "flip": bool(rng.random() < 0.1)}
+    kwargs = {
+        "stride": _pack(rng, s),
+        "padding": padding,
+        "dilation": _pack(rng, d),
+        "groups": groups,
+        "padding_mode": mode,
+        "flip": bool(rng.random() < 0.1),
+    }
     return arrays, _drop_defaults(rng, "conv", kwargs)
 
 
@@ -383,19 +436,17 @@ def _random_conv_transpose(rng, ndim):
         p.append(pa)
         op.append(oa)
     # keep outputs within the size limit
-    out = [conv_transpose_len(i, kk, ss, pp, dd, oo) for i, kk, ss, pp, dd, oo in zip(sp, k, s, p, d, op)]
+    out = [conv_transpose_len(i, kk, ss, pp, dd, oo) for i, kk, ss, pp, dd, oo in zip(sp, k, s, p, d, op, strict=True)]
     if any(o > 2 * S or o < 1 for o in out):
         return _random_conv_transpose(rng, ndim)
-    arrays = {"input": _values(rng, [_batch(rng), cin] + sp),
-              "weight": _values(rng, [cin, cout // groups] + k)}
+    arrays = {"input": _values(rng, [_batch(rng), cin] + sp), "weight": _values(rng, [cin, cout // groups] + k)}
     if rng.random() < 0.6:
         arrays["bias"] = _values(rng, [cout])
-    kwargs = {"stride": _pack(rng, s), "padding": _pack(rng, p), "groups": groups,
-              "dilation": _pack(rng, d)}
-    base = [conv_transpose_len(i, kk, ss, pp, dd, 0) for i, kk, ss, pp, dd in zip(sp, k, s, p, d)]
+    kwargs = {"stride": _pack(rng, s), "padding": _pack(rng, p), "groups": groups, "dilation": _pack(rng, d)}
+    base = [conv_transpose_len(i, kk, ss, pp, dd, 0) for i, kk, ss, pp, dd in zip(sp, k, s, p, d, strict=True)]
     if rng.random() < 0.2 and min(base) >= 1:
         # output_size in [min, min + stride - 1]; torch derives output_padding from it
-        kwargs["output_size"] = [b + int(rng.integers(0, ss)) for b, ss in zip(base, s)]
+        kwargs["output_size"] = [b + int(rng.integers(0, ss)) for b, ss in zip(base, s, strict=True)]
     else:
         kwargs["output_padding"] = _pack(rng, op)
     return arrays, _drop_defaults(rng, "conv_transpose", kwargs)
@@ -411,10 +462,10 @@ def _random_pool(rng, ndim, avg):
     if rng.random() < 0.5 and all(p[0] <= kk // 2 for kk in k):
         p = [p[0]] * ndim
     ceil = bool(rng.random() < 0.5)
-    eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d)]
-    need = [max(1, e - 2 * pp) for e, pp in zip(eff, p)]
+    eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d, strict=True)]
+    need = [max(1, e - 2 * pp) for e, pp in zip(eff, p, strict=True)]
     if avg and ndim == 3:
-        need = [max(n_, kk) for n_, kk in zip(need, k)]  # avg_pool3d: unpadded input >= kernel
+        need = [max(n_, kk) for n_, kk in zip(need, k, strict=True)]  # avg_pool3d: unpadded input >= kernel
     if any(n_ > S for n_ in need):
         return _random_pool(rng, ndim, avg)
     sp = _sizes_for(rng, ndim, need)
@@ -422,21 +473,26 @@ def _random_pool(rng, ndim, avg):
     if ceil and rng.random() < 0.4:
         for a in range(ndim):
             if p[a] >= 1 and s[a] >= 2:
-                cands = [i for i in range(max(1, need[a]), S + 1)
-                         if pool_len(i, k[a], s[a], p[a], d[a], True)
-                         < -(-(i + 2 * p[a] - eff[a]) // s[a]) + 1]
+                cands = [
+                    i
+                    for i in range(max(1, need[a]), S + 1)
+                    if pool_len(i, k[a], s[a], p[a], d[a], True) < -(-(i + 2 * p[a] - eff[a]) // s[a]) + 1
+                ]
                 if cands:
                     sp[a] = int(rng.choice(cands))
-    if any(pool_len(i, kk, ss, pp, dd, ceil) < 1 for i, kk, ss, pp, dd in zip(sp, k, s, p, d)):
+    if any(pool_len(i, kk, ss, pp, dd, ceil) < 1 for i, kk, ss, pp, dd in zip(sp, k, s, p, d, strict=True)):
         return _random_pool(rng, ndim, avg)
-    if any(_empty_window(i, kk, ss, pp, dd, ceil) for i, kk, ss, pp, dd in zip(sp, k, s, p, d)):
+    if any(_empty_window(i, kk, ss, pp, dd, ceil) for i, kk, ss, pp, dd in zip(sp, k, s, p, d, strict=True)):
         # a dilated window whose taps all land in padding: torch gives -inf and an index
         # outside the input; not a meaningful case to mirror
         return _random_pool(rng, ndim, avg)
     shape = [_batch(rng), int(rng.integers(1, 5))] + sp
-    kwargs = {"kernel_size": _pack(rng, k),
-              "stride": None if stride_none else _pack(rng, s),
-              "padding": _pack(rng, p), "ceil_mode": ceil}
+    kwargs = {
+        "kernel_size": _pack(rng, k),
+        "stride": None if stride_none else _pack(rng, s),
+        "padding": _pack(rng, p),
+        "ceil_mode": ceil,
+    }
     if avg:
         arrays = {"input": _values(rng, shape)}
         kwargs["count_include_pad"] = bool(rng.random() < 0.5)

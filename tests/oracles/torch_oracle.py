@@ -45,6 +45,7 @@ MAX_ERROR_LEN = 300
 # building the torch call
 # --------------------------------------------------------------------------
 
+
 def _ndim(case: dict) -> int:
     return len(case["input"]) - 2
 
@@ -156,8 +157,7 @@ def _p_axis(p_case: float, ndim: int) -> float:
     return 1.0 - (1.0 - p_case) ** (1.0 / ndim)
 
 
-def _spatial(rng: random.Random, ndim: int, need: list, p_small: float = 0.06,
-             p_zero: float = 0.008) -> list:
+def _spatial(rng: random.Random, ndim: int, need: list, p_small: float = 0.06, p_zero: float = 0.008) -> list:
     """Input spatial sizes; mostly >= need (per axis).
 
     With probability p_small (per case) one axis may be smaller than need
@@ -203,7 +203,7 @@ def _gen_conv(rng: random.Random, ndim: int) -> tuple[dict, list, None]:
     k = _axis_vals(rng, ndim, 1, _MAX_K[ndim])
     d = [1] * ndim if rng.random() < 0.7 else _axis_vals(rng, ndim, 1, 3)
     s = [1] * ndim if rng.random() < 0.35 else _axis_vals(rng, ndim, 1, 3)
-    eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d)]
+    eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d, strict=True)]
     r = rng.random()
     if r < 0.15:
         padding = "same"
@@ -221,7 +221,7 @@ def _gen_conv(rng: random.Random, ndim: int) -> tuple[dict, list, None]:
             p[rng.randrange(ndim)] = -1
         padding = _pack(rng, p)
     pl = [0] * ndim if isinstance(padding, str) else _as_list(padding, ndim)
-    need = [max(1, e - 2 * max(pp, 0)) for e, pp in zip(eff, pl)]
+    need = [max(1, e - 2 * max(pp, 0)) for e, pp in zip(eff, pl, strict=True)]
     if padding == "same":
         need = [1] * ndim
     layer = {
@@ -316,24 +316,24 @@ def _gen_pool(rng: random.Random, ndim: int, avg: bool) -> tuple[dict, list, Non
     if rng.random() < 0.5:
         p = [p[0]] * ndim if all(p[0] <= kk // 2 for kk in k) or rng.random() < 0.3 else p
     ceil = rng.random() < 0.5
-    eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d)]
-    need = [max(1, e - 2 * pp) for e, pp in zip(eff, p)]
+    eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d, strict=True)]
+    need = [max(1, e - 2 * pp) for e, pp in zip(eff, p, strict=True)]
     if avg and ndim == 3 and rng.random() < 0.85:
         # avg_pool3d additionally requires the *unpadded* input to be >= kernel
-        need = [max(n_, kk) for n_, kk in zip(need, k)]
+        need = [max(n_, kk) for n_, kk in zip(need, k, strict=True)]
     x_sp = _spatial(rng, ndim, need, p_small=0.20)
     # target the ceil_mode "drop last window" rule on some axes
     if ceil and rng.random() < 0.4:
         for a in range(ndim):
             if p[a] >= 1 and s[a] >= 2 and p[a] <= k[a] // 2:
-                cands = [i for i in range(1, S + 1)
-                         if pool_len(i, k[a], s[a], p[a], d[a], True)
-                         < -(-(i + 2 * p[a] - eff[a]) // s[a]) + 1]
+                cands = [
+                    i
+                    for i in range(1, S + 1)
+                    if pool_len(i, k[a], s[a], p[a], d[a], True) < -(-(i + 2 * p[a] - eff[a]) // s[a]) + 1
+                ]
                 if cands:
                     x_sp[a] = rng.choice(cands)
-    layer = {"kernel_size": _pack(rng, k),
-             "stride": None if stride_none else _pack(rng, s),
-             "padding": _pack(rng, p)}
+    layer = {"kernel_size": _pack(rng, k), "stride": None if stride_none else _pack(rng, s), "padding": _pack(rng, p)}
     if avg:
         layer["ceil_mode"] = ceil
         layer["count_include_pad"] = rng.random() < 0.5

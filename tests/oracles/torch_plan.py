@@ -156,8 +156,10 @@ def _classes():
 
     def double_conv(cin, cout):
         return nn.Sequential(
-            nn.Conv2d(cin, cout, 3), nn.ReLU(inplace=True),
-            nn.Conv2d(cout, cout, 3), nn.ReLU(inplace=True),
+            nn.Conv2d(cin, cout, 3),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(cout, cout, 3),
+            nn.ReLU(inplace=True),
         )
 
     class UNet(nn.Module):
@@ -185,20 +187,19 @@ def _classes():
 
         def forward(self, x):
             skips = []
-            for conv, pool in zip(self.down, self.pools):
+            for conv, pool in zip(self.down, self.pools, strict=True):
                 x = conv(x)
                 skips.append(x)
                 x = pool(x)
             x = self.bottleneck(x)
-            for i, (up, conv) in enumerate(zip(self.ups, self.up_convs)):
+            for i, (up, conv) in enumerate(zip(self.ups, self.up_convs, strict=True)):
                 x = up(x)
                 skip = skips[-1 - i]
                 h, w = x.shape[-2:]
                 top = (skip.shape[-2] - h) // 2
                 left = (skip.shape[-1] - w) // 2
-                cropped = skip[..., top:top + h, left:left + w]
-                note("crop", f"up{i}", [skip], cropped,
-                     f"skip[..., {top}:{top + h}, {left}:{left + w}]")
+                cropped = skip[..., top : top + h, left : left + w]
+                note("crop", f"up{i}", [skip], cropped, f"skip[..., {top}:{top + h}, {left}:{left + w}]")
                 cat = torch.cat([cropped, x], dim=1)
                 note("cat", f"up{i}", [cropped, x], cat, "torch.cat([cropped_skip, up], dim=1)")
                 x = conv(cat)
@@ -218,30 +219,46 @@ def build(name):
     torch.manual_seed(0)
     if name == "lenet5":
         model = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2),
-            nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),
+            nn.Conv2d(1, 6, 5),
+            nn.Tanh(),
+            nn.AvgPool2d(2),
+            nn.Conv2d(6, 16, 5),
+            nn.Tanh(),
+            nn.AvgPool2d(2),
             nn.Flatten(),
-            nn.Linear(400, 120), nn.Tanh(),
-            nn.Linear(120, 84), nn.Tanh(),
+            nn.Linear(400, 120),
+            nn.Tanh(),
+            nn.Linear(120, 84),
+            nn.Tanh(),
             nn.Linear(84, 10),
         )
     elif name == "alexnet":
         model = nn.Sequential(
-            nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
-            nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
-            nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(384, 384, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(3, 96, 11, stride=4),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2),
+            nn.Conv2d(96, 256, 5, padding=2),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2),
+            nn.Conv2d(256, 384, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(384, 384, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(384, 256, 3, padding=1),
+            nn.ReLU(inplace=True),
             nn.MaxPool2d(3, 2),
             nn.Flatten(),
-            nn.Linear(9216, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
-            nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+            nn.Linear(9216, 4096),
+            nn.ReLU(inplace=True),
+            nn.Dropout(0.5),
+            nn.Linear(4096, 4096),
+            nn.ReLU(inplace=True),
+            nn.Dropout(0.5),
             nn.Linear(4096, 1000),
         )
     elif name == "vgg16":
         layers, c = [], 3
-        for v in (64, 64, "M", 128, 128, "M", 256, 256, 256, "M",
-                  512, 512, 512, "M", 512, 512, 512, "M"):
+        for v in (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"):
             if v == "M":
                 layers.append(nn.MaxPool2d(2, 2))
             else:
@@ -249,8 +266,12 @@ def build(name):
                 c = v
         layers += [
             nn.Flatten(),
-            nn.Linear(25088, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
-            nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
+            nn.Linear(25088, 4096),
+            nn.ReLU(inplace=True),
+            nn.Dropout(0.5),
+            nn.Linear(4096, 4096),
+            nn.ReLU(inplace=True),
+            nn.Dropout(0.5),
             nn.Linear(4096, 1000),
         ]
         model = nn.Sequential(*layers)
@@ -260,11 +281,14 @@ def build(name):
         model = _classes()["UNet"]()
     else:  # mnist-cnn
         model = nn.Sequential(
-            nn.Conv2d(1, 32, 3), nn.ReLU(),
-            nn.Conv2d(32, 64, 3), nn.ReLU(),
+            nn.Conv2d(1, 32, 3),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 3),
+            nn.ReLU(),
             nn.MaxPool2d(2),
             nn.Flatten(),
-            nn.Linear(9216, 128), nn.ReLU(),
+            nn.Linear(9216, 128),
+            nn.ReLU(),
             nn.Linear(128, 10),
         )
     model.eval()
@@ -299,27 +323,32 @@ def record(model, input_shape):
     def make_hook(qualname):
         def hook(module, args, out):
             tensors = [a for a in args if isinstance(a, torch.Tensor)]
-            add({
-                "module": type(module).__name__,
-                "name": qualname,
-                "repr": repr(module),
-                "inputs": [_shape(t) for t in tensors],
-                "output": _shape(out),
-                "params": sum(p.numel() for p in module.parameters(recurse=False)),
-                "macs": _macs(module, tensors[0], out),
-            })
+            add(
+                {
+                    "module": type(module).__name__,
+                    "name": qualname,
+                    "repr": repr(module),
+                    "inputs": [_shape(t) for t in tensors],
+                    "output": _shape(out),
+                    "params": sum(p.numel() for p in module.parameters(recurse=False)),
+                    "macs": _macs(module, tensors[0], out),
+                }
+            )
+
         return hook
 
     def on_op(kind, name, inputs, output, desc):
-        add({
-            "module": kind,
-            "name": name,
-            "repr": desc or kind,
-            "inputs": [_shape(t) for t in inputs],
-            "output": _shape(output),
-            "params": 0,
-            "macs": 0,
-        })
+        add(
+            {
+                "module": kind,
+                "name": name,
+                "repr": desc or kind,
+                "inputs": [_shape(t) for t in inputs],
+                "output": _shape(output),
+                "params": 0,
+                "macs": 0,
+            }
+        )
 
     handles = []
     for qualname, m in model.named_modules():
