@@ -326,3 +326,18 @@ def test_spec_input_is_channels_first_for_every_framework(tmp_path):
 def test_mode_strings_are_checked(layer, fragment):
     with pytest.raises(ShapeError, match=fragment):
         from_spec_data({"layers": [layer]}, "s")
+
+
+def test_dimensions_out_of_range_are_refused_not_wrapped():
+    base = [{"type": "relu", "name": "a"}]
+    result = plan(base + [{"type": "concat", "axis": 5, "inputs": ["input", "a"]}], (3, 4, 5))
+    assert not result.complete and "out of range" in result.diagnostics[-1]
+    result = plan([{"type": "flatten", "start_dim": 1, "end_dim": 7}], (3, 4, 5))
+    assert not result.complete and "end_dim" in result.diagnostics[-1]
+    result = plan([{"type": "permute", "dims": (0, 0, 1)}], (3, 4, 5))
+    assert not result.complete and "each of the 3 dimensions once" in result.diagnostics[-1]
+    code = ("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "    def forward(self, x):\n        return x.permute(0, 10**9, 1, 2)\n")
+    network = load_network(code=code)
+    result = network.plan((1, 3, 8, 8), "torch")
+    assert not result.complete and "out of range for a 4-D tensor" in result.diagnostics[-1]

@@ -141,6 +141,13 @@ def _layer_for(spec, framework, in_channels=None):
     raise AssertionError(t)
 
 
+def _dim(value, rank, name):
+    """A dimension in [-rank, rank) as a non-negative index (torch: IndexError, Dimension out of range)."""
+    if not -rank <= value < rank:
+        raise ShapeError(name, f"dimension {value} is out of range for {rank} dimensions (expected {-rank} to {rank - 1})")
+    return value % rank
+
+
 def _per_axis(value, n, name):
     """An int or a per-axis sequence, as n values."""
     if isinstance(value, (list, tuple)):
@@ -280,7 +287,7 @@ class Planner:
             return self._reshape(spec, index, name, shape, fields)
         if t == "unflatten":
             rank = len(shape) + 1
-            dim = spec["dim"] % rank
+            dim = _dim(spec["dim"], rank, "dim")
             if dim == 0:
                 raise ShapeError("dim", "unflattening the batch dimension is not planned")
             target = (*shape[:dim - 1], *spec["sizes"], *shape[dim:])
@@ -291,6 +298,8 @@ class Planner:
             return self._slice(spec, index, name, shape, fields)
         if t == "permute":
             order = spec["dims"]
+            if sorted(order) != list(range(len(shape))):
+                raise ShapeError("dims", f"permute needs each of the {len(shape)} dimensions once, got {tuple(order)}")
             out = tuple(shape[d] for d in order)
             kept = fields if list(order) == sorted(order) else self._whole()
             return self._row(index, name, t, out, fields=kept, description=f"permute {tuple(order)}")
@@ -490,7 +499,7 @@ class Planner:
         # torch's start_dim/end_dim count the batch as dimension 0.
         rank = len(shape) + 1
         start, end = spec.get("start_dim", 1), spec.get("end_dim", -1)
-        start, end = start % rank if start < 0 else start, end % rank if end < 0 else end
+        start, end = _dim(start, rank, "start_dim"), _dim(end, rank, "end_dim")
         if start == 0:
             raise ShapeError("start_dim", "flattening the batch dimension into the features is not planned: "
                                           "use start_dim=1 (torch.flatten(x, 1))")
@@ -519,7 +528,7 @@ class Planner:
         return self._row(index, name, "reshape", tuple(target), fields=kept, description=f"{_fmt(shape)} -> {_fmt(target)}")
 
     def _reduce(self, spec, index, name, shape, fields):
-        axes = sorted({a % len(shape) for a in spec["axes"]})
+        axes = sorted({_dim(a, len(shape), "axes") for a in spec["axes"]})
         keep = spec.get("keepdim", False)
         out = tuple(1 if i in axes else v for i, v in enumerate(shape)) if keep else \
             tuple(v for i, v in enumerate(shape) if i not in axes)
@@ -634,7 +643,7 @@ class Planner:
             raise ShapeError("inputs", f"cannot {t} tensors of different ranks: {', '.join(map(_fmt, shapes))}")
         if t == "concat":
             axis = spec.get("axis")
-            axis = (len(first) - 1 if self.channels_last else 0) if axis is None else axis % len(first)
+            axis = (len(first) - 1 if self.channels_last else 0) if axis is None else _dim(axis, len(first), "axis")
         else:
             axis = None
         channel_axis = len(first) - 1 if self.channels_last else 0

@@ -649,7 +649,7 @@ class TorchLibrary:
         if not all(isinstance(t, Tensor) for t in tensors):
             raise interp.error(node, f"{label} gets something that is not a tensor")
         rank = len(tensors[0].shape)
-        dim = interp.need(node, dim) % rank
+        dim = _axis(interp, node, interp.need(node, dim), rank)
         if dim == 0:
             raise interp.error(node, f"{label} along the batch dimension is not planned")
         if len(tensors) == 1:
@@ -717,7 +717,7 @@ class TorchLibrary:
             if name in ("max", "min") and isinstance(dims, int):
                 raise interp.error(node, f"{name}(dim) returns values and indices; use amax/amin")
             dims = (dims,) if isinstance(dims, int) else tuple(dims)
-            dims = tuple(d % rank for d in dims)
+            dims = tuple(_axis(interp, node, d, rank) for d in dims)
             if 0 in dims:
                 raise interp.error(node, f"{name}() over the batch dimension is not planned")
             spec = {"type": "reduce", "axes": tuple(d - 1 for d in dims), "keepdim": bool(bound.get("keepdim", False)),
@@ -725,13 +725,17 @@ class TorchLibrary:
             return self.add(interp, {**spec, "name": self.op_name(name, node)}, [x], node)
         if name in ("permute",):
             order = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args or kwargs.get("dims")
-            order = [d % rank for d in order]
+            order = [_axis(interp, node, d, rank) for d in (order or ())]
+            if sorted(order) != list(range(rank)):
+                raise interp.error(node, f"permute needs each of the {rank} dimensions once, got {show(order)}")
             if order[0] != 0:
                 raise interp.error(node, "permute moves the batch dimension, which is not planned")
             return self.add(interp, {"type": "permute", "dims": tuple(d - 1 for d in order[1:]),
                                      "name": self.op_name(name, node)}, [x], node)
         if name in ("transpose", "swapaxes"):
-            a, b = (d % rank for d in args[:2])
+            if len(args) < 2:
+                raise interp.error(node, f"{name} needs two dimensions")
+            a, b = (_axis(interp, node, d, rank) for d in args[:2])
             order = list(range(rank))
             order[a], order[b] = order[b], order[a]
             if order[0] != 0:
@@ -742,9 +746,9 @@ class TorchLibrary:
             dim = args[0] if args else kwargs.get("dim")
             shape = list(x.shape)
             if name == "unsqueeze":
-                shape.insert(dim % (rank + 1), 1)
+                shape.insert(_axis(interp, node, dim, rank + 1), 1)
             else:
-                dims = range(rank) if dim is None else [dim % rank]
+                dims = range(rank) if dim is None else [_axis(interp, node, dim, rank)]
                 shape = [s for i, s in enumerate(shape) if not (i in dims and s == 1 and i > 0)]
             return self.reshape(interp, x, shape, node, name)
         if name in ("max_pool1d", "max_pool2d", "max_pool3d"):
@@ -787,7 +791,7 @@ class TorchLibrary:
 
     def chunk(self, interp, x, args, kwargs, node):
         bound = bind("chunk", ("chunks", "dim"), args, kwargs, ("chunks",))
-        dim = bound.get("dim", 0) % len(x.shape)
+        dim = _axis(interp, node, bound.get("dim", 0), len(x.shape))
         if dim == 0:
             raise interp.error(node, "chunk along the batch dimension is not planned")
         size = x.shape[dim]
@@ -1075,6 +1079,16 @@ def _parse_args(text: str, origin: str) -> list:
     if not isinstance(call, ast.Call) or call.args:
         raise ShapeError("--args", f"give names: name=value, got {show(text)}")
     return call.keywords
+
+
+def _axis(interp, node, d, rank: int) -> int:
+    """A tensor dimension in [-rank, rank), as torch checks it (IndexError: Dimension out of range)."""
+    if isinstance(d, bool) or not isinstance(d, int):
+        raise interp.error(node, f"a dimension must be an integer, got {show(d)}")
+    if not -rank <= d < rank:
+        raise interp.error(node, f"dimension {show(d)} is out of range for a {rank}-D tensor "
+                                 f"(expected {-rank} to {rank - 1})")
+    return d % rank
 
 
 def _parse_option(option: str, text, wrap: str, rule: str):
