@@ -191,8 +191,8 @@ def torch_layer(cls: str, bound: dict, where: str = "") -> dict:
         return {"type": ACTIVATION_TYPES[cls]}
     if kind == "prelu":
         return {"type": "prelu", "num_parameters": bound.get("num_parameters", 1)}
-    if kind == "dropout":
-        return {"type": "dropout"}
+    if kind == "dropout":  # p is checked (torch refuses p outside [0, 1]); it changes no shape
+        return {"type": "dropout", **({"p": bound["p"]} if bound.get("p") is not None else {})}
     if kind == "flatten":
         return {"type": "flatten", "start_dim": bound.get("start_dim", 1), "end_dim": bound.get("end_dim", -1)}
     if kind == "unflatten":
