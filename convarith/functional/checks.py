@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .. import limits
 from ..axes import is_int
 from ..errors import ShapeError
 
@@ -88,3 +89,10 @@ def number(name: str, value) -> float | int:
     if isinstance(value, Real):
         return float(value)
     raise ShapeError(name, f"must be a number, got {type(value).__name__} {short(value)}")
+
+
+def output(shape, itemsize: int, parameter: str = "input") -> None:
+    """The result's size against ``limits.output_bytes``; an empty result must still be representable."""
+    limits.check_output(shape, itemsize, parameter)
+    if limits.product(max(int(n), 1) for n in shape) * itemsize >= 2**62:
+        raise ShapeError(parameter, f"the output shape {tuple(int(n) for n in shape)} is too large to represent, even empty")

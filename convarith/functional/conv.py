@@ -74,7 +74,9 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     _check_bias(b, w.shape[0])
     axes = layer.arithmetic(x.shape[2:])
     sizes = [a.output for a in axes]
-    limits.check_output((x.shape[0], w.shape[0], *sizes), w.dtype.itemsize)
+    checks.output((x.shape[0], w.shape[0], *sizes), w.dtype.itemsize)
+    if 0 in (x.shape[0], w.shape[0], *sizes):
+        return _finish(np.zeros((x.shape[0], w.shape[0], *sizes), dtype=w.dtype), None, batched)
     if flip:
         w = w[(Ellipsis,) + (slice(None, None, -1),) * len(kernel)]
     pads = [a.padding for a in axes]
@@ -82,9 +84,10 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     if padding_mode != "zeros":
         mode = PADDING_MODES[padding_mode]
         check_grow(x.shape[2:], pads, mode, "padding")
-        padded = limits.array_bytes((*x.shape[:2], *[n + a + b for n, (a, b) in zip(x.shape[2:], pads)]), x.dtype.itemsize)
-        if padded > limits.temporary_bytes:
-            # Too large to build: read the padding through index maps instead.
+        padded = limits.product((*x.shape[:2], *[n + a + b for n, (a, b) in zip(x.shape[2:], pads)]))
+        answer = x.shape[0] * w.shape[0] * limits.product(sizes)
+        if padded * x.dtype.itemsize > limits.temporary_bytes or padded > 8 * (x.size + answer) + 2**16:
+            # Too large to build, or far larger than what the windows read: index maps instead.
             out = np.empty((x.shape[0], w.shape[0], *sizes), dtype=w.dtype)
             sparse.correlate(x, w, [-p[0] for p in pads], strides, dilations, groups, out, mode=mode)
             return _finish(out, b, batched)
@@ -127,7 +130,9 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
         output_size = tuple(output_size)[2:]
     axes = layer.arithmetic(x.shape[2:], output_size=output_size)
     sizes = [a.output for a in axes]
-    limits.check_output((x.shape[0], cout, *sizes), w.dtype.itemsize)
+    checks.output((x.shape[0], cout, *sizes), w.dtype.itemsize)
+    if 0 in (x.shape[0], cout, *sizes):
+        return _finish(np.zeros((x.shape[0], cout, *sizes), dtype=w.dtype), None, batched)
     # As a correlation: (C_in, C_out/g, *k) -> (C_out, C_in/g, *k), per group.
     cg_in, cg_out = cin // groups, cout // groups
     wc = w.reshape(groups, cg_in, cg_out, *kernel).swapaxes(1, 2).reshape(cout, cg_in, *kernel)

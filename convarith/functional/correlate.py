@@ -30,6 +30,7 @@ from . import sparse
 
 FOLD_MIN_K = 128  # fold trailing taps into the GEMM's inner dimension until it is at least this
 BLOCK_COLUMNS = 4096  # output columns per GEMM: OpenBLAS is at its best near this on thin products
+WORKING_SET = 64 * 2**20  # scratch per chunk beyond which larger chunks are no faster
 
 
 class Scratch:
@@ -343,7 +344,8 @@ def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
               for g in range(groups)]
     rest = prod(out_sizes[1:])
     per_row = item * (k_inner * rest + og * rest + 2 * strides[0] * prod(extents[1:]) * (channels + cg))
-    rows = max(1, min(max(1, BLOCK_COLUMNS // rest), _rows_per_chunk(per_row, out_sizes[0], fixed)))
+    # A few thousand columns per GEMM is the best rate; past WORKING_SET a larger chunk only costs memory.
+    rows = max(1, min(max(1, BLOCK_COLUMNS // rest), _rows_per_chunk(per_row, out_sizes[0], fixed), WORKING_SET // per_row))
     direct = out.flags.c_contiguous
     scratch = Scratch()
     for n in range(n_img):

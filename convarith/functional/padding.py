@@ -71,7 +71,7 @@ def pad_pairs(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) 
     x = x[crop]
     grow = [(max(0, b), max(0, a)) for b, a in pairs]
     shape = tuple(s + b + a for s, (b, a) in zip(x.shape, grow))
-    limits.check_output(shape, x.dtype.itemsize)
+    checks.output(shape, x.dtype.itemsize)
     if mode != "constant":
         check_grow(x.shape, grow, mode)
         return np.pad(x, grow, mode=MODES[mode])

@@ -83,9 +83,17 @@ def tap_ranges(ax):
     lo = np.maximum(-(base // d), 0)
     hi = np.minimum((size - 1 - base) // d, k - 1)
     keep = lo <= hi
-    lo, hi = lo[keep].astype(np.int64), hi[keep].astype(np.int64)
+    lo, hi = lo[keep], hi[keep]
     if lo.size == 0:
         return []
+    if big:  # tap numbers past int64 (a kernel of 10**30): merge in Python, one step per live output
+        ranges = []
+        for a, b in zip(lo.tolist(), hi.tolist()):
+            if ranges and a <= ranges[-1][1]:
+                ranges[-1][1] = max(ranges[-1][1], b + 1)
+            else:
+                ranges.append([a, b + 1])
+        return [tuple(r) for r in ranges]
     hi = np.maximum.accumulate(hi)
     starts = np.flatnonzero(np.r_[True, lo[1:] > hi[:-1] + 1])
     stops = np.r_[starts[1:], lo.size] - 1
@@ -157,7 +165,10 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     axes = _resolve(layer, x, nd)
     lead = x.shape[: x.ndim - nd]
     shape = (*lead, *[a.output for a in axes])
-    limits.check_output(shape, x.dtype.itemsize + (8 if return_indices else 0))
+    checks.output(shape, x.dtype.itemsize + (8 if return_indices else 0))
+    if 0 in shape:
+        empty = np.zeros(shape, dtype=x.dtype)
+        return (empty, np.zeros(shape, dtype=np.int64)) if return_indices else empty
     if return_indices:
         return _max_with_indices(x, axes, nd)
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
@@ -185,7 +196,7 @@ def _max_with_indices(x, axes, nd):
 
     def positions(ax, t, o):
         shift = t * ax.dilation - ax.padding[0]
-        pos = o * ax.stride + shift if abs(shift) + (o[-1] + 1) * ax.stride < sparse.INT_SAFE else \
+        pos = o * ax.stride + shift if abs(shift) + (int(o[-1]) + 1) * ax.stride < sparse.INT_SAFE else \
             o.astype(object) * ax.stride + shift
         inside = (pos >= 0) & (pos < ax.input)
         return np.where(inside, pos, 0).astype(np.int64), inside.astype(bool)
@@ -237,7 +248,9 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
         count_include_pad = False
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     lead = x.shape[: x.ndim - nd]
-    limits.check_output((*lead, *[a.output for a in axes]), dtype.itemsize)
+    checks.output((*lead, *[a.output for a in axes]), dtype.itemsize)
+    if 0 in lead:
+        return np.zeros((*lead, *[a.output for a in axes]), dtype=dtype)
     out = _separable(x, axes, nd, np.add, 0, dtype)
     if divisor_override is not None:
         out /= int(divisor_override)
