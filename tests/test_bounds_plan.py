@@ -71,6 +71,8 @@ def strict_json(text):
     (lambda: load_network(preset="lenet5").plan({"a": 1}), "input"),
     (lambda: from_code(None), "code: must be the text"),
     (lambda: from_code("nn.Conv2d(3, 8, 3)\x00"), "NUL"),
+    (lambda: from_code("nn.ReLU(), " * 100_000), "over 1,000,000"),
+    (lambda: load_network(code="nn.ReLU(), " * 100_000), "over 1,000,000"),
     (lambda: from_spec_text(None), "expected the text of a spec"),
     (lambda: from_spec_text("{}", kind="yaml"), "kind"),
     (lambda: from_spec_text(""), "empty"),

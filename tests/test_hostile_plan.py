@@ -193,7 +193,7 @@ TABLE: list[tuple[Case, str | None]] = [
           expect=2), "steps"),
     (Case("code-huge-list", ["plan", "--code", "nn.Sequential(*[nn.ReLU() for _ in range(10**7)])", "-i", "3x8x8"],
           expect=2), "--code"),
-    (Case("code-too-big", ["plan", "m.py", "-i", "3x8x8"], files={"m.py": b"x = 1\n" * 800_000}, expect=2), "bytes"),
+    (Case("code-too-big", ["plan", "m.py", "-i", "3x8x8"], files={"m.py": b"x = 1\n" * 800_000}, expect=2), "over 1,000,000"),
 ]
 CASES = [case for case, _ in TABLE]
 FRAGMENTS = {case.name: fragment for case, fragment in TABLE}

@@ -265,7 +265,7 @@ def from_spec_file(path):
     path = _path("spec", path)
     suffix = path.suffix.lower()
     if suffix == ".py":
-        return from_code(_read_text(path), origin=display(path)) + ("torch",)
+        return from_code(_read_text(path, MAX_CODE_CHARS), origin=display(path)) + ("torch",)
     if suffix not in (".toml", ".json"):
         raise ShapeError("spec", f"{display(path)}: expected a .toml, .json or .py file")
     return from_spec_text(_read_text(path), origin=display(path), kind=suffix[1:])
@@ -289,8 +289,9 @@ def _check_text(parameter: str, text, origin) -> None:
         raise ShapeError("origin", f"must be a string, got {show(origin)}")
     if not isinstance(text, str):
         raise ShapeError(parameter, f"must be the text of the model, got {show(text)}")
-    if len(text) > MAX_SOURCE_BYTES:
-        raise ShapeError(parameter, f"{len(text):,} characters; model sources over {MAX_SOURCE_BYTES:,} are refused")
+    if len(text) > MAX_CODE_CHARS:
+        raise ShapeError(parameter, f"{origin} is {len(text):,} characters; model code over {MAX_CODE_CHARS:,} is "
+                                    "refused (reading it would take seconds and gigabytes)")
     if "\x00" in text:
         raise ShapeError(parameter, "contains NUL characters: not model code")
 
@@ -325,7 +326,9 @@ def load_network(spec=None, preset=None, code=None, framework=None, cls=None, ar
     path = _path("spec", spec)
     suffix = path.suffix.lower()
     if suffix in (".py", ".txt"):
-        return read(_read_text(path), display(path), framework, cls, args)
+        text = _read_text(path, MAX_CODE_CHARS)
+        _check_text("code", text, display(path))
+        return read(text, display(path), framework, cls, args)
     if suffix not in (".toml", ".json"):
         raise ShapeError("spec", f"{display(path)}: expected a .toml, .json, .py or .txt file")
     spec_data = read_spec(parse_spec_text(_read_text(path), display(path), suffix[1:]), display(path))
@@ -338,7 +341,8 @@ def load_network(spec=None, preset=None, code=None, framework=None, cls=None, ar
                      dtype=spec_data["dtype"])
 
 
-MAX_SOURCE_BYTES = 4_000_000
+MAX_SOURCE_BYTES = 4_000_000  # a spec file (JSON/TOML)
+MAX_CODE_CHARS = 1_000_000  # model code or print(model) text: Python's parser takes ~10 us and ~2 KB a statement
 
 
 def display(path) -> str:
@@ -370,17 +374,17 @@ def _path(parameter: str, value) -> Path:
     return path
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, limit: int = MAX_SOURCE_BYTES) -> str:
     try:
         size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise ShapeError("spec", f"{display(path)} is {size:,} bytes; model sources over {MAX_SOURCE_BYTES:,} are refused")
+        if size > limit * 4:  # UTF-8: at most 4 bytes a character
+            raise ShapeError("spec", f"{display(path)} is {size:,} bytes; model sources over {limit:,} characters are refused")
         with open(path, "rb") as stream:
-            data = stream.read(MAX_SOURCE_BYTES + 1)
+            data = stream.read(limit * 4 + 1)
     except OSError as exc:
         raise ShapeError("spec", f"{display(path)}: cannot read it ({exc.strerror or type(exc).__name__})") from None
-    if len(data) > MAX_SOURCE_BYTES:
-        raise ShapeError("spec", f"{display(path)} is over {MAX_SOURCE_BYTES:,} bytes; model sources that large are refused")
+    if len(data) > limit * 4:
+        raise ShapeError("spec", f"{display(path)} is over {limit:,} characters; model sources that large are refused")
     if b"\x00" in data:
         raise ShapeError("spec", f"{display(path)}: contains NUL bytes: not a text file")
     try:
@@ -390,4 +394,6 @@ def _read_text(path: Path) -> str:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise ShapeError("spec", f"{display(path)} is empty")
+    if len(text) > limit:
+        raise ShapeError("spec", f"{display(path)} is {len(text):,} characters; model sources over {limit:,} are refused")
     return text
