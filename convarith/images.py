@@ -233,48 +233,73 @@ def grey(image):
 CHUNK_ELEMENTS = 1 << 20  # float64 scratch of 8 MiB for the chunked conversions below
 
 
-def _chunks(n: int, size: int = CHUNK_ELEMENTS):
-    for start in range(0, n, size):
-        yield start, min(n, start + size)
+def _blocks(values, size: int = CHUNK_ELEMENTS):
+    """Views of a (C, H, W) array, a few rows of one channel at a time (about ``size``
+    elements each): whatever its memory layout, nothing full-size is copied."""
+    channels, height, width = values.shape
+    rows = max(1, size // max(1, width))
+    for c in range(channels):
+        for r0 in range(0, height, rows):
+            yield c, r0, min(height, r0 + rows), values[c, r0:r0 + rows]
+
+
+def all_finite(values) -> bool:
+    """Whether every value of a (C, H, W) array is finite, checked in blocks."""
+    import numpy as np
+
+    return all(bool(np.isfinite(block).all()) for *_, block in _blocks(values))
 
 
 SELECT_GATHER_BYTES = 64 * 2**20  # candidates gathered for an exact partition
 
 
-def _select(flat, ranks):
-    """The ``ranks``-th smallest (0-based, sorted) of the non-negative float64 ``flat``,
+def _select(values, ranks):
+    """The ``ranks``-th smallest (0-based) of the non-negative floats of a (C, H, W) array,
     exactly, without sorting or copying it.
 
     For non-negative doubles the order is that of their uint64 bit patterns, so this is a
-    radix selection, 16 bits a pass, each pass a histogram over chunks of ``flat``. As
-    soon as the values left in the running are few they are gathered and partitioned.
+    radix selection, 16 bits a pass, each pass a histogram over blocks of ``values``. As
+    soon as the values left in the running are few they are gathered and partitioned; a
+    rank that falls on zeros (most of an edge map) is answered after the first pass.
     """
     import numpy as np
 
-    bits = flat.view(np.uint64)
+    def patterns():
+        for *_, block in _blocks(values):
+            yield np.ascontiguousarray(block, dtype=np.float64).reshape(-1).view(np.uint64)
+
+    # Pass 1, shared by every rank: the top 16 bits, and the zeros.
+    counts = np.zeros(1 << 16, dtype=np.int64)
+    zeros = 0
+    for part in patterns():
+        top = (part >> np.uint64(48)).astype(np.intp)
+        counts += np.bincount(top, minlength=1 << 16)
+        zeros += part.size - np.count_nonzero(part)
+    first = np.cumsum(counts)
     out = []
     for rank in ranks:
-        prefix, shift = 0, 64
+        if rank < zeros:
+            out.append(0.0)
+            continue
+        digit = int(np.searchsorted(first, rank, side="right"))
+        rank -= int(first[digit - 1]) if digit else 0
+        prefix, shift, left = digit, 48, int(counts[digit])
         while shift:
+            if left * 8 <= SELECT_GATHER_BYTES:
+                gathered = [part[(part >> np.uint64(shift)) == np.uint64(prefix)] for part in patterns()]
+                candidates = np.concatenate(gathered) if gathered else np.empty(0, np.uint64)
+                prefix, shift = int(np.partition(candidates, rank)[rank]), 0
+                break
             shift -= 16
-            counts = np.zeros(1 << 16, dtype=np.int64)
-            high = np.uint64(shift + 16) if shift < 48 else None
-            for lo, hi in _chunks(bits.size):
-                part = bits[lo:hi]
-                if high is not None:
-                    part = part[(part >> high) == np.uint64(prefix)]
-                counts += np.bincount(((part >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.intp),
-                                      minlength=1 << 16)
-            cumulative = np.cumsum(counts)
+            level = np.zeros(1 << 16, dtype=np.int64)
+            for part in patterns():
+                part = part[(part >> np.uint64(shift + 16)) == np.uint64(prefix)]
+                level += np.bincount(((part >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.intp),
+                                     minlength=1 << 16)
+            cumulative = np.cumsum(level)
             digit = int(np.searchsorted(cumulative, rank, side="right"))
             rank -= int(cumulative[digit - 1]) if digit else 0
-            prefix = (prefix << 16) | digit
-            if shift and int(counts[digit]) * 8 <= SELECT_GATHER_BYTES:
-                gathered = [part for lo, hi in _chunks(bits.size)
-                            for part in [bits[lo:hi][(bits[lo:hi] >> np.uint64(shift)) == np.uint64(prefix)]]]
-                candidates = np.concatenate(gathered) if gathered else np.empty(0, np.uint64)
-                prefix = int(np.partition(candidates, rank)[rank])
-                break
+            prefix, left = (prefix << 16) | digit, int(level[digit])
         out.append(float(np.array(prefix, dtype=np.uint64).view(np.float64)))
     return out
 
@@ -284,14 +309,15 @@ def percentile_of_magnitude(magnitudes, q: float) -> float:
     exactly, in O(1) extra memory: two order statistics, then NumPy's own interpolation."""
     import numpy as np
 
-    flat = np.ascontiguousarray(magnitudes, dtype=np.float64).reshape(-1)
-    n = flat.size
+    values = np.asarray(magnitudes)
+    values = values.reshape(1, 1, -1) if values.ndim != 3 else values
+    n = values.size
     if n == 0:
         return 0.0
     virtual = np.float64(q) / 100 * (n - 1)
     below = int(np.floor(virtual))
     gamma = float(virtual - below)
-    a, b = _select(flat, [below, min(below + 1, n - 1)])
+    a, b = _select(values, [below, min(below + 1, n - 1)])
     diff = b - a
     return (b - diff * (1 - gamma)) if gamma >= 0.5 else (a + diff * gamma)
 
@@ -301,34 +327,35 @@ def for_viewing(values, signed: bool, in_place: bool = False):
     scaled so that the 99.5th percentile is white.
 
     With ``in_place`` the magnitudes are taken in ``values`` itself; the conversion works in
-    chunks, so apart from the uint8 result it holds 8 MiB, never a full-size float copy.
+    blocks of rows, so apart from the uint8 result it holds 8 MiB, never a full-size copy
+    (whatever the array's memory layout).
     """
     import numpy as np
 
-    channels = values.shape[0]
-    plane = values.shape[1] * values.shape[2]
-    if not in_place or not values.flags.writeable or not values.flags.c_contiguous:
-        values = np.array(values, dtype=np.float64, order="C")
-    flat = values.reshape(channels, plane)
-    peak = 0.0
+    if values.ndim != 3:
+        raise ValueError("for_viewing takes (C, H, W) arrays")
+    channels, height, width = values.shape
     if signed:
-        np.abs(flat, out=flat)
+        if in_place and values.flags.writeable and values.dtype == np.float64:
+            np.abs(values, out=values)
+            magnitudes = values
+        else:
+            magnitudes = np.abs(values, dtype=np.float64)
         # The 99.5th percentile, not the maximum: a few extreme edges would leave the rest black.
-        peak = percentile_of_magnitude(flat, 99.5) if flat.size else 0.0
-    out = np.empty((values.shape[1], values.shape[2], channels), dtype=np.uint8)
-    target = out.reshape(plane, channels)
-    scratch = np.empty(min(CHUNK_ELEMENTS, max(plane, 1)), dtype=np.float64)
-    for c in range(channels):
-        for lo, hi in _chunks(plane):
-            part = scratch[:hi - lo]
-            if signed and peak > 0:
-                np.divide(flat[c, lo:hi], peak, out=part)
-            else:
-                part[...] = flat[c, lo:hi]
-            np.clip(part, 0.0, 1.0, out=part)
-            np.multiply(part, 255, out=part)
-            np.rint(part, out=part)
-            target[lo:hi, c] = part
+        peak = percentile_of_magnitude(magnitudes, 99.5) if magnitudes.size else 0.0
+        values = magnitudes
+    out = np.empty((height, width, channels), dtype=np.uint8)
+    scratch = np.empty(CHUNK_ELEMENTS + width, dtype=np.float64)
+    for c, r0, r1, block in _blocks(values):
+        part = scratch[:block.size].reshape(block.shape)
+        if signed and peak > 0:
+            np.divide(block, peak, out=part)
+        else:
+            part[...] = block
+        np.clip(part, 0.0, 1.0, out=part)
+        np.multiply(part, 255, out=part)
+        np.rint(part, out=part)
+        out[r0:r1, :, c] = part
     return out[..., 0] if channels == 1 else out
 
 

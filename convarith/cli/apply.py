@@ -85,7 +85,7 @@ def apply(
         result = conv(pixels[None], np.broadcast_to(weights, (channels, 1, *weights.shape)), groups=channels,
                       padding_mode=padding_mode.value, **params)[0]
         del pixels
-        if not _all_finite(result):
+        if not images.all_finite(result):
             raise ShapeError("kernel", "the result is not finite (it overflows float64: the kernel's values are "
                                        "too large for this image)")
         signed = bool(abs(float(np.sum(weights))) < 1e-9)  # zero-sum kernels (edges) respond with both signs
@@ -116,14 +116,6 @@ def _check_output(shape, suffix: str) -> None:
         nbytes += pixels * shape[0] + pixels * (4 if shape[0] > 1 else 1)
         what += " and its PNG image"
     limits.check_bytes("output", what, nbytes)
-
-
-def _all_finite(values) -> bool:
-    import numpy as np
-
-    flat = values.reshape(-1)
-    step = 1 << 20
-    return all(np.isfinite(flat[k:k + step]).all() for k in range(0, flat.size, step))
 
 
 def _report(layer, axes, shape_in, shape_out, output, signed, as_json):
