@@ -343,3 +343,20 @@ def test_dimensions_out_of_range_are_refused_not_wrapped():
     network = load_network(code=code)
     result = network.plan((1, 3, 8, 8), "torch")
     assert not result.complete and "out of range for a 4-D tensor" in result.diagnostics[-1]
+
+
+@pytest.mark.parametrize("shape, out", [((1, 2, 7, 9), (3, 4)), ((1, 1, 3, 12), (7, 2)), ((2, 3, 4, 5, 6), (2, 3, 4))])
+def test_verify_adaptive_pooling_matches_the_window_definition(shape, out):
+    """verify's separable adaptive pooling against torch's window per output position, element by element."""
+    import itertools
+
+    from convarith.plan.verify import _adaptive
+
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for reduce in (np.mean, np.max):
+        expected = np.empty((*shape[:2], *out), dtype=np.float32)
+        for index in itertools.product(*(range(o) for o in out)):
+            window = tuple(slice((j * i) // o, -(-((j + 1) * i) // o)) for j, i, o in zip(index, shape[2:], out))
+            expected[(slice(None), slice(None)) + index] = reduce(x[(slice(None), slice(None)) + window],
+                                                                  axis=tuple(range(2, x.ndim)))
+        np.testing.assert_allclose(_adaptive(x, out, reduce, np), expected, rtol=1e-6, atol=1e-6)

@@ -176,10 +176,15 @@ def _kernel(spec, x):
 
 
 def _adaptive(x, out_sizes, reduce, np):
-    out = np.empty((*x.shape[:2], *out_sizes), dtype=x.dtype)
-    import itertools
-
-    for index in itertools.product(*(range(o) for o in out_sizes)):
-        window = tuple(slice((j * i) // o, -(-((j + 1) * i) // o)) for j, i, o in zip(index, x.shape[2:], out_sizes))
-        out[(slice(None), slice(None)) + index] = reduce(x[(slice(None), slice(None)) + window], axis=tuple(range(2, x.ndim)))
-    return out
+    """Adaptive pooling one spatial axis at a time (a mean or max over a box is a mean or max of
+    per-axis means or maxes: the windows along one axis have the same length for every index
+    of the others), so the Python loop runs sum(out_sizes) times, not prod(out_sizes)."""
+    axes = sorted(enumerate(out_sizes, start=2), key=lambda a: a[1] > x.shape[a[0]])  # shrink first: no
+    for axis, o in axes:  # intermediate array is larger than both the input and the output
+        i = x.shape[axis]
+        pieces = []
+        for j in range(o):
+            start, stop = (j * i) // o, -(-((j + 1) * i) // o)
+            pieces.append(reduce(np.take(x, np.arange(start, stop), axis=axis), axis=axis, keepdims=True))
+        x = np.concatenate(pieces, axis=axis)
+    return x
