@@ -360,3 +360,14 @@ def test_verify_adaptive_pooling_matches_the_window_definition(shape, out):
             expected[(slice(None), slice(None)) + index] = reduce(x[(slice(None), slice(None)) + window],
                                                                   axis=tuple(range(2, x.ndim)))
         np.testing.assert_allclose(_adaptive(x, out, reduce, np), expected, rtol=1e-6, atol=1e-6)
+
+
+# Measured with torch 2.13.0: F.interpolate(torch.zeros(1, 1, size), scale_factor=f).shape[-1]
+TORCH_UPSAMPLED = [(9, 0.3333333333, 2), (9, 1 / 3, 3), (10, 0.29, 2), (7, 1.15, 8), (100, 0.07, 7), (9, 3.0, 27),
+                   (12, 0.16666666666666666, 2), (25, 2.48, 62), (15, 0.6666666666666666, 10),
+                   (49, 1.8254897059155157, 89), (38, 3.783819247437993, 143), (57, 0.73, 41)]
+
+
+@pytest.mark.parametrize("size, factor, expected", TORCH_UPSAMPLED)
+def test_upsampled_sizes_are_torchs(size, factor, expected):
+    assert plan([{"type": "upsample", "scale_factor": factor}], (1, size)).output_shape == (1, expected)

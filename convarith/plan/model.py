@@ -13,7 +13,7 @@ Shapes leave out the batch and follow the framework's layout: ``(C, *spatial)`` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
+import math
 from math import prod
 
 from .. import limits, receptive
@@ -139,6 +139,15 @@ def _layer_for(spec, framework, in_channels=None):
     if t == "adaptive_max_pool":
         return AdaptiveMaxPool(spec["output_size"])
     raise AssertionError(t)
+
+
+def _scaled(size: int, factor) -> int:
+    """An upsampled size as torch computes it: floor(double(size) * double(scale_factor)), so
+    9 x 0.3333333333 gives 2 (and 9 x (1/3) gives 3, the double product rounding to 3.0).
+    Integer factors (Keras's UpSampling) multiply exactly."""
+    if isinstance(factor, int) or (isinstance(factor, float) and factor.is_integer() and factor < 2**53):
+        return size * int(factor)
+    return int(math.floor(float(size) * float(factor)))
 
 
 def _dim(value, rank, name):
@@ -582,7 +591,7 @@ class Planner:
             out = _per_axis(spec["size"], len(sizes), "size")
         else:
             factors = _per_axis(spec.get("scale_factor", 2), len(sizes), "scale_factor")
-            out = tuple(int(s * Fraction(f).limit_denominator(1000)) for s, f in zip(sizes, factors, strict=True))
+            out = tuple(_scaled(s, f) for s, f in zip(sizes, factors, strict=True))
         if any(o < 1 for o in out):
             raise ShapeError("scale_factor", f"upsampling {sizes} gives {out}")
         check_size(out, "output")
