@@ -105,6 +105,18 @@ def naive_max_pool(x, axes):
                 if index[(p, *cell)] < 0 or v > b or (np.isnan(v) and not np.isnan(b)):
                     best[(p, *cell)] = v
                     index[(p, *cell)] = int(np.ravel_multi_index(pos, planes.shape[1:]))
+        for cell in product(*(range(o) for o in outs)):
+            if index[(p, *cell)] < 0:  # only padding: PyTorch reports its first tap moved into the input
+                starts = []
+                for o, a in zip(cell, axes):
+                    start = o * a.stride - a.padding[0]
+                    while start < 0:
+                        start += a.dilation
+                    starts.append(start)
+                flat = 0
+                for start, size in zip(starts, planes.shape[1:]):
+                    flat = flat * size + start
+                index[(p, *cell)] = flat
     return best.reshape(*lead, *outs), index.reshape(*lead, *outs)
 
 
@@ -250,6 +262,15 @@ def test_max_pool_dilated_huge():
     ref = naive_max_pool(x, axes)
     np.testing.assert_array_equal(values, ref[0])
     np.testing.assert_array_equal(index, ref[1])
+
+
+def test_max_pool_window_of_padding_only_reports_torchs_index():
+    """Values and indices printed by torch 2.13 (max_pool1d/2d with return_indices=True)."""
+    x = np.arange(1.0, 9.0).reshape(1, 1, 8)
+    values, index = F.max_pool(x, 2, 10**6, 1, 10**6, ceil_mode=True, return_indices=True)
+    assert values.tolist() == [[[-np.inf]]] and index.tolist() == [[[999999]]]
+    values, index = F.max_pool(np.ones((1, 1, 1, 1)), (1, 2), (3, 1), (0, 1), (2, 2), return_indices=True)
+    assert values.tolist() == [[[[-np.inf]]]] and index.tolist() == [[[[1]]]]
 
 
 def test_pad_huge_is_refused_before_allocating():

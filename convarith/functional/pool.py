@@ -222,7 +222,30 @@ def _max_with_indices(x, axes, nd):
                 np.copyto(b, values, where=better)
                 flat = sum(g * st for g, st in zip(grid, flat_strides))
                 np.copyto(ix, np.broadcast_to(flat, ix.shape), where=better)
+    missing = index < 0
+    if missing.any():
+        np.copyto(index, np.broadcast_to(_empty_window_index(axes, flat_strides), index.shape), where=missing)
     return best.reshape(*lead, *out_shape[1:]), index.reshape(*lead, *out_shape[1:])
+
+
+def _empty_window_index(axes, flat_strides):
+    """PyTorch's index for a window that reads only padding (its value is -inf).
+
+    The CPU kernel starts each window at its first tap, moved right by the dilation until it is
+    at or after cell 0, and reports that cell's flat index when no cell beats -inf, even past
+    the input's end (MaxPoolKernel.cpp). Sums wrap like its int64 arithmetic.
+    """
+    nd = len(axes)
+    total = np.zeros((1,) * nd, dtype=np.int64)
+    for i, ax in enumerate(axes):
+        cells = []
+        for o in range(ax.output):
+            start = o * ax.stride - ax.padding[0]
+            if start < 0:
+                start += -(start // ax.dilation) * ax.dilation
+            cells.append((start * flat_strides[i] + 2**63) % 2**64 - 2**63)
+        total = total + np.array(cells, dtype=np.int64).reshape([-1 if j == i else 1 for j in range(nd)])
+    return total
 
 
 def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
