@@ -260,10 +260,15 @@ def _worker_start(parent: int) -> None:
         os._exit(1)
 
 
-def _stop(pool) -> None:
+def _workers(pool) -> list:
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _stop(pool, known=()) -> None:
     """Cancel what has not started and end every worker now (ProcessPoolExecutor.shutdown
-    would wait for the running ones)."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    would wait for the running ones). ``known``: workers seen earlier, in case a broken
+    pool has already forgotten them."""
+    processes = list({id(p): p for p in [*known, *_workers(pool)]}.values())  # shutdown forgets them
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
@@ -312,8 +317,10 @@ def run(folder, on_done=None, workers: int | None = None, duration: int = 1000) 
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)  # fork: no re-imports
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),))
+        known = []
         try:
             futures = {pool.submit(render, entry, str(folder), duration): entry for entry in ordered}
+            known = _workers(pool)
             for future in as_completed(futures):
                 try:
                     results.append(future.result())
@@ -322,7 +329,7 @@ def run(folder, on_done=None, workers: int | None = None, duration: int = 1000) 
                 if on_done:
                     on_done(results[-1])
         except BaseException:
-            _stop(pool)
+            _stop(pool, known)
             raise
         pool.shutdown(wait=True)
     by_name = {r[0]: r for r in results}

@@ -23,10 +23,11 @@ class Progression(Sequence):
     """``count`` integers ``start, start + step, ...``: a ``range`` that compares equal to
     any sequence holding the same numbers (``Progression(1, 3, 2) == (1, 3, 5)``)."""
 
-    __slots__ = ("_range",)
+    __slots__ = ("_range", "size")
 
     def __init__(self, start: int, count: int, step: int = 1):
-        self._range = range(start, start + max(0, count) * step, step) if step else range(start, start)
+        self._range = range(start, start + max(0, count) * step, step)
+        self.size = max(0, count)  # len() is capped at sys.maxsize; this is not
 
     def __len__(self) -> int:
         return len(self._range)
@@ -56,7 +57,7 @@ class Progression(Sequence):
         if isinstance(other, range):
             return self._range == other
         if isinstance(other, (tuple, list)):
-            return len(other) == len(self._range) and all(a == b for a, b in zip(self._range, other))
+            return len(other) == self.size and all(a == b for a, b in zip(self._range, other))
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -64,13 +65,12 @@ class Progression(Sequence):
 
     def __repr__(self) -> str:
         r = self._range
-        return f"Progression(start={r.start}, count={len(r)}, step={r.step})"
+        return f"Progression(start={r.start}, count={self.size}, step={r.step})"
 
 
 def _wrap(r: range) -> Progression:
-    p = Progression.__new__(Progression)
-    p._range = r
-    return p
+    count = (r.stop - r.start + r.step - (1 if r.step > 0 else -1)) // r.step  # len() without its cap
+    return Progression(r.start, max(0, count), r.step)
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class AxisLayout:
 
     @property
     def output(self) -> int:
-        return len(self.starts)
+        return getattr(self.starts, "size", None) or len(self.starts)
 
     def taps(self, position: int) -> range:
         start = self.starts[position]
