@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from hostile import Case, problems, report, run_all
 
 BIG = "10000000000000000000"  # 10**19
@@ -42,8 +41,8 @@ TABLE: list[tuple[Case, str | None]] = [
           expect=2), "nests too deeply"),
     (Case("deep-json-objects", ["rf", "s.json"], files={"s.json": b'{"layers": [' + b'{"a":' * DEEP + b"1" +
                                                         b"}" * DEEP + b"]}"}, expect=2), "nests too deeply"),
-    (Case("deep-toml-arrays", ["plan", "s.toml"], files={"s.toml": b"layers = " + b"[" * 50_000 + b"]" * 50_000 + b"\n"},
-          expect=2), "nests too deeply"),
+    (Case("deep-toml-arrays", ["plan", "s.toml"],
+          files={"s.toml": b"layers = " + b"[" * 50_000 + b"]" * 50_000 + b"\n"}, expect=2), "nests too deeply"),
     (Case("deep-toml-tables", ["plan", "s.toml"], files={"s.toml": b"x = " + b"{a=" * 20_000 + b"1" + b"}" * 20_000},
           expect=2), "s.toml"),
     (Case("deep-code-unary", ["plan", "m.py", "-i", "3x8x8"], files={"m.py": b"x = " + b"-" * 100_000 + b"1\n"},
@@ -106,8 +105,8 @@ TABLE: list[tuple[Case, str | None]] = [
           expect=2), "layers[0].inputs"),
     (Case("empty-input-shape", ["plan", "s.json"], files={"s.json": spec({"input": [], "layers": [{"type": "relu"}]})},
           expect=2), "input"),
-    (Case("null-size", ["plan", "s.json"], files={"s.json": spec({"input": [1, None, 8], "layers": [{"type": "relu"}]})},
-          expect=2), "input[1]"),
+    (Case("null-size", ["plan", "s.json"],
+          files={"s.json": spec({"input": [1, None, 8], "layers": [{"type": "relu"}]})}, expect=2), "input[1]"),
     (Case("null-kernel", ["plan", "s.json"], files={"s.json": layer_spec({**CONV, "kernel_size": None})}, expect=2),
      "needs kernel_size"),
     (Case("padding-none-code", ["plan", "--code", "nn.Conv2d(3, 8, 3, padding=None)", "-i", "3x8x8"], expect=2),
@@ -186,14 +185,16 @@ TABLE: list[tuple[Case, str | None]] = [
      "--skip-heavy"),
     (Case("skip-heavy-negative", ["plan", "--preset", "lenet5", "--verify", "--skip-heavy", "-1"], expect=2),
      "--skip-heavy"),
-    (Case("code-endless-loop", ["plan", "m.py", "-i", "3x8x8"], files={"m.py": b"import torch.nn as nn\nclass N(nn.Module):\n"
-                                                                     b"    def __init__(self):\n        super().__init__()\n"
-                                                                     b"        while True:\n            pass\n"
-                                                                     b"    def forward(self, x):\n        return x\n"},
+    (Case("code-endless-loop", ["plan", "m.py", "-i", "3x8x8"],
+          files={"m.py": b"import torch.nn as nn\nclass N(nn.Module):\n"
+                         b"    def __init__(self):\n        super().__init__()\n"
+                         b"        while True:\n            pass\n"
+                         b"    def forward(self, x):\n        return x\n"},
           expect=2), "steps"),
     (Case("code-huge-list", ["plan", "--code", "nn.Sequential(*[nn.ReLU() for _ in range(10**7)])", "-i", "3x8x8"],
           expect=2), "--code"),
-    (Case("code-too-big", ["plan", "m.py", "-i", "3x8x8"], files={"m.py": b"x = 1\n" * 800_000}, expect=2), "over 1,000,000"),
+    (Case("code-too-big", ["plan", "m.py", "-i", "3x8x8"], files={"m.py": b"x = 1\n" * 800_000}, expect=2),
+     "over 1,000,000"),
 ]
 CASES = [case for case, _ in TABLE]
 FRAGMENTS = {case.name: fragment for case, fragment in TABLE}

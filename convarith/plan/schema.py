@@ -189,7 +189,8 @@ def dims(value):
 POSITIVE_OR_NONE = optional(positive)
 FIELDS = {
     # what a layer is and where its input comes from
-    "type": text, "name": optional(text), "inputs": optional(names), "like": text, "describe": text, "how": text, "shared": boolean,
+    "type": text, "name": optional(text), "inputs": optional(names), "like": text, "describe": text, "how": text,
+    "shared": boolean,
     # counts
     "in_channels": POSITIVE_OR_NONE, "out_channels": positive, "in_features": POSITIVE_OR_NONE,
     "out_features": positive, "num_features": POSITIVE_OR_NONE, "groups": positive, "depth_multiplier": positive,
