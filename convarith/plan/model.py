@@ -12,14 +12,14 @@ Shapes leave out the batch and follow the framework's layout: ``(C, *spatial)`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import math
+from dataclasses import dataclass, field
 from math import prod
 
 from .. import limits, receptive
 from ..errors import ShapeError
-from .schema import MAX_INT, check_layer, check_required, check_shape, check_size, is_integer, show
 from ..layers import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Conv, ConvTranspose, MaxPool, _dialect
+from .schema import MAX_INT, check_layer, check_required, check_shape, check_size, is_integer, show
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
 ACTIVATIONS = {"relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "sigmoid", "tanh", "softmax",

@@ -184,7 +184,7 @@ def read_spec(data, origin: str) -> dict:
                 raise _spec_error(origin, f"{where}.block", f"unknown block {show(name)}; defined: "
                                                             f"{', '.join(map(str, blocks)) or 'none'}")
             repeat = entry.get("repeat", 1)
-            if not is_integer(repeat) or not 0 <= repeat:
+            if not is_integer(repeat) or not repeat >= 0:
                 raise _spec_error(origin, f"{where}.repeat", f"must be an integer >= 0, got {show(repeat)}")
             count = int(repeat) * len(blocks[name]["layers"])
             plan.append((name, int(repeat) if count else 0))
