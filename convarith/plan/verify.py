@@ -35,11 +35,10 @@ def _check(layers, plan, skip_macs_above):
     last_use, previous = {"input": -1}, "input"
     for i, (spec, row) in enumerate(zip(layers, plan.rows)):
         if not isinstance(spec, dict) or spec.get("type") not in COMPUTED or spec.get("axis") not in (None, 0) \
-                or plan.layout != "channels_first" or plan.batch != 1:
+                or plan.layout != "channels_first":
             kind = spec.get("type") if isinstance(spec, dict) else show(spec)
-            what = "a batch above 1" if plan.batch != 1 else kind
             raise ShapeError("verify", f"{row.name}: --verify computes torch-layout conv, pool, linear, flatten, "
-                                       f"upsample, add, concat and crop/pad layers on one sample, not {what}")
+                                       f"upsample, add, concat and crop/pad layers, not {kind}")
         for name in spec.get("inputs") or [previous]:
             last_use[name] = i
         last_use.setdefault(row.name, i)
@@ -98,7 +97,7 @@ def _in_channels(spec, row, plan):
 
 
 def verify(layers, plan, skip_macs_above=None, seed=0):
-    """Compute every layer (batch 1, float32) and check its shape against the plan.
+    """Compute every layer (one sample, float32, whatever the plan's batch) and check its shape against the plan.
 
     Layers whose MACs exceed ``skip_macs_above`` are not computed: their planned shape is
     filled with zeros so the layers after them are still checked. The memory this needs is
