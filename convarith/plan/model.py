@@ -267,7 +267,7 @@ class Planner:
         row.name = name
         self.by_name[name] = row
         for spec in self.layers:
-            if old in spec.get("inputs", ()):
+            if old in (spec.get("inputs") or ()):
                 spec["inputs"] = [name if n == old else n for n in spec["inputs"]]
         return name
 
