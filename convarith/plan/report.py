@@ -75,7 +75,7 @@ def _headers(flops):
 
 def to_markdown(plan, flops=False) -> str:
     lines = ["| " + " | ".join(_headers(flops)) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(row) + " |" for row in _rows_as_text(plan, flops)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _rows_as_text(plan, flops)]
     lines.append(f"| | total | | {_shape(plan.output_shape)} | {plan.total_params:,} | "
                  f"{(2 if flops else 1) * plan.total_macs:,} | {_bytes(plan.total_memory)} | | |")
     return "\n".join(lines) + "\n" + "".join(f"\n- {d}" for d in plan.diagnostics)
