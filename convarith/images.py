@@ -62,15 +62,16 @@ class ImageInfo:
     def pixels(self) -> int:
         return self.width * self.height
 
-    def decoded_bytes(self) -> int:
+    def decoded_bytes(self, grey: bool = False) -> int:
         """Peak bytes read() holds: the decoded frame (at least pixels x samples x bytes per
         sample), a conversion to RGB when the mode needs one, one band's scratch, and the
-        float64 result."""
+        float64 result (one plane and a scratch plane when ``grey`` mixes colours)."""
         samples = len(self.mode) if self.mode in ("RGB", "RGBA", "RGBX", "RGBa", "CMYK", "LA", "La", "PA") else 1
         stored = max(_STORED.get(self.mode, 4), samples * max(1, self.bits // 8))
         converted = 0 if self.mode in _DIRECT else 4
         band = 2 * (2 if self.mode.startswith("I;16") else 1 if self.mode not in ("I", "F") else 4)
-        return self.pixels * (stored + converted + band + 8 * self.channels)
+        result = 16 if grey and self.channels > 1 else 8 * self.channels
+        return self.pixels * (stored + converted + band + result)
 
 
 _PILLOW_LIMIT = threading.Lock()
@@ -134,7 +135,7 @@ def _info(image, path: Path) -> ImageInfo:
     return ImageInfo(int(width), int(height), mode, _bits(image), channels, image.format or "unknown")
 
 
-def inspect(path, max_pixels: int | None = None) -> ImageInfo:
+def inspect(path, max_pixels: int | None = None, grey: bool = False) -> ImageInfo:
     """The header of an image, checked against ``limits.image_pixels`` (or ``max_pixels``)
     and ``limits.image_bytes``: refused as too large before anything is decoded."""
     path = Path(path)
@@ -144,11 +145,11 @@ def inspect(path, max_pixels: int | None = None) -> ImageInfo:
             info = _info(image, path)
         finally:
             image.close()
-    _check(info, path, max_pixels)
+    _check(info, path, max_pixels, grey)
     return info
 
 
-def _check(info: ImageInfo, path: Path, max_pixels: int | None) -> None:
+def _check(info: ImageInfo, path: Path, max_pixels: int | None, grey: bool = False) -> None:
     name = shown(path)
     if info.width < 1 or info.height < 1:
         raise InputFileError("image", f"{name} has no pixels ({info.width}x{info.height})")
@@ -162,16 +163,17 @@ def _check(info: ImageInfo, path: Path, max_pixels: int | None) -> None:
                                   f"{limits.count_text(limit)}", lift)
     limits.check_bytes("image", f"{name} is too large: decoding its {info.width}x{info.height} pixels "
                                 f"({info.mode}, {info.bits}-bit) as float64",
-                       info.decoded_bytes(), "image_bytes")
+                       info.decoded_bytes(grey), "image_bytes")
 
 
-def read(path, max_pixels: int | None = None):
+def read(path, max_pixels: int | None = None, grey: bool = False):
     """(C, H, W) float64 in [0, 1]: grey gives C=1, colour 3; an alpha channel is dropped.
 
     Integer samples are divided by their largest value (255, 65535, 2**31 - 1); float
     images ("F") are taken as they are. Only the first frame of an animation is read.
     The header is checked first (see ``inspect``); ``max_pixels`` overrides
-    ``limits.image_pixels`` for this read.
+    ``limits.image_pixels`` for this read. With ``grey`` a colour image comes back as its
+    BT.601 luma (``grey(read(path))``), made band by band without the colour array.
     """
     path = Path(path)
     name = shown(path)
@@ -179,10 +181,10 @@ def read(path, max_pixels: int | None = None):
         image = _open(path)
         try:
             info = _info(image, path)
-            _check(info, path, max_pixels)
+            _check(info, path, max_pixels, grey)
             try:
                 image.load()
-                return _to_float(image, info)
+                return _to_float(image, info, grey)
             except ConvarithError:
                 raise
             except MemoryError:
@@ -193,7 +195,10 @@ def read(path, max_pixels: int | None = None):
             image.close()
 
 
-def _to_float(image, info: ImageInfo):
+LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601
+
+
+def _to_float(image, info: ImageInfo, grey: bool = False):
     import numpy as np
 
     mode = image.mode
@@ -201,18 +206,27 @@ def _to_float(image, info: ImageInfo):
         image = image.convert("RGBA" if mode in ("P", "PA") else "RGB")
     if mode == "1":
         image = image.convert("L")
-    out = np.empty((info.channels, info.height, info.width), dtype=np.float64)
+    mix = grey and info.channels > 1
+    out = np.empty((1 if mix else info.channels, info.height, info.width), dtype=np.float64)
+    plane = np.empty((info.height, info.width), dtype=np.float64) if mix else None
     for c in range(info.channels):
         band = image.getchannel(c) if len(image.getbands()) > 1 else image
         values = np.asarray(band)
+        target = plane if mix else out[c]
         if values.dtype.kind in "iu":
             scale = np.iinfo(values.dtype).max
             if image.mode.startswith("I;16") or (image.mode == "I" and info.bits == 16):
                 scale = 65535
-            np.divide(values, scale, out=out[c])
+            np.divide(values, scale, out=target)
         else:
-            out[c] = values
+            target[...] = values
         del values, band
+        if mix:  # as grey() does: 0.299 r, then + 0.587 g, then + 0.114 b
+            if c == 0:
+                np.multiply(plane, LUMA[0], out=out[0])
+            else:
+                np.multiply(plane, LUMA[c], out=plane)
+                np.add(out[0], plane, out=out[0])
     return out
 
 
@@ -222,9 +236,9 @@ def grey(image):
 
     if image.shape[0] == 1:
         return image
-    out = np.multiply(image[0], 0.299)[None]
+    out = np.multiply(image[0], LUMA[0])[None]
     scratch = np.empty_like(out[0])
-    for weight, plane in ((0.587, image[1]), (0.114, image[2])):
+    for weight, plane in zip(LUMA[1:], image[1:3]):
         np.multiply(plane, weight, out=scratch)
         np.add(out[0], scratch, out=out[0])
     return out

@@ -371,10 +371,16 @@ def test_for_viewing_is_the_direct_formula(shape, seed, signed):
     assert np.array_equal(images.for_viewing(strided, signed, in_place=True), direct)
 
 
-def test_grey_is_bt601():
+def test_grey_is_bt601(tmp_path):
     rng = np.random.default_rng(2)
     x = rng.random((3, 4, 5))
     assert np.allclose(images.grey(x)[0], 0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2], rtol=0, atol=1e-15)
+    path = tmp_path / "c.png"
+    rgb = rng.integers(0, 256, (7, 9, 3), dtype=np.uint8)
+    path.write_bytes(saved(Image.fromarray(rgb)))
+    direct = (0.299 * (rgb[..., 0] / 255)) + (0.587 * (rgb[..., 1] / 255)) + (0.114 * (rgb[..., 2] / 255))
+    assert np.array_equal(images.read(path, grey=True)[0], direct)
+    assert np.array_equal(images.read(path, grey=True), images.grey(images.read(path)))
 
 
 # -- kernels --------------------------------------------------------------------------------------

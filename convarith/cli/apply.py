@@ -63,7 +63,7 @@ def apply(
     images.check_folder(output)
     weights = kernels.load(kernel_file) if kernel_file is not None else kernels.named(kernel)
     source = image if image is not None else images.default_image_path()
-    info = images.inspect(source)
+    info = images.inspect(source, grey=grey)
     channels = 1 if grey else info.channels
     params = dict(stride=parse.sizes("--stride", stride), dilation=parse.sizes("--dilation", dilation))
     if padding is None:
@@ -77,9 +77,7 @@ def apply(
     shape_out = (channels, *(a.output for a in axes))
     _check_output(shape_out, suffix)
 
-    pixels = images.read(source)
-    if grey:
-        pixels = images.grey(pixels)
+    pixels = images.read(source, grey=grey)
     shape_in = pixels.shape
     with np.errstate(all="ignore"):
         result = conv(pixels[None], np.broadcast_to(weights, (channels, 1, *weights.shape)), groups=channels,

@@ -26,12 +26,10 @@ def gallery(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..errors import ShapeError
     from ..render import check_duration
     from ..render import gallery as g
 
-    if workers is not None and not 1 <= workers <= 64:
-        raise ShapeError("workers", f"must be from 1 to 64, got {workers}")
+    g._check_workers(workers)
     check_duration(duration)
     g.prepare(dir, force, create=False)  # refused before the progress bar
     start = time.perf_counter()

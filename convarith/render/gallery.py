@@ -213,7 +213,11 @@ def build(folder, force: bool = False, on_done=None, workers: int | None = None,
 
     from ..images import write_atomically
 
+    from . import check_duration
+
     folder = Path(folder)
+    _check_workers(workers)
+    check_duration(duration)
     created = not folder.exists()
     prepare(folder, force)
     staging = None
@@ -292,6 +296,17 @@ def _failure(entry: Entry, exc: BaseException) -> ConvarithError:
     return ShapeError("gallery", f"drawing {entry.name} failed: {type(exc).__name__}{': ' + reason if reason else ''}")
 
 
+MAX_WORKERS = 64
+
+
+def _check_workers(workers) -> None:
+    from numbers import Integral
+
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, Integral)
+                                or not 1 <= workers <= MAX_WORKERS):
+        raise ShapeError("workers", f"must be a whole number from 1 to {MAX_WORKERS}, got {workers!r}")
+
+
 def run(folder, on_done=None, workers: int | None = None, duration: int = 1000) -> list[tuple]:
     """Render every entry into ``folder`` with a process pool; ``on_done(result)`` after each.
 
@@ -299,8 +314,9 @@ def run(folder, on_done=None, workers: int | None = None, duration: int = 1000) 
     workers are terminated before it propagates. (``build`` adds the staging folder.)
     """
     folder = Path(folder)
+    _check_workers(workers)
     ordered = sorted(ENTRIES, key=frames, reverse=True)  # longest first balances the pool
-    workers = min(workers or os.cpu_count() or 1, len(ordered))
+    workers = min(int(workers or os.cpu_count() or 1), len(ordered))
     results = []
     if workers == 1:
         for entry in ordered:
