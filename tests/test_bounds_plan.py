@@ -377,3 +377,27 @@ TORCH_UPSAMPLED = [(9, 0.3333333333, 2), (9, 1 / 3, 3), (10, 0.29, 2), (7, 1.15,
 @pytest.mark.parametrize("size, factor, expected", TORCH_UPSAMPLED)
 def test_upsampled_sizes_are_torchs(size, factor, expected):
     assert plan([{"type": "upsample", "scale_factor": factor}], (1, size)).output_shape == (1, expected)
+
+
+READER_CODE = {
+    "layers": "nn.Conv2d(3, 8, 3), nn.ReLU()",
+    "module": ("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+               "        self.c = nn.Conv2d(3, 8, 3)\n    def forward(self, x):\n        return self.c(x)\n"),
+    "keras": "from tensorflow import keras\nmodel = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3)])",
+    "repr": "Sequential(\n  (0): Conv2d(3, 64, kernel_size=(3, 3), stride=(1, 1))\n)",
+}
+
+
+@pytest.mark.parametrize("form", READER_CODE)
+@pytest.mark.parametrize("shape, framework, dtype, macs", [
+    ((), None, "float32", "multiply"), (3, None, "float32", "multiply"), ("3x8x8", None, "float32", "multiply"),
+    ((3, -8, 8), None, "float32", "multiply"), ((3, 8.0, 8), None, "float32", "multiply"),
+    ({"a": 1}, None, "float32", "multiply"), ((1, 3, 8, 8), ["torch"], "float32", "multiply"),
+    ((1, 3, 8, 8), None, ["float32"], "multiply"), ((1, 3, 8, 8), None, "float32", ["multiply"]),
+    ((1, 3, 8, 8), None, "complex", "multiply"), ((1, 3, 8, 8), None, "float32", "flops"),
+])
+def test_reader_networks_refuse_odd_plan_arguments(form, shape, framework, dtype, macs):
+    network = load_network(code=READER_CODE[form])
+    framework = framework or network.framework
+    with pytest.raises(ShapeError):
+        network.plan(shape, framework, dtype, macs)

@@ -706,6 +706,14 @@ class Planner:
                          description=f"{word} {_fmt(sizes)} -> {_fmt(target)}")
 
 
+def check_options(dtype, macs) -> None:
+    """The element type and the MAC convention of any plan, as a ShapeError when unknown."""
+    if not isinstance(dtype, str) or dtype not in DTYPES:
+        raise ShapeError("dtype", f"must be one of {', '.join(DTYPES)}, got {show(dtype)}")
+    if not isinstance(macs, str) or macs not in MAC_CONVENTIONS:
+        raise ShapeError("macs", f"must be one of {', '.join(MAC_CONVENTIONS)}, got {show(macs)}")
+
+
 def plan(layers, input_shape, framework="torch", dtype="float32", batch=1, macs="multiply") -> Plan:
     """Plan a list of layer dicts on one sample's shape (the framework's layout, no batch)."""
     if not isinstance(macs, str) or macs not in MAC_CONVENTIONS:

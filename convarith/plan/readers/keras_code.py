@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from ...errors import ShapeError
-from ..model import ACTIVATIONS, Plan, Planner, finish
+from ..model import ACTIVATIONS, Plan, Planner, check_options, finish
+from ..schema import check_shape, show
 from ..signatures import bind
 from .interpreter import BoundMethod, CodeError, Interpreter, LibRef, Scope, guarded, parse
 
@@ -463,12 +464,13 @@ class KerasModel:
     plans: dict = field(default_factory=dict)  # (input, dtype, macs, batch) -> Plan: reading the input costs a run
 
     def plan(self, input_shape=None, framework="keras", dtype="float32", macs="multiply") -> Plan:
-        if framework not in ("keras", "tf"):
-            raise ShapeError("--framework", f"Keras code is planned with Keras's rules, not {framework!r}")
+        if not isinstance(framework, str) or framework not in ("keras", "tf"):
+            raise ShapeError("--framework", f"Keras code is planned with Keras's rules, not {show(framework)}")
+        check_options(dtype, macs)
         override = None
         batch = 1
         if input_shape is not None:
-            override = tuple(input_shape)
+            override = check_shape(input_shape, "input")
             if self.default_input is not None and len(override) == len(self.default_input) + 1:
                 batch, override = override[0], override[1:]
         return self._run(override, dtype, macs, batch)

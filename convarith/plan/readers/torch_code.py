@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from math import prod
 
 from ...errors import ShapeError
-from ..schema import show
-from ..model import SHAPE_KEEPING, Plan, Planner, finish
+from ..model import SHAPE_KEEPING, Plan, Planner, check_options, finish
+from ..schema import check_shape, show
 from ..signatures import TORCH, bind, functional_pads, torch_layer
 from .interpreter import (BoundMethod, ClassValue, CodeError, Function, Interpreter, LibRef, Partial, Scope, guarded,
                           parse)
@@ -925,7 +925,9 @@ class TorchModel:
 
     def _plan(self, input_shape, framework, dtype, macs) -> Plan:
         if framework != "torch":
-            raise ShapeError("--framework", f"PyTorch code is planned with torch's rules, not {framework!r}")
+            raise ShapeError("--framework", f"PyTorch code is planned with torch's rules, not {show(framework)}")
+        check_options(dtype, macs)
+        input_shape = check_shape(input_shape, "input")
         self.library.planner = None
         for _, module in walk(self.top):
             module.calls = 0
