@@ -35,8 +35,8 @@ image_pixels = 100_000_000
 image_bytes = 1 * GiB
 """Bytes one input image takes once decoded (pixels x channels x bytes per sample)."""
 
-layers = 100_000
-"""Layers in one planned network, after blocks are repeated."""
+layers = 10_000
+"""Layers in one planned network, after blocks are repeated (planning costs about 0.1 ms a layer)."""
 
 LIFT = {
     "output_bytes": "raise it with --max-memory (convarith.limits.output_bytes in Python)",
@@ -45,7 +45,7 @@ LIFT = {
     "side": "pass --force (force=True, or convarith.limits.side, in Python) to draw it anyway",
     "image_pixels": "raise it with --max-pixels (convarith.limits.image_pixels in Python)",
     "image_bytes": "raise it with --max-memory (convarith.limits.image_bytes in Python)",
-    "layers": "set convarith.limits.layers in Python to plan it anyway",
+    "layers": "raise it with --max-layers (convarith.limits.layers in Python)",
 }
 
 

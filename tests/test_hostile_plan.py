@@ -94,7 +94,7 @@ TABLE: list[tuple[Case, str | None]] = [
     (Case("repeat-1e300", ["plan", "s.toml"], files={"s.toml": toml_repeat("1e300")}, expect=2), "repeat"),
     (Case("repeat-bool", ["plan", "s.toml"], files={"s.toml": toml_repeat("true")}, expect=2), "repeat"),
     (Case("repeat-million", ["plan", "s.toml", "--json"], files={"s.toml": toml_repeat("1000000")}, expect=2),
-     "over the limit of 100,000"),
+     "over the limit of 10,000; raise it with --max-layers"),
     (Case("repeat-10-to-300", ["rf", "s.toml"], files={"s.toml": toml_repeat("1" + "0" * 300, 3)}, expect=2),
      "layers"),
     (Case("repeat-times-layers", ["plan", "s.toml"], files={"s.toml": toml_repeat("400", 300)}, expect=2),

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import limits
+from ..errors import LimitError
 
 
 class Op(str, Enum):
@@ -91,6 +92,25 @@ MaxMemoryOpt = Annotated[
         f"{limits.temporary_bytes // limits.MiB} MiB scratch).",
     ),
 ]
+
+
+MaxLayersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-layers",
+        metavar="N",
+        help=f"Plan networks of up to N layers after repeats (default {limits.layers:,}; about 0.1 ms a layer).",
+    ),
+]
+
+
+def use_max_layers(count: int | None) -> None:
+    """Apply --max-layers to convarith.limits for this run."""
+    if count is None:
+        return
+    if count < 1:
+        raise LimitError("--max-layers", f"must be at least 1, got {count}")
+    limits.layers = count
 
 
 def use_max_memory(text: str | None) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, parse
-from .options import MaxMemoryOpt, use_max_memory
+from .options import MaxLayersOpt, MaxMemoryOpt, use_max_layers, use_max_memory
 
 SpecArg = Annotated[Optional[Path], typer.Argument(
     help="A spec file (.toml, .json), model code (.py: nn.Module classes, layer lists or Keras code) or the text of "
@@ -89,6 +89,7 @@ def plan(
     skip_heavy: Annotated[Optional[float], typer.Option("--skip-heavy", help="With --verify: do not compute layers above this many GMACs (their planned shape is passed on).")] = None,
     list_presets: Annotated[bool, typer.Option("--list-presets", help="List the built-in networks and exit.")] = False,
     max_memory: MaxMemoryOpt = None,
+    max_layers: MaxLayersOpt = None,
 ):
     """Shapes, parameters, MACs, memory and receptive field of a network, with diagnostics."""
     from ..errors import ShapeError
@@ -102,6 +103,7 @@ def plan(
     if sum((json, markdown, csv)) > 1:
         raise ShapeError("--json", "choose one of --json, --markdown, --csv")
     use_max_memory(max_memory)
+    use_max_layers(max_layers)
     if skip_heavy is not None and not (skip_heavy >= 0 and skip_heavy != float("inf")):
         raise ShapeError("--skip-heavy", f"must be a finite number of GMACs >= 0, got {skip_heavy}")
     if skip_heavy is not None and not verify:
@@ -153,8 +155,10 @@ def rf(
     args: ArgsOpt = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot of field size and jump per layer.")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    max_layers: MaxLayersOpt = None,
 ):
     """Receptive-field growth per layer: size, jump and where output 0's field starts."""
+    use_max_layers(max_layers)
 
     network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
     result = network.plan(shape, fw)
