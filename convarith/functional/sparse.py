@@ -28,7 +28,7 @@ import numpy as np
 from .. import limits
 
 INT_SAFE = 2**62
-BLOCK_CAP = 32 * 2**20  # bytes per gathered block: larger blocks are no faster
+BLOCK_CAP = 8 * 2**20  # bytes per gathered block: larger blocks are no faster, and fresh pages are slow
 
 
 def _arange(n: int, big: bool):
@@ -157,7 +157,10 @@ def correlate(x, w, origins, strides, dilations, groups, out, mode="zeros"):
     bn, bo, bt = _blocks(n_img, [a.live.size for a in axes], [a.taps.size for a in axes], cg, og, cout, item)
     out_blocks = [[a.live[j:j + b] for j in range(0, a.live.size, b)] for a, b in zip(axes, bo)]
     tap_blocks = [[a.taps[j:j + b] for j in range(0, a.taps.size, b)] for a, b in zip(axes, bt)]
+    from .correlate import Scratch  # (correlate imports this module)
+
     weights = {}
+    buffer = Scratch()
 
     def weight_block(ti, taps):
         key = ti
@@ -194,7 +197,8 @@ def correlate(x, w, origins, strides, dilations, groups, out, mode="zeros"):
                             corner, shape=(nb, cg, *[len(t) for t in taps], *counts),
                             strides=(st[0], st[1], *[c[1] * st[2 + i] for i, c in enumerate(grid)],
                                      *[c[2] * st[2 + i] for i, c in enumerate(grid)]), writeable=False)
-                        cols = np.ascontiguousarray(view)
+                        cols = buffer.get("cols", view.shape, out.dtype)  # reused: fresh pages are slow
+                        np.copyto(cols, view)
                         acc[:, g * og:(g + 1) * og] += np.matmul(wb[g], cols.reshape(nb, k_inner, cells))
                     continue
                 index = tuple(shaped(pos, i, len(taps[i]), counts[i]) for i, (pos, _) in enumerate(tables))
