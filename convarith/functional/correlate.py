@@ -16,6 +16,11 @@ Two ways to turn it into matrix products:
 
 Images are processed one at a time (they stay in cache) and long leading axes in chunks, so
 scratch memory stays under ``limits.temporary_bytes``; buffers are reused between chunks.
+
+Before either, ``correlate`` cuts off (per axis, in closed form) the outputs whose windows
+hold no input cell and the taps no output reads on one; when what remains would still need
+a padded buffer far larger than the input and output (huge stride, dilation or padding), or
+more scratch than the budget even in the smallest chunk, it goes to ``sparse`` instead.
 """
 
 from __future__ import annotations
