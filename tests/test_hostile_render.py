@@ -120,7 +120,7 @@ CASES = [
 # misses (it had finished) exits 0.
 INTERRUPTED = [
     Case(f"gallery-{name}", ["gallery", "g"], send=(delay, getattr(signal, name)), outputs=GALLERY, timeout=10.0)
-    for name, delay in (("SIGTERM", 1.2), ("SIGINT", 1.6), ("SIGHUP", 0.9))
+    for name, delay in (("SIGTERM", 0.9), ("SIGINT", 1.2), ("SIGHUP", 0.7))
 ] + [
     Case("animate-SIGTERM", ["animate", "conv", "-i", "40x40", "-k", "21", "-o", "x.gif"], send=(1.5, signal.SIGTERM),
          outputs=["x.gif"], timeout=10.0),
@@ -175,7 +175,11 @@ def test_an_interrupted_gallery_keeps_the_old_one_and_reruns(tmp_path):
     command = [sys.executable, "-m", "convarith", "gallery", "g"]
     proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
-    time.sleep(1.3)
+    deadline = time.monotonic() + 20
+    while not any(p.name.startswith(".gallery-staging-") for p in folder.iterdir()):  # drawing has begun
+        assert time.monotonic() < deadline and proc.poll() is None, "the gallery never started drawing"
+        time.sleep(0.01)
+    time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=15)
     assert proc.returncode == 130, err
