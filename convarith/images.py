@@ -104,6 +104,18 @@ def _bits(image) -> int:
     return {"1": 1, "I": 32, "F": 32}.get(image.mode, 16 if image.mode.startswith("I;16") else 8)
 
 
+# Raster formats read: not EPS (Pillow would run Ghostscript on it) nor other exotic plugins.
+FORMATS = ("PNG", "JPEG", "MPO", "GIF", "TIFF", "BMP", "DIB", "WEBP", "PPM", "TGA", "ICO", "PCX", "QOI", "SGI",
+           "PSD", "JPEG2000")
+
+
+def _formats() -> list[str]:
+    from PIL import Image
+
+    Image.init()
+    return [name for name in FORMATS if name in Image.OPEN]
+
+
 def _open(path: Path):
     """The opened Pillow image (header read, nothing decoded)."""
     from PIL import Image, UnidentifiedImageError
@@ -114,9 +126,10 @@ def _open(path: Path):
     if not path.is_file():
         raise InputFileError("image", f"{name} does not exist or is not a file")
     try:
-        return Image.open(path)
+        return Image.open(path, formats=_formats())
     except UnidentifiedImageError:
-        raise InputFileError("image", f"{name} is not a readable image (not a format Pillow knows)") from None
+        raise InputFileError("image", f"{name} is not a readable image (not PNG, JPEG, GIF, TIFF, BMP, WebP "
+                                      "or another raster format convarith reads)") from None
     except PermissionError:
         raise InputFileError("image", f"{name} is not a readable image (permission denied)") from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError, OverflowError, struct.error) as exc:

@@ -70,6 +70,8 @@ CASES = [
     Case("truncated", A + ["t.png", "-o", "o.png"], files={"t.png": RGB[: len(RGB) // 2]}, **QUICK),
     Case("folder", A + [".", "-o", "o.png"], **QUICK),
     Case("not-an-image", A + ["x.png", "-o", "o.png"], files={"x.png": b"GIF89a not really"}, **QUICK),
+    Case("eps-is-not-read", A + ["x.eps", "-o", "o.png"], files={"x.eps": b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 9 9\n"},
+         expect=2, **QUICK),
     Case("newline-in-name", A + ["a\nb.png", "-o", "o.png"], files={"a\nb.png": b"hello"}, **QUICK),
     Case("multi-frame-gif", A + ["g.gif", "-o", "o.png", "-k", "box-blur"], files={"g.gif": GIF}, outputs=["o.png"],
          expect=0, **QUICK),
