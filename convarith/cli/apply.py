@@ -47,23 +47,21 @@ def apply(
     """
     import numpy as np
 
-    from .. import images, kernels, limits
+    from .. import images, kernels
     from ..errors import ShapeError
     from ..functional import conv
     from ..layers import Conv
 
     use_max_memory(max_memory)
-    if max_pixels is not None:
-        if max_pixels < 1:
-            raise ShapeError("--max-pixels", f"must be at least 1, got {max_pixels}")
-        limits.image_pixels = max_pixels
+    if max_pixels is not None and max_pixels < 1:
+        raise ShapeError("--max-pixels", f"must be at least 1, got {max_pixels}")
     suffix = output.suffix.lower()
     if suffix not in (".png", ".npy"):
         raise ShapeError("--output", f"must end in .png or .npy, got {output.name!r}")
     images.check_folder(output)
     weights = kernels.load(kernel_file) if kernel_file is not None else kernels.named(kernel)
     source = image if image is not None else images.default_image_path()
-    info = images.inspect(source, grey=grey)
+    info = images.inspect(source, max_pixels, grey=grey)
     channels = 1 if grey else info.channels
     params = dict(stride=parse.sizes("--stride", stride), dilation=parse.sizes("--dilation", dilation))
     if padding is None:
@@ -77,7 +75,7 @@ def apply(
     shape_out = (channels, *(a.output for a in axes))
     _check_output(shape_out, suffix)
 
-    pixels = images.read(source, grey=grey)
+    pixels = images.read(source, max_pixels, grey=grey)
     shape_in = pixels.shape
     with np.errstate(all="ignore"):
         result = conv(pixels[None], np.broadcast_to(weights, (channels, 1, *weights.shape)), groups=channels,
