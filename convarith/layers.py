@@ -477,4 +477,8 @@ def make_layer(op: str, **params: Any) -> Layer:
     unknown = sorted(set(given) - set(accepted))
     if unknown:
         raise ShapeError(unknown[0], f"does not apply to {key}")
+    required = code.co_varnames[1 : code.co_argcount - len(cls.__init__.__defaults__ or ())]
+    missing = [name for name in required if name not in given]
+    if missing:
+        raise ShapeError(missing[0], f"is required for {key}")
     return cls(**given)

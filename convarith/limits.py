@@ -10,7 +10,8 @@ in each message. See docs/limits.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from .errors import LimitError
 
@@ -47,6 +48,20 @@ LIFT = {
     "image_bytes": "raise it with --max-memory (convarith.limits.image_bytes in Python)",
     "layers": "raise it with --max-layers (convarith.limits.layers in Python)",
 }
+
+
+BUDGETS = ("output_bytes", "temporary_bytes", "frames", "side", "image_pixels", "image_bytes", "layers")
+
+
+@contextmanager
+def restored() -> Iterator[None]:
+    """Every budget as it was on entry, put back on exit: the command line changes them for
+    one command only, even when several run in one process (tests, notebooks)."""
+    saved = {name: globals()[name] for name in BUDGETS}
+    try:
+        yield
+    finally:
+        globals().update(saved)
 
 
 def product(values: Iterable[int]) -> int:

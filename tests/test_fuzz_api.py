@@ -199,3 +199,22 @@ def test_errors_survive_pickling():
     ):
         back = pickle.loads(pickle.dumps(exc))
         assert type(back) is type(exc) and str(back) == str(exc) and back.parameter == exc.parameter
+
+
+def test_make_layer_names_a_missing_argument():
+    from convarith.layers import make_layer
+
+    with pytest.raises(convarith.ShapeError, match="kernel_size: is required for conv"):
+        make_layer("conv", stride=2)
+
+
+def test_command_line_budgets_last_for_one_command():
+    from typer.testing import CliRunner
+
+    from convarith import limits
+    from convarith.cli import app
+
+    before = (limits.output_bytes, limits.layers)
+    result = CliRunner().invoke(app, ["plan", "--preset", "vgg16", "--max-memory", "1G", "--max-layers", "50"])
+    assert result.exit_code == 0, result.output
+    assert (limits.output_bytes, limits.layers) == before

@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from .. import limits
 from ..errors import ConvarithError
 
 
@@ -43,9 +44,10 @@ class OneLineErrors(TyperGroup):
         **extra: Any,
     ) -> NoReturn:
         try:
-            result = super().main(
-                args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
-            )
+            with limits.restored():  # --max-memory and friends last for this command only
+                result = super().main(
+                    args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
+                )
             sys.stdout.flush()
         except ConvarithError as exc:
             fail(str(exc))
