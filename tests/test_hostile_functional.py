@@ -11,7 +11,7 @@ import io
 
 import numpy as np
 import pytest
-from hostile import GiB, Case, problems, report, run_all
+from hostile import Case, GiB, problems, report, run_all
 
 
 def _npy(array) -> bytes:

@@ -6,9 +6,9 @@ from itertools import product
 
 import numpy as np
 
+from .. import limits
 from ..errors import ShapeError
 from ..layers import Conv, ConvTranspose
-from .. import limits
 from . import checks, sparse, subpixel
 from .correlate import correlate, new_output
 from .padding import PADDING_MODES, check_grow, pad_pairs

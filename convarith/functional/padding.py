@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import limits
 from ..errors import ShapeError
 from . import checks
 
