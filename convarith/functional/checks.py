@@ -71,7 +71,7 @@ def int_sequence(name: str, value) -> tuple[int, ...]:
     """A tuple, list or 1-D integer array of ints (any integer type, not bool)."""
     if isinstance(value, np.ndarray):
         if value.ndim != 1 or value.dtype.kind not in "iu":
-            raise ShapeError(name, f"must be a sequence of ints, got an array of shape {value.shape} and dtype {value.dtype}")
+            raise ShapeError(name, f"must be a sequence of ints, got an array of shape {value.shape}, dtype {value.dtype}")
         return tuple(int(v) for v in value)
     if not isinstance(value, (tuple, list)):
         raise ShapeError(name, f"must be a sequence of ints, got {type(value).__name__} {short(value)}")
@@ -95,4 +95,5 @@ def output(shape, itemsize: int, parameter: str = "input") -> None:
     """The result's size against ``limits.output_bytes``; an empty result must still be representable."""
     limits.check_output(shape, itemsize, parameter)
     if limits.product(max(int(n), 1) for n in shape) * itemsize >= 2**62:
-        raise ShapeError(parameter, f"the output shape {tuple(int(n) for n in shape)} is too large to represent, even empty")
+        shown = tuple(int(n) for n in shape)
+        raise ShapeError(parameter, f"the output shape {shown} is too large to represent, even empty")

@@ -44,7 +44,6 @@ class AxisMap:
         if mode != "zeros":
             self.live = np.arange(n_out, dtype=np.int64)
             self.taps = np.arange(k, dtype=np.int64)
-            self.full = True
             return
         o = _arange(n_out, self.big)
         base = origin + o * s
@@ -65,7 +64,6 @@ class AxisMap:
             self.taps = np.flatnonzero(cover > 0)
         else:
             self.taps = np.zeros(0, dtype=np.int64)
-        self.full = self.live.size == n_out and self.taps.size == k and bool(np.all(lo == 0)) and bool(np.all(hi == k - 1))
 
     def table(self, outs, taps):
         """Cells read, shape (len(taps), len(outs)) int64, and where they are real (None: everywhere)."""
