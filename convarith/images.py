@@ -116,9 +116,14 @@ def _formats() -> list[str]:
     return [name for name in FORMATS if name in Image.OPEN]
 
 
-def _open(path: Path):
-    """The opened Pillow image (header read, nothing decoded)."""
-    from PIL import Image, UnidentifiedImageError
+@contextmanager
+def _opened(path: Path):
+    """The opened Pillow image (header read, nothing decoded), closed on leaving.
+
+    The file is opened here, not by Pillow, so that it is closed whatever interrupts
+    Pillow (a signal turned into an exception included).
+    """
+    from PIL import Image
 
     name = shown(path)
     if path.is_dir():
@@ -126,7 +131,22 @@ def _open(path: Path):
     if not path.is_file():
         raise InputFileError("image", f"{name} does not exist or is not a file")
     try:
-        return Image.open(path, formats=_formats())
+        handle = open(path, "rb")  # noqa: SIM115  (closed below, whatever happens)
+    except OSError as exc:
+        raise InputFileError("image", f"{name} is not a readable image ({exc.strerror or exc})") from None
+    with handle:
+        image = _identify(Image, handle, name)
+        try:
+            yield image
+        finally:
+            image.close()
+
+
+def _identify(Image, handle, name: str):  # noqa: N803  (the PIL.Image module)
+    from PIL import UnidentifiedImageError
+
+    try:
+        return Image.open(handle, formats=_formats())
     except UnidentifiedImageError:
         raise InputFileError("image", f"{name} is not a readable image (not PNG, JPEG, GIF, TIFF, BMP, WebP "
                                       "or another raster format convarith reads)") from None
@@ -152,12 +172,8 @@ def inspect(path, max_pixels: int | None = None, grey: bool = False) -> ImageInf
     """The header of an image, checked against ``limits.image_pixels`` (or ``max_pixels``)
     and ``limits.image_bytes``: refused as too large before anything is decoded."""
     path = Path(path)
-    with _pillow_limit():
-        image = _open(path)
-        try:
-            info = _info(image, path)
-        finally:
-            image.close()
+    with _pillow_limit(), _opened(path) as image:
+        info = _info(image, path)
     _check(info, path, max_pixels, grey)
     return info
 
@@ -190,22 +206,18 @@ def read(path, max_pixels: int | None = None, grey: bool = False):
     """
     path = Path(path)
     name = shown(path)
-    with _pillow_limit():
-        image = _open(path)
+    with _pillow_limit(), _opened(path) as image:
+        info = _info(image, path)
+        _check(info, path, max_pixels, grey)
         try:
-            info = _info(image, path)
-            _check(info, path, max_pixels, grey)
-            try:
-                image.load()
-                return _to_float(image, info, grey)
-            except ConvarithError:
-                raise
-            except MemoryError:
-                raise InputFileError("image", f"{name} is too large to decode in the memory available") from None
-            except Exception as exc:  # Pillow's decoders raise many kinds for a damaged file
-                raise InputFileError("image", f"{name} is not a readable image ({_reason(exc)})") from None
-        finally:
-            image.close()
+            image.load()
+            return _to_float(image, info, grey)
+        except ConvarithError:
+            raise
+        except MemoryError:
+            raise InputFileError("image", f"{name} is too large to decode in the memory available") from None
+        except Exception as exc:  # Pillow's decoders raise many kinds for a damaged file
+            raise InputFileError("image", f"{name} is not a readable image ({_reason(exc)})") from None
 
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601
