@@ -8,6 +8,7 @@ these for the one read, and restored after. Only the first frame of an animation
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import tempfile
@@ -105,8 +106,24 @@ def _bits(image) -> int:
 
 
 # Raster formats read: not EPS (Pillow would run Ghostscript on it) nor other exotic plugins.
-FORMATS = ("PNG", "JPEG", "MPO", "GIF", "TIFF", "BMP", "DIB", "WEBP", "PPM", "TGA", "ICO", "PCX", "QOI", "SGI",
-           "PSD", "JPEG2000")
+FORMATS = (
+    "PNG",
+    "JPEG",
+    "MPO",
+    "GIF",
+    "TIFF",
+    "BMP",
+    "DIB",
+    "WEBP",
+    "PPM",
+    "TGA",
+    "ICO",
+    "PCX",
+    "QOI",
+    "SGI",
+    "PSD",
+    "JPEG2000",
+)
 
 
 def _formats() -> list[str]:
@@ -148,8 +165,11 @@ def _identify(Image, handle, name: str):  # noqa: N803  (the PIL.Image module)
     try:
         return Image.open(handle, formats=_formats())
     except UnidentifiedImageError:
-        raise InputFileError("image", f"{name} is not a readable image (not PNG, JPEG, GIF, TIFF, BMP, WebP "
-                                      "or another raster format convarith reads)") from None
+        raise InputFileError(
+            "image",
+            f"{name} is not a readable image (not PNG, JPEG, GIF, TIFF, BMP, WebP "
+            "or another raster format convarith reads)",
+        ) from None
     except PermissionError:
         raise InputFileError("image", f"{name} is not a readable image (permission denied)") from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError, OverflowError, struct.error) as exc:
@@ -187,12 +207,20 @@ def _check(info: ImageInfo, path: Path, max_pixels: int | None, grey: bool = Fal
         lift = "raise it with --max-pixels (max_pixels=, or convarith.limits.image_pixels, in Python)"
         from .errors import LimitError
 
-        raise LimitError("image", f"{name} is too large: {info.width}x{info.height} is "
-                                  f"{limits.count_text(info.pixels)} pixels, over the limit of "
-                                  f"{limits.count_text(limit)}", lift)
-    limits.check_bytes("image", f"{name} is too large: decoding its {info.width}x{info.height} pixels "
-                                f"({info.mode}, {info.bits}-bit) as float64",
-                       info.decoded_bytes(grey), "image_bytes")
+        raise LimitError(
+            "image",
+            f"{name} is too large: {info.width}x{info.height} is "
+            f"{limits.count_text(info.pixels)} pixels, over the limit of "
+            f"{limits.count_text(limit)}",
+            lift,
+        )
+    limits.check_bytes(
+        "image",
+        f"{name} is too large: decoding its {info.width}x{info.height} pixels "
+        f"({info.mode}, {info.bits}-bit) as float64",
+        info.decoded_bytes(grey),
+        "image_bytes",
+    )
 
 
 def read(path, max_pixels: int | None = None, grey: bool = False):
@@ -263,7 +291,7 @@ def grey(image):
         return image
     out = np.multiply(image[0], LUMA[0])[None]
     scratch = np.empty_like(out[0])
-    for weight, plane in zip(LUMA[1:], image[1:3]):
+    for weight, plane in zip(LUMA[1:], image[1:3], strict=True):
         np.multiply(plane, weight, out=scratch)
         np.add(out[0], scratch, out=out[0])
     return out
@@ -279,7 +307,7 @@ def _blocks(values, size: int = CHUNK_ELEMENTS):
     rows = max(1, size // max(1, width))
     for c in range(channels):
         for r0 in range(0, height, rows):
-            yield c, r0, min(height, r0 + rows), values[c, r0:r0 + rows]
+            yield c, r0, min(height, r0 + rows), values[c, r0 : r0 + rows]
 
 
 def all_finite(values) -> bool:
@@ -333,8 +361,9 @@ def _select(values, ranks):
             level = np.zeros(1 << 16, dtype=np.int64)
             for part in patterns():
                 part = part[(part >> np.uint64(shift + 16)) == np.uint64(prefix)]
-                level += np.bincount(((part >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.intp),
-                                     minlength=1 << 16)
+                level += np.bincount(
+                    ((part >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.intp), minlength=1 << 16
+                )
             cumulative = np.cumsum(level)
             digit = int(np.searchsorted(cumulative, rank, side="right"))
             rank -= int(cumulative[digit - 1]) if digit else 0
@@ -386,7 +415,7 @@ def for_viewing(values, signed: bool, in_place: bool = False):
     out = np.empty((height, width, channels), dtype=np.uint8)
     scratch = np.empty(CHUNK_ELEMENTS + width, dtype=np.float64)
     for c, r0, r1, block in _blocks(values):
-        part = scratch[:block.size].reshape(block.shape)
+        part = scratch[: block.size].reshape(block.shape)
         if signed and peak > 0:
             np.divide(block, peak, out=part)
         else:
@@ -430,7 +459,5 @@ def write_atomically(path, write) -> None:
         raise InputFileError("output", f"could not write {shown(path)}: {exc.strerror or exc}") from None
     finally:
         if temporary is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            except OSError:
-                pass

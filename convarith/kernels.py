@@ -35,7 +35,7 @@ def named(name: str):
     return np.array(_NAMED[name], dtype=np.float64)
 
 
-def load(path) -> "np.ndarray":  # noqa: F821
+def load(path) -> np.ndarray:  # noqa: F821
     """A 2-D kernel from .npy, .csv or .txt (whitespace or comma separated numbers).
 
     Its size is checked before it is read (the .npy header, the text file's length against
@@ -59,13 +59,18 @@ def load(path) -> "np.ndarray":  # noqa: F821
                 raise ValueError("not a single array")
             if header.dtype.kind not in "fiu":
                 raise InputFileError("kernel-file", f"{name}: values must be real numbers, got dtype {header.dtype}")
-            limits.check_bytes("kernel-file", f"the kernel {tuple(header.shape)} in {name}",
-                               limits.array_bytes(header.shape, 8), "temporary_bytes")
+            limits.check_bytes(
+                "kernel-file",
+                f"the kernel {tuple(header.shape)} in {name}",
+                limits.array_bytes(header.shape, 8),
+                "temporary_bytes",
+            )
             kernel = np.array(header, dtype=np.float64)
             del header
         else:
-            limits.check_bytes("kernel-file", f"reading the kernel text {name}", 16 * path.stat().st_size,
-                               "temporary_bytes")
+            limits.check_bytes(
+                "kernel-file", f"reading the kernel text {name}", 16 * path.stat().st_size, "temporary_bytes"
+            )
             text = path.read_text(encoding="utf-8").replace(",", " ")
             rows = [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
             if not rows or len({len(r) for r in rows}) != 1:

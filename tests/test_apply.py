@@ -75,16 +75,19 @@ def test_default_image_is_built_in(tmp_path):
     assert iio.imread(tmp_path / "hopper.png").shape == (150, 128)
 
 
-@pytest.mark.parametrize("case, fragment", [
-    ("missing", "does not exist"),
-    ("not_an_image", "not a readable image"),
-    ("bad_kernel", "not a numeric kernel"),
-    ("ragged_kernel", "same number of values"),
-    ("kernel_3d", "2-D"),
-    ("no_folder", "does not exist"),
-    ("bad_suffix", ".png or .npy"),
-    ("unknown_kernel", "unknown kernel"),
-])
+@pytest.mark.parametrize(
+    "case, fragment",
+    [
+        ("missing", "does not exist"),
+        ("not_an_image", "not a readable image"),
+        ("bad_kernel", "not a numeric kernel"),
+        ("ragged_kernel", "same number of values"),
+        ("kernel_3d", "2-D"),
+        ("no_folder", "does not exist"),
+        ("bad_suffix", ".png or .npy"),
+        ("unknown_kernel", "unknown kernel"),
+    ],
+)
 def test_bad_input_is_one_line_and_nothing_is_written(stripes, tmp_path, case, fragment):
     path, _ = stripes
     out = tmp_path / "out.png"

@@ -53,8 +53,10 @@ def naive_conv(x, w, axes, groups=1, mode="zeros"):
     out = np.zeros((n, o_ch, *[a.output for a in axes]))
     for cell in product(*(range(a.output) for a in axes)):
         for taps in product(*(range(a.kernel_size) for a in axes)):
-            pos = [_map_cell(o * a.stride + t * a.dilation - a.padding[0], a.input, mode)
-                   for o, t, a in zip(cell, taps, axes)]
+            pos = [
+                _map_cell(o * a.stride + t * a.dilation - a.padding[0], a.input, mode)
+                for o, t, a in zip(cell, taps, axes, strict=True)
+            ]
             if any(p is None for p in pos):
                 continue
             for g in range(groups):
@@ -72,8 +74,8 @@ def naive_conv_transpose(x, w, axes, groups=1):
     out = np.zeros((n, cg_out * groups, *[a.output for a in axes]))
     for cell in product(*(range(a.input) for a in axes)):
         for taps in product(*(range(a.kernel_size) for a in axes)):
-            y = [m * a.stride + t * a.dilation - a.padding[0] for m, t, a in zip(cell, taps, axes)]
-            if not all(0 <= v < a.output for v, a in zip(y, axes)):
+            y = [m * a.stride + t * a.dilation - a.padding[0] for m, t, a in zip(cell, taps, axes, strict=True)]
+            if not all(0 <= v < a.output for v, a in zip(y, axes, strict=True)):
                 continue
             for g in range(groups):
                 xs = x[(slice(None), slice(g * cg_in, (g + 1) * cg_in), *cell)]  # (N, cg_in)
@@ -85,7 +87,7 @@ def naive_conv_transpose(x, w, axes, groups=1):
 def naive_max_pool(x, axes):
     """Values and flat indices: first maximum in window order, NaN wins."""
     lead = x.shape[: x.ndim - len(axes)]
-    planes = x.reshape(-1, *x.shape[x.ndim - len(axes):])
+    planes = x.reshape(-1, *x.shape[x.ndim - len(axes) :])
     outs = [a.output for a in axes]
     best = np.full((planes.shape[0], *outs), -np.inf)
     index = np.full((planes.shape[0], *outs), -1)
@@ -93,13 +95,15 @@ def naive_max_pool(x, axes):
         for cell in product(*(range(o) for o in outs)):
             # Only the taps that land on the input: a kernel of 10**9 has at most a few.
             ranges = []
-            for o, a in zip(cell, axes):
+            for o, a in zip(cell, axes, strict=True):
                 start = o * a.stride - a.padding[0]
                 lo = max(0, -(start // a.dilation))  # ceil(-start / d), exact at any size
                 hi = min(a.kernel_size - 1, (a.input - 1 - start) // a.dilation)
                 ranges.append(range(lo, hi + 1))
             for taps in product(*ranges):
-                pos = tuple(o * a.stride + t * a.dilation - a.padding[0] for o, t, a in zip(cell, taps, axes))
+                pos = tuple(
+                    o * a.stride + t * a.dilation - a.padding[0] for o, t, a in zip(cell, taps, axes, strict=True)
+                )
                 v = planes[(p, *pos)]
                 b = best[(p, *cell)]
                 if index[(p, *cell)] < 0 or v > b or (np.isnan(v) and not np.isnan(b)):
@@ -108,13 +112,13 @@ def naive_max_pool(x, axes):
         for cell in product(*(range(o) for o in outs)):
             if index[(p, *cell)] < 0:  # only padding: PyTorch reports its first tap moved into the input
                 starts = []
-                for o, a in zip(cell, axes):
+                for o, a in zip(cell, axes, strict=True):
                     start = o * a.stride - a.padding[0]
                     while start < 0:
                         start += a.dilation
                     starts.append(start)
                 flat = 0
-                for start, size in zip(starts, planes.shape[1:]):
+                for start, size in zip(starts, planes.shape[1:], strict=True):
                     flat = flat * size + start
                 index[(p, *cell)] = flat
     return best.reshape(*lead, *outs), index.reshape(*lead, *outs)
@@ -122,18 +126,20 @@ def naive_max_pool(x, axes):
 
 def naive_avg_pool(x, axes, include_pad=True):
     lead = x.shape[: x.ndim - len(axes)]
-    planes = x.reshape(-1, *x.shape[x.ndim - len(axes):]).astype(float)
+    planes = x.reshape(-1, *x.shape[x.ndim - len(axes) :]).astype(float)
     outs = [a.output for a in axes]
     out = np.zeros((planes.shape[0], *outs))
     for cell in product(*(range(o) for o in outs)):
         total = np.zeros(planes.shape[0])
         count = 1
-        for o, a in zip(cell, axes):
+        for o, a in zip(cell, axes, strict=True):
             start = o * a.stride - a.padding[0]
             end = min(start + a.kernel_size, a.input + a.padding[1])
             count *= (end - start) if include_pad else (min(end, a.input) - max(start, 0))
-        ranges = [range(max(0, o * a.stride - a.padding[0]), min(a.input, o * a.stride - a.padding[0] + a.kernel_size))
-                  for o, a in zip(cell, axes)]
+        ranges = [
+            range(max(0, o * a.stride - a.padding[0]), min(a.input, o * a.stride - a.padding[0] + a.kernel_size))
+            for o, a in zip(cell, axes, strict=True)
+        ]
         for pos in product(*ranges):
             total += planes[(slice(None), *pos)]
         out[(slice(None), *cell)] = total / count
@@ -192,14 +198,18 @@ def test_issue_example_stride_1e12_equals_a_stride_past_the_input():
     np.testing.assert_array_equal(huge, small)
 
 
-@pytest.mark.parametrize("kw", [
-    dict(stride=10**12, padding=10**12 - 1),
-    dict(stride=10**12, padding=10**12 - 2, output_padding=10**3),
-    dict(stride=10**12, dilation=10**12 + 1, padding=2 * 10**12),
-    dict(stride=3, dilation=10**12, padding=10**12),
-    dict(stride=7, dilation=10**9, padding=10**9 + 3),
-    dict(stride=(10**9, 2), padding=(10**9 - 1, 1), dilation=(1, 3)),
-], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(stride=10**12, padding=10**12 - 1),
+        dict(stride=10**12, padding=10**12 - 2, output_padding=10**3),
+        dict(stride=10**12, dilation=10**12 + 1, padding=2 * 10**12),
+        dict(stride=3, dilation=10**12, padding=10**12),
+        dict(stride=7, dilation=10**9, padding=10**9 + 3),
+        dict(stride=(10**9, 2), padding=(10**9 - 1, 1), dilation=(1, 3)),
+    ],
+    ids=str,
+)
 def test_conv_transpose_huge_parameters_match_scatter(kw):
     nd = 2 if any(isinstance(v, tuple) for v in kw.values()) else 1
     x = ints((2, 4) + (3, 4)[:nd])
@@ -226,13 +236,17 @@ def test_conv_transpose_output_size_with_huge_stride():
     np.testing.assert_array_equal(got, ref)
 
 
-@pytest.mark.parametrize("kw", [
-    dict(kernel_size=10**9, stride=1, padding=5 * 10**8),
-    dict(kernel_size=10**9, stride=10**9, padding=5 * 10**8),
-    dict(kernel_size=10**9 + 1, stride=3, padding=5 * 10**8, ceil_mode=True),
-    dict(kernel_size=(3, 10**6), stride=(1, 7), padding=(1, 5 * 10**5)),
-    dict(kernel_size=(5, 2 * 10**12), stride=(10**12, 1), padding=(2, 10**12)),
-], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=10**9, stride=1, padding=5 * 10**8),
+        dict(kernel_size=10**9, stride=10**9, padding=5 * 10**8),
+        dict(kernel_size=10**9 + 1, stride=3, padding=5 * 10**8, ceil_mode=True),
+        dict(kernel_size=(3, 10**6), stride=(1, 7), padding=(1, 5 * 10**5)),
+        dict(kernel_size=(5, 2 * 10**12), stride=(10**12, 1), padding=(2, 10**12)),
+    ],
+    ids=str,
+)
 def test_pools_with_huge_kernels_match_loops(kw):
     nd = len(kw["kernel_size"]) if isinstance(kw["kernel_size"], tuple) else 1
     x = RNG.standard_normal((2, 3) + (6, 5)[:nd])
@@ -245,7 +259,7 @@ def test_pools_with_huge_kernels_match_loops(kw):
     np.testing.assert_array_equal(timed(lambda: F.max_pool(x, **kw)), ref_values)
     avg_axes = convarith.AvgPool(**kw).arithmetic(x.shape[2:])
     for include in (True, False):
-        got = timed(lambda: F.avg_pool(x, count_include_pad=include, **kw))
+        got = timed(lambda include=include: F.avg_pool(x, count_include_pad=include, **kw))
         np.testing.assert_allclose(got, naive_avg_pool(x, avg_axes, include), rtol=1e-12, atol=1e-12)
 
 
@@ -340,12 +354,14 @@ def test_scratch_that_cannot_be_chunked_is_refused_naming_the_option(monkeypatch
 def test_big_outputs_refused_naming_the_option(monkeypatch):
     monkeypatch.setattr(limits, "output_bytes", 10_000)
     x = np.ones((1, 1, 60, 60))
-    for call in (lambda: F.conv(x, np.ones((1, 1, 1, 1))),
-                 lambda: F.conv_transpose(x, np.ones((1, 1, 2, 2)), stride=2),
-                 lambda: F.max_pool(x, 1),
-                 lambda: F.max_pool(x, 2, return_indices=True),
-                 lambda: F.avg_pool(x, 1),
-                 lambda: F.pad(x, (1, 1))):
+    for call in (
+        lambda: F.conv(x, np.ones((1, 1, 1, 1))),
+        lambda: F.conv_transpose(x, np.ones((1, 1, 2, 2)), stride=2),
+        lambda: F.max_pool(x, 1),
+        lambda: F.max_pool(x, 2, return_indices=True),
+        lambda: F.avg_pool(x, 1),
+        lambda: F.pad(x, (1, 1)),
+    ):
         with pytest.raises(LimitError, match="max-memory"):
             call()
 
@@ -358,7 +374,7 @@ def test_huge_kernel_small_output_stays_in_budget(monkeypatch):
     got = F.conv(x, w)
     ref = np.empty((11, 11))
     for i, j in product(range(11), range(11)):
-        ref[i, j] = (x[0, 0, i:i + 300, j:j + 300] * w[0, 0]).sum()
+        ref[i, j] = (x[0, 0, i : i + 300, j : j + 300] * w[0, 0]).sum()
     np.testing.assert_array_equal(got[0, 0], ref)
 
 
@@ -447,7 +463,9 @@ def test_numpy_integers_are_ints_everywhere():
     got = F.conv_transpose(x[:, :2], wt, stride=2, padding=1, output_size=[i(size[0]), i(size[1])])
     np.testing.assert_array_equal(got, ref)
     np.testing.assert_array_equal(F.max_pool(x, i(3), i(2), i(1), i(1)), F.max_pool(x, 3, 2, 1, 1))
-    np.testing.assert_array_equal(F.avg_pool(x, (i(3), 2), divisor_override=i(3)), F.avg_pool(x, (3, 2), divisor_override=3))
+    np.testing.assert_array_equal(
+        F.avg_pool(x, (i(3), 2), divisor_override=i(3)), F.avg_pool(x, (3, 2), divisor_override=3)
+    )
     np.testing.assert_array_equal(F.pad(x, (i(1), np.int8(-1))), F.pad(x, (1, -1)))
     np.testing.assert_array_equal(F.pad(x, np.array([1, 2])), F.pad(x, (1, 2)))
 
@@ -476,9 +494,15 @@ def test_nan_and_inf_propagate_without_warnings():
 
 
 WILD = st.one_of(
-    st.sampled_from([0, -1, 2**31, 2**63, 10**12, 10**30, -(10**18)]), st.integers(-3, 6).map(np.int64),
-    st.just(np.uint8(3)), st.floats(allow_nan=True), st.booleans(), st.none(), st.text(max_size=3),
-    st.tuples(st.integers(-3, 6), st.sampled_from([10**12, 2**63])), st.lists(st.integers(-3, 6), max_size=4),
+    st.sampled_from([0, -1, 2**31, 2**63, 10**12, 10**30, -(10**18)]),
+    st.integers(-3, 6).map(np.int64),
+    st.just(np.uint8(3)),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+    st.tuples(st.integers(-3, 6), st.sampled_from([10**12, 2**63])),
+    st.lists(st.integers(-3, 6), max_size=4),
     st.tuples(st.tuples(st.integers(0, 2), st.integers(0, 2)), st.tuples(st.integers(0, 2), st.integers(0, 2))),
     st.sampled_from(["same", "valid", "SAME", "VALID", "causal", [[1]], (1.5, 2), (None, 1), {"a": 1}, b"1"]),
 )
@@ -495,15 +519,23 @@ def _wild_array():
     dtypes = st.sampled_from([np.float64, np.float32, np.int64, np.int8, np.uint8, bool, complex, object])
     return st.one_of(
         st.builds(lambda s, d: np.ones(s, dtype=d), shapes, dtypes),
-        st.just("text"), st.none(), st.just([[1.0, 2.0], [3.0]]), st.just(np.float64("nan")),
-        st.builds(lambda s: np.full(s, np.nan), shapes), st.just([[[1, 2, 3]]]),
+        st.just("text"),
+        st.none(),
+        st.just([[1.0, 2.0], [3.0]]),
+        st.just(np.float64("nan")),
+        st.builds(lambda s: np.full(s, np.nan), shapes),
+        st.just([[[1, 2, 3]]]),
     )
 
 
 def _array(shape, dtypes=(np.float64, np.float32, np.int64, np.int16)):
     """A random array of ``shape`` (with NaN and inf now and then), or sometimes anything."""
-    good = st.builds(lambda d, seed, special: _fill(shape, d, seed, special), st.sampled_from(dtypes),
-                     st.integers(0, 2**16), st.booleans())
+    good = st.builds(
+        lambda d, seed, special: _fill(shape, d, seed, special),
+        st.sampled_from(dtypes),
+        st.integers(0, 2**16),
+        st.booleans(),
+    )
     return st.integers(0, 15).flatmap(lambda i: _wild_array() if i == 9 else good)
 
 
@@ -534,52 +566,90 @@ def _call_ok(fn):
     assert time.perf_counter() - start < 10
 
 
-FUZZ = settings(max_examples=int(os.environ.get("CONVARITH_FUZZ_EXAMPLES", "300")), deadline=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=int(os.environ.get("CONVARITH_FUZZ_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 HUGE = st.sampled_from([10**6, 10**12, 2**63 + 1, 10**30])
 WINDOW = st.one_of(SMALL, SMALL, HUGE, st.lists(st.one_of(SMALL, HUGE), min_size=1, max_size=3).map(tuple))
-PADDING = st.one_of(st.integers(0, 3), HUGE, st.sampled_from(["same", "valid"]),
-                    st.lists(st.one_of(st.integers(0, 2), HUGE), min_size=1, max_size=3).map(tuple))
+PADDING = st.one_of(
+    st.integers(0, 3),
+    HUGE,
+    st.sampled_from(["same", "valid"]),
+    st.lists(st.one_of(st.integers(0, 2), HUGE), min_size=1, max_size=3).map(tuple),
+)
 
 
 @FUZZ
-@given(data=st.data(), spatial=SPATIAL, n=st.integers(0, 2), g=SMALL, cin=SMALL, cout=SMALL, k=SPATIAL,
-       unbatched=st.booleans(), with_bias=st.booleans())
+@given(
+    data=st.data(),
+    spatial=SPATIAL,
+    n=st.integers(0, 2),
+    g=SMALL,
+    cin=SMALL,
+    cout=SMALL,
+    k=SPATIAL,
+    unbatched=st.booleans(),
+    with_bias=st.booleans(),
+)
 def test_fuzz_conv(data, spatial, n, g, cin, cout, k, unbatched, with_bias):
     nd = len(spatial)
     k = (k * 3)[:nd]
     x = data.draw(_array(((cin * g,) if unbatched else (n, cin * g)) + tuple(spatial)))
     w = data.draw(_array((cout * g, cin, *k)))
     bias = data.draw(_array((cout * g,))) if with_bias else None
-    kw = dict(stride=data.draw(_param(WINDOW)), padding=data.draw(_param(PADDING)), dilation=data.draw(_param(WINDOW)),
-              groups=data.draw(_param(st.just(g))),
-              padding_mode=data.draw(_param(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))),
-              flip=data.draw(_param(st.booleans())),
-              framework=data.draw(_param(st.sampled_from(["torch", "tf", "keras"]))))
+    kw = dict(
+        stride=data.draw(_param(WINDOW)),
+        padding=data.draw(_param(PADDING)),
+        dilation=data.draw(_param(WINDOW)),
+        groups=data.draw(_param(st.just(g))),
+        padding_mode=data.draw(_param(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))),
+        flip=data.draw(_param(st.booleans())),
+        framework=data.draw(_param(st.sampled_from(["torch", "tf", "keras"]))),
+    )
     _call_ok(lambda: F.conv(x, w, bias, **kw))
 
 
 @FUZZ
-@given(data=st.data(), spatial=SPATIAL, n=st.integers(1, 2), g=SMALL, cin=SMALL, cout=SMALL, k=SPATIAL,
-       with_bias=st.booleans())
+@given(
+    data=st.data(),
+    spatial=SPATIAL,
+    n=st.integers(1, 2),
+    g=SMALL,
+    cin=SMALL,
+    cout=SMALL,
+    k=SPATIAL,
+    with_bias=st.booleans(),
+)
 def test_fuzz_conv_transpose(data, spatial, n, g, cin, cout, k, with_bias):
     nd = len(spatial)
     k = (k * 3)[:nd]
     x = data.draw(_array((n, cin * g) + tuple(spatial)))
     w = data.draw(_array((cin * g, cout, *k)))
     bias = data.draw(_array((cout * g,))) if with_bias else None
-    kw = dict(stride=data.draw(_param(WINDOW)), padding=data.draw(_param(PADDING)),
-              output_padding=data.draw(_param(st.one_of(st.integers(0, 2), HUGE))), groups=data.draw(_param(st.just(g))),
-              dilation=data.draw(_param(WINDOW)),
-              output_size=data.draw(st.one_of(st.none(), st.none(), _param(st.lists(st.integers(1, 9), min_size=nd, max_size=nd)))),
-              framework=data.draw(_param(st.sampled_from(["torch", "tf", "keras"]))))
+    kw = dict(
+        stride=data.draw(_param(WINDOW)),
+        padding=data.draw(_param(PADDING)),
+        output_padding=data.draw(_param(st.one_of(st.integers(0, 2), HUGE))),
+        groups=data.draw(_param(st.just(g))),
+        dilation=data.draw(_param(WINDOW)),
+        output_size=data.draw(
+            st.one_of(st.none(), st.none(), _param(st.lists(st.integers(1, 9), min_size=nd, max_size=nd)))
+        ),
+        framework=data.draw(_param(st.sampled_from(["torch", "tf", "keras"]))),
+    )
     _call_ok(lambda: F.conv_transpose(x, w, bias, **kw))
 
 
 def _pool_kwargs(data, nd):
-    return dict(kernel_size=data.draw(_param(WINDOW)), stride=data.draw(st.one_of(st.none(), _param(WINDOW))),
-                padding=data.draw(_param(st.one_of(st.integers(0, 2), HUGE, st.sampled_from(["same", "valid", "SAME"])))),
-                ceil_mode=data.draw(_param(st.booleans())), framework=data.draw(_param(st.sampled_from(["torch", "tf", "keras"]))))
+    return dict(
+        kernel_size=data.draw(_param(WINDOW)),
+        stride=data.draw(st.one_of(st.none(), _param(WINDOW))),
+        padding=data.draw(_param(st.one_of(st.integers(0, 2), HUGE, st.sampled_from(["same", "valid", "SAME"])))),
+        ceil_mode=data.draw(_param(st.booleans())),
+        framework=data.draw(_param(st.sampled_from(["torch", "tf", "keras"]))),
+    )
 
 
 @FUZZ
@@ -587,8 +657,9 @@ def _pool_kwargs(data, nd):
 def test_fuzz_max_pool(data, shape):
     x = data.draw(_array(tuple(shape)))
     kw = _pool_kwargs(data, len(shape) - 2)
-    _call_ok(lambda: F.max_pool(x, dilation=data.draw(_param(WINDOW)),
-                                return_indices=data.draw(_param(st.booleans())), **kw))
+    _call_ok(
+        lambda: F.max_pool(x, dilation=data.draw(_param(WINDOW)), return_indices=data.draw(_param(st.booleans())), **kw)
+    )
 
 
 @FUZZ
@@ -596,29 +667,47 @@ def test_fuzz_max_pool(data, shape):
 def test_fuzz_avg_pool(data, shape):
     x = data.draw(_array(tuple(shape)))
     kw = _pool_kwargs(data, len(shape) - 2)
-    _call_ok(lambda: F.avg_pool(x, count_include_pad=data.draw(_param(st.booleans())),
-                                divisor_override=data.draw(st.one_of(st.none(), _param(st.integers(-3, 3)))), **kw))
+    _call_ok(
+        lambda: F.avg_pool(
+            x,
+            count_include_pad=data.draw(_param(st.booleans())),
+            divisor_override=data.draw(st.one_of(st.none(), _param(st.integers(-3, 3)))),
+            **kw,
+        )
+    )
 
 
 @FUZZ
 @given(data=st.data(), shape=st.lists(st.integers(0, 5), min_size=0, max_size=5))
 def test_fuzz_pad(data, shape):
     x = data.draw(_array(tuple(shape), (np.float64, np.float16, np.int8, np.uint8, bool, complex)))
-    entry = st.integers(0, 9).flatmap(lambda i: st.one_of(HUGE, HUGE.map(lambda v: -v)) if i == 5 else st.integers(-4, 4))
+    entry = st.integers(0, 9).flatmap(
+        lambda i: st.one_of(HUGE, HUGE.map(lambda v: -v)) if i == 5 else st.integers(-4, 4)
+    )
     pairs = st.integers(1, max(1, len(shape))).flatmap(lambda m: st.lists(entry, min_size=2 * m, max_size=2 * m))
-    pad = data.draw(_param(st.one_of(pairs.map(tuple), pairs, pairs.map(lambda p: np.array(p) if max(map(abs, p)) < 2**62 else p))))
+    pad = data.draw(
+        _param(st.one_of(pairs.map(tuple), pairs, pairs.map(lambda p: np.array(p) if max(map(abs, p)) < 2**62 else p)))
+    )
     mode = data.draw(_param(st.sampled_from(["constant", "reflect", "replicate", "circular"])))
     value = data.draw(_param(st.one_of(st.integers(-300, 300), st.floats(allow_nan=True), st.just(1e300))))
     _call_ok(lambda: F.pad(x, pad, mode, value))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
-@given(nd=st.integers(1, 2), n=st.integers(1, 2), g=st.integers(1, 2), cin=st.integers(1, 2), cout=st.integers(1, 2),
-       size=st.lists(st.integers(1, 7), min_size=2, max_size=2), k=st.lists(st.integers(1, 4), min_size=2, max_size=2),
-       s=st.lists(st.sampled_from([1, 2, 3, 5, 10**6, 10**12 + 7]), min_size=2, max_size=2),
-       d=st.lists(st.sampled_from([1, 2, 3, 10**6, 10**12 + 1]), min_size=2, max_size=2),
-       p=st.lists(st.sampled_from([0, 1, 2, 3, 10**6 - 1, 10**12]), min_size=2, max_size=2),
-       mode=st.sampled_from(["zeros", "zeros", "replicate", "circular", "reflect"]), seed=st.integers(0, 2**16))
+@given(
+    nd=st.integers(1, 2),
+    n=st.integers(1, 2),
+    g=st.integers(1, 2),
+    cin=st.integers(1, 2),
+    cout=st.integers(1, 2),
+    size=st.lists(st.integers(1, 7), min_size=2, max_size=2),
+    k=st.lists(st.integers(1, 4), min_size=2, max_size=2),
+    s=st.lists(st.sampled_from([1, 2, 3, 5, 10**6, 10**12 + 7]), min_size=2, max_size=2),
+    d=st.lists(st.sampled_from([1, 2, 3, 10**6, 10**12 + 1]), min_size=2, max_size=2),
+    p=st.lists(st.sampled_from([0, 1, 2, 3, 10**6 - 1, 10**12]), min_size=2, max_size=2),
+    mode=st.sampled_from(["zeros", "zeros", "replicate", "circular", "reflect"]),
+    seed=st.integers(0, 2**16),
+)
 def test_random_geometry_matches_loops(nd, n, g, cin, cout, size, k, s, d, p, mode, seed):
     """Random strides, dilations and paddings, small and huge: a ShapeError or the naive answer."""
     rng = np.random.default_rng(seed)

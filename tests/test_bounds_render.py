@@ -20,12 +20,13 @@ import convarith
 from convarith import images, kernels, limits, render
 from convarith.errors import ConvarithError, InputFileError, LimitError
 from convarith.layers import make_layer
-from convarith.render import encode, gallery as g
+from convarith.render import encode
+from convarith.render import gallery as g
 from convarith.render.geometry import Progression, axis_layout, plane_layouts
 from convarith.render.raster import Rasterizer
 
-
 # -- building images on the fly (nothing big is committed) -----------------------------------
+
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
@@ -49,8 +50,12 @@ def bomb_png(width: int, height: int, bits: int = 16, colour_type: int = 6, data
     channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
     raw = height * (1 + (width * channels * bits + 7) // 8)
     header = struct.pack(">IIBBBBB", width, height, bits, colour_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zeros_deflate(raw) if data else b"\x78\x9c") + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zeros_deflate(raw) if data else b"\x78\x9c")
+        + _chunk(b"IEND", b"")
+    )
 
 
 def saved(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
@@ -69,15 +74,19 @@ def test_the_bomb_builder_makes_the_issues_file():
 
 # -- animate: the gate comes first -----------------------------------------------------------
 
-@pytest.mark.parametrize("layer, spatial, fragment", [
-    (convarith.Conv(1), (3_000_000_000,), "3,000,000,000 frames"),
-    (convarith.Conv(1), (60_000, 60_000), "--force"),
-    (convarith.Conv(3, padding=10**12), (3, 3), "frames"),
-    (convarith.ConvTranspose(3, stride=10**12), (2, 2), "frames"),
-    (convarith.Conv(999_999_999), (10**9, 10**9), "px on a side"),
-    (convarith.Conv(3, dilation=10**6), (2 * 10**6 + 1,), "px on a side"),
-    (convarith.MaxPool(2), (10**15, 2), "frames"),
-])
+
+@pytest.mark.parametrize(
+    "layer, spatial, fragment",
+    [
+        (convarith.Conv(1), (3_000_000_000,), "3,000,000,000 frames"),
+        (convarith.Conv(1), (60_000, 60_000), "--force"),
+        (convarith.Conv(3, padding=10**12), (3, 3), "frames"),
+        (convarith.ConvTranspose(3, stride=10**12), (2, 2), "frames"),
+        (convarith.Conv(999_999_999), (10**9, 10**9), "px on a side"),
+        (convarith.Conv(3, dilation=10**6), (2 * 10**6 + 1,), "px on a side"),
+        (convarith.MaxPool(2), (10**15, 2), "frames"),
+    ],
+)
 def test_huge_animations_are_refused_at_once(layer, spatial, fragment):
     start = time.perf_counter()
     with pytest.raises(LimitError, match=fragment):
@@ -85,11 +94,14 @@ def test_huge_animations_are_refused_at_once(layer, spatial, fragment):
     assert time.perf_counter() - start < 0.5
 
 
-@pytest.mark.parametrize("layer, spatial", [
-    (convarith.Conv(1), (3_000_000_000,)),
-    (convarith.Conv(3, padding=10**12), (3, 3)),
-    (convarith.Conv(1), (2000, 2000)),
-])
+@pytest.mark.parametrize(
+    "layer, spatial",
+    [
+        (convarith.Conv(1), (3_000_000_000,)),
+        (convarith.Conv(3, padding=10**12), (3, 3)),
+        (convarith.Conv(1), (2000, 2000)),
+    ],
+)
 def test_force_lifts_counts_but_not_memory(layer, spatial):
     start = time.perf_counter()
     with pytest.raises(ConvarithError, match="can be drawn|--max-memory"):
@@ -120,8 +132,12 @@ def test_huge_stride_with_values_draws_one_frame(tmp_path):
 
 
 @settings(max_examples=200, deadline=None)
-@given(start=st.integers(-10**15, 10**15), count=st.integers(0, 40), step=st.integers(1, 10**12),
-       probe=st.integers(-10**15, 10**15))
+@given(
+    start=st.integers(-(10**15), 10**15),
+    count=st.integers(0, 40),
+    step=st.integers(1, 10**12),
+    probe=st.integers(-(10**15), 10**15),
+)
 def test_progressions_are_the_tuples_they_stand_for(start, count, step, probe):
     p = Progression(start, count, step)
     t = tuple(start + k * step for k in range(count))
@@ -154,6 +170,7 @@ def test_frames_are_built_on_demand():
 
 # -- GIF streaming ------------------------------------------------------------------------------
 
+
 def test_gif_frames_are_streamed_two_at_a_time(tmp_path):
     """The writer keeps copies of at most two frames: a generator's frames are released as
     soon as the next one is drawn, so memory does not grow with the frame count."""
@@ -162,7 +179,7 @@ def test_gif_frames_are_streamed_two_at_a_time(tmp_path):
     def frames():
         for k in range(30):
             frame = np.zeros((40, 50), dtype=np.uint8)
-            frame[k:k + 5, k:k + 7] = 1 + k % 3
+            frame[k : k + 5, k : k + 7] = 1 + k % 3
             alive.append(weakref.ref(frame))
             peak.append(sum(ref() is not None for ref in alive))
             yield frame
@@ -211,6 +228,7 @@ def test_contact_sheet_and_stills_are_budgeted(tmp_path, monkeypatch):
 
 
 # -- images: header first ------------------------------------------------------------------------
+
 
 def test_bomb_is_refused_from_its_header(tmp_path):
     path = tmp_path / "bomb.png"
@@ -272,10 +290,7 @@ def test_every_mode_reads_as_pillow_decodes_it(tmp_path, mode):
     path.write_bytes(saved(image, fmt))
     with Image.open(path) as reread:
         reread.load()
-        if reread.mode in ("P", "CMYK"):
-            expected = _expected(reread.convert("RGB"))
-        else:
-            expected = _expected(reread)
+        expected = _expected(reread.convert("RGB") if reread.mode in ("P", "CMYK") else reread)
     values = images.read(path)
     assert values.dtype == np.float64 and values.flags.c_contiguous
     assert np.array_equal(values, expected)
@@ -291,13 +306,16 @@ def test_only_the_first_frame_of_an_animation_is_read(tmp_path):
         assert values.shape[1:] == (6, 8) and np.allclose(values, 40 / 255)
 
 
-@pytest.mark.parametrize("case, fragment", [
-    ("truncated", "not a readable image"),
-    ("folder", "is a folder"),
-    ("text", "not a readable image"),
-    ("missing", "does not exist"),
-    ("newline", "not a readable image"),
-])
+@pytest.mark.parametrize(
+    "case, fragment",
+    [
+        ("truncated", "not a readable image"),
+        ("folder", "is a folder"),
+        ("text", "not a readable image"),
+        ("missing", "does not exist"),
+        ("newline", "not a readable image"),
+    ],
+)
 def test_unreadable_images_are_one_line(tmp_path, case, fragment):
     good = saved(Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)))
     path = tmp_path / ("bad\nname.png" if case == "newline" else "x.png")
@@ -331,13 +349,19 @@ def test_damaged_images_give_an_array_or_a_refusal(tmp_path, data):
 
 # -- exact helpers -----------------------------------------------------------------------------
 
+
 @settings(max_examples=150, deadline=None)
-@given(shape=st.tuples(st.integers(1, 3), st.integers(1, 30), st.integers(1, 30)), seed=st.integers(0, 2**32 - 1),
-       zeros=st.floats(0, 1), scale=st.integers(-300, 300), q=st.sampled_from([99.5, 50.0, 0.0, 100.0, 12.5]),
-       layout=st.sampled_from(["C", "F", "strided"]))
+@given(
+    shape=st.tuples(st.integers(1, 3), st.integers(1, 30), st.integers(1, 30)),
+    seed=st.integers(0, 2**32 - 1),
+    zeros=st.floats(0, 1),
+    scale=st.integers(-300, 300),
+    q=st.sampled_from([99.5, 50.0, 0.0, 100.0, 12.5]),
+    layout=st.sampled_from(["C", "F", "strided"]),
+)
 def test_percentile_is_numpys_exactly(shape, seed, zeros, scale, q, layout):
     rng = np.random.default_rng(seed)
-    x = np.abs(rng.standard_normal(shape)) * 10.0 ** scale
+    x = np.abs(rng.standard_normal(shape)) * 10.0**scale
     x[rng.random(shape) < zeros] = 0.0
     expected = np.percentile(x, q)
     if layout == "F":
@@ -353,8 +377,11 @@ def test_percentile_is_numpys_exactly(shape, seed, zeros, scale, q, layout):
 
 
 @settings(max_examples=80, deadline=None)
-@given(shape=st.tuples(st.sampled_from([1, 3]), st.integers(1, 20), st.integers(1, 20)), seed=st.integers(0, 2**32 - 1),
-       signed=st.booleans())
+@given(
+    shape=st.tuples(st.sampled_from([1, 3]), st.integers(1, 20), st.integers(1, 20)),
+    seed=st.integers(0, 2**32 - 1),
+    signed=st.booleans(),
+)
 def test_for_viewing_is_the_direct_formula(shape, seed, signed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape) * 3
@@ -385,9 +412,16 @@ def test_grey_is_bt601(tmp_path):
 
 # -- kernels --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, fragment", [
-    ("1e999 1\n", "finite"), ("nan 0\n", "finite"), ("1 2\n3\n", "same number"), ("x\n", "not a numeric"),
-])
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("1e999 1\n", "finite"),
+        ("nan 0\n", "finite"),
+        ("1 2\n3\n", "same number"),
+        ("x\n", "not a numeric"),
+    ],
+)
 def test_kernel_text_files(tmp_path, text, fragment):
     path = tmp_path / "k.txt"
     path.write_text(text)
@@ -416,6 +450,7 @@ def _npy(folder, array):
 
 # -- gallery: all or nothing ---------------------------------------------------------------------
 
+
 def _failing_save(kind):
     original = render.save
 
@@ -431,8 +466,10 @@ def _failing_save(kind):
     return save
 
 
-@pytest.mark.parametrize("kind, fragment", [("shape", "refused inside a worker"), ("bug", "RuntimeError: two lines"),
-                                            ("exit", "stopped unexpectedly")])
+@pytest.mark.parametrize(
+    "kind, fragment",
+    [("shape", "refused inside a worker"), ("bug", "RuntimeError: two lines"), ("exit", "stopped unexpectedly")],
+)
 def test_a_failing_worker_is_one_error_and_leaves_the_old_gallery(tmp_path, monkeypatch, kind, fragment):
     import multiprocessing
 
@@ -476,9 +513,17 @@ SIZES = st.one_of(st.integers(-3, 12), st.integers(10**6, 10**15), st.sampled_fr
 
 
 @settings(max_examples=150, deadline=None)
-@given(op=st.sampled_from(["conv", "conv_transpose", "max_pool", "avg_pool"]), k=SIZES, s=SIZES, p=SIZES, d=SIZES,
-       i=st.lists(SIZES, min_size=1, max_size=3), values=st.booleans(), style=st.sampled_from(["dumoulin", "flat", "x"]),
-       force=st.booleans())
+@given(
+    op=st.sampled_from(["conv", "conv_transpose", "max_pool", "avg_pool"]),
+    k=SIZES,
+    s=SIZES,
+    p=SIZES,
+    d=SIZES,
+    i=st.lists(SIZES, min_size=1, max_size=3),
+    values=st.booleans(),
+    style=st.sampled_from(["dumoulin", "flat", "x"]),
+    force=st.booleans(),
+)
 def test_scene_gives_a_scene_or_a_convarith_error(op, k, s, p, d, i, values, style, force):
     params = {"kernel_size": 3 if k is None else k, "stride": s, "padding": p, "dilation": d}
     params = {name: v for name, v in params.items() if v is not None}

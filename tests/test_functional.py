@@ -8,8 +8,17 @@ from hypothesis import strategies as st
 import convarith
 from convarith import functional as F
 
-PAD_INPUT = np.array([[5, 0, 8, 7, 8, 1], [1, 9, 5, 0, 7, 7], [6, 0, 2, 4, 6, 6],
-                      [9, 7, 6, 6, 8, 4], [8, 3, 8, 5, 1, 3], [7, 2, 7, 0, 1, 0]], dtype=float)
+PAD_INPUT = np.array(
+    [
+        [5, 0, 8, 7, 8, 1],
+        [1, 9, 5, 0, 7, 7],
+        [6, 0, 2, 4, 6, 6],
+        [9, 7, 6, 6, 8, 4],
+        [8, 3, 8, 5, 1, 3],
+        [7, 2, 7, 0, 1, 0],
+    ],
+    dtype=float,
+)
 
 
 def test_padding_modes_worked_example():
@@ -63,9 +72,19 @@ small = st.integers(1, 3)
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 2), g=st.integers(1, 2), cin=small, cout=small, size=st.integers(3, 9),
-       k=st.integers(1, 3), s=st.integers(1, 3), d=st.integers(1, 2), p=st.integers(0, 2), nd=st.integers(1, 3),
-       seed=st.integers(0, 2**16))
+@given(
+    n=st.integers(1, 2),
+    g=st.integers(1, 2),
+    cin=small,
+    cout=small,
+    size=st.integers(3, 9),
+    k=st.integers(1, 3),
+    s=st.integers(1, 3),
+    d=st.integers(1, 2),
+    p=st.integers(0, 2),
+    nd=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
 def test_conv_transpose_is_the_adjoint_of_conv(n, g, cin, cout, size, k, s, d, p, nd, seed):
     """<conv(x), y> == <x, conv_transpose(y)> with the same weight and parameters."""
     rng = np.random.default_rng(seed)
@@ -85,8 +104,14 @@ def test_conv_transpose_is_the_adjoint_of_conv(n, g, cin, cout, size, k, s, d, p
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(1, 3), cin=st.integers(1, 5), cout=st.integers(1, 5), h=st.integers(1, 6), w=st.integers(1, 6),
-       seed=st.integers(0, 2**16))
+@given(
+    n=st.integers(1, 3),
+    cin=st.integers(1, 5),
+    cout=st.integers(1, 5),
+    h=st.integers(1, 6),
+    w=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
 def test_one_by_one_kernel_is_a_matmul(n, cin, cout, h, w, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, cin, h, w))
@@ -106,7 +131,9 @@ def test_flip_is_true_convolution_and_twice_is_identity(size, k, seed):
     assert np.allclose(F.conv(x, flipped_weight, flip=True), F.conv(x, w))
     # True convolution in 1-D matches numpy.convolve.
     signal, taps = rng.standard_normal(size + 3), rng.standard_normal(k)
-    assert np.allclose(F.conv(signal[None, None], taps[None, None], flip=True)[0, 0], np.convolve(signal, taps, "valid"))
+    assert np.allclose(
+        F.conv(signal[None, None], taps[None, None], flip=True)[0, 0], np.convolve(signal, taps, "valid")
+    )
 
 
 def test_dtypes_are_kept_or_promoted():
@@ -165,9 +192,20 @@ def _per_phase(monkeypatch):
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 3), g=st.integers(1, 2), cin=small, cout=small, size=st.integers(1, 7),
-       k=st.integers(1, 5), s=st.integers(2, 3), d=st.integers(1, 3), p=st.integers(0, 3), op=st.integers(0, 2),
-       nd=st.integers(2, 3), seed=st.integers(0, 2**16))
+@given(
+    n=st.integers(1, 3),
+    g=st.integers(1, 2),
+    cin=small,
+    cout=small,
+    size=st.integers(1, 7),
+    k=st.integers(1, 5),
+    s=st.integers(2, 3),
+    d=st.integers(1, 3),
+    p=st.integers(0, 3),
+    op=st.integers(0, 2),
+    nd=st.integers(2, 3),
+    seed=st.integers(0, 2**16),
+)
 def test_shared_stack_transpose_equals_phase_by_phase(n, g, cin, cout, size, k, s, d, p, op, nd, seed):
     """Both ways of running conv_transpose's stride phases give the same values."""
     if op >= max(s, d) or (nd == 3 and size > 4):

@@ -2,15 +2,15 @@
 through branches, spec and code parsing, and the plan / rf commands."""
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import pytest
+from golden import DATA
 from typer.testing import CliRunner
 
-from golden import DATA
 from convarith import ShapeError
 from convarith.cli import app
-from convarith.plan import PRESETS, from_code, from_spec_text, plan, preset
+from convarith.plan import PRESETS, from_code, plan, preset
 
 GOLDEN = json.loads((DATA / "golden_plan.json").read_text())["presets"]
 runner = CliRunner()
@@ -41,16 +41,28 @@ def test_presets_match_pytorch(name):
 def test_course_figures():
     vgg = plan(*preset("vgg16"))
     weights = [r.params - r.shape[0] for r in vgg.rows if r.type in ("conv", "linear")]
-    assert weights == [1728, 36864, 73728, 147456, 294912, 589824, 589824, 1179648] + [2359296] * 5 + \
-        [102760448, 16777216, 4096000]
+    assert weights == [1728, 36864, 73728, 147456, 294912, 589824, 589824, 1179648] + [2359296] * 5 + [
+        102760448,
+        16777216,
+        4096000,
+    ]
     mnist = plan(*preset("mnist-cnn"))
-    assert [r.shape for r in mnist.rows if r.type in ("conv", "max_pool", "flatten")] == \
-        [(32, 26, 26), (64, 24, 24), (64, 12, 12), (9216,)]
+    assert [r.shape for r in mnist.rows if r.type in ("conv", "max_pool", "flatten")] == [
+        (32, 26, 26),
+        (64, 24, 24),
+        (64, 12, 12),
+        (9216,),
+    ]
     # GoogLeNet's 5x5 branch: (28x28x32) x (5x5x192) multiplies, and with a 1x1 bottleneck to 16.
     direct = plan([{"type": "conv", "out_channels": 32, "kernel_size": 5, "padding": 2}], (192, 28, 28))
     assert direct.total_macs == 120_422_400
-    bottleneck = plan([{"type": "conv", "out_channels": 16, "kernel_size": 1},
-                       {"type": "conv", "out_channels": 32, "kernel_size": 5, "padding": 2}], (192, 28, 28))
+    bottleneck = plan(
+        [
+            {"type": "conv", "out_channels": 16, "kernel_size": 1},
+            {"type": "conv", "out_channels": 32, "kernel_size": 5, "padding": 2},
+        ],
+        (192, 28, 28),
+    )
     assert [r.macs for r in bottleneck.rows] == [2_408_448, 10_035_200]
 
 
@@ -61,9 +73,14 @@ def test_diagnostics_with_fixes():
     assert any("use nn.Linear(512, 10)" in d for d in result.diagnostics)  # 8 x 8 x 8 = 512
     alexnet = plan(preset("alexnet")[0], (3, 224, 224))
     assert any(d.startswith("conv0 (H, W)") and "feed it 223 or 227" in d for d in alexnet.diagnostics)
-    mismatch = plan([{"type": "conv", "out_channels": 4, "kernel_size": 3, "name": "a"},
-                     {"type": "conv", "out_channels": 4, "kernel_size": 3, "name": "b"},
-                     {"type": "concat", "inputs": ["a", "b"]}], (1, 10, 10))
+    mismatch = plan(
+        [
+            {"type": "conv", "out_channels": 4, "kernel_size": 3, "name": "a"},
+            {"type": "conv", "out_channels": 4, "kernel_size": 3, "name": "b"},
+            {"type": "concat", "inputs": ["a", "b"]},
+        ],
+        (1, 10, 10),
+    )
     assert any("crop 8x8 by 2x2" in d and "6x6" in d for d in mismatch.diagnostics)
     too_small = plan([{"type": "conv", "out_channels": 4, "kernel_size": 5}, {"type": "relu"}], (1, 3, 3))
     assert "planning stops here" in too_small.diagnostics[0]
@@ -75,7 +92,8 @@ def test_spec_files_and_blocks(tmp_path):
     spec.write_text("""
 input = [1, 28, 28]
 [blocks.cbr]
-layers = [{ type = "conv", out_channels = 8, kernel_size = 3, padding = 1, bias = false }, { type = "batch_norm" }, { type = "relu" }]
+layers = [{ type = "conv", out_channels = 8, kernel_size = 3, padding = 1, bias = false },
+          { type = "batch_norm" }, { type = "relu" }]
 [[layers]]
 block = "cbr"
 repeat = 2
@@ -91,14 +109,17 @@ kernel_size = 2
     assert [layer["output"] for layer in data["layers"]][-1] == [8, 14, 14]
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("input = [1, 8\n[[layers]]\ntype='conv'", "line"),
-    ('{"input": [1, 8], "layers": [\n{"type": "conv",}]}', "line 2"),
-    ("input = [1, 8]\n[[layers]]\ntype = 'convolution'", "unknown layer type 'convolution'"),
-    ("input = [1, 8]\n[[layers]]\ntype = 'conv'\nout_channels = 2\nkernel = 3", "no parameter 'kernel'"),
-    ("input = [1, 8]\n[[layers]]\nblock = 'missing'", "unknown block 'missing'"),
-    ("input = [1, 8]\n[[layers]]\ntype = 'linear'", "needs out_features"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("input = [1, 8\n[[layers]]\ntype='conv'", "line"),
+        ('{"input": [1, 8], "layers": [\n{"type": "conv",}]}', "line 2"),
+        ("input = [1, 8]\n[[layers]]\ntype = 'convolution'", "unknown layer type 'convolution'"),
+        ("input = [1, 8]\n[[layers]]\ntype = 'conv'\nout_channels = 2\nkernel = 3", "no parameter 'kernel'"),
+        ("input = [1, 8]\n[[layers]]\nblock = 'missing'", "unknown block 'missing'"),
+        ("input = [1, 8]\n[[layers]]\ntype = 'linear'", "needs out_features"),
+    ],
+)
 def test_malformed_specs(tmp_path, text, fragment):
     path = tmp_path / ("s.json" if text.startswith("{") else "s.toml")
     path.write_text(text)
@@ -116,14 +137,24 @@ features = nn.Sequential(nn.BatchNorm2d(64), nn.ReLU(inplace=True), nn.Sequentia
 head = [nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(64, 10)]
 """
     layers, _ = from_code(code)
-    assert [layer["type"] for layer in layers] == ["conv", "batch_norm", "relu", "max_pool", "adaptive_avg_pool",
-                                                   "flatten", "linear"]
+    assert [layer["type"] for layer in layers] == [
+        "conv",
+        "batch_norm",
+        "relu",
+        "max_pool",
+        "adaptive_avg_pool",
+        "flatten",
+        "linear",
+    ]
     assert layers[0]["name"] == "stem" and layers[3]["padding"] == 1
     result = plan(layers, (3, 64, 64))
     assert result.output_shape == (10,) and not result.diagnostics
-    for bad, fragment in [("nn.Conv2d(3, 8, k)", "line 1: 'k' is not defined"), ("nn.Conv2d(3, 8, 3", "line 1"),
-                          ("nn.Transformer(8)", "nn.Transformer is not a layer convarith knows"),
-                          ("import os\nos.system('x')", "line 2: calls os.system, which convarith does not model")]:
+    for bad, fragment in [
+        ("nn.Conv2d(3, 8, k)", "line 1: 'k' is not defined"),
+        ("nn.Conv2d(3, 8, 3", "line 1"),
+        ("nn.Transformer(8)", "nn.Transformer is not a layer convarith knows"),
+        ("import os\nos.system('x')", "line 2: calls os.system, which convarith does not model"),
+    ]:
         with pytest.raises(ShapeError, match=fragment):
             from_code(bad)
 
@@ -132,7 +163,7 @@ def brute_fields(layers, result, outputs):
     """Input positions each output depends on, by walking the graph on an unbounded line."""
     names = {r.name: i for i, r in enumerate(result.rows)}
 
-    @lru_cache(maxsize=None)
+    @cache
     def field(i, y):
         if i < 0:
             return frozenset([y])
@@ -187,13 +218,16 @@ def test_plan_command_outputs():
     assert code.exit_code == 0 and "8x15x15" in code.output and "verified" in code.output
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["plan", "--preset", "nope"], "known: lenet5"),
-    (["plan"], "exactly one"),
-    (["plan", "--code", "nn.Conv2d(3, 8, 3)"], "--input"),
-    (["plan", "--code", "nn.Frob(3)", "-i", "3x8x8"], "nn.Frob is not a layer convarith knows"),
-    (["rf", "--preset", "lenet5", "--plot", "out.jpg"], ".png"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["plan", "--preset", "nope"], "known: lenet5"),
+        (["plan"], "exactly one"),
+        (["plan", "--code", "nn.Conv2d(3, 8, 3)"], "--input"),
+        (["plan", "--code", "nn.Frob(3)", "-i", "3x8x8"], "nn.Frob is not a layer convarith knows"),
+        (["rf", "--preset", "lenet5", "--plot", "out.jpg"], ".png"),
+    ],
+)
 def test_plan_errors(args, fragment):
     result = run(*args)
     assert result.exit_code == 2
@@ -222,14 +256,18 @@ def test_the_guides_unet_example_plans_cleanly():
 
 
 def test_pad_to_match_a_skip():
-    layers = [{"type": "conv", "out_channels": 4, "kernel_size": 3, "name": "small"},
-              {"type": "pad", "like": "input", "name": "padded"},
-              {"type": "add", "inputs": ["padded", "input"]}]
+    layers = [
+        {"type": "conv", "out_channels": 4, "kernel_size": 3, "name": "small"},
+        {"type": "pad", "like": "input", "name": "padded"},
+        {"type": "add", "inputs": ["padded", "input"]},
+    ]
     result = plan(layers, (4, 10, 10))
     assert [r.shape for r in result.rows] == [(4, 8, 8), (4, 10, 10), (4, 10, 10)] and not result.diagnostics
     from convarith.plan.verify import verify
 
     assert verify(layers, result)
-    wrong_way = plan([{"type": "max_pool", "kernel_size": 2, "name": "half"},
-                      {"type": "pad", "like": "half", "inputs": ["input"]}], (1, 8))
+    wrong_way = plan(
+        [{"type": "max_pool", "kernel_size": 2, "name": "half"}, {"type": "pad", "like": "half", "inputs": ["input"]}],
+        (1, 8),
+    )
     assert "crop instead" in wrong_way.diagnostics[0]

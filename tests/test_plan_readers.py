@@ -10,9 +10,9 @@ import json
 import time
 
 import pytest
+from golden import DATA
 from typer.testing import CliRunner
 
-from golden import DATA
 from convarith import ShapeError
 from convarith.cli import app
 from convarith.plan.readers import detect, read
@@ -30,8 +30,16 @@ ENV = {"COLUMNS": "160", "NO_COLOR": "1"}
 TORCH_REFUSED: dict = {}  # every torch corpus model is read
 KERAS_REFUSED = {"tf_pix2pix_discriminator": "a model with 2 inputs is not planned"}
 # print(model) of networks whose forward runs the modules once each in printed order.
-REPR_EXACT = ["alexnet", "vgg16", "dcgan_generator", "dcgan_discriminator", "super_resolution",
-              "cyclegan_resnet_9blocks", "pix2pix_patchgan", "c3d"]
+REPR_EXACT = [
+    "alexnet",
+    "vgg16",
+    "dcgan_generator",
+    "dcgan_discriminator",
+    "super_resolution",
+    "cyclegan_resnet_9blocks",
+    "pix2pix_patchgan",
+    "c3d",
+]
 
 
 def run(*args):
@@ -84,7 +92,10 @@ def test_parameters_outside_layers_and_layers_with_their_own_forward():
     plan = torch_plan(model)
     assert plan.loose_params == model["params_outside_leaves"]
     norm = next(r for r in plan.rows if r.name == "features.0.1")
-    assert (norm.params, list(norm.shape)) == (model["modules"]["features.0.1"]["params"], model["calls"][1]["output"][1:])
+    assert (norm.params, list(norm.shape)) == (
+        model["modules"]["features.0.1"]["params"],
+        model["calls"][1]["output"][1:],
+    )
     assert any("parameters held outside layers" in note for note in plan.notes)
 
 
@@ -111,8 +122,13 @@ def test_keras_code_matches_keras(model):
     network = read_keras((MODELS / model["file"]).read_text(), model["file"], variable=model["variable"])
     declared = model.get("build_input") or model["input"]
     free = None in declared[1:]
-    plan = network.plan(tuple(model["probe_input"][1:]) if free else
-                        tuple(model["build_input"][1:]) if model.get("build_input") else None)
+    plan = network.plan(
+        tuple(model["probe_input"][1:])
+        if free
+        else tuple(model["build_input"][1:])
+        if model.get("build_input")
+        else None
+    )
     rows = {r.name: r for r in plan.rows}
     assert plan.complete, plan.diagnostics
     for layer in keras_layers(model["layers"]):
@@ -165,23 +181,38 @@ class Net(nn.Module):
 LOOP = "class A(nn.Module):\n    def __init__(self):\n        super().__init__()\n        {}\n"
 
 
-@pytest.mark.parametrize("code, fragment", [
-    ("class A(nn.Module):\n    def forward(self, x):\n        return x.chunk2()\n", "line 3: tensor.chunk2() is not modelled"),
-    ("class A(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n", "needs its argument 'n'"),
-    ("class A(nn.Module):\n    pass\nclass B(nn.Module):\n    pass\n", "choose one with --class"),
-    ("x = nn.Conv2d(3, 8, 3, 1, 1, 1, 1, True, 'zeros', None, None, 9)", "line 1: nn.Conv2d takes at most 11 positional"),
-    ("nn.Conv2d(3, 8)", "line 1: nn.Conv2d needs kernel_size"),
-    ("nn.Linear(10, 5, bogus=1)", "line 1: nn.Linear has no argument 'bogus'"),
-    (LOOP.format("for i in range(10**9):\n            pass"), "range of 1,000,000,000 items"),
-    ("x = [0] * 10**9", "builds a sequence of 1,000,000,000"),
-    ("x = 2 ** 10**9", "an integer over 4096 bits"),
-    ("x = pow(2, 10**9)", "an integer over 4096 bits"),
-    ("x = f'{1:>1000000000}'", "line 1: formats with a width of 1000000000 characters"),
-    ("x = '{:>1000000000}'.format(1)", "line 1: formats with a width of 1000000000 characters"),
-    (LOOP.format("while True:\n            pass"), "line 5: evaluating this code takes over 1,000,000 steps"),
-    (LOOP.format("try:\n            pass\n        except Exception:\n            pass"), "Try statements are not read"),
-    ("class A(nn.Module):\n    def forward(self, x):\n        if x.sum() > 0:\n            return x\n", "line 3: sum() over every dimension"),
-])
+@pytest.mark.parametrize(
+    "code, fragment",
+    [
+        (
+            "class A(nn.Module):\n    def forward(self, x):\n        return x.chunk2()\n",
+            "line 3: tensor.chunk2() is not modelled",
+        ),
+        ("class A(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n", "needs its argument 'n'"),
+        ("class A(nn.Module):\n    pass\nclass B(nn.Module):\n    pass\n", "choose one with --class"),
+        (
+            "x = nn.Conv2d(3, 8, 3, 1, 1, 1, 1, True, 'zeros', None, None, 9)",
+            "line 1: nn.Conv2d takes at most 11 positional",
+        ),
+        ("nn.Conv2d(3, 8)", "line 1: nn.Conv2d needs kernel_size"),
+        ("nn.Linear(10, 5, bogus=1)", "line 1: nn.Linear has no argument 'bogus'"),
+        (LOOP.format("for i in range(10**9):\n            pass"), "range of 1,000,000,000 items"),
+        ("x = [0] * 10**9", "builds a sequence of 1,000,000,000"),
+        ("x = 2 ** 10**9", "an integer over 4096 bits"),
+        ("x = pow(2, 10**9)", "an integer over 4096 bits"),
+        ("x = f'{1:>1000000000}'", "line 1: formats with a width of 1000000000 characters"),
+        ("x = '{:>1000000000}'.format(1)", "line 1: formats with a width of 1000000000 characters"),
+        (LOOP.format("while True:\n            pass"), "line 5: evaluating this code takes over 1,000,000 steps"),
+        (
+            LOOP.format("try:\n            pass\n        except Exception:\n            pass"),
+            "Try statements are not read",
+        ),
+        (
+            "class A(nn.Module):\n    def forward(self, x):\n        if x.sum() > 0:\n            return x\n",
+            "line 3: sum() over every dimension",
+        ),
+    ],
+)
 def test_refusals_name_line_and_construct(code, fragment):
     """Refused while reading (an error), or while following forward (the plan stops, exit 2 in the CLI)."""
     start = time.perf_counter()
@@ -224,8 +255,11 @@ def test_input_conventions():
     data = json.loads(batched.stdout)
     assert data["batch"] == 4 and data["layers"][0]["output"] == [8, 14, 14]
     assert data["layers"][0]["memory_bytes"] == 4 * 8 * 14 * 14 * 4
-    net = "class N(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.c = nn.Conv2d(3, 8, 3)\n" \
-          "    def forward(self, x):\n        return self.c(x)\n"
+    net = (
+        "class N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.c = nn.Conv2d(3, 8, 3)\n"
+        "    def forward(self, x):\n        return self.c(x)\n"
+    )
     wrong = run("plan", "--code", net, "-i", "8x8x3")
     assert wrong.exit_code == 2 and "looks channels-last; torch wants 3x8x8" in wrong.output
     three = run("plan", "--code", net, "-i", "8x8")
@@ -236,7 +270,17 @@ def test_cli_plans_class_files_keras_and_printed_models(tmp_path):
     resnet = MODELS / "torch" / "resnet.py"
     result = run("plan", resnet, "--class", "ResNet(Bottleneck, [3, 4, 6, 3])", "-i", "1x3x224x224")
     assert result.exit_code == 0 and "25,557,032" in result.output and "layer4.2.relu#" in result.output
-    info = run("plan", resnet, "--class", "ResNet(Bottleneck, [3, 4, 6, 3])", "-i", "3x224x224", "--macs", "torchinfo", "--json")
+    info = run(
+        "plan",
+        resnet,
+        "--class",
+        "ResNet(Bottleneck, [3, 4, 6, 3])",
+        "-i",
+        "3x224x224",
+        "--macs",
+        "torchinfo",
+        "--json",
+    )
     golden = next(m for m in TORCH if m["name"] == "resnet50")
     assert json.loads(info.stdout)["total_macs"] == golden["torchinfo"]["total_mult_adds"]
     keras = run("plan", MODELS / "keras" / "image_classification_from_scratch.py")
@@ -257,8 +301,10 @@ def test_cut_short_plans_exit_2_and_json_says_incomplete():
 
 
 def test_keras_is_detected_and_forced():
-    keras = "from tensorflow import keras\nfrom keras import layers\nmodel = keras.Sequential([keras.Input((8, 8, 3)), " \
-            "layers.Conv2D(4, 3, activation='relu'), layers.Flatten(), layers.Dense(2)])\n"
+    keras = (
+        "from tensorflow import keras\nfrom keras import layers\nmodel = keras.Sequential([keras.Input((8, 8, 3)), "
+        "layers.Conv2D(4, 3, activation='relu'), layers.Flatten(), layers.Dense(2)])\n"
+    )
     assert detect(keras) == "keras"
     plan = read(keras, "k.py").plan(None, "keras")
     assert [r.name for r in plan.rows] == ["conv2d", "flatten", "dense"] and plan.output_shape == (2,)
@@ -294,7 +340,14 @@ out_features = 10
 weight_norm = true
 """)
     data = json.loads(run("plan", spec, "--json").stdout)
-    assert [layer["output"] for layer in data["layers"]] == [[3, 9, 9], [12, 7, 7], [3, 14, 14], [3, 14, 14], [588], [10]]
+    assert [layer["output"] for layer in data["layers"]] == [
+        [3, 9, 9],
+        [12, 7, 7],
+        [3, 14, 14],
+        [3, 14, 14],
+        [588],
+        [10],
+    ]
     # torch: weight_norm adds weight_g, one value per output channel or feature.
     assert [layer["params"] for layer in data["layers"]] == [0, 12 * 27 + 12 + 12, 0, 6, 0, 5880 + 10 + 10]
     bad = tmp_path / "bad.toml"
@@ -310,22 +363,30 @@ def test_weight_norm_linear_as_torch_and_torchinfo_count_it():
     assert (plan.total_params, plan.total_macs) == (5900, 58910)
 
 
-@pytest.mark.parametrize("code, fragment", [
-    ("from tensorflow import keras\nwhile True:\n    pass\nmodel = keras.Sequential([keras.Input((8, 8, 3))])",
-     "line 3: evaluating this code takes over 1,000,000 steps"),
-    ("from tensorflow import keras\nm = 3", "no Keras model is built"),
-    ("from tensorflow import keras\nfrom keras import layers\nmodel = keras.Sequential([layers.LSTM(4)])",
-     "layers.LSTM is not a layer convarith knows"),
-    ("x = " + "+".join(["1"] * 50000), "nests too deeply to read"),
-])
+@pytest.mark.parametrize(
+    "code, fragment",
+    [
+        (
+            "from tensorflow import keras\nwhile True:\n    pass\nmodel = keras.Sequential([keras.Input((8, 8, 3))])",
+            "line 3: evaluating this code takes over 1,000,000 steps",
+        ),
+        ("from tensorflow import keras\nm = 3", "no Keras model is built"),
+        (
+            "from tensorflow import keras\nfrom keras import layers\nmodel = keras.Sequential([layers.LSTM(4)])",
+            "layers.LSTM is not a layer convarith knows",
+        ),
+        ("x = " + "+".join(["1"] * 50000), "nests too deeply to read"),
+    ],
+)
 def test_cli_refusals_are_one_line(code, fragment):
     result = run("plan", "--code", code, "-i", "8x8x3")
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0]
 
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet50", "squeezenet1_0", "unet_original", "pix2pix_unet_256",
-                                  "speech_command_m5"])
+@pytest.mark.parametrize(
+    "name", ["resnet18", "resnet50", "squeezenet1_0", "unet_original", "pix2pix_unet_256", "speech_command_m5"]
+)
 def test_printed_models_count_the_parameters_their_arguments_declare(name):
     """Without forward the chain is a guess, but each layer's parameters are fixed by its printed arguments."""
     model = next(m for m in TORCH if m["name"] == name)

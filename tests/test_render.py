@@ -29,7 +29,7 @@ BASE02 = (7, 54, 66)
 
 
 def shaded(colour):
-    return tuple(round(0.6 * c + 0.4 * s) for c, s in zip(colour, BASE02))
+    return tuple(round(0.6 * c + 0.4 * s) for c, s in zip(colour, BASE02, strict=True))
 
 
 def run(*args):
@@ -44,9 +44,16 @@ def pixel(rasterizer, index, point):
 
 # -- geometry ---------------------------------------------------------------------------
 
+
 @settings(max_examples=300, deadline=None)
-@given(i=st.integers(1, 9), k=st.integers(1, 4), s=st.integers(1, 3), p=st.integers(0, 3), d=st.integers(1, 3),
-       transposed=st.booleans())
+@given(
+    i=st.integers(1, 9),
+    k=st.integers(1, 4),
+    s=st.integers(1, 3),
+    p=st.integers(0, 3),
+    d=st.integers(1, 3),
+    transposed=st.booleans(),
+)
 def test_windows_read_exactly_the_inputs_a_brute_force_scatter_says(i, k, s, p, d, transposed):
     """Window j of the drawing covers input m at tap t iff the operation pairs them."""
     k_eff = d * (k - 1) + 1
@@ -68,11 +75,11 @@ def test_windows_read_exactly_the_inputs_a_brute_force_scatter_says(i, k, s, p, 
             if cell in lay.units:
                 drawn.add((j, lay.units.index(cell), t))
     if transposed:  # y = m*s + t*d - p, and the drawn direct convolution uses the flipped kernel
-        brute = {(m * s + t * d - p, m, k - 1 - t) for m in range(i) for t in range(k)
-                 if 0 <= m * s + t * d - p < ax.output}
+        brute = {
+            (m * s + t * d - p, m, k - 1 - t) for m in range(i) for t in range(k) if 0 <= m * s + t * d - p < ax.output
+        }
     else:  # window j reads padded cell j*s + t*d, which is input m = that - p
-        brute = {(j, j * s + t * d - p, t) for j in range(ax.output) for t in range(k)
-                 if 0 <= j * s + t * d - p < i}
+        brute = {(j, j * s + t * d - p, t) for j in range(ax.output) for t in range(k) if 0 <= j * s + t * d - p < i}
     assert drawn == brute
 
 
@@ -95,6 +102,7 @@ def test_three_axes_are_refused():
 
 
 # -- the canonical fifteen against the originals ----------------------------------------------
+
 
 @pytest.mark.parametrize("entry", g.CANONICAL, ids=lambda e: e.name)
 def test_canonical_canvas_and_frames_equal_the_originals(entry):
@@ -213,29 +221,43 @@ def test_values_are_functional_and_the_drawn_windows_reproduce_them(layer):
     x = rng.integers(0, 4, size=spatial).astype(float)
     if layer.op == "conv":
         w = rng.integers(0, 3, size=(3, 2) if isinstance(layer.kernel_size, tuple) else (3, 3)).astype(float)
-        expected = F.conv(x[None, None], w[None, None], stride=layer.stride, padding=layer.padding,
-                          dilation=layer.dilation, framework=layer.framework)[0, 0]
+        expected = F.conv(
+            x[None, None],
+            w[None, None],
+            stride=layer.stride,
+            padding=layer.padding,
+            dilation=layer.dilation,
+            framework=layer.framework,
+        )[0, 0]
     elif layer.op == "conv_transpose":
         w = rng.integers(0, 3, size=(layer.kernel_size,) * 2).astype(float)
-        expected = F.conv_transpose(x[None, None], w[None, None], stride=layer.stride, padding=layer.padding,
-                                    output_padding=layer.output_padding, dilation=layer.dilation)[0, 0]
+        expected = F.conv_transpose(
+            x[None, None],
+            w[None, None],
+            stride=layer.stride,
+            padding=layer.padding,
+            output_padding=layer.output_padding,
+            dilation=layer.dilation,
+        )[0, 0]
     elif layer.op == "max_pool":
-        expected = F.max_pool(x[None, None], layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                              ceil_mode=layer.ceil_mode)[0, 0]
+        expected = F.max_pool(
+            x[None, None], layer.kernel_size, stride=layer.stride, padding=layer.padding, ceil_mode=layer.ceil_mode
+        )[0, 0]
     else:
-        expected = F.avg_pool(x[None, None], layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                              framework=layer.framework)[0, 0]
+        expected = F.avg_pool(
+            x[None, None], layer.kernel_size, stride=layer.stride, padding=layer.padding, framework=layer.framework
+        )[0, 0]
     shown = [[item.text for item in frame.kept] for frame in scene.frames]
     assert [s[0] for s in shown] == [_fmt(v) for v in expected.ravel()]
 
     rows, cols = plane_layouts(layer.arithmetic(spatial))
     values = render.values.compute(layer, spatial, rows, cols, 7)
-    for n, (i, j) in enumerate((i, j) for i in range(rows.output) for j in range(cols.output)):
+    for i, j in ((i, j) for i in range(rows.output) for j in range(cols.output)):
         cells = [(r, c) for r in rows.taps(i) for c in cols.taps(j)]
         seen = [values.plane[r][c] for r, c in cells]
         if layer.op in ("conv", "conv_transpose"):
             kernel = np.array(values.kernel).ravel()
-            got = sum(v * kv for v, kv in zip(seen, kernel))
+            got = sum(v * kv for v, kv in zip(seen, kernel, strict=True))
         elif layer.op == "max_pool":
             got = max(v for v in seen if v is not None)
         else:
@@ -250,7 +272,9 @@ def _fmt(v):
 
 def test_values_cli_png(tmp_path):
     path = tmp_path / "numbers.png"
-    result = run("animate", "avg-pool", "-i", "5x5", "-k", "3", "-s", "2", "-p", "1", "--values", "-o", path, "--frame", "8")
+    result = run(
+        "animate", "avg-pool", "-i", "5x5", "-k", "3", "-s", "2", "-p", "1", "--values", "-o", path, "--frame", "8"
+    )
     assert result.exit_code == 0, result.output
     assert "frame 8 of 9" in result.output
     with Image.open(path) as image:
@@ -258,6 +282,7 @@ def test_values_cli_png(tmp_path):
 
 
 # -- files ------------------------------------------------------------------------------------
+
 
 def test_sheet_holds_every_frame(tmp_path):
     path = tmp_path / "sheet.png"
@@ -307,23 +332,27 @@ def test_nothing_half_written_when_encoding_fails(tmp_path, monkeypatch):
 
 # -- refusals ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, fragment", [
-    (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.txt"], "unknown file type"),
-    (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/missing/x.gif"], "does not exist"),
-    (["conv", "-i", "30x30", "-k", "3", "-o", "{tmp}/x.gif"], "--force"),
-    (["conv", "-i", "3x150", "-k", "1x148", "-o", "{tmp}/x.gif"], "4096"),
-    (["conv", "-i", "5x5x5", "-k", "3", "-o", "{tmp}/x.gif"], "1-D and 2-D"),
-    (["conv", "-i", "5x5", "-k", "7", "-o", "{tmp}/x.gif"], "kernel"),
-    (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.png", "--frame", "9"], "between 0 and 8"),
-    (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.gif", "--sheet"], "stills"),
-    (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.gif", "--duration", "0"], "duration"),
-    (["conv", "-i", "5x5", "-o", "{tmp}/x.gif"], "--kernel-size"),
-    (["max-pool", "-i", "5x5", "-k", "3", "-f", "tf", "--ceil-mode", "-o", "{tmp}/x.gif"], "ceil_mode"),
-    (["conv", "-i", "5", "-k", "3", "--values", "--seed", "-5", "-o", "{tmp}/x.gif"], "seed"),
-    (["conv", "-i", "5", "-k", "3", "--duration", "700000", "-o", "{tmp}/x.gif"], "655,350"),
-    (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.png", "--sheet", "--frame", "1"], "give one of them"),
-    (["conv", "-i", "5x5", "-k", "3", "-o", "/proc/x.gif"], "cannot write in /proc"),
-])
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.txt"], "unknown file type"),
+        (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/missing/x.gif"], "does not exist"),
+        (["conv", "-i", "30x30", "-k", "3", "-o", "{tmp}/x.gif"], "--force"),
+        (["conv", "-i", "3x150", "-k", "1x148", "-o", "{tmp}/x.gif"], "4096"),
+        (["conv", "-i", "5x5x5", "-k", "3", "-o", "{tmp}/x.gif"], "1-D and 2-D"),
+        (["conv", "-i", "5x5", "-k", "7", "-o", "{tmp}/x.gif"], "kernel"),
+        (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.png", "--frame", "9"], "between 0 and 8"),
+        (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.gif", "--sheet"], "stills"),
+        (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.gif", "--duration", "0"], "duration"),
+        (["conv", "-i", "5x5", "-o", "{tmp}/x.gif"], "--kernel-size"),
+        (["max-pool", "-i", "5x5", "-k", "3", "-f", "tf", "--ceil-mode", "-o", "{tmp}/x.gif"], "ceil_mode"),
+        (["conv", "-i", "5", "-k", "3", "--values", "--seed", "-5", "-o", "{tmp}/x.gif"], "seed"),
+        (["conv", "-i", "5", "-k", "3", "--duration", "700000", "-o", "{tmp}/x.gif"], "655,350"),
+        (["conv", "-i", "5x5", "-k", "3", "-o", "{tmp}/x.png", "--sheet", "--frame", "1"], "give one of them"),
+        (["conv", "-i", "5x5", "-k", "3", "-o", "/proc/x.gif"], "cannot write in /proc"),
+    ],
+)
 def test_refusals_are_one_line_exit_2(tmp_path, args, fragment):
     result = run("animate", *[a.format(tmp=tmp_path) for a in args])
     assert result.exit_code == 2, result.output
@@ -347,6 +376,7 @@ def test_force_lifts_the_frame_limit():
 
 
 # -- gallery ----------------------------------------------------------------------------
+
 
 def test_gallery_command(tmp_path):
     folder = tmp_path / "gallery"
@@ -385,13 +415,16 @@ def test_gallery_refuses_to_overwrite_a_folder_that_is_not_a_gallery(tmp_path):
     assert "frames" not in result.output  # refused before the progress bar
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["{tmp}/file"], "not a folder"),
-    (["{tmp}/file/sub"], "Not a directory"),
-    (["/proc/gallery"], "cannot create"),
-    (["{tmp}/g", "--duration", "5"], "duration"),
-    (["{tmp}/g", "--workers", "0"], "workers"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["{tmp}/file"], "not a folder"),
+        (["{tmp}/file/sub"], "Not a directory"),
+        (["/proc/gallery"], "cannot create"),
+        (["{tmp}/g", "--duration", "5"], "duration"),
+        (["{tmp}/g", "--workers", "0"], "workers"),
+    ],
+)
 def test_gallery_refusals(tmp_path, args, fragment):
     (tmp_path / "file").write_text("x")
     result = run("gallery", *[a.format(tmp=tmp_path) for a in args])

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from . import app
 from .options import MaxMemoryOpt, use_max_memory
-from .shape import (CeilOpt, DilationOpt, Framework, FrameworkOpt, InputOpt, KernelOpt, Op, OutPadOpt,
-                    PaddingOpt, StrideOpt, layer_from_options, spatial_input)
+from .shape import (
+    CeilOpt,
+    DilationOpt,
+    Framework,
+    FrameworkOpt,
+    InputOpt,
+    KernelOpt,
+    Op,
+    OutPadOpt,
+    PaddingOpt,
+    StrideOpt,
+    layer_from_options,
+    spatial_input,
+)
 
 
 class AnimatedOp(str, Enum):
@@ -26,16 +38,44 @@ class Style(str, Enum):
     flat = "flat"
 
 
-OutSizeOpt = Annotated[Optional[str], typer.Option("--output-size", help="conv-transpose: the output size asked of forward(output_size=) / tf output_shape.")]
-OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="File to write; its suffix picks the format: .gif (animation), .png, .svg or .pdf (a still).")]
+OutSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output-size", help="conv-transpose: the output size asked of forward(output_size=) / tf output_shape."
+    ),
+]
+OutputOpt = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="File to write; its suffix picks the format: .gif (animation), .png, .svg or .pdf (a still).",
+    ),
+]
 DurationOpt = Annotated[int, typer.Option("--duration", help="Milliseconds per frame in a GIF.")]
-StyleOpt = Annotated[Style, typer.Option("--style", help="dumoulin: slanted planes, output above input; flat: side by side.")]
-ValuesOpt = Annotated[bool, typer.Option("--values", help="Numerical mode (flat): small seeded integers, kernel values in the footprint, outputs as they are computed.")]
+StyleOpt = Annotated[
+    Style, typer.Option("--style", help="dumoulin: slanted planes, output above input; flat: side by side.")
+]
+ValuesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--values",
+        help="Numerical mode (flat): small seeded integers, kernel values in the footprint, "
+        "outputs as they are computed.",
+    ),
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the --values numbers.")]
 LabelsOpt = Annotated[bool, typer.Option("--labels/--no-labels", help="Label the planes 'input' and 'output'.")]
-FrameOpt = Annotated[Optional[int], typer.Option("--frame", help="The frame a still shows (0 = first output position).")]
+FrameOpt = Annotated[int | None, typer.Option("--frame", help="The frame a still shows (0 = first output position).")]
 SheetOpt = Annotated[bool, typer.Option("--sheet", help="A .png contact sheet of every frame.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Draw even past the limits of frames and pixels a side (400 and 4096 by default); memory stays bounded by --max-memory.")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Draw even past the limits of frames and pixels a side (400 and 4096 by default); "
+        "memory stays bounded by --max-memory.",
+    ),
+]
 
 
 @app.command()
@@ -71,16 +111,25 @@ def animate(
 
     output_format(output)  # a bad path fails before any work
     layer, call_size = layer_from_options(
-        Op(op.value), kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
-        output_padding=output_padding, output_size=output_size, ceil_mode=ceil_mode, framework=framework)
+        Op(op.value),
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        output_padding=output_padding,
+        output_size=output_size,
+        ceil_mode=ceil_mode,
+        framework=framework,
+    )
     spatial, _ = spatial_input(layer, input)
 
     from .. import render
     from ..render.raster import keep_freed_memory
 
     keep_freed_memory()
-    scene = render.scene(layer, spatial, style=style.value, labels=labels, values=values, seed=seed,
-                         output_size=call_size, force=force)
+    scene = render.scene(
+        layer, spatial, style=style.value, labels=labels, values=values, seed=seed, output_size=call_size, force=force
+    )
     render.save(scene, output, duration=duration, frame=frame, sheet=sheet, force=force)
     count = len(scene.frames)
     if output.suffix.lower() == ".gif":

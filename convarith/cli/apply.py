@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -19,24 +19,49 @@ class PaddingMode(str, Enum):
     circular = "circular"
 
 
-KERNEL_HELP = ("Named kernel: identity, box-blur, gaussian, sharpen, sobel-x, sobel-y, scharr-x, scharr-y, "
-               "laplacian, emboss, vertical-edge, horizontal-edge.")
+KERNEL_HELP = (
+    "Named kernel: identity, box-blur, gaussian, sharpen, sobel-x, sobel-y, scharr-x, scharr-y, "
+    "laplacian, emboss, vertical-edge, horizontal-edge."
+)
 
 
 @app.command()
 def apply(
-    image: Annotated[Optional[Path], typer.Argument(help="A PNG or JPEG (grey, RGB or RGBA; alpha is dropped). "
-                                                         "Default: a photograph that ships with matplotlib.")] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Result: .png scaled for viewing, or .npy raw values (C, H, W).")] = Path("convolved.png"),
+    image: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A PNG or JPEG (grey, RGB or RGBA; alpha is dropped). "
+            "Default: a photograph that ships with matplotlib."
+        ),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Result: .png scaled for viewing, or .npy raw values (C, H, W).")
+    ] = Path("convolved.png"),
     kernel: Annotated[str, typer.Option("--kernel", "-k", help=KERNEL_HELP)] = "sobel-x",
-    kernel_file: Annotated[Optional[Path], typer.Option("--kernel-file", help="A 2-D kernel in .npy, .csv or .txt (overrides --kernel).")] = None,
+    kernel_file: Annotated[
+        Path | None, typer.Option("--kernel-file", help="A 2-D kernel in .npy, .csv or .txt (overrides --kernel).")
+    ] = None,
     stride: Annotated[str, typer.Option("--stride", "-s", help="Stride: 2 or per axis 2x1.")] = "1",
-    padding: Annotated[Optional[str], typer.Option("--padding", "-p", help="Padding: 1, 1x2, same or valid. Default: half the "
-                                                   "dilated kernel, which keeps the size at stride 1.")] = None,
-    padding_mode: Annotated[PaddingMode, typer.Option("--padding-mode", help="What the padding holds: zeros, reflect, replicate, circular.")] = PaddingMode.reflect,
+    padding: Annotated[
+        str | None,
+        typer.Option(
+            "--padding",
+            "-p",
+            help="Padding: 1, 1x2, same or valid. Default: half the dilated kernel, which keeps the size at stride 1.",
+        ),
+    ] = None,
+    padding_mode: Annotated[
+        PaddingMode, typer.Option("--padding-mode", help="What the padding holds: zeros, reflect, replicate, circular.")
+    ] = PaddingMode.reflect,
     dilation: Annotated[str, typer.Option("--dilation", "-d", help="Dilation: 2 or per axis 2x1.")] = "1",
-    grey: Annotated[bool, typer.Option("--grey/--per-channel", help="Convert to grey first, or filter each colour channel on its own.")] = False,
-    max_pixels: Annotated[Optional[int], typer.Option("--max-pixels", help="Refuse images with more pixels than this (default: 100,000,000).")] = None,
+    grey: Annotated[
+        bool,
+        typer.Option("--grey/--per-channel", help="Convert to grey first, or filter each colour channel on its own."),
+    ] = False,
+    max_pixels: Annotated[
+        int | None,
+        typer.Option("--max-pixels", help="Refuse images with more pixels than this (default: 100,000,000)."),
+    ] = None,
     max_memory: MaxMemoryOpt = None,
     json: Annotated[bool, typer.Option("--json", help="Print the arithmetic and the written file as JSON.")] = False,
 ):
@@ -68,7 +93,7 @@ def apply(
         dil = params["dilation"] if isinstance(params["dilation"], tuple) else (params["dilation"],) * 2
         if len(dil) != 2 or any(isinstance(d, bool) or d < 1 for d in dil):
             raise ShapeError("--dilation", f"expected one or two sizes of at least 1, like 2 or 2x1, got {dilation!r}")
-        padding = "x".join(str(d * (k - 1) // 2) for k, d in zip(weights.shape, dil))
+        padding = "x".join(str(d * (k - 1) // 2) for k, d in zip(weights.shape, dil, strict=True))
     params["padding"] = parse.padding(padding)
     layer = Conv(weights.shape, groups=channels, in_channels=channels, out_channels=channels, **params)
     axes = layer.arithmetic((info.height, info.width))
@@ -78,12 +103,19 @@ def apply(
     pixels = images.read(source, max_pixels, grey=grey)
     shape_in = pixels.shape
     with np.errstate(all="ignore"):
-        result = conv(pixels[None], np.broadcast_to(weights, (channels, 1, *weights.shape)), groups=channels,
-                      padding_mode=padding_mode.value, **params)[0]
+        result = conv(
+            pixels[None],
+            np.broadcast_to(weights, (channels, 1, *weights.shape)),
+            groups=channels,
+            padding_mode=padding_mode.value,
+            **params,
+        )[0]
         del pixels
         if not images.all_finite(result):
-            raise ShapeError("kernel", "the result is not finite (it overflows float64: the kernel's values are "
-                                       "too large for this image)")
+            raise ShapeError(
+                "kernel",
+                "the result is not finite (it overflows float64: the kernel's values are too large for this image)",
+            )
         signed = bool(abs(float(np.sum(weights))) < 1e-9)  # zero-sum kernels (edges) respond with both signs
 
     def write(path):
@@ -94,7 +126,8 @@ def apply(
             from PIL import Image
 
             picture = Image.fromarray(images.for_viewing(result, signed, in_place=True))
-            picture.save(path, format="PNG")
+            with open(path, "wb") as handle:  # ours to close: Pillow leaves its own open on an interruption
+                picture.save(handle, format="PNG")
 
     images.write_atomically(output, write)
     _report(layer, axes, shape_in, shape_out, output, signed, json)
@@ -119,8 +152,15 @@ def _report(layer, axes, shape_in, shape_out, output, signed, as_json):
     from . import output as out
 
     if as_json:
-        out.print_json({"input": list(shape_in), "output": list(shape_out), "padding": [list(a.padding) for a in axes],
-                        "file": str(output), "shown_as": "magnitude" if signed else "clipped to [0, 1]"})
+        out.print_json(
+            {
+                "input": list(shape_in),
+                "output": list(shape_out),
+                "padding": [list(a.padding) for a in axes],
+                "file": str(output),
+                "shown_as": "magnitude" if signed else "clipped to [0, 1]",
+            }
+        )
         return
     con = out.console()
     out.print_table(con, out.arithmetic_table(layer, axes, out.title(layer, shape_in[1:], axes)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,10 +12,16 @@ from . import app
 
 @app.command()
 def gallery(
-    dir: Annotated[Path, typer.Argument(help="Folder to write the GIFs and README.md into (created if missing).")] = Path("gallery"),
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Processes drawing in parallel (default: one per core).")] = None,
+    dir: Annotated[
+        Path, typer.Argument(help="Folder to write the GIFs and README.md into (created if missing).")
+    ] = Path("gallery"),
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Processes drawing in parallel (default: one per core).")
+    ] = None,
     duration: Annotated[int, typer.Option("--duration", help="Milliseconds per frame.")] = 1000,
-    force: Annotated[bool, typer.Option("--force", help="Write into a folder that holds other files of the same names.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that holds other files of the same names.")
+    ] = False,
 ):
     """Dumoulin & Visin's 15 animations under their original names, plus dilated transposed,
     rectangular, TF SAME, pooling, ceil_mode, 1-D and numerical ones, with an index.
@@ -34,12 +40,21 @@ def gallery(
     g.prepare(dir, force, create=False)  # refused before the progress bar
     start = time.perf_counter()
     total = sum(g.frames(e) for e in g.ENTRIES)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
-                  TimeElapsedColumn(), transient=False) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("frames"),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as progress:
         task = progress.add_task(f"drawing {len(g.ENTRIES)} animations", total=total)
-        results = g.build(dir, force, on_done=lambda r: progress.advance(task, r[1]), workers=workers,
-                          duration=duration)
+        results = g.build(
+            dir, force, on_done=lambda r: progress.advance(task, r[1]), workers=workers, duration=duration
+        )
     frames = sum(r[1] for r in results)
     size = sum(r[2] for r in results)
-    typer.echo(f"wrote {len(results)} animations ({frames} frames, {size / 1e6:.1f} MB) and {dir / 'README.md'} "
-               f"in {time.perf_counter() - start:.1f} s")
+    typer.echo(
+        f"wrote {len(results)} animations ({frames} frames, {size / 1e6:.1f} MB) and {dir / 'README.md'} "
+        f"in {time.perf_counter() - start:.1f} s"
+    )

@@ -4,26 +4,43 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from . import app, parse
 from .options import MaxLayersOpt, MaxMemoryOpt, use_max_layers, use_max_memory
 
-SpecArg = Annotated[Optional[Path], typer.Argument(
-    help="A spec file (.toml, .json), model code (.py: nn.Module classes, layer lists or Keras code) or the text of "
-         "print(model) (.txt). Code is parsed, never run.")]
-PresetOpt = Annotated[Optional[str], typer.Option("--preset", help="A built-in network (see --list-presets).")]
-CodeOpt = Annotated[Optional[str], typer.Option("--code", help='Model code or print(model) text, e.g. '
-                                                               '"nn.Conv2d(3, 64, 3), nn.ReLU()".')]
-InputOpt = Annotated[Optional[str], typer.Option(
-    "--input", "-i", help="Input in the framework's layout, with or without the batch: 3x224x224 or 1x3x224x224 "
-                          "(torch), 224x224x3 (keras/tf); overrides the source's.")]
-ClassOpt = Annotated[Optional[str], typer.Option(
-    "--class", help='Which model in the code: a class or function name, a call like "ResNet(Bottleneck, [3, 4, 6, 3])" '
-                    "or, for Keras, the variable holding the model.")]
-ArgsOpt = Annotated[Optional[str], typer.Option("--args", help='Constructor arguments, e.g. "num_classes=10, ngpu=1".')]
+SpecArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A spec file (.toml, .json), model code (.py: nn.Module classes, layer lists or Keras code) "
+        "or the text of "
+        "print(model) (.txt). Code is parsed, never run."
+    ),
+]
+PresetOpt = Annotated[str | None, typer.Option("--preset", help="A built-in network (see --list-presets).")]
+CodeOpt = Annotated[
+    str | None, typer.Option("--code", help='Model code or print(model) text, e.g. "nn.Conv2d(3, 64, 3), nn.ReLU()".')
+]
+InputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--input",
+        "-i",
+        help="Input in the framework's layout, with or without the batch: 3x224x224 or 1x3x224x224 "
+        "(torch), 224x224x3 (keras/tf); overrides the source's.",
+    ),
+]
+ClassOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--class",
+        help='Which model in the code: a class or function name, a call like "ResNet(Bottleneck, [3, 4, 6, 3])" '
+        "or, for Keras, the variable holding the model.",
+    ),
+]
+ArgsOpt = Annotated[str | None, typer.Option("--args", help='Constructor arguments, e.g. "num_classes=10, ngpu=1".')]
 
 
 class Framework(str, Enum):
@@ -37,8 +54,10 @@ class Macs(str, Enum):
     torchinfo = "torchinfo"
 
 
-FrameworkOpt = Annotated[Optional[Framework], typer.Option(
-    "--framework", "-f", help="Whose rules and layout: torch, tf or keras (default: the source's).")]
+FrameworkOpt = Annotated[
+    Framework | None,
+    typer.Option("--framework", "-f", help="Whose rules and layout: torch, tf or keras (default: the source's)."),
+]
 
 
 class Dtype(str, Enum):
@@ -63,7 +82,9 @@ def _load(spec, preset, code, input_text, framework, cls=None, args=None):
     shape = parse.shape("--input", input_text) if input_text is not None else network.default_input
     if shape is None:
         example = "224x224x3" if fw in ("tf", "keras") else "3x224x224"
-        raise ShapeError("--input", f"is needed: the network does not say its input shape (give e.g. --input {example})")
+        raise ShapeError(
+            "--input", f"is needed: the network does not say its input shape (give e.g. --input {example})"
+        )
     return network, shape, fw
 
 
@@ -76,17 +97,37 @@ def plan(
     framework: FrameworkOpt = None,
     cls: ClassOpt = None,
     args: ArgsOpt = None,
-    dtype: Annotated[Optional[Dtype], typer.Option(
-        "--dtype", help="Element type for activation memory (default: the spec's dtype, else float32).")] = None,
-    flops: Annotated[bool, typer.Option("--flops", help="Show FLOPs (2 x multiply-accumulates) instead of MACs.")] = False,
-    macs: Annotated[Macs, typer.Option(
-        "--macs", help="multiply: true multiply-accumulates (bias and normalisation excluded, transposed convs by "
-                       "input positions); torchinfo: torchinfo 1.8's count, to compare with it.")] = Macs.multiply,
-    json: Annotated[bool, typer.Option("--json", help="Print JSON: layers, total_params, total_macs, diagnostics.")] = False,
+    dtype: Annotated[
+        Dtype | None,
+        typer.Option("--dtype", help="Element type for activation memory (default: the spec's dtype, else float32)."),
+    ] = None,
+    flops: Annotated[
+        bool, typer.Option("--flops", help="Show FLOPs (2 x multiply-accumulates) instead of MACs.")
+    ] = False,
+    macs: Annotated[
+        Macs,
+        typer.Option(
+            "--macs",
+            help="multiply: true multiply-accumulates (bias and normalisation excluded, transposed convs by "
+            "input positions); torchinfo: torchinfo 1.8's count, to compare with it.",
+        ),
+    ] = Macs.multiply,
+    json: Annotated[
+        bool, typer.Option("--json", help="Print JSON: layers, total_params, total_macs, diagnostics.")
+    ] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
-    verify: Annotated[bool, typer.Option("--verify", help="Push a random tensor through with convarith.functional and check every shape.")] = False,
-    skip_heavy: Annotated[Optional[float], typer.Option("--skip-heavy", help="With --verify: do not compute layers above this many GMACs (their planned shape is passed on).")] = None,
+    verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Push a random tensor through with convarith.functional and check every shape."),
+    ] = False,
+    skip_heavy: Annotated[
+        float | None,
+        typer.Option(
+            "--skip-heavy",
+            help="With --verify: do not compute layers above this many GMACs (their planned shape is passed on).",
+        ),
+    ] = None,
     list_presets: Annotated[bool, typer.Option("--list-presets", help="List the built-in networks and exit.")] = False,
     max_memory: MaxMemoryOpt = None,
     max_layers: MaxLayersOpt = None,
@@ -135,7 +176,9 @@ def plan(
         for line in result.diagnostics:
             con.print(f"warning: {line}", markup=False)
         if result.non_trainable_params:
-            con.print(f"parameters: {result.trainable_params:,} trainable, {result.non_trainable_params:,} non-trainable")
+            con.print(
+                f"parameters: {result.trainable_params:,} trainable, {result.non_trainable_params:,} non-trainable"
+            )
         if verify:
             con.print("verified: a random tensor through convarith.functional gives every planned shape")
     if not result.complete:
@@ -153,7 +196,9 @@ def rf(
     framework: FrameworkOpt = None,
     cls: ClassOpt = None,
     args: ArgsOpt = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a PNG plot of field size and jump per layer.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write a PNG plot of field size and jump per layer.")
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     max_layers: MaxLayersOpt = None,
 ):
@@ -163,9 +208,18 @@ def rf(
     network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
     result = network.plan(shape, fw)
     rows = [r for r in result.rows if r.field and r.shape is not None]
-    data = [{"index": r.index, "name": r.name, "type": r.type,
-             "size": [f.size for f in r.field], "jump": [str(f.jump) for f in r.field],
-             "start": [f.start for f in r.field], "whole_input": all(f.whole_input for f in r.field)} for r in rows]
+    data = [
+        {
+            "index": r.index,
+            "name": r.name,
+            "type": r.type,
+            "size": [f.size for f in r.field],
+            "jump": [str(f.jump) for f in r.field],
+            "start": [f.start for f in r.field],
+            "whole_input": all(f.whole_input for f in r.field),
+        }
+        for r in rows
+    ]
     if plot is not None:
         _plot(plot, data)
     if json:
@@ -180,20 +234,34 @@ def rf(
     from ..plan.report import LARGE, plain_table
     from .output import console, print_table
 
-    cells = [(str(d["index"]), d["name"], d["type"],
-              "whole input" if d["whole_input"] else "x".join(map(str, d["size"])),
-              "-" if d["whole_input"] else "x".join(d["jump"]),
-              "-" if d["whole_input"] else "x".join(map(str, d["start"]))) for d in data]
+    cells = [
+        (
+            str(d["index"]),
+            d["name"],
+            d["type"],
+            "whole input" if d["whole_input"] else "x".join(map(str, d["size"])),
+            "-" if d["whole_input"] else "x".join(d["jump"]),
+            "-" if d["whole_input"] else "x".join(map(str, d["start"])),
+        )
+        for d in data
+    ]
     con = console()
     if len(cells) > LARGE:
-        typer.echo(plain_table(f"receptive field, input {'x'.join(map(str, shape))}",
-                               ("#", "layer", "type", "size", "jump", "start"), cells))
+        typer.echo(
+            plain_table(
+                f"receptive field, input {'x'.join(map(str, shape))}",
+                ("#", "layer", "type", "size", "jump", "start"),
+                cells,
+            )
+        )
         for line in result.diagnostics:
             con.print(f"warning: {line}", markup=False)
         if plot is not None:
             con.print(f"wrote {plot}", markup=False)
         return
-    table = Table(title=Text(f"receptive field, input {'x'.join(map(str, shape))}"), title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(
+        title=Text(f"receptive field, input {'x'.join(map(str, shape))}"), title_justify="left", box=box.SIMPLE_HEAD
+    )
     for name in ("#", "layer", "type", "size", "jump", "start"):
         table.add_column(name, justify="left" if name in ("layer", "type") else "right", no_wrap=True)
     for row in cells:
@@ -206,10 +274,10 @@ def rf(
 
 
 def _plot(path, data):
+    from fractions import Fraction
+
     from ..errors import ShapeError
     from ..images import write_atomically
-
-    from fractions import Fraction
 
     if path.suffix.lower() != ".png":
         raise ShapeError("--plot", f"must end in .png, got {path.name!r}")

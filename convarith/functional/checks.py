@@ -71,7 +71,9 @@ def int_sequence(name: str, value) -> tuple[int, ...]:
     """A tuple, list or 1-D integer array of ints (any integer type, not bool)."""
     if isinstance(value, np.ndarray):
         if value.ndim != 1 or value.dtype.kind not in "iu":
-            raise ShapeError(name, f"must be a sequence of ints, got an array of shape {value.shape}, dtype {value.dtype}")
+            raise ShapeError(
+                name, f"must be a sequence of ints, got an array of shape {value.shape}, dtype {value.dtype}"
+            )
         return tuple(int(v) for v in value)
     if not isinstance(value, (tuple, list)):
         raise ShapeError(name, f"must be a sequence of ints, got {type(value).__name__} {short(value)}")

@@ -19,10 +19,15 @@ def as_arrays(input, weight, bias):
     x, w = checks.array("input", input), checks.array("weight", weight)
     b = checks.array("bias", bias) if bias is not None else None
     if w.ndim < 3:
-        raise ShapeError("weight", f"needs (out, in/groups, *kernel) with at least one spatial axis, got shape {w.shape}")
+        raise ShapeError(
+            "weight", f"needs (out, in/groups, *kernel) with at least one spatial axis, got shape {w.shape}"
+        )
     if x.ndim not in (w.ndim - 1, w.ndim):
-        raise ShapeError("input", f"a {w.ndim - 2}-D weight needs input (N, C, *spatial) or (C, *spatial) with "
-                                  f"{w.ndim} or {w.ndim - 1} axes, got shape {x.shape}")
+        raise ShapeError(
+            "input",
+            f"a {w.ndim - 2}-D weight needs input (N, C, *spatial) or (C, *spatial) with "
+            f"{w.ndim} or {w.ndim - 1} axes, got shape {x.shape}",
+        )
     dtype = np.result_type(x, w, *([b] if b is not None else []))
     if dtype.kind not in checks.NUMERIC_KINDS:
         raise ShapeError("input", f"cannot convolve arrays of dtype {dtype}")
@@ -46,8 +51,18 @@ def _finish(out, b, batched):
     return out if batched else out[0]
 
 
-def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-         padding_mode="zeros", flip=False, framework="torch"):
+def conv(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    padding_mode="zeros",
+    flip=False,
+    framework="torch",
+):
     """N-D convolution like torch.nn.functional.conv1d/2d/3d: cross-correlation unless ``flip``.
 
     ``padding`` takes whatever the shape engine takes for ``framework`` (ints, per-axis
@@ -66,11 +81,22 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     kernel = w.shape[2:]
     if w.shape[0] % groups:
         raise ShapeError("groups", f"the weight's {w.shape[0]} output channels are not divisible by groups={groups}")
-    layer = Conv(kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
-                 in_channels=w.shape[1] * groups, out_channels=w.shape[0], framework=framework)
+    layer = Conv(
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        in_channels=w.shape[1] * groups,
+        out_channels=w.shape[0],
+        framework=framework,
+    )
     if x.shape[1] != w.shape[1] * groups:
-        raise ShapeError("weight", f"expects {w.shape[1] * groups} input channels (weight {w.shape}, groups={groups}), "
-                                   f"the input has {x.shape[1]}")
+        raise ShapeError(
+            "weight",
+            f"expects {w.shape[1] * groups} input channels (weight {w.shape}, groups={groups}), "
+            f"the input has {x.shape[1]}",
+        )
     _check_bias(b, w.shape[0])
     axes = layer.arithmetic(x.shape[2:])
     sizes = [a.output for a in axes]
@@ -84,7 +110,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     if padding_mode != "zeros":
         mode = PADDING_MODES[padding_mode]
         check_grow(x.shape[2:], pads, mode, "padding")
-        padded = limits.product((*x.shape[:2], *[n + a + b for n, (a, b) in zip(x.shape[2:], pads)]))
+        padded = limits.product((*x.shape[:2], *[n + a + b for n, (a, b) in zip(x.shape[2:], pads, strict=True)]))
         answer = x.shape[0] * w.shape[0] * limits.product(sizes)
         if padded * x.dtype.itemsize > limits.temporary_bytes or padded > 8 * (x.size + answer) + 2**16:
             # Too large to build, or far larger than what the windows read: index maps instead.
@@ -98,8 +124,18 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     return _finish(out, b, batched)
 
 
-def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                   dilation=1, output_size=None, framework="torch"):
+def conv_transpose(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+    output_size=None,
+    framework="torch",
+):
     """N-D transposed convolution like torch.nn.functional.conv_transpose1d/2d/3d.
 
     Computed by stride phases (sub-pixel decomposition): output cells ``y = q*s + r`` only
@@ -107,8 +143,9 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
     input with that subset of taps, reversed. No zeros are inserted and nothing is scattered.
     """
     with np.errstate(all="ignore"):
-        return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation,
-                               output_size, framework)
+        return _conv_transpose(
+            input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, framework
+        )
 
 
 def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, framework):
@@ -119,8 +156,17 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     cin, cout = w.shape[0], w.shape[1] * groups
     if cin % groups:
         raise ShapeError("weight", f"its {cin} input channels are not divisible by groups={groups}")
-    layer = ConvTranspose(kernel, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation,
-                          groups=groups, in_channels=cin, out_channels=cout, framework=framework)
+    layer = ConvTranspose(
+        kernel,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=groups,
+        in_channels=cin,
+        out_channels=cout,
+        framework=framework,
+    )
     if x.shape[1] != cin:
         raise ShapeError("weight", f"expects {cin} input channels (weight {w.shape}), the input has {x.shape[1]}")
     _check_bias(b, cout)
@@ -147,10 +193,21 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
             continue
         taps = tuple(np.array(p["taps"][::-1]) for p in combo)
         sub = wc[np.ix_(range(cout), range(cg_in), *taps)] if nd else wc
-        target = out[(slice(None), slice(None)) + tuple(slice(p["first"], None, a.stride) for p, a in zip(combo, axes))]
+        target = out[
+            (slice(None), slice(None))
+            + tuple(slice(p["first"], None, a.stride) for p, a in zip(combo, axes, strict=True))
+        ]
         target = target[(slice(None), slice(None)) + tuple(slice(0, p["count"]) for p in combo)]
-        correlate(x, np.ascontiguousarray(sub), [p["origin"] for p in combo], [p["count"] for p in combo],
-                  [1] * nd, [p["dilation"] for p in combo], groups, target)
+        correlate(
+            x,
+            np.ascontiguousarray(sub),
+            [p["origin"] for p in combo],
+            [p["count"] for p in combo],
+            [1] * nd,
+            [p["dilation"] for p in combo],
+            groups,
+            target,
+        )
     return _finish(out, b, batched)
 
 
@@ -175,8 +232,7 @@ def _phases(ax):
         shifts = [(t * d - r) // s for t in taps]
         q0 = (first + before - r) // s
         step = shifts[1] - shifts[0] if len(shifts) > 1 else 1
-        phases.append({"first": first, "count": count, "taps": taps, "dilation": step,
-                       "origin": q0 - shifts[-1]})
+        phases.append({"first": first, "count": count, "taps": taps, "dilation": step, "origin": q0 - shifts[-1]})
     # Every residue in [0, s) holds output cells while it is below the output size; those
     # without taps stay zero (one None stands for all of them).
     if len(phases) < min(s, n):

@@ -59,7 +59,7 @@ class Scratch:
 def fill_window(dest, image, starts):
     """Copy the part of ``image`` (C, *in) covering ``dest``'s window (C, *extent) at ``starts``."""
     src, dst = [slice(None)], [slice(None)]
-    for start, extent, size in zip(starts, dest.shape[1:], image.shape[1:]):
+    for start, extent, size in zip(starts, dest.shape[1:], image.shape[1:], strict=True):
         lo, hi = max(start, 0), min(start + extent, size)
         if hi <= lo:
             return
@@ -86,15 +86,15 @@ def correlate(x, w, origins, out_sizes, strides, dilations, groups, out):
     if any(t is None for t in trims):
         out[...] = 0
         return out
-    if any(t != (0, n - 1, 0, k - 1) for t, n, k in zip(trims, out_sizes, kernel)):
+    if any(t != (0, n - 1, 0, k - 1) for t, n, k in zip(trims, out_sizes, kernel, strict=True)):
         out[...] = 0
         out = out[(slice(None), slice(None)) + tuple(slice(o_lo, o_hi + 1) for o_lo, o_hi, _, _ in trims)]
         w = w[(slice(None), slice(None)) + tuple(slice(t_lo, t_hi + 1) for _, _, t_lo, t_hi in trims)]
         origins = [origins[i] + trims[i][0] * strides[i] + trims[i][2] * dilations[i] for i in range(nd)]
         out_sizes = list(out.shape[2:])
         kernel = w.shape[2:]
-    extents = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_sizes, strides, kernel, dilations)]
-    compact = all(e <= 2 * (n + o) + k + 64 for e, n, o, k in zip(extents, sizes, out_sizes, kernel))
+    extents = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_sizes, strides, kernel, dilations, strict=True)]
+    compact = all(e <= 2 * (n + o) + k + 64 for e, n, o, k in zip(extents, sizes, out_sizes, kernel, strict=True))
     if compact:
         path, fixed, per_row = _plan(x, w, out_sizes, strides, dilations, groups, extents)
         if fixed + per_row <= limits.temporary_bytes:
@@ -140,12 +140,14 @@ def _plan(x, w, out_sizes, strides, dilations, groups, extents):
             fixed = item * channels * (halo + 2) * row
             return _stride1_depthwise, fixed, item * row * channels * (1 + 2 * (n_out // groups))
         fold = _fold(kernel, cg)
-        n_fold = prod(kernel[nd - fold:])
-        n_lead = prod(kernel[:nd - fold])
+        n_fold = prod(kernel[nd - fold :])
+        n_lead = prod(kernel[: nd - fold])
         geo = _Geometry(kernel, out_sizes, dilations)
         margin = sum((k - 1) * dilations[i] * geo.flat_strides[i] for i, k in enumerate(kernel) if i >= nd - fold)
         reach = sum((k - 1) * dilations[i] * geo.flat_strides[i] for i, k in enumerate(kernel) if i < nd - fold)
-        fixed = item * (n_fold * channels * (margin + (halo + 1) * row) + n_lead * og * reach + n_out * cg * prod(kernel))
+        fixed = item * (
+            n_fold * channels * (margin + (halo + 1) * row) + n_lead * og * reach + n_out * cg * prod(kernel)
+        )
         return _stride1_gemm, fixed, item * row * (n_fold * channels + (n_lead + 1) * og)
     rest, e_rest = prod(out_sizes[1:]), prod(extents[1:])
     fixed = item * ((channels + cg) * (halo + 1) * e_rest + n_out * cg * prod(kernel))
@@ -154,7 +156,7 @@ def _plan(x, w, out_sizes, strides, dilations, groups, extents):
 
 def _fold(kernel, cg):
     nd, fold = len(kernel), 1
-    while fold < nd and prod(kernel[nd - fold:]) * cg < FOLD_MIN_K:
+    while fold < nd and prod(kernel[nd - fold :]) * cg < FOLD_MIN_K:
         fold += 1
     return fold
 
@@ -168,7 +170,7 @@ def new_output(lead, out_sizes, kernel, strides, dilations, dtype):
     """
     if any(s != 1 for s in strides) or 0 in out_sizes:
         return np.empty((*lead, *out_sizes), dtype=dtype)
-    extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations)]
+    extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations, strict=True)]
     if prod(extents[1:]) > 2 * prod(out_sizes[1:]) + 1024:
         return np.empty((*lead, *out_sizes), dtype=dtype)
     full = np.empty((*lead, out_sizes[0], *extents[1:]), dtype=dtype)
@@ -179,9 +181,14 @@ def _wide_rows(out, n, channel0, channels, h0, hc, row):
     """out[n, channel0:+channels, h0:+hc] seen as (channels, hc*row), if out has the wide layout."""
     item = out.dtype.itemsize
     expected = row * item
-    if out.ndim < 3 or out.strides[-1] != item or out.strides[2] != expected or out.strides[1] != out.shape[2] * expected:
+    if (
+        out.ndim < 3
+        or out.strides[-1] != item
+        or out.strides[2] != expected
+        or out.strides[1] != out.shape[2] * expected
+    ):
         return None
-    corner = out[n, channel0:channel0 + 1, h0:h0 + 1]  # a view (a scalar index would copy)
+    corner = out[n, channel0 : channel0 + 1, h0 : h0 + 1]  # a view (a scalar index would copy)
     return np.lib.stride_tricks.as_strided(corner, shape=(channels, hc * row), strides=(out.strides[1], item))
 
 
@@ -196,13 +203,15 @@ class _Geometry:
     def __init__(self, kernel, out_sizes, dilations):
         self.kernel, self.dilations = kernel, dilations
         self.nd = len(kernel)
-        self.extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations)]
+        self.extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations, strict=True)]
         self.row = prod(self.extents[1:])  # flat stride of the leading axis
-        self.flat_strides = [prod(self.extents[i + 1:]) for i in range(self.nd)]
+        self.flat_strides = [prod(self.extents[i + 1 :]) for i in range(self.nd)]
 
     def taps(self, dims):
         taps = list(product(*(range(self.kernel[i]) for i in dims)))
-        return taps, [sum(t * self.dilations[i] * self.flat_strides[i] for t, i in zip(tap, dims)) for tap in taps]
+        return taps, [
+            sum(t * self.dilations[i] * self.flat_strides[i] for t, i in zip(tap, dims, strict=True)) for tap in taps
+        ]
 
 
 def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
@@ -224,8 +233,14 @@ def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fix
     # summed at their tap offsets.
     w_perm = np.moveaxis(w, 1, -1)  # (O, *k, Cg)
     n_lead, reach = len(lead_offsets), max(lead_offsets)
-    weights = [np.ascontiguousarray(np.concatenate([w_perm[g * og:(g + 1) * og][(slice(None),) + lead].reshape(og, k_inner)
-                                                    for lead in taps_lead])) for g in range(groups)]
+    weights = [
+        np.ascontiguousarray(
+            np.concatenate(
+                [w_perm[g * og : (g + 1) * og][(slice(None),) + lead].reshape(og, k_inner) for lead in taps_lead]
+            )
+        )
+        for g in range(groups)
+    ]
 
     # Small images: several per GEMM. Large ones: chunks of output rows.
     full_len = geo.extents[0] * row
@@ -253,25 +268,30 @@ def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fix
             # The input goes into plane 0 once; plane f is plane 0 moved by its tap offset (row memcpys).
             for b, g in product(range(block), range(groups)):
                 begin = margin + b * seg_len
-                dest = stack[g, 0, :, begin:begin + seg_len].reshape(cg, seg_rows, *geo.extents[1:])  # a view
-                fill_window(dest, x[n0 + b, g * cg:(g + 1) * cg], starts)
+                dest = stack[g, 0, :, begin : begin + seg_len].reshape(cg, seg_rows, *geo.extents[1:])  # a view
+                fill_window(dest, x[n0 + b, g * cg : (g + 1) * cg], starts)
             for f, off in enumerate(fold_offsets[1:], 1):
-                stack[:, f, :, :total - off] = stack[:, 0, :, off:]
+                stack[:, f, :, : total - off] = stack[:, 0, :, off:]
             wide = (block - 1) * seg_len + hc * row
             for g in range(groups):
                 stacked = stack[g].reshape(k_inner, total)
                 direct = _wide_rows(out, n0, g * og, og, h0, hc, row) if block == 1 else None
                 acc = direct if direct is not None else scratch.get("acc", (og, wide), dtype)
                 if n_lead == 1:
-                    np.matmul(weights[g], stacked[:, margin:margin + wide], out=acc)
+                    np.matmul(weights[g], stacked[:, margin : margin + wide], out=acc)
                 else:
                     tall = scratch.get("tall", (n_lead * og, wide + reach), dtype)
-                    np.matmul(weights[g], stacked[:, margin:margin + wide + reach], out=tall)
-                    sum_into(acc, [tall[j * og:(j + 1) * og, off:off + wide] for j, off in enumerate(lead_offsets)])
+                    np.matmul(weights[g], stacked[:, margin : margin + wide + reach], out=tall)
+                    sum_into(acc, [tall[j * og : (j + 1) * og, off : off + wide] for j, off in enumerate(lead_offsets)])
                 if direct is None:
                     for b in range(block):
-                        _write_wide(acc[:, b * seg_len:b * seg_len + hc * row], hc, geo.extents, out_sizes,
-                                    out[n0 + b, g * og:(g + 1) * og, h0:h0 + hc])
+                        _write_wide(
+                            acc[:, b * seg_len : b * seg_len + hc * row],
+                            hc,
+                            geo.extents,
+                            out_sizes,
+                            out[n0 + b, g * og : (g + 1) * og, h0 : h0 + hc],
+                        )
 
 
 def _stride1_depthwise(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
@@ -288,8 +308,18 @@ def _stride1_depthwise(x, w, origins, out_sizes, strides, dilations, groups, out
             rows = hc + (geo.kernel[0] - 1) * geo.dilations[0] + 1
             padded = scratch.get("padded", (channels, rows, *geo.extents[1:]), dtype, zero=True)
             fill_window(padded, x[n], [origins[0] + h0, *origins[1:]])
-            _depthwise(padded.reshape(channels, -1), w, groups, offsets, hc * row, hc, geo.extents, out_sizes,
-                       out[n, :, h0:h0 + hc], scratch)
+            _depthwise(
+                padded.reshape(channels, -1),
+                w,
+                groups,
+                offsets,
+                hc * row,
+                hc,
+                geo.extents,
+                out_sizes,
+                out[n, :, h0 : h0 + hc],
+                scratch,
+            )
 
 
 def _depthwise(flat, w, groups, offsets, wide, hc, extents, out_sizes, target, scratch):
@@ -300,7 +330,7 @@ def _depthwise(flat, w, groups, offsets, wide, hc, extents, out_sizes, target, s
     acc = scratch.get("acc_dw", (channels, mult, wide), flat.dtype, zero=True)
     tmp = scratch.get("tmp_dw", (channels, mult, wide), flat.dtype)
     for t, o in enumerate(offsets):
-        np.multiply(w_taps[:, :, t, None], flat[:, None, o:o + wide], out=tmp)
+        np.multiply(w_taps[:, :, t, None], flat[:, None, o : o + wide], out=tmp)
         acc += tmp
     _write_wide(acc.reshape(channels * mult, wide), hc, extents, out_sizes, target)
 
@@ -322,7 +352,7 @@ def _write_wide(acc, hc, extents, out_sizes, target):
 
 def cut_wide(acc, hc, extents, out_sizes):
     """The (O, hc, *out_sizes[1:]) cells of wide-layout columns (O, >= hc * prod(extents[1:])), a view."""
-    shaped = acc[:, :hc * prod(extents[1:])].reshape(acc.shape[0], hc, *extents[1:])
+    shaped = acc[:, : hc * prod(extents[1:])].reshape(acc.shape[0], hc, *extents[1:])
     return shaped[(slice(None), slice(None)) + tuple(slice(0, o) for o in out_sizes[1:])]
 
 
@@ -340,17 +370,25 @@ def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
     og = n_out // groups
     kernel = w.shape[2:]
     dtype, item = out.dtype, out.dtype.itemsize
-    extents = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_sizes, strides, kernel, dilations)]
-    per_axis = [_axis_phases(k, s, d) for k, s, d in zip(kernel, strides, dilations)]
+    extents = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_sizes, strides, kernel, dilations, strict=True)]
+    per_axis = [_axis_phases(k, s, d) for k, s, d in zip(kernel, strides, dilations, strict=True)]
     groups_of_taps = list(product(*per_axis))  # one entry per phase combination
-    order = [int(np.ravel_multi_index(tap, kernel)) for phase in groups_of_taps for tap in product(*(p["taps"] for p in phase))]
+    order = [
+        int(np.ravel_multi_index(tap, kernel))
+        for phase in groups_of_taps
+        for tap in product(*(p["taps"] for p in phase))
+    ]
     k_inner = cg * len(order)
-    w_mats = [np.ascontiguousarray(w[g * og:(g + 1) * og].reshape(og, cg, -1)[:, :, order].reshape(og, k_inner))
-              for g in range(groups)]
+    w_mats = [
+        np.ascontiguousarray(w[g * og : (g + 1) * og].reshape(og, cg, -1)[:, :, order].reshape(og, k_inner))
+        for g in range(groups)
+    ]
     rest = prod(out_sizes[1:])
     per_row = item * (k_inner * rest + og * rest + 2 * strides[0] * prod(extents[1:]) * (channels + cg))
     # A few thousand columns per GEMM is the best rate; past WORKING_SET a larger chunk only costs memory.
-    rows = max(1, min(max(1, BLOCK_COLUMNS // rest), _rows_per_chunk(per_row, out_sizes[0], fixed), WORKING_SET // per_row))
+    rows = max(
+        1, min(max(1, BLOCK_COLUMNS // rest), _rows_per_chunk(per_row, out_sizes[0], fixed), WORKING_SET // per_row)
+    )
     direct = out.flags.c_contiguous
     scratch = Scratch()
     for n in range(n_img):
@@ -365,19 +403,34 @@ def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
                 first = 0
                 for index, phase in enumerate(groups_of_taps):
                     residue = tuple(p["residue"] for p in phase)
-                    plane = scratch.get(f"plane{index}", padded[(slice(g * cg, (g + 1) * cg),) + tuple(
-                        slice(r, None, s) for r, s in zip(residue, strides))].shape, dtype)
-                    np.copyto(plane, padded[(slice(g * cg, (g + 1) * cg),) + tuple(slice(r, None, s) for r, s in zip(residue, strides))])
+                    plane = scratch.get(
+                        f"plane{index}",
+                        padded[
+                            (slice(g * cg, (g + 1) * cg),)
+                            + tuple(slice(r, None, s) for r, s in zip(residue, strides, strict=True))
+                        ].shape,
+                        dtype,
+                    )
+                    np.copyto(
+                        plane,
+                        padded[
+                            (slice(g * cg, (g + 1) * cg),)
+                            + tuple(slice(r, None, s) for r, s in zip(residue, strides, strict=True))
+                        ],
+                    )
                     counts = [len(p["taps"]) for p in phase]
                     start = plane[(slice(None),) + tuple(slice(p["shift"], None) for p in phase)]
                     st = plane.strides
                     view = np.lib.stride_tricks.as_strided(
-                        start, shape=(cg, *counts, *chunk_sizes),
-                        strides=(st[0], *(p["step"] * t for p, t in zip(phase, st[1:])), *st[1:]), writeable=False)
+                        start,
+                        shape=(cg, *counts, *chunk_sizes),
+                        strides=(st[0], *(p["step"] * t for p, t in zip(phase, st[1:], strict=True)), *st[1:]),
+                        writeable=False,
+                    )
                     block = prod(counts)
-                    np.copyto(cols[:, first:first + block].reshape(cg, *counts, *chunk_sizes), view)
+                    np.copyto(cols[:, first : first + block].reshape(cg, *counts, *chunk_sizes), view)
                     first += block
-                target = out[n, g * og:(g + 1) * og, h0:h0 + hc]
+                target = out[n, g * og : (g + 1) * og, h0 : h0 + hc]
                 if direct:
                     np.matmul(w_mats[g], cols.reshape(k_inner, -1), out=target.reshape(og, -1))
                 else:
@@ -397,6 +450,7 @@ def _axis_phases(k, s, d):
     for r in sorted(by_residue):
         taps = by_residue[r]
         shifts = [(t * d) // s for t in taps]
-        phases.append({"residue": r, "shift": shifts[0], "step": shifts[1] - shifts[0] if len(shifts) > 1 else 1,
-                       "taps": taps})
+        phases.append(
+            {"residue": r, "shift": shifts[0], "step": shifts[1] - shifts[0] if len(shifts) > 1 else 1, "taps": taps}
+        )
     return phases

@@ -41,9 +41,10 @@ def pad(input, pad, mode: str = "constant", value: float = 0.0):
         except OverflowError:
             raise ShapeError("value", f"{checks.short(value)} is too large for an array of dtype {x.dtype}") from None
     elif mode == "constant" and value != 0:
-        if not (isinstance(value, int) or float(value).is_integer()):
-            if x.dtype.kind == "b" or value != value or abs(value) == float("inf"):
-                raise ShapeError("value", f"{value!r} cannot be stored in an array of dtype {x.dtype}")
+        if not (isinstance(value, int) or float(value).is_integer()) and (
+            x.dtype.kind == "b" or value != value or abs(value) == float("inf")
+        ):
+            raise ShapeError("value", f"{value!r} cannot be stored in an array of dtype {x.dtype}")
         info = np.iinfo(x.dtype) if x.dtype.kind != "b" else None
         if info is not None and not info.min <= int(value) <= info.max:
             raise ShapeError("value", f"{value!r} does not fit an array of dtype {x.dtype}")
@@ -53,11 +54,16 @@ def pad(input, pad, mode: str = "constant", value: float = 0.0):
 
 def check_grow(shape, grow, mode: str, parameter: str = "pad") -> None:
     """The rules of PyTorch's non-constant padding modes (after any cropping), per axis."""
-    for size, (before, after) in zip(shape, grow):
+    for size, (before, after) in zip(shape, grow, strict=True):
         if mode == "reflect" and max(before, after) >= size and (before or after):
-            raise ShapeError(parameter, f"reflect padding must be smaller than the input size: {(before, after)} on an axis of {size}")
+            raise ShapeError(
+                parameter,
+                f"reflect padding must be smaller than the input size: {(before, after)} on an axis of {size}",
+            )
         if mode in ("circular", "wrap") and max(before, after) > size:
-            raise ShapeError(parameter, f"circular padding must be at most the input size: {(before, after)} on an axis of {size}")
+            raise ShapeError(
+                parameter, f"circular padding must be at most the input size: {(before, after)} on an axis of {size}"
+            )
         if mode in ("replicate", "edge") and size == 0 and (before or after):
             raise ShapeError(parameter, "cannot replicate an empty axis")
 
@@ -69,7 +75,7 @@ def pad_pairs(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) 
         raise ShapeError("pad", "negative padding removes more than the whole axis")
     x = x[crop]
     grow = [(max(0, b), max(0, a)) for b, a in pairs]
-    shape = tuple(s + b + a for s, (b, a) in zip(x.shape, grow))
+    shape = tuple(s + b + a for s, (b, a) in zip(x.shape, grow, strict=True))
     checks.output(shape, x.dtype.itemsize)
     if mode != "constant":
         check_grow(x.shape, grow, mode)
@@ -77,5 +83,5 @@ def pad_pairs(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) 
     if not any(b or a for b, a in grow):
         return x.copy()
     out = np.full(shape, value, dtype=x.dtype)
-    out[tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, grow))] = x
+    out[tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, grow, strict=True))] = x
     return out

@@ -33,7 +33,7 @@ def _as_array(input):
 def _split_planes(x, nd):
     """(..., *spatial) -> (planes, *spatial) view plus the leading shape."""
     lead = x.shape[: x.ndim - nd]
-    return x.reshape(-1, *x.shape[x.ndim - nd:]), lead
+    return x.reshape(-1, *x.shape[x.ndim - nd :]), lead
 
 
 def _in_threads(fn, planes_in, planes_out):
@@ -43,7 +43,10 @@ def _in_threads(fn, planes_in, planes_out):
         return
     half = n // 2
     with ThreadPoolExecutor(THREADS) as pool:
-        jobs = [pool.submit(fn, planes_in[:half], planes_out[:half]), pool.submit(fn, planes_in[half:], planes_out[half:])]
+        jobs = [
+            pool.submit(fn, planes_in[:half], planes_out[:half]),
+            pool.submit(fn, planes_in[half:], planes_out[half:]),
+        ]
         for job in jobs:
             job.result()
 
@@ -51,7 +54,7 @@ def _in_threads(fn, planes_in, planes_out):
 def _resolve(layer, x, nd):
     if x.ndim not in (nd + 1, nd + 2):
         raise ShapeError("input", f"a {nd}-D pool needs (N, C, *spatial) or (C, *spatial), got shape {x.shape}")
-    axes = layer.arithmetic(x.shape[x.ndim - nd:])
+    axes = layer.arithmetic(x.shape[x.ndim - nd :])
     return axes
 
 
@@ -88,7 +91,7 @@ def tap_ranges(ax):
         return []
     if big:  # tap numbers past int64 (a kernel of 10**30): merge in Python, one step per live output
         ranges = []
-        for a, b in zip(lo.tolist(), hi.tolist()):
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
             if ranges and a <= ranges[-1][1]:
                 ranges[-1][1] = max(ranges[-1][1], b + 1)
             else:
@@ -97,7 +100,7 @@ def tap_ranges(ax):
     hi = np.maximum.accumulate(hi)
     starts = np.flatnonzero(np.r_[True, lo[1:] > hi[:-1] + 1])
     stops = np.r_[starts[1:], lo.size] - 1
-    return [(int(lo[a]), int(hi[b]) + 1) for a, b in zip(starts, stops)]
+    return [(int(lo[a]), int(hi[b]) + 1) for a, b in zip(starts, stops, strict=True)]
 
 
 def _reduce_axis(src, axis, ax, combine, fill, dst, ranges):
@@ -145,12 +148,13 @@ def _separable(x, axes, nd, combine, fill, dtype):
             current = target
 
     for p0 in range(0, planes.shape[0], chunk):
-        _in_threads(work, planes[p0:p0 + chunk], out[p0:p0 + chunk])
+        _in_threads(work, planes[p0 : p0 + chunk], out[p0 : p0 + chunk])
     return out.reshape(*lead, *out.shape[1:])
 
 
-def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False,
-             framework="torch"):
+def max_pool(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, framework="torch"
+):
     """Like torch.nn.functional.max_pool1d/2d/3d; NaN propagates as in PyTorch."""
     with np.errstate(all="ignore"):
         return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, framework)
@@ -161,7 +165,9 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     checks.framework(framework)
     x = _as_array(input)
     nd = _ndim(kernel_size, stride, padding, dilation, x)
-    layer = MaxPool(kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, framework=framework)
+    layer = MaxPool(
+        kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, framework=framework
+    )
     axes = _resolve(layer, x, nd)
     lead = x.shape[: x.ndim - nd]
     shape = (*lead, *[a.output for a in axes])
@@ -182,7 +188,7 @@ def _max_with_indices(x, axes, nd):
     out_shape = (planes.shape[0], *outs)
     best = np.full(out_shape, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min, dtype=x.dtype)
     index = np.full(out_shape, -1, dtype=np.int64)
-    flat_strides = [prod(x.shape[x.ndim - nd + i + 1:]) for i in range(nd)]
+    flat_strides = [prod(x.shape[x.ndim - nd + i + 1 :]) for i in range(nd)]
     taps = [[t for lo, hi in tap_ranges(a) for t in range(lo, hi)] for a in axes]
     # Scratch per output cell: the gathered values, masks and flat indices of one tap.
     per_cell = 2 * x.dtype.itemsize + 8 + 4
@@ -196,19 +202,24 @@ def _max_with_indices(x, axes, nd):
 
     def positions(ax, t, o):
         shift = t * ax.dilation - ax.padding[0]
-        pos = o * ax.stride + shift if abs(shift) + (int(o[-1]) + 1) * ax.stride < sparse.INT_SAFE else \
-            o.astype(object) * ax.stride + shift
+        pos = (
+            o * ax.stride + shift
+            if abs(shift) + (int(o[-1]) + 1) * ax.stride < sparse.INT_SAFE
+            else o.astype(object) * ax.stride + shift
+        )
         inside = (pos >= 0) & (pos < ax.input)
         return np.where(inside, pos, 0).astype(np.int64), inside.astype(bool)
 
     for p0 in range(0, planes.shape[0], n_planes):
-        src = planes[p0:p0 + n_planes]
+        src = planes[p0 : p0 + n_planes]
         for r0 in range(0, outs[0], rows):
             ranges = [np.arange(r0, min(outs[0], r0 + rows))] + [np.arange(n) for n in outs[1:]]
             cell = (slice(p0, p0 + n_planes), slice(r0, r0 + rows))
             b, ix = best[cell], index[cell]
             for combo in product(*taps):
-                pos, inside = zip(*(positions(ax, t, o) for ax, t, o in zip(axes, combo, ranges)))
+                pos, inside = zip(
+                    *(positions(ax, t, o) for ax, t, o in zip(axes, combo, ranges, strict=True)), strict=True
+                )
                 if not all(i.any() for i in inside):
                     continue
                 grid = np.ix_(*pos)
@@ -220,7 +231,7 @@ def _max_with_indices(x, axes, nd):
                 better |= ix < 0
                 better &= inside_all
                 np.copyto(b, values, where=better)
-                flat = sum(g * st for g, st in zip(grid, flat_strides))
+                flat = sum(g * st for g, st in zip(grid, flat_strides, strict=True))
                 np.copyto(ix, np.broadcast_to(flat, ix.shape), where=better)
     missing = index < 0
     if missing.any():
@@ -248,8 +259,16 @@ def _empty_window_index(axes, flat_strides):
     return total
 
 
-def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-             divisor_override=None, framework="torch"):
+def avg_pool(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+    framework="torch",
+):
     """Like torch.nn.functional.avg_pool1d/2d/3d (TensorFlow's SAME averages real cells only)."""
     with np.errstate(all="ignore"):
         return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, framework)
@@ -259,13 +278,20 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     ceil_mode = checks.flag("ceil_mode", ceil_mode)
     count_include_pad = checks.flag("count_include_pad", count_include_pad)
     checks.framework(framework)
-    if divisor_override is not None and (not is_int(divisor_override) or divisor_override == 0
-                                         or not -2**63 <= int(divisor_override) < 2**63):
+    if divisor_override is not None and (
+        not is_int(divisor_override) or divisor_override == 0 or not -(2**63) <= int(divisor_override) < 2**63
+    ):
         raise ShapeError("divisor_override", f"must be a non-zero 64-bit integer, got {checks.short(divisor_override)}")
     x = _as_array(input)
     nd = _ndim(kernel_size, stride, padding, 1, x)
-    layer = AvgPool(kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                    count_include_pad=count_include_pad, framework=framework)
+    layer = AvgPool(
+        kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        framework=framework,
+    )
     axes = _resolve(layer, x, nd)
     if layer.framework != "torch":
         count_include_pad = False
@@ -282,7 +308,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
         for i, ax in enumerate(axes):
             counts = _window_counts(ax, count_include_pad).astype(dtype)
             divisor = divisor * counts.reshape([1] * (i + 1) + [-1] + [1] * (nd - i - 1))
-        out = out.reshape(-1, *out.shape[len(lead):])
+        out = out.reshape(-1, *out.shape[len(lead) :])
         out /= divisor
         out = out.reshape(*lead, *out.shape[1:])
     return out

@@ -118,10 +118,13 @@ def _blocks(n_img, lives, taps, cg, og, cout, item):
     block = [max(1, v) for v in sizes]
 
     def need(b):
-        bn, bo, bt = b[0], prod(b[1:1 + nd]), prod(b[1 + nd:])
+        bn, bo, bt = b[0], prod(b[1 : 1 + nd]), prod(b[1 + nd :])
         cells = bn * bo
-        return (item * (cg * bt * cells + og * cells + cout * cells) + bt * bo * (1 + 16 * nd)
-                + 16 * sum(b[1 + i] * b[1 + nd + i] for i in range(nd)))
+        return (
+            item * (cg * bt * cells + og * cells + cout * cells)
+            + bt * bo * (1 + 16 * nd)
+            + 16 * sum(b[1 + i] * b[1 + nd + i] for i in range(nd))
+        )
 
     budget = limits.temporary_bytes
     target = min(budget, BLOCK_CAP)
@@ -129,7 +132,7 @@ def _blocks(n_img, lives, taps, cg, og, cout, item):
         i = max(range(len(block)), key=lambda j: block[j])
         block[i] = (block[i] + 1) // 2
     limits.check_temporary("input", f"the smallest block of windows ({cg} channels)", need(block))
-    return block[0], block[1:1 + nd], block[1 + nd:]
+    return block[0], block[1 : 1 + nd], block[1 + nd :]
 
 
 def correlate(x, w, origins, strides, dilations, groups, out, mode="zeros"):
@@ -145,16 +148,17 @@ def correlate(x, w, origins, strides, dilations, groups, out, mode="zeros"):
     kernel, out_sizes = w.shape[2:], out.shape[2:]
     if out.size == 0:
         return out
-    axes = [AxisMap(x.shape[2 + i], out_sizes[i], kernel[i], origins[i], strides[i], dilations[i], mode)
-            for i in range(nd)]
+    axes = [
+        AxisMap(x.shape[2 + i], out_sizes[i], kernel[i], origins[i], strides[i], dilations[i], mode) for i in range(nd)
+    ]
     if any(a.live.size < a.n_out for a in axes) or any(a.taps.size == 0 for a in axes):
         out[...] = 0
     if any(a.live.size == 0 or a.taps.size == 0 for a in axes):
         return out
     item = out.dtype.itemsize
     bn, bo, bt = _blocks(n_img, [a.live.size for a in axes], [a.taps.size for a in axes], cg, og, cout, item)
-    out_blocks = [[a.live[j:j + b] for j in range(0, a.live.size, b)] for a, b in zip(axes, bo)]
-    tap_blocks = [[a.taps[j:j + b] for j in range(0, a.taps.size, b)] for a, b in zip(axes, bt)]
+    out_blocks = [[a.live[j : j + b] for j in range(0, a.live.size, b)] for a, b in zip(axes, bo, strict=True)]
+    tap_blocks = [[a.taps[j : j + b] for j in range(0, a.taps.size, b)] for a, b in zip(axes, bt, strict=True)]
     from .correlate import Scratch  # (correlate imports this module)
 
     weights = {}
@@ -164,7 +168,7 @@ def correlate(x, w, origins, strides, dilations, groups, out, mode="zeros"):
         key = ti
         if key not in weights:
             sub = w[np.ix_(np.arange(cout), np.arange(cg), *taps)]
-            weights[key] = [np.ascontiguousarray(sub[g * og:(g + 1) * og].reshape(og, -1)) for g in range(groups)]
+            weights[key] = [np.ascontiguousarray(sub[g * og : (g + 1) * og].reshape(og, -1)) for g in range(groups)]
         return weights[key]
 
     def shaped(table, i, nt, no):
@@ -178,26 +182,35 @@ def correlate(x, w, origins, strides, dilations, groups, out, mode="zeros"):
             counts = [len(o) for o in outs]
             cells = prod(counts)
             acc = np.zeros((nb, cout, cells), dtype=out.dtype)
-            for ti, taps in zip(product(*(range(len(tb)) for tb in tap_blocks)),
-                                product(*tap_blocks)):
-                tables = [a.table(o, t) for a, o, t in zip(axes, outs, taps)]
-                grid = [_lattice(a, pos, valid, o, t) for a, (pos, valid), o, t in zip(axes, tables, outs, taps)]
+            for ti, taps in zip(product(*(range(len(tb)) for tb in tap_blocks)), product(*tap_blocks), strict=True):
+                tables = [a.table(o, t) for a, o, t in zip(axes, outs, taps, strict=True)]
+                grid = [
+                    _lattice(a, pos, valid, o, t)
+                    for a, (pos, valid), o, t in zip(axes, tables, outs, taps, strict=True)
+                ]
                 wb = weight_block(ti, taps)
                 k_inner = cg * prod(len(t) for t in taps)
                 if all(g is not None for g in grid):
                     # Every window cell of the block is real and evenly spaced: one strided view,
                     # copied (a fancy index costs ten times as much per element).
                     for g in range(groups):
-                        image = x[n0:n0 + nb, g * cg:(g + 1) * cg]
+                        image = x[n0 : n0 + nb, g * cg : (g + 1) * cg]
                         corner = image[(slice(None), slice(None)) + tuple(slice(c[0], c[0] + 1) for c in grid)]
                         st = image.strides
                         view = np.lib.stride_tricks.as_strided(
-                            corner, shape=(nb, cg, *[len(t) for t in taps], *counts),
-                            strides=(st[0], st[1], *[c[1] * st[2 + i] for i, c in enumerate(grid)],
-                                     *[c[2] * st[2 + i] for i, c in enumerate(grid)]), writeable=False)
+                            corner,
+                            shape=(nb, cg, *[len(t) for t in taps], *counts),
+                            strides=(
+                                st[0],
+                                st[1],
+                                *[c[1] * st[2 + i] for i, c in enumerate(grid)],
+                                *[c[2] * st[2 + i] for i, c in enumerate(grid)],
+                            ),
+                            writeable=False,
+                        )
                         cols = buffer.get("cols", view.shape, out.dtype)  # reused: fresh pages are slow
                         np.copyto(cols, view)
-                        acc[:, g * og:(g + 1) * og] += np.matmul(wb[g], cols.reshape(nb, k_inner, cells))
+                        acc[:, g * og : (g + 1) * og] += np.matmul(wb[g], cols.reshape(nb, k_inner, cells))
                     continue
                 index = tuple(shaped(pos, i, len(taps[i]), counts[i]) for i, (pos, _) in enumerate(tables))
                 mask = None
@@ -206,10 +219,10 @@ def correlate(x, w, origins, strides, dilations, groups, out, mode="zeros"):
                         v = shaped(valid, i, len(taps[i]), counts[i])
                         mask = v if mask is None else mask & v
                 for g in range(groups):
-                    cols = x[n0:n0 + nb, g * cg:(g + 1) * cg][(slice(None), slice(None)) + index]
+                    cols = x[n0 : n0 + nb, g * cg : (g + 1) * cg][(slice(None), slice(None)) + index]
                     if mask is not None:
                         np.copyto(cols, 0, where=~mask)
-                    acc[:, g * og:(g + 1) * og] += np.matmul(wb[g], cols.reshape(nb, k_inner, cells))
-            target = out[n0:n0 + nb]
+                    acc[:, g * og : (g + 1) * og] += np.matmul(wb[g], cols.reshape(nb, k_inner, cells))
+            target = out[n0 : n0 + nb]
             target[(slice(None), slice(None)) + np.ix_(*outs)] = acc.reshape(nb, cout, *counts)
     return out

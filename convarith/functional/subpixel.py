@@ -35,16 +35,20 @@ class _Job:
         self.phases = []  # (combo, counts, first row block of the tall result, lead tap offsets)
         blocks = [[] for _ in range(groups)]
         rows = 0
-        for combo, rel in zip(combos, rels):
-            lead = [sum(o * s for o, s in zip(offs, flat_strides)) for offs in product(*rel[:-1])]
+        for combo, rel in zip(combos, rels, strict=True):
+            lead = [sum(o * s for o, s in zip(offs, flat_strides[:-1], strict=True)) for offs in product(*rel[:-1])]
             self.phases.append((combo, [p["count"] for p in combo], rows, lead))
             rows += len(lead)
             # Correlation taps of this phase (reversed kernel taps), as slices: they are evenly spaced.
             sub = wc[(slice(None), slice(None)) + tuple(_reversed_taps(p["taps"]) for p in combo)]
             sub = np.moveaxis(sub, 1, -1)  # (Cout, *n_lead, n_last, Cg): columns match the stack's rows
             for g in range(groups):
-                blocks[g].append(sub[g * og:(g + 1) * og].reshape(og, -1, self.n_planes * cg).swapaxes(0, 1)
-                                 .reshape(-1, self.n_planes * cg))
+                blocks[g].append(
+                    sub[g * og : (g + 1) * og]
+                    .reshape(og, -1, self.n_planes * cg)
+                    .swapaxes(0, 1)
+                    .reshape(-1, self.n_planes * cg)
+                )
         self.weights = [np.ascontiguousarray(np.concatenate(b)) for b in blocks]
         # GEMM columns per image: the longest phase plus the farthest lead offset, possibly of
         # different phases, so it may reach past one image's segment.
@@ -73,11 +77,12 @@ def run(x, wc, groups, axes, phases, out):
             extents[i] = max(extents[i], offs[-1][-1] + p["count"])
         rel.append(offs)
     planes = sorted({o for offs in rel for o in offs[-1]})
-    if planes != list(range(len(planes))) or any(offs[-1] != list(range(offs[-1][0], offs[-1][0] + len(offs[-1])))
-                                                  for offs in rel):
+    if planes != list(range(len(planes))) or any(
+        offs[-1] != list(range(offs[-1][0], offs[-1][0] + len(offs[-1]))) for offs in rel
+    ):
         return False
     row = prod(extents[1:])
-    flat_strides = [prod(extents[i + 1:]) for i in range(nd)]
+    flat_strides = [prod(extents[i + 1 :]) for i in range(nd)]
     n_img, channels = x.shape[:2]
     cout, cg = wc.shape[:2]
     og = cout // groups
@@ -86,10 +91,12 @@ def run(x, wc, groups, axes, phases, out):
     images = max(1, min(n_img, BLOCK_COLUMNS // seg_len))
     strides = [a.stride for a in axes]
     by_last = {}
-    for combo, offs in zip(combos, rel):
+    for combo, offs in zip(combos, rel, strict=True):
         by_last.setdefault(tuple(offs[-1]), []).append((combo, offs))
-    jobs = [_Job([c for c, _ in members], [o for _, o in members], wc, groups, flat_strides, strides)
-            for members in by_last.values()]
+    jobs = [
+        _Job([c for c, _ in members], [o for _, o in members], wc, groups, flat_strides, strides)
+        for members in by_last.values()
+    ]
     total = images * seg_len + max(0, max(j.need for j in jobs) - seg_len) + row + len(planes)
     tall_rows = max(j.weights[0].shape[0] for j in jobs)
     if item * total * (len(planes) * channels + tall_rows) > limits.temporary_bytes:
@@ -100,10 +107,10 @@ def run(x, wc, groups, axes, phases, out):
     for n0 in range(0, n_img, images):
         block = min(images, n_img - n0)
         for b, g in product(range(block), range(groups)):
-            dest = stack[g, 0, :, b * seg_len:(b + 1) * seg_len].reshape(cg, *extents)
-            fill_window(dest, x[n0 + b, g * cg:(g + 1) * cg], los)
+            dest = stack[g, 0, :, b * seg_len : (b + 1) * seg_len].reshape(cg, *extents)
+            fill_window(dest, x[n0 + b, g * cg : (g + 1) * cg], los)
         for f in range(1, len(planes)):
-            stack[:, f, :, :total - f] = stack[:, 0, :, f:]
+            stack[:, f, :, : total - f] = stack[:, 0, :, f:]
         for job in jobs:
             _run_job(job, stack, block, n0, groups, og, seg_len, row, extents, out, scratch)
     return True
@@ -113,13 +120,24 @@ def _run_job(job, stack, block, n0, groups, og, seg_len, row, extents, out, scra
     cg = stack.shape[2]
     columns = (block - 1) * seg_len + job.need
     for g in range(groups):
-        rows = stack[g, job.plane0:job.plane0 + job.n_planes].reshape(job.n_planes * cg, -1)
+        rows = stack[g, job.plane0 : job.plane0 + job.n_planes].reshape(job.n_planes * cg, -1)
         tall = scratch.get("tall", (job.weights[g].shape[0], columns), stack.dtype)
         np.matmul(job.weights[g], rows[:, :columns], out=tall)
         for combo, counts, first, lead in job.phases:
-            cells = (slice(None),) + tuple(slice(p["first"], p["first"] + p["count"] * s, s)
-                                           for p, s in zip(combo, job.strides))
+            cells = (slice(None),) + tuple(
+                slice(p["first"], p["first"] + p["count"] * s, s) for p, s in zip(combo, job.strides, strict=True)
+            )
             for b in range(block):
-                target = out[n0 + b, g * og:(g + 1) * og][cells]
-                sum_into(target, [cut_wide(tall[(first + j) * og:(first + j + 1) * og, b * seg_len + off:], counts[0],
-                                           extents, counts) for j, off in enumerate(lead)])
+                target = out[n0 + b, g * og : (g + 1) * og][cells]
+                sum_into(
+                    target,
+                    [
+                        cut_wide(
+                            tall[(first + j) * og : (first + j + 1) * og, b * seg_len + off :],
+                            counts[0],
+                            extents,
+                            counts,
+                        )
+                        for j, off in enumerate(lead)
+                    ],
+                )

@@ -22,14 +22,49 @@ from ..layers import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Conv, ConvTransp
 from .schema import MAX_INT, check_layer, check_required, check_shape, check_size, is_integer, show
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
-ACTIVATIONS = {"relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "sigmoid", "tanh", "softmax",
-               "log_softmax", "softmin", "softplus", "softsign", "hardswish", "hardsigmoid", "hardtanh", "mish",
-               "identity", "threshold", "tanhshrink", "hardshrink", "softshrink", "logsigmoid", "glu_free",
-               "rrelu", "exponential", "linear_activation"}
+ACTIVATIONS = {
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "celu",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "softmin",
+    "softplus",
+    "softsign",
+    "hardswish",
+    "hardsigmoid",
+    "hardtanh",
+    "mish",
+    "identity",
+    "threshold",
+    "tanhshrink",
+    "hardshrink",
+    "softshrink",
+    "logsigmoid",
+    "glu_free",
+    "rrelu",
+    "exponential",
+    "linear_activation",
+}
 SHAPE_KEEPING = ACTIVATIONS | {"dropout", "augment", "rescale", "activation"}
 NORMS = {"batch_norm", "instance_norm", "group_norm", "layer_norm", "local_response_norm"}
-WINDOW_OPS = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool",
-              "separable_conv", "depthwise_conv"}
+WINDOW_OPS = {
+    "conv",
+    "conv_transpose",
+    "max_pool",
+    "avg_pool",
+    "adaptive_avg_pool",
+    "adaptive_max_pool",
+    "separable_conv",
+    "depthwise_conv",
+}
 MAC_CONVENTIONS = ("multiply", "torchinfo")
 
 
@@ -120,15 +155,30 @@ def _layer_for(spec, framework, in_channels=None):
     t = spec["type"]
     common = {k: spec[k] for k in ("kernel_size", "stride", "padding", "dilation") if k in spec}
     if t == "conv":
-        return Conv(groups=spec.get("groups", 1), in_channels=in_channels, out_channels=spec["out_channels"],
-                    framework=framework, **common)
+        return Conv(
+            groups=spec.get("groups", 1),
+            in_channels=in_channels,
+            out_channels=spec["out_channels"],
+            framework=framework,
+            **common,
+        )
     if t == "separable_conv":
-        return Conv(groups=in_channels, in_channels=in_channels, out_channels=in_channels * spec.get("depth_multiplier", 1),
-                    framework=framework, **common)
+        return Conv(
+            groups=in_channels,
+            in_channels=in_channels,
+            out_channels=in_channels * spec.get("depth_multiplier", 1),
+            framework=framework,
+            **common,
+        )
     if t == "conv_transpose":
-        return ConvTranspose(groups=spec.get("groups", 1), in_channels=in_channels,
-                             out_channels=spec["out_channels"], output_padding=spec.get("output_padding"),
-                             framework=framework, **common)
+        return ConvTranspose(
+            groups=spec.get("groups", 1),
+            in_channels=in_channels,
+            out_channels=spec["out_channels"],
+            output_padding=spec.get("output_padding"),
+            framework=framework,
+            **common,
+        )
     if t == "max_pool":
         return MaxPool(ceil_mode=spec.get("ceil_mode", False), framework=framework, **common)
     if t == "avg_pool":
@@ -153,7 +203,9 @@ def _scaled(size: int, factor) -> int:
 def _dim(value, rank, name):
     """A dimension in [-rank, rank) as a non-negative index (torch: IndexError, Dimension out of range)."""
     if not -rank <= value < rank:
-        raise ShapeError(name, f"dimension {value} is out of range for {rank} dimensions (expected {-rank} to {rank - 1})")
+        raise ShapeError(
+            name, f"dimension {value} is out of range for {rank} dimensions (expected {-rank} to {rank - 1})"
+        )
     return value % rank
 
 
@@ -220,8 +272,11 @@ class Planner:
             elif n in self.by_name:
                 found.append((self.by_name[n].shape, self.by_name[n].field, n))
             else:
-                raise ShapeError("inputs", f"layer {index} ({spec.get('name', spec['type'])}) refers to {n!r}, "
-                                           f"which is not an earlier layer; known: {', '.join(self.by_name) or 'none'}")
+                raise ShapeError(
+                    "inputs",
+                    f"layer {index} ({spec.get('name', spec['type'])}) refers to {n!r}, "
+                    f"which is not an earlier layer; known: {', '.join(self.by_name) or 'none'}",
+                )
         return found
 
     def add(self, spec, checked: bool = False) -> Row:
@@ -299,7 +354,7 @@ class Planner:
             dim = _dim(spec["dim"], rank, "dim")
             if dim == 0:
                 raise ShapeError("dim", "unflattening the batch dimension is not planned")
-            target = (*shape[:dim - 1], *spec["sizes"], *shape[dim:])
+            target = (*shape[: dim - 1], *spec["sizes"], *shape[dim:])
             return self._reshape({"shape": target}, index, name, shape, fields)
         if t == "bilinear":
             return self._bilinear(spec, index, name, sources)
@@ -330,25 +385,55 @@ class Planner:
         if t == "prelu":
             count = spec.get("num_parameters", 1)
             if count not in (1, self.channels(shape)):
-                self.diagnostics.append(f"{name}: PReLU has {count} parameters but its input has "
-                                        f"{self.channels(shape)} channels: use num_parameters=1 or {self.channels(shape)}")
-            return self._row(index, name, t, shape, count, 0, fields, f"{count} slopes", torchinfo_macs=self.batch * count)
+                self.diagnostics.append(
+                    f"{name}: PReLU has {count} parameters but its input has "
+                    f"{self.channels(shape)} channels: use num_parameters=1 or {self.channels(shape)}"
+                )
+            return self._row(
+                index, name, t, shape, count, 0, fields, f"{count} slopes", torchinfo_macs=self.batch * count
+            )
         if t in SHAPE_KEEPING:
             return self._row(index, name, t, shape, fields=fields, description=spec.get("describe", ""))
         raise ShapeError("type", f"unknown layer type {t!r}")
 
-    def _row(self, index, name, t, shape, params=0, macs=0, fields=(), description="", non_trainable=0,
-             torchinfo_macs=0, padding=()):
+    def _row(
+        self,
+        index,
+        name,
+        t,
+        shape,
+        params=0,
+        macs=0,
+        fields=(),
+        description="",
+        non_trainable=0,
+        torchinfo_macs=0,
+        padding=(),
+    ):
         check_size(shape, "output")
         memory = self.batch * prod(shape) * DTYPES[self.dtype] if shape else 0
-        return Row(index, name, t, tuple(shape), params=params, macs=macs, memory=memory, field=tuple(fields),
-                   description=description, non_trainable=non_trainable, torchinfo_macs=torchinfo_macs,
-                   padding=tuple(padding))
+        return Row(
+            index,
+            name,
+            t,
+            tuple(shape),
+            params=params,
+            macs=macs,
+            memory=memory,
+            field=tuple(fields),
+            description=description,
+            non_trainable=non_trainable,
+            torchinfo_macs=torchinfo_macs,
+            padding=tuple(padding),
+        )
 
     def _feature_map(self, t, shape):
         if len(shape) < 2:
-            raise ShapeError("input", f"{t} needs channels and spatial axes, but its input is {_fmt(shape)} "
-                                      "(a flattened vector): move it before the flatten")
+            raise ShapeError(
+                "input",
+                f"{t} needs channels and spatial axes, but its input is {_fmt(shape)} "
+                "(a flattened vector): move it before the flatten",
+            )
         return self.channels(shape), self.spatial(shape)
 
     def _window(self, spec, index, name, shape, fields, source):
@@ -370,14 +455,18 @@ class Planner:
                 raise ShapeError("groups", f"{channels} input channels are not divisible by groups={groups}")
             if t != "separable_conv" and spec["out_channels"] % groups:
                 raise ShapeError("groups", f"out_channels={spec['out_channels']} is not divisible by groups={groups}")
-        layer = _layer_for(spec, self.framework, channels if t in ("conv", "conv_transpose", "separable_conv") else None)
+        layer = _layer_for(
+            spec, self.framework, channels if t in ("conv", "conv_transpose", "separable_conv") else None
+        )
         extra = {"output_size": spec["output_size"]} if t == "conv_transpose" and spec.get("output_size") else {}
         axes = layer.arithmetic(sizes, **extra)
         out_sizes = tuple(a.output for a in axes)
         check_size(out_sizes, "output")
         self._coverage(name, axes)
         if t.startswith("adaptive"):
-            new_fields = tuple(receptive.through_adaptive(f, a.input, a.output) for f, a in zip(fields, axes, strict=True))
+            new_fields = tuple(
+                receptive.through_adaptive(f, a.input, a.output) for f, a in zip(fields, axes, strict=True)
+            )
         else:
             new_fields = tuple(receptive.through_window(f, a) for f, a in zip(fields, axes, strict=True))
         k = prod(a.kernel_size for a in axes)
@@ -389,8 +478,9 @@ class Planner:
             weights = out_c * (held // groups) * k
             params = weights + (out_c if bias else 0)
             macs = out_positions * out_c * (channels // groups) * k
-            torchinfo = self._torchinfo_conv(spec, params + (out_c if spec.get("weight_norm") else 0), out_c,
-                                             out_positions)
+            torchinfo = self._torchinfo_conv(
+                spec, params + (out_c if spec.get("weight_norm") else 0), out_c, out_positions
+            )
         elif t == "separable_conv":
             multiplier, out_c = spec.get("depth_multiplier", 1), spec["out_channels"]
             depthwise = channels * multiplier * k
@@ -402,17 +492,30 @@ class Planner:
             out_c, groups = spec["out_channels"], spec.get("groups", 1)
             params = held * (out_c // groups) * k + (out_c if bias else 0)
             macs = in_positions * (out_c // groups) * k * channels
-            torchinfo = self._torchinfo_conv(spec, params + (out_c if spec.get("weight_norm") else 0), out_c,
-                                             out_positions)
+            torchinfo = self._torchinfo_conv(
+                spec, params + (out_c if spec.get("weight_norm") else 0), out_c, out_positions
+            )
         else:
             out_c, params, macs, torchinfo = channels, 0, 0, 0
-        described = f"k={'x'.join(str(a.kernel_size) for a in axes)} s={'x'.join(str(a.stride) for a in axes)} " \
-                    f"pad={','.join(f'{a.padding[0]}:{a.padding[1]}' for a in axes)}"
+        described = (
+            f"k={'x'.join(str(a.kernel_size) for a in axes)} s={'x'.join(str(a.stride) for a in axes)} "
+            f"pad={','.join(f'{a.padding[0]}:{a.padding[1]}' for a in axes)}"
+        )
         if spec.get("weight_norm"):
             params += out_c
             described += " weight_norm"
-        return self._row(index, name, t, self.join(out_c, out_sizes), params, macs, new_fields, described,
-                         torchinfo_macs=torchinfo, padding=tuple(a.padding for a in axes))
+        return self._row(
+            index,
+            name,
+            t,
+            self.join(out_c, out_sizes),
+            params,
+            macs,
+            new_fields,
+            described,
+            torchinfo_macs=torchinfo,
+            padding=tuple(a.padding for a in axes),
+        )
 
     def _torchinfo_conv(self, spec, params, out_c, out_positions):
         """torchinfo 1.8: a parameter named weight or bias of a Conv* layer costs its size per output
@@ -427,11 +530,15 @@ class Planner:
         if source == "input" and len(shape) > 1 and declared == (shape[0] if self.channels_last else shape[-1]):
             wanted = (*shape[1:], shape[0]) if self.channels_last else (shape[-1], *shape[:-1])
             layout = "channels-first" if self.channels_last else "channels-last"
-            raise ShapeError("input", f"the input {_fmt(shape)} looks {layout}; {self.framework} wants "
-                                      f"{_fmt(wanted)} ({'channels last' if self.channels_last else 'channels first'})")
+            raise ShapeError(
+                "input",
+                f"the input {_fmt(shape)} looks {layout}; {self.framework} wants "
+                f"{_fmt(wanted)} ({'channels last' if self.channels_last else 'channels first'})",
+            )
         self.diagnostics.append(
             f"{name}: expects {declared} input channels but the previous layer gives {channels}: "
-            f"use in_channels={channels} (or make the previous layer output {declared})")
+            f"use in_channels={channels} (or make the previous layer output {declared})"
+        )
 
     def _coverage(self, name, axes):
         """Input the windows never read: skipped between windows, or left over at the end."""
@@ -441,13 +548,17 @@ class Planner:
             if not a.unread:
                 continue
             if a.effective_kernel < a.stride:
-                text = (f"kernel {a.effective_kernel} < stride {a.stride} skips {a.unread} of {a.input} input rows/columns "
-                        "(fine for a strided 1x1 projection; otherwise use kernel_size >= stride)")
+                text = (
+                    f"kernel {a.effective_kernel} < stride {a.stride} skips {a.unread} of {a.input} input rows/columns "
+                    "(fine for a strided 1x1 projection; otherwise use kernel_size >= stride)"
+                )
             else:
                 fits = a.input - a.unread
-                text = (f"the windows do not divide its input evenly: the last {a.unread} of its {a.input} input "
-                        f"rows/columns are never read: feed it {fits} or {fits + a.stride}, or pad by "
-                        f"{a.stride - a.unread} more")
+                text = (
+                    f"the windows do not divide its input evenly: the last {a.unread} of its {a.input} input "
+                    f"rows/columns are never read: feed it {fits} or {fits + a.stride}, or pad by "
+                    f"{a.stride - a.unread} more"
+                )
             messages.setdefault(text, []).append(axis_name)
         for text, where in messages.items():
             self.diagnostics.append(f"{name} ({', '.join(where)}): {text}")
@@ -458,12 +569,17 @@ class Planner:
         declared = spec.get("in_features")
         last = shape[-1]
         if len(shape) > 1 and declared is not None and declared != last:
-            raise ShapeError("input", f"linear needs a flat input but gets {_fmt(shape)}: add a flatten before it "
-                                      f"(it would give {prod(shape)} features)")
+            raise ShapeError(
+                "input",
+                f"linear needs a flat input but gets {_fmt(shape)}: add a flatten before it "
+                f"(it would give {prod(shape)} features)",
+            )
         features = last
         if declared is not None and declared != features:
-            self.diagnostics.append(f"{name}: in_features={declared} but its input has {features} features: "
-                                    f"use nn.Linear({features}, {out})")
+            self.diagnostics.append(
+                f"{name}: in_features={declared} but its input has {features} features: "
+                f"use nn.Linear({features}, {out})"
+            )
         bias = out if spec.get("bias", True) else 0
         params = (declared or features) * out + bias
         positions = prod(shape[:-1]) * self.batch
@@ -473,9 +589,17 @@ class Planner:
         if spec.get("weight_norm"):  # weight_g: one per output feature; torchinfo counts weight_g/_v per (N, C)
             torchinfo = self.batch * bias + self.batch * out_shape[0] * (features * out + out)
             params += out
-        return self._row(index, name, "linear", out_shape, params, positions * features * out, kept,
-                         f"{features} -> {out}" + (" weight_norm" if spec.get("weight_norm") else ""),
-                         torchinfo_macs=torchinfo)
+        return self._row(
+            index,
+            name,
+            "linear",
+            out_shape,
+            params,
+            positions * features * out,
+            kept,
+            f"{features} -> {out}" + (" weight_norm" if spec.get("weight_norm") else ""),
+            torchinfo_macs=torchinfo,
+        )
 
     def _slice(self, spec, index, name, shape, fields):
         """Tensor slicing: a (start, stop) range per axis; ``drop`` lists axes indexed by an integer."""
@@ -488,7 +612,9 @@ class Planner:
         if drop & set(spatial_axes) or len(fields) != len(spatial_axes):
             new_fields = self._whole()
         else:
-            new_fields = tuple(receptive.through_crop(f, ranges[i][0]) for f, i in zip(fields, spatial_axes, strict=True))
+            new_fields = tuple(
+                receptive.through_crop(f, ranges[i][0]) for f, i in zip(fields, spatial_axes, strict=True)
+            )
         described = ",".join(str(r[0]) if i in drop else f"{r[0]}:{r[1]}" for i, r in enumerate(ranges))
         return self._row(index, name, "slice", out, fields=new_fields, description=f"[{described}]")
 
@@ -501,8 +627,17 @@ class Planner:
             raise ShapeError("input", f"bilinear({n1}, {n2}, {out}) gets {_fmt(a)} and {_fmt(b)}")
         params = n1 * n2 * out + (out if spec.get("bias", True) else 0)
         positions = prod(a[:-1]) * self.batch
-        return self._row(index, name, "bilinear", (*a[:-1], out), params, positions * n1 * n2 * out, self._whole(),
-                         f"{n1} x {n2} -> {out}", torchinfo_macs=self.batch * params)
+        return self._row(
+            index,
+            name,
+            "bilinear",
+            (*a[:-1], out),
+            params,
+            positions * n1 * n2 * out,
+            self._whole(),
+            f"{n1} x {n2} -> {out}",
+            torchinfo_macs=self.batch * params,
+        )
 
     def _flatten(self, spec, index, name, shape):
         # torch's start_dim/end_dim count the batch as dimension 0.
@@ -510,14 +645,21 @@ class Planner:
         start, end = spec.get("start_dim", 1), spec.get("end_dim", -1)
         start, end = _dim(start, rank, "start_dim"), _dim(end, rank, "end_dim")
         if start == 0:
-            raise ShapeError("start_dim", "flattening the batch dimension into the features is not planned: "
-                                          "use start_dim=1 (torch.flatten(x, 1))")
+            raise ShapeError(
+                "start_dim",
+                "flattening the batch dimension into the features is not planned: "
+                "use start_dim=1 (torch.flatten(x, 1))",
+            )
         if not 1 <= start <= end < rank:
-            raise ShapeError("start_dim", f"start_dim={spec.get('start_dim', 1)}, end_dim={spec.get('end_dim', -1)} "
-                                          f"do not fit a {rank}-D tensor")
+            raise ShapeError(
+                "start_dim",
+                f"start_dim={spec.get('start_dim', 1)}, end_dim={spec.get('end_dim', -1)} do not fit a {rank}-D tensor",
+            )
         s, e = start - 1, end - 1
-        out = (*shape[:s], prod(shape[s:e + 1]), *shape[e + 1:])
-        return self._row(index, name, "flatten", out, fields=self._whole(), description=f"flatten {_fmt(shape)} -> {_fmt(out)}")
+        out = (*shape[:s], prod(shape[s : e + 1]), *shape[e + 1 :])
+        return self._row(
+            index, name, "flatten", out, fields=self._whole(), description=f"flatten {_fmt(shape)} -> {_fmt(out)}"
+        )
 
     def _reshape(self, spec, index, name, shape, fields):
         target = list(spec["shape"])
@@ -527,23 +669,34 @@ class Planner:
         if -1 in target:
             known = prod(v for v in target if v != -1)
             if known == 0 or total % known:
-                raise ShapeError("shape", f"cannot reshape {_fmt(shape)} ({total} elements per sample) to "
-                                          f"{tuple(target)}")
+                raise ShapeError(
+                    "shape", f"cannot reshape {_fmt(shape)} ({total} elements per sample) to {tuple(target)}"
+                )
             target[target.index(-1)] = total // known
         if prod(target) != total or any(v < 1 for v in target):
-            raise ShapeError("shape", f"cannot reshape {_fmt(shape)} ({total} elements per sample) to {tuple(target)}"
-                                      f" ({prod(target)} elements)")
+            raise ShapeError(
+                "shape",
+                f"cannot reshape {_fmt(shape)} ({total} elements per sample) to {tuple(target)}"
+                f" ({prod(target)} elements)",
+            )
         kept = fields if tuple(target) == tuple(shape) else self._whole()
-        return self._row(index, name, "reshape", tuple(target), fields=kept, description=f"{_fmt(shape)} -> {_fmt(target)}")
+        return self._row(
+            index, name, "reshape", tuple(target), fields=kept, description=f"{_fmt(shape)} -> {_fmt(target)}"
+        )
 
     def _reduce(self, spec, index, name, shape, fields):
         axes = sorted({_dim(a, len(shape), "axes") for a in spec["axes"]})
         keep = spec.get("keepdim", False)
-        out = tuple(1 if i in axes else v for i, v in enumerate(shape)) if keep else \
-            tuple(v for i, v in enumerate(shape) if i not in axes)
+        out = (
+            tuple(1 if i in axes else v for i, v in enumerate(shape))
+            if keep
+            else tuple(v for i, v in enumerate(shape) if i not in axes)
+        )
         spatial_axes = set(range(len(shape) - 1)) if self.channels_last else set(range(1, len(shape)))
         kept = self._whole() if set(axes) & spatial_axes else fields
-        return self._row(index, name, "reduce", out, fields=kept, description=f"{spec.get('how', 'mean')} over {tuple(axes)}")
+        return self._row(
+            index, name, "reduce", out, fields=kept, description=f"{spec.get('how', 'mean')} over {tuple(axes)}"
+        )
 
     def _norm(self, spec, index, name, shape, fields):
         t = spec["type"]
@@ -552,8 +705,9 @@ class Planner:
         if t == "batch_norm":
             declared = spec.get("num_features", channels)
             if declared != channels:
-                self.diagnostics.append(f"{name}: BatchNorm expects {declared} channels but gets {channels}: "
-                                        f"use num_features={channels}")
+                self.diagnostics.append(
+                    f"{name}: BatchNorm expects {declared} channels but gets {channels}: use num_features={channels}"
+                )
             params = declared * spec.get("affine_terms", 2 if spec.get("affine", True) else 0)
             if spec.get("moving_statistics"):  # Keras counts them, as non-trainable
                 params, non_trainable = params + 2 * channels, 2 * channels
@@ -564,8 +718,9 @@ class Planner:
         elif t == "group_norm":
             groups, declared = spec["num_groups"], spec.get("num_channels", channels)
             if declared != channels:
-                self.diagnostics.append(f"{name}: GroupNorm expects {declared} channels but gets {channels}: "
-                                        f"use num_channels={channels}")
+                self.diagnostics.append(
+                    f"{name}: GroupNorm expects {declared} channels but gets {channels}: use num_channels={channels}"
+                )
             if channels % groups:
                 raise ShapeError("num_groups", f"{channels} channels are not divisible by num_groups={groups}")
             params = 2 * declared if spec.get("affine", True) else 0
@@ -573,15 +728,25 @@ class Planner:
         elif t == "layer_norm":
             normalized = spec["normalized_shape"] or shape[-1]  # None: the last axis (Keras)
             normalized = tuple(normalized) if isinstance(normalized, (list, tuple)) else (normalized,)
-            if tuple(shape[-len(normalized):]) != normalized:
+            if tuple(shape[-len(normalized) :]) != normalized:
                 raise ShapeError("normalized_shape", f"{normalized} does not match the last axes of {_fmt(shape)}")
             n = prod(normalized)
             params = (n + (n if spec.get("bias", True) else 0)) if spec.get("elementwise_affine", True) else 0
             if "affine_terms" in spec:
                 params = n * spec["affine_terms"]
             described = f"over {_fmt(normalized)}"
-        return self._row(index, name, t, shape, params, 0, fields, described, non_trainable=non_trainable,
-                         torchinfo_macs=self.batch * (params - non_trainable))
+        return self._row(
+            index,
+            name,
+            t,
+            shape,
+            params,
+            0,
+            fields,
+            described,
+            non_trainable=non_trainable,
+            torchinfo_macs=self.batch * (params - non_trainable),
+        )
 
     def _upsample(self, spec, index, name, shape, fields):
         fields = self._fields_for(fields, len(self.spatial(shape)))
@@ -596,10 +761,12 @@ class Planner:
             raise ShapeError("scale_factor", f"upsampling {sizes} gives {out}")
         check_size(out, "output")
         field_mode = "nearest" if mode == "nearest" else "linear"
-        new_fields = tuple(receptive.through_upsample(f, i, o, field_mode)
-                           for f, i, o in zip(fields, sizes, out, strict=True))
-        return self._row(index, name, "upsample", self.join(channels, out), 0, 0, new_fields,
-                         f"{mode} {_fmt(sizes)} -> {_fmt(out)}")
+        new_fields = tuple(
+            receptive.through_upsample(f, i, o, field_mode) for f, i, o in zip(fields, sizes, out, strict=True)
+        )
+        return self._row(
+            index, name, "upsample", self.join(channels, out), 0, 0, new_fields, f"{mode} {_fmt(sizes)} -> {_fmt(out)}"
+        )
 
     def _border_pad(self, spec, index, name, shape, fields):
         """Explicit (before, after) per spatial axis: positive pads, negative crops."""
@@ -617,11 +784,20 @@ class Planner:
             for s, (b, a) in zip(sizes, pads, strict=True):
                 limit = s - 1 if mode == "reflect" else (s if mode == "circular" else None)
                 if limit is not None and max(b, a) > limit:
-                    raise ShapeError("padding", f"{mode} padding of {max(b, a)} needs an input larger than it "
-                                                f"(at most {limit} for size {s})")
+                    raise ShapeError(
+                        "padding",
+                        f"{mode} padding of {max(b, a)} needs an input larger than it (at most {limit} for size {s})",
+                    )
         new_fields = tuple(receptive.through_crop(f, -b) for f, (b, _) in zip(fields, pads, strict=True))
-        return self._row(index, name, "border_pad", self.join(channels, out), fields=new_fields,
-                         description=f"{mode} {','.join(f'{b}:{a}' for b, a in pads)}", padding=tuple(pads))
+        return self._row(
+            index,
+            name,
+            "border_pad",
+            self.join(channels, out),
+            fields=new_fields,
+            description=f"{mode} {','.join(f'{b}:{a}' for b, a in pads)}",
+            padding=tuple(pads),
+        )
 
     def _pixel_shuffle(self, spec, index, name, shape, fields):
         fields = self._fields_for(fields, len(self.spatial(shape)))
@@ -629,14 +805,18 @@ class Planner:
         r = spec["factor"]
         n = len(sizes)
         if spec["type"] == "pixel_shuffle":
-            if channels % r ** n:
-                raise ShapeError("upscale_factor", f"{channels} channels are not divisible by upscale_factor**{n} = {r ** n}")
-            out = self.join(channels // r ** n, tuple(s * r for s in sizes))
-            new_fields = tuple(receptive.through_upsample(f, s, s * r, "nearest") for f, s in zip(fields, sizes, strict=True))
+            if channels % r**n:
+                raise ShapeError(
+                    "upscale_factor", f"{channels} channels are not divisible by upscale_factor**{n} = {r**n}"
+                )
+            out = self.join(channels // r**n, tuple(s * r for s in sizes))
+            new_fields = tuple(
+                receptive.through_upsample(f, s, s * r, "nearest") for f, s in zip(fields, sizes, strict=True)
+            )
         else:
             if any(s % r for s in sizes):
                 raise ShapeError("downscale_factor", f"spatial sizes {_fmt(sizes)} are not divisible by {r}")
-            out = self.join(channels * r ** n, tuple(s // r for s in sizes))
+            out = self.join(channels * r**n, tuple(s // r for s in sizes))
             new_fields = tuple(receptive.through_adaptive(f, s, s // r) for f, s in zip(fields, sizes, strict=True))
         return self._row(index, name, spec["type"], out, fields=new_fields, description=f"factor {r}")
 
@@ -662,14 +842,22 @@ class Planner:
             spatial = {self.spatial(s) for s in shapes}
             if len(spatial) > 1:
                 smallest = min(spatial, key=prod)
-                fixes = "; ".join(f"crop {_fmt(s)} by {'x'.join(str(a - b) for a, b in zip(s, smallest, strict=True))} "
-                                  f"(centre crop to {_fmt(smallest)})" for s in spatial if s != smallest)
-                self.diagnostics.append(f"{name}: cannot {t} spatial sizes {sorted(spatial)}: {fixes}, or pad the smaller one")
+                fixes = "; ".join(
+                    f"crop {_fmt(s)} by {'x'.join(str(a - b) for a, b in zip(s, smallest, strict=True))} "
+                    f"(centre crop to {_fmt(smallest)})"
+                    for s in spatial
+                    if s != smallest
+                )
+                self.diagnostics.append(
+                    f"{name}: cannot {t} spatial sizes {sorted(spatial)}: {fixes}, or pad the smaller one"
+                )
         if t == "add" and len({self.channels(s) for s in shapes}) > 1:
             broadcast = all(self.channels(s) in (1, max(self.channels(x) for x in shapes)) for s in shapes)
             if not broadcast:
-                self.diagnostics.append(f"{name}: cannot add {sorted({self.channels(s) for s in shapes})} channels: "
-                                        f"project with a 1x1 convolution to {self.channels(first)} channels first")
+                self.diagnostics.append(
+                    f"{name}: cannot add {sorted({self.channels(s) for s in shapes})} channels: "
+                    f"project with a 1x1 convolution to {self.channels(first)} channels first"
+                )
         if t == "concat":
             out = tuple(sum(s[axis] for s in shapes) if i == axis else v for i, v in enumerate(first))
         else:
@@ -680,7 +868,7 @@ class Planner:
         else:
             fields = self._whole()
         notes = {}
-        for axis_name, f in zip(_axis_names(len(fields)), fields):
+        for axis_name, f in zip(_axis_names(len(fields)), fields, strict=True):
             for note in f.notes:
                 notes.setdefault(note, []).append(axis_name)
         for note, where in notes.items():
@@ -702,8 +890,14 @@ class Planner:
         offsets = [(s - t) // 2 for s, t in zip(sizes, target, strict=True)]
         new_fields = tuple(receptive.through_crop(f, o) for f, o in zip(fields, offsets, strict=True))
         word = "centre crop" if cropping else "zero pad"
-        return self._row(index, name, spec["type"], self.join(channels, target), fields=new_fields,
-                         description=f"{word} {_fmt(sizes)} -> {_fmt(target)}")
+        return self._row(
+            index,
+            name,
+            spec["type"],
+            self.join(channels, target),
+            fields=new_fields,
+            description=f"{word} {_fmt(sizes)} -> {_fmt(target)}",
+        )
 
 
 def check_options(dtype, macs) -> None:
@@ -735,5 +929,15 @@ def plan(layers, input_shape, framework="torch", dtype="float32", batch=1, macs=
 
 
 def finish(planner: Planner, notes=(), macs="multiply") -> Plan:
-    return Plan(planner.rows, planner.input_shape, planner.framework, planner.dtype, planner.diagnostics,
-                list(notes), planner.batch, not planner.stopped, macs, planner.layers)
+    return Plan(
+        planner.rows,
+        planner.input_shape,
+        planner.framework,
+        planner.dtype,
+        planner.diagnostics,
+        list(notes),
+        planner.batch,
+        not planner.stopped,
+        macs,
+        planner.layers,
+    )

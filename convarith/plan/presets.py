@@ -6,8 +6,16 @@ from ..errors import ShapeError
 
 
 def _conv(out, k, s=1, p=0, name=None, bias=True, **extra):
-    return {"type": "conv", "out_channels": out, "kernel_size": k, "stride": s, "padding": p, "bias": bias,
-            **({"name": name} if name else {}), **extra}
+    return {
+        "type": "conv",
+        "out_channels": out,
+        "kernel_size": k,
+        "stride": s,
+        "padding": p,
+        "bias": bias,
+        **({"name": name} if name else {}),
+        **extra,
+    }
 
 
 def _act(kind="relu", **extra):
@@ -15,50 +23,98 @@ def _act(kind="relu", **extra):
 
 
 def lenet5():
-    return [_conv(6, 5), _act("tanh"), {"type": "avg_pool", "kernel_size": 2},
-            _conv(16, 5), _act("tanh"), {"type": "avg_pool", "kernel_size": 2},
-            {"type": "flatten"}, {"type": "linear", "in_features": 400, "out_features": 120}, _act("tanh"),
-            {"type": "linear", "in_features": 120, "out_features": 84}, _act("tanh"),
-            {"type": "linear", "in_features": 84, "out_features": 10}]
+    return [
+        _conv(6, 5),
+        _act("tanh"),
+        {"type": "avg_pool", "kernel_size": 2},
+        _conv(16, 5),
+        _act("tanh"),
+        {"type": "avg_pool", "kernel_size": 2},
+        {"type": "flatten"},
+        {"type": "linear", "in_features": 400, "out_features": 120},
+        _act("tanh"),
+        {"type": "linear", "in_features": 120, "out_features": 84},
+        _act("tanh"),
+        {"type": "linear", "in_features": 84, "out_features": 10},
+    ]
 
 
 def alexnet():
     pool = {"type": "max_pool", "kernel_size": 3, "stride": 2}
-    return [_conv(96, 11, 4), _act(), dict(pool), _conv(256, 5, p=2), _act(), dict(pool),
-            _conv(384, 3, p=1), _act(), _conv(384, 3, p=1), _act(), _conv(256, 3, p=1), _act(), dict(pool),
-            {"type": "flatten"}, {"type": "linear", "in_features": 9216, "out_features": 4096}, _act(), {"type": "dropout"},
-            {"type": "linear", "in_features": 4096, "out_features": 4096}, _act(), {"type": "dropout"},
-            {"type": "linear", "in_features": 4096, "out_features": 1000}]
+    return [
+        _conv(96, 11, 4),
+        _act(),
+        dict(pool),
+        _conv(256, 5, p=2),
+        _act(),
+        dict(pool),
+        _conv(384, 3, p=1),
+        _act(),
+        _conv(384, 3, p=1),
+        _act(),
+        _conv(256, 3, p=1),
+        _act(),
+        dict(pool),
+        {"type": "flatten"},
+        {"type": "linear", "in_features": 9216, "out_features": 4096},
+        _act(),
+        {"type": "dropout"},
+        {"type": "linear", "in_features": 4096, "out_features": 4096},
+        _act(),
+        {"type": "dropout"},
+        {"type": "linear", "in_features": 4096, "out_features": 1000},
+    ]
 
 
 def vgg16():
     layers = []
     for c in [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]:
         layers += [{"type": "max_pool", "kernel_size": 2, "stride": 2}] if c == "M" else [_conv(c, 3, p=1), _act()]
-    return layers + [{"type": "flatten"}, {"type": "linear", "in_features": 25088, "out_features": 4096}, _act(),
-                     {"type": "dropout"}, {"type": "linear", "in_features": 4096, "out_features": 4096}, _act(),
-                     {"type": "dropout"}, {"type": "linear", "in_features": 4096, "out_features": 1000}]
+    return layers + [
+        {"type": "flatten"},
+        {"type": "linear", "in_features": 25088, "out_features": 4096},
+        _act(),
+        {"type": "dropout"},
+        {"type": "linear", "in_features": 4096, "out_features": 4096},
+        _act(),
+        {"type": "dropout"},
+        {"type": "linear", "in_features": 4096, "out_features": 1000},
+    ]
 
 
 def resnet18():
-    layers = [_conv(64, 7, 2, 3, bias=False), {"type": "batch_norm"}, _act(),
-              {"type": "max_pool", "kernel_size": 3, "stride": 2, "padding": 1, "name": "stem"}]
+    layers = [
+        _conv(64, 7, 2, 3, bias=False),
+        {"type": "batch_norm"},
+        _act(),
+        {"type": "max_pool", "kernel_size": 3, "stride": 2, "padding": 1, "name": "stem"},
+    ]
     previous, channels = "stem", 64
     for stage, width in enumerate([64, 128, 256, 512], 1):
         for block in range(2):
             stride = 2 if stage > 1 and block == 0 else 1
             tag = f"layer{stage}.{block}"
-            layers += [_conv(width, 3, stride, 1, bias=False, name=f"{tag}.conv1", inputs=[previous]),
-                       {"type": "batch_norm"}, _act(), _conv(width, 3, 1, 1, bias=False), {"type": "batch_norm", "name": f"{tag}.bn2"}]
+            layers += [
+                _conv(width, 3, stride, 1, bias=False, name=f"{tag}.conv1", inputs=[previous]),
+                {"type": "batch_norm"},
+                _act(),
+                _conv(width, 3, 1, 1, bias=False),
+                {"type": "batch_norm", "name": f"{tag}.bn2"},
+            ]
             shortcut = previous
             if stride != 1 or channels != width:
-                layers += [_conv(width, 1, stride, 0, bias=False, name=f"{tag}.downsample", inputs=[previous]),
-                           {"type": "batch_norm", "name": f"{tag}.downsample.bn"}]
+                layers += [
+                    _conv(width, 1, stride, 0, bias=False, name=f"{tag}.downsample", inputs=[previous]),
+                    {"type": "batch_norm", "name": f"{tag}.downsample.bn"},
+                ]
                 shortcut = f"{tag}.downsample.bn"
             layers += [{"type": "add", "inputs": [f"{tag}.bn2", shortcut]}, _act(name=tag)]
             previous, channels = tag, width
-    return layers + [{"type": "adaptive_avg_pool", "output_size": 1}, {"type": "flatten"},
-                     {"type": "linear", "in_features": 512, "out_features": 1000}]
+    return layers + [
+        {"type": "adaptive_avg_pool", "output_size": 1},
+        {"type": "flatten"},
+        {"type": "linear", "in_features": 512, "out_features": 1000},
+    ]
 
 
 def unet():
@@ -70,17 +126,27 @@ def unet():
         layers += double(c, name=f"enc{depth}") + [{"type": "max_pool", "kernel_size": 2, "stride": 2}]
     layers += double(1024)
     for depth, c in reversed(list(enumerate([64, 128, 256, 512]))):
-        layers += [{"type": "conv_transpose", "out_channels": c, "kernel_size": 2, "stride": 2, "name": f"up{depth}"},
-                   {"type": "crop", "inputs": [f"enc{depth}"], "like": f"up{depth}", "name": f"skip{depth}"},
-                   {"type": "concat", "inputs": [f"skip{depth}", f"up{depth}"]}]
+        layers += [
+            {"type": "conv_transpose", "out_channels": c, "kernel_size": 2, "stride": 2, "name": f"up{depth}"},
+            {"type": "crop", "inputs": [f"enc{depth}"], "like": f"up{depth}", "name": f"skip{depth}"},
+            {"type": "concat", "inputs": [f"skip{depth}", f"up{depth}"]},
+        ]
         layers += double(c)
     return layers + [_conv(2, 1)]
 
 
 def mnist_cnn():
-    return [_conv(32, 3), _act(), _conv(64, 3), _act(), {"type": "max_pool", "kernel_size": 2},
-            {"type": "flatten"}, {"type": "linear", "in_features": 9216, "out_features": 128}, _act(),
-            {"type": "linear", "in_features": 128, "out_features": 10}]
+    return [
+        _conv(32, 3),
+        _act(),
+        _conv(64, 3),
+        _act(),
+        {"type": "max_pool", "kernel_size": 2},
+        {"type": "flatten"},
+        {"type": "linear", "in_features": 9216, "out_features": 128},
+        _act(),
+        {"type": "linear", "in_features": 128, "out_features": 10},
+    ]
 
 
 PRESETS = {

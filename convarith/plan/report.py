@@ -38,10 +38,21 @@ def records(plan, flops=False):
     out = []
     for r in plan.rows:
         size, jump = _field(r)
-        item = {"index": r.index, "name": r.name, "type": r.type, "output": list(r.shape) if r.shape else None,
-                "params": r.params, "non_trainable_params": r.non_trainable, "shared": r.shared,
-                "macs": plan.macs_of(r), "padding": [list(p) for p in r.padding], "memory_bytes": r.memory, "receptive_field": size, "jump": jump,
-                "detail": r.description}
+        item = {
+            "index": r.index,
+            "name": r.name,
+            "type": r.type,
+            "output": list(r.shape) if r.shape else None,
+            "params": r.params,
+            "non_trainable_params": r.non_trainable,
+            "shared": r.shared,
+            "macs": plan.macs_of(r),
+            "padding": [list(p) for p in r.padding],
+            "memory_bytes": r.memory,
+            "receptive_field": size,
+            "jump": jump,
+            "detail": r.description,
+        }
         if flops:
             item["flops"] = 2 * r.macs
         out.append(item)
@@ -49,13 +60,23 @@ def records(plan, flops=False):
 
 
 def to_json(plan, flops=False) -> str:
-    data = {"input": list(plan.input_shape), "batch": plan.batch, "framework": plan.framework, "dtype": plan.dtype,
-            "complete": plan.complete, "macs_convention": plan.macs_convention,
-            "layers": records(plan, flops), "total_params": plan.total_params,
-            "trainable_params": plan.trainable_params, "non_trainable_params": plan.non_trainable_params,
-            "total_macs": plan.total_macs,
-            "total_memory_bytes": plan.total_memory, "output": list(plan.output_shape) if plan.output_shape else None,
-            "diagnostics": plan.diagnostics, "notes": plan.notes}
+    data = {
+        "input": list(plan.input_shape),
+        "batch": plan.batch,
+        "framework": plan.framework,
+        "dtype": plan.dtype,
+        "complete": plan.complete,
+        "macs_convention": plan.macs_convention,
+        "layers": records(plan, flops),
+        "total_params": plan.total_params,
+        "trainable_params": plan.trainable_params,
+        "non_trainable_params": plan.non_trainable_params,
+        "total_macs": plan.total_macs,
+        "total_memory_bytes": plan.total_memory,
+        "output": list(plan.output_shape) if plan.output_shape else None,
+        "diagnostics": plan.diagnostics,
+        "notes": plan.notes,
+    }
     if flops:
         data["total_flops"] = 2 * plan.total_macs
     return json.dumps(data, indent=2, allow_nan=False)
@@ -76,8 +97,10 @@ def _headers(flops):
 def to_markdown(plan, flops=False) -> str:
     lines = ["| " + " | ".join(_headers(flops)) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _rows_as_text(plan, flops)]
-    lines.append(f"| | total | | {_shape(plan.output_shape)} | {plan.total_params:,} | "
-                 f"{(2 if flops else 1) * plan.total_macs:,} | {_bytes(plan.total_memory)} | | |")
+    lines.append(
+        f"| | total | | {_shape(plan.output_shape)} | {plan.total_params:,} | "
+        f"{(2 if flops else 1) * plan.total_macs:,} | {_bytes(plan.total_memory)} | | |"
+    )
     return "\n".join(lines) + "\n" + "".join(f"\n- {d}" for d in plan.diagnostics)
 
 
@@ -87,8 +110,19 @@ def to_csv(plan, flops=False) -> str:
     writer.writerow(_headers(flops))
     for r in plan.rows:
         size, jump = _field(r)
-        writer.writerow([r.index, r.name, r.type, _shape(r.shape), r.params, (2 if flops else 1) * plan.macs_of(r),
-                         r.memory, size, jump])
+        writer.writerow(
+            [
+                r.index,
+                r.name,
+                r.type,
+                _shape(r.shape),
+                r.params,
+                (2 if flops else 1) * plan.macs_of(r),
+                r.memory,
+                size,
+                jump,
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -104,9 +138,18 @@ def table(plan, flops=False):
     from rich.text import Text
 
     t = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, show_footer=True)
-    totals = ["", "total", "", _shape(plan.output_shape), f"{plan.total_params:,}",
-              f"{(2 if flops else 1) * plan.total_macs:,}", _bytes(plan.total_memory), "", ""]
-    for name, foot in zip(_headers(flops), totals):
+    totals = [
+        "",
+        "total",
+        "",
+        _shape(plan.output_shape),
+        f"{plan.total_params:,}",
+        f"{(2 if flops else 1) * plan.total_macs:,}",
+        _bytes(plan.total_memory),
+        "",
+        "",
+    ]
+    for name, foot in zip(_headers(flops), totals, strict=True):
         t.add_column(name, footer=foot, justify="left" if name in ("layer", "type") else "right", no_wrap=True)
     from rich.text import Text
 
@@ -139,8 +182,9 @@ def plain_table(title: str, headers, rows, footer=None, left=("layer", "type")) 
     widths = [max(len(r[i]) for r in everything) for i in range(len(headers))]
 
     def line(cells):
-        return "  ".join(c.ljust(w) if h in left else c.rjust(w)
-                         for c, w, h in zip(cells, widths, headers)).rstrip()
+        return "  ".join(
+            c.ljust(w) if h in left else c.rjust(w) for c, w, h in zip(cells, widths, headers, strict=True)
+        ).rstrip()
 
     rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
     out = [title, "", line(headers), rule, *(line(r) for r in rows)]
@@ -155,6 +199,15 @@ def plain_plan(plan, flops=False) -> str:
         what = f"{'FLOPs = 2 x ' if flops else ''}MACs as torchinfo 1.8 counts them"
     batch = f"batch {plan.batch}, " if plan.batch != 1 else ""
     title = f"{_shape(plan.input_shape)} -> {_shape(plan.output_shape)} ({plan.framework}, {batch}{plan.dtype}); {what}"
-    totals = ["", "total", "", _shape(plan.output_shape), f"{plan.total_params:,}",
-              f"{(2 if flops else 1) * plan.total_macs:,}", _bytes(plan.total_memory), "", ""]
+    totals = [
+        "",
+        "total",
+        "",
+        _shape(plan.output_shape),
+        f"{plan.total_params:,}",
+        f"{(2 if flops else 1) * plan.total_macs:,}",
+        _bytes(plan.total_memory),
+        "",
+        "",
+    ]
     return plain_table(title, _headers(flops), _rows_as_text(plan, flops), totals)

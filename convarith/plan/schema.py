@@ -68,8 +68,10 @@ def integer(value, low=None, high=MAX_INT, what="an integer"):
     if low is not None and value < low:
         raise Bad(f"must be {what}, got {show(value)}")
     if abs(value) > high:
-        raise Bad(f"must be at most {'10^100' if high == MAX_INT else high}{' in size' if low is None else ''}, "
-                  f"got {show(value)}")
+        raise Bad(
+            f"must be at most {'10^100' if high == MAX_INT else high}{' in size' if low is None else ''}, "
+            f"got {show(value)}"
+        )
     return value
 
 
@@ -107,8 +109,9 @@ def real(value, low=None, high=None, *, above=None):
     if above is not None and number <= above:
         raise Bad(f"must be a number > {above}, got {show(value)}")
     if (low is not None and number < low) or (high is not None and number > high):
-        bounds = " and ".join(b for b in (f">= {low:g}" if low is not None else "",
-                                          f"<= {high:g}" if high is not None else "") if b)
+        bounds = " and ".join(
+            b for b in (f">= {low:g}" if low is not None else "", f"<= {high:g}" if high is not None else "") if b
+        )
         raise Bad(f"must be a number {bounds}, got {show(value)}")
     return value if isinstance(value, (int, float)) else number
 
@@ -137,24 +140,29 @@ def sequence(value, item, low=1, high=MAX_AXES, what="values"):
 
 def per_axis(item, what):
     """An int (every axis) or a list with one value per axis."""
+
     def check(value):
         if isinstance(value, (list, tuple)):
             return sequence(value, item, what=what)
         return item(value)
+
     return check
 
 
 def optional(check):
     def inner(value):
         return None if value is None else check(value)
+
     return inner
 
 
 def padding(value):
     if isinstance(value, str):
         return text(value)
-    return per_axis(lambda v: sequence(v, natural, 2, 2, "paddings") if isinstance(v, (list, tuple)) else natural(v),
-                    "paddings >= 0")(value)
+    return per_axis(
+        lambda v: sequence(v, natural, 2, 2, "paddings") if isinstance(v, (list, tuple)) else natural(v),
+        "paddings >= 0",
+    )(value)
 
 
 def pairs(value):
@@ -189,37 +197,87 @@ def dims(value):
 POSITIVE_OR_NONE = optional(positive)
 FIELDS = {
     # what a layer is and where its input comes from
-    "type": text, "name": optional(text), "inputs": optional(names), "like": text, "describe": text, "how": text,
+    "type": text,
+    "name": optional(text),
+    "inputs": optional(names),
+    "like": text,
+    "describe": text,
+    "how": text,
     "shared": boolean,
     # counts
-    "in_channels": POSITIVE_OR_NONE, "out_channels": positive, "in_features": POSITIVE_OR_NONE,
-    "out_features": positive, "num_features": POSITIVE_OR_NONE, "groups": positive, "depth_multiplier": positive,
-    "num_groups": positive, "num_channels": positive, "num_parameters": positive, "factor": positive,
-    "in1_features": positive, "in2_features": positive, "upscale_factor": positive, "downscale_factor": positive,
-    "unflattened_size": lambda v: shape_values(v), "affine_terms": lambda v: integer(v, 0, 2, "0, 1 or 2"),
+    "in_channels": POSITIVE_OR_NONE,
+    "out_channels": positive,
+    "in_features": POSITIVE_OR_NONE,
+    "out_features": positive,
+    "num_features": POSITIVE_OR_NONE,
+    "groups": positive,
+    "depth_multiplier": positive,
+    "num_groups": positive,
+    "num_channels": positive,
+    "num_parameters": positive,
+    "factor": positive,
+    "in1_features": positive,
+    "in2_features": positive,
+    "upscale_factor": positive,
+    "downscale_factor": positive,
+    "unflattened_size": lambda v: shape_values(v),
+    "affine_terms": lambda v: integer(v, 0, 2, "0, 1 or 2"),
     "divisor_override": POSITIVE_OR_NONE,
     # windows
-    "kernel_size": per_axis(positive, "positive sizes"), "stride": optional(per_axis(positive, "positive strides")),
-    "dilation": per_axis(positive, "positive dilations"), "padding": padding,
+    "kernel_size": per_axis(positive, "positive sizes"),
+    "stride": optional(per_axis(positive, "positive strides")),
+    "dilation": per_axis(positive, "positive dilations"),
+    "padding": padding,
     "output_padding": optional(per_axis(natural, "integers >= 0")),
     "output_size": optional(per_axis(optional(positive), "positive sizes")),
-    "size": optional(per_axis(positive, "positive sizes")), "scale_factor": optional(scale),
+    "size": optional(per_axis(positive, "positive sizes")),
+    "scale_factor": optional(scale),
     "normalized_shape": optional(per_axis(positive, "positive sizes")),
-    "pads": pairs, "ranges": pairs, "shape": shape_values, "sizes": shape_values, "dims": dims, "axes": dims,
+    "pads": pairs,
+    "ranges": pairs,
+    "shape": shape_values,
+    "sizes": shape_values,
+    "dims": dims,
+    "axes": dims,
     "drop": dims,
     # switches
-    "bias": boolean, "ceil_mode": boolean, "return_indices": boolean, "count_include_pad": boolean,
-    "affine": boolean, "track_running_stats": boolean, "inplace": boolean, "elementwise_affine": boolean,
-    "align_corners": optional(boolean), "weight_norm": boolean, "keepdim": boolean, "per_element": boolean,
-    "moving_statistics": boolean, "recompute_scale_factor": optional(boolean),
+    "bias": boolean,
+    "ceil_mode": boolean,
+    "return_indices": boolean,
+    "count_include_pad": boolean,
+    "affine": boolean,
+    "track_running_stats": boolean,
+    "inplace": boolean,
+    "elementwise_affine": boolean,
+    "align_corners": optional(boolean),
+    "weight_norm": boolean,
+    "keepdim": boolean,
+    "per_element": boolean,
+    "moving_statistics": boolean,
+    "recompute_scale_factor": optional(boolean),
     # dimensions
-    "dim": optional(dim), "axis": optional(dim), "start_dim": dim, "end_dim": dim,
+    "dim": optional(dim),
+    "axis": optional(dim),
+    "start_dim": dim,
+    "end_dim": dim,
     # numbers that change no shape
-    "p": probability, "eps": lambda v: real(v, 0), "momentum": optional(finite), "negative_slope": finite,
-    "alpha": finite, "beta": finite, "init": finite, "value": finite, "threshold": finite, "lambd": finite,
-    "min_val": finite, "max_val": finite, "lower": finite, "upper": finite,
+    "p": probability,
+    "eps": lambda v: real(v, 0),
+    "momentum": optional(finite),
+    "negative_slope": finite,
+    "alpha": finite,
+    "beta": finite,
+    "init": finite,
+    "value": finite,
+    "threshold": finite,
+    "lambd": finite,
+    "min_val": finite,
+    "max_val": finite,
+    "lower": finite,
+    "upper": finite,
     # modes
-    "mode": text, "padding_mode": lambda v: choice(v, ("zeros", "reflect", "replicate", "circular")),
+    "mode": text,
+    "padding_mode": lambda v: choice(v, ("zeros", "reflect", "replicate", "circular")),
     "approximate": lambda v: choice(v, ("none", "tanh")),
 }
 STRICT_BOOLEAN = {"bias"}  # spec files: real booleans only (bias: "no" or 0 is refused)
@@ -281,13 +339,27 @@ def check_size(shape, parameter: str = "output") -> None:
 
 
 REQUIRED = {
-    "conv": ("out_channels", "kernel_size"), "conv_transpose": ("out_channels", "kernel_size"),
-    "separable_conv": ("out_channels", "kernel_size"), "depthwise_conv": ("kernel_size",),
-    "max_pool": ("kernel_size",), "avg_pool": ("kernel_size",), "adaptive_avg_pool": ("output_size",),
-    "adaptive_max_pool": ("output_size",), "linear": ("out_features",), "crop": ("like",), "pad": ("like",),
-    "border_pad": ("pads",), "pixel_shuffle": ("factor",), "pixel_unshuffle": ("factor",),
-    "unflatten": ("dim", "sizes"), "reshape": ("shape",), "permute": ("dims",), "reduce": ("axes",),
-    "slice": ("ranges",), "group_norm": ("num_groups",), "layer_norm": ("normalized_shape",),
+    "conv": ("out_channels", "kernel_size"),
+    "conv_transpose": ("out_channels", "kernel_size"),
+    "separable_conv": ("out_channels", "kernel_size"),
+    "depthwise_conv": ("kernel_size",),
+    "max_pool": ("kernel_size",),
+    "avg_pool": ("kernel_size",),
+    "adaptive_avg_pool": ("output_size",),
+    "adaptive_max_pool": ("output_size",),
+    "linear": ("out_features",),
+    "crop": ("like",),
+    "pad": ("like",),
+    "border_pad": ("pads",),
+    "pixel_shuffle": ("factor",),
+    "pixel_unshuffle": ("factor",),
+    "unflatten": ("dim", "sizes"),
+    "reshape": ("shape",),
+    "permute": ("dims",),
+    "reduce": ("axes",),
+    "slice": ("ranges",),
+    "group_norm": ("num_groups",),
+    "layer_norm": ("normalized_shape",),
     "bilinear": ("in1_features", "in2_features", "out_features"),
 }
 

@@ -28,8 +28,18 @@ def _dims(name: str) -> int | None:
 
 
 CONV = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode")
-CONV_T = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias",
-          "dilation", "padding_mode")
+CONV_T = (
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "output_padding",
+    "groups",
+    "bias",
+    "dilation",
+    "padding_mode",
+)
 MAXPOOL = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
 AVGPOOL = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
 NORM = ("num_features", "eps", "momentum", "affine", "track_running_stats")
@@ -46,16 +56,28 @@ def _torch(names, kind, params, required=()):
 
 _torch("Conv1d Conv2d Conv3d", "conv", CONV + DEVICE, ("in_channels", "out_channels", "kernel_size"))
 _torch("LazyConv1d LazyConv2d LazyConv3d", "conv", CONV[1:] + DEVICE, ("out_channels", "kernel_size"))
-_torch("ConvTranspose1d ConvTranspose2d ConvTranspose3d", "conv_transpose", CONV_T + DEVICE,
-       ("in_channels", "out_channels", "kernel_size"))
-_torch("LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d", "conv_transpose", CONV_T[1:] + DEVICE,
-       ("out_channels", "kernel_size"))
+_torch(
+    "ConvTranspose1d ConvTranspose2d ConvTranspose3d",
+    "conv_transpose",
+    CONV_T + DEVICE,
+    ("in_channels", "out_channels", "kernel_size"),
+)
+_torch(
+    "LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d",
+    "conv_transpose",
+    CONV_T[1:] + DEVICE,
+    ("out_channels", "kernel_size"),
+)
 _torch("MaxPool1d MaxPool2d MaxPool3d", "max_pool", MAXPOOL, ("kernel_size",))
 _torch("AvgPool1d", "avg_pool", AVGPOOL[:5], ("kernel_size",))
 _torch("AvgPool2d AvgPool3d", "avg_pool", AVGPOOL, ("kernel_size",))
 _torch("AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d", "adaptive_avg_pool", ("output_size",), ("output_size",))
-_torch("AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d", "adaptive_max_pool", ("output_size", "return_indices"),
-       ("output_size",))
+_torch(
+    "AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d",
+    "adaptive_max_pool",
+    ("output_size", "return_indices"),
+    ("output_size",),
+)
 _torch("ZeroPad1d ZeroPad2d ZeroPad3d", "zero_pad", ("padding",), ("padding",))
 _torch("ConstantPad1d ConstantPad2d ConstantPad3d", "constant_pad", ("padding", "value"), ("padding", "value"))
 _torch("ReflectionPad1d ReflectionPad2d ReflectionPad3d", "reflect_pad", ("padding",), ("padding",))
@@ -70,8 +92,12 @@ _torch("BatchNorm1d BatchNorm2d BatchNorm3d SyncBatchNorm", "batch_norm", NORM +
 _torch("LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d", "batch_norm", NORM[1:] + DEVICE + NORM_BIAS)
 _torch("InstanceNorm1d InstanceNorm2d InstanceNorm3d", "instance_norm", NORM + DEVICE + NORM_BIAS, ("num_features",))
 _torch("LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d", "instance_norm", NORM[1:] + DEVICE + NORM_BIAS)
-_torch("GroupNorm", "group_norm", ("num_groups", "num_channels", "eps", "affine") + DEVICE, ("num_groups", "num_channels"))
-_torch("LayerNorm", "layer_norm", ("normalized_shape", "eps", "elementwise_affine", "bias") + DEVICE, ("normalized_shape",))
+_torch(
+    "GroupNorm", "group_norm", ("num_groups", "num_channels", "eps", "affine") + DEVICE, ("num_groups", "num_channels")
+)
+_torch(
+    "LayerNorm", "layer_norm", ("normalized_shape", "eps", "elementwise_affine", "bias") + DEVICE, ("normalized_shape",)
+)
 _torch("LocalResponseNorm", "local_response_norm", ("size", "alpha", "beta", "k"), ("size",))
 _torch("ReLU ReLU6 SELU SiLU Hardswish Hardsigmoid Mish", "activation", ("inplace",))
 _torch("Sigmoid Tanh Softsign Tanhshrink LogSigmoid", "activation", ())
@@ -91,25 +117,58 @@ _torch("Unflatten", "unflatten", ("dim", "unflattened_size"), ("dim", "unflatten
 _torch("Identity", "identity", ())
 _torch("Linear", "linear", ("in_features", "out_features", "bias") + DEVICE, ("in_features", "out_features"))
 _torch("LazyLinear", "linear", ("out_features", "bias") + DEVICE, ("out_features",))
-_torch("Bilinear", "bilinear", ("in1_features", "in2_features", "out_features", "bias") + DEVICE,
-       ("in1_features", "in2_features", "out_features"))
+_torch(
+    "Bilinear",
+    "bilinear",
+    ("in1_features", "in2_features", "out_features", "bias") + DEVICE,
+    ("in1_features", "in2_features", "out_features"),
+)
 
-ACTIVATION_TYPES = {"ReLU": "relu", "ReLU6": "relu6", "SELU": "selu", "SiLU": "silu", "Hardswish": "hardswish",
-                    "Hardsigmoid": "hardsigmoid", "Mish": "mish", "Sigmoid": "sigmoid", "Tanh": "tanh",
-                    "Softsign": "softsign", "Tanhshrink": "tanhshrink", "LogSigmoid": "logsigmoid",
-                    "LeakyReLU": "leaky_relu", "ELU": "elu", "CELU": "celu", "GELU": "gelu", "Softmax": "softmax",
-                    "LogSoftmax": "log_softmax", "Softmin": "softmin", "Softplus": "softplus", "Hardtanh": "hardtanh",
-                    "Threshold": "threshold", "Hardshrink": "hardshrink", "Softshrink": "softshrink", "RReLU": "rrelu"}
-PAD_MODES = {"zero_pad": "constant", "constant_pad": "constant", "reflect_pad": "reflect",
-             "replicate_pad": "replicate", "circular_pad": "circular"}
+ACTIVATION_TYPES = {
+    "ReLU": "relu",
+    "ReLU6": "relu6",
+    "SELU": "selu",
+    "SiLU": "silu",
+    "Hardswish": "hardswish",
+    "Hardsigmoid": "hardsigmoid",
+    "Mish": "mish",
+    "Sigmoid": "sigmoid",
+    "Tanh": "tanh",
+    "Softsign": "softsign",
+    "Tanhshrink": "tanhshrink",
+    "LogSigmoid": "logsigmoid",
+    "LeakyReLU": "leaky_relu",
+    "ELU": "elu",
+    "CELU": "celu",
+    "GELU": "gelu",
+    "Softmax": "softmax",
+    "LogSoftmax": "log_softmax",
+    "Softmin": "softmin",
+    "Softplus": "softplus",
+    "Hardtanh": "hardtanh",
+    "Threshold": "threshold",
+    "Hardshrink": "hardshrink",
+    "Softshrink": "softshrink",
+    "RReLU": "rrelu",
+}
+PAD_MODES = {
+    "zero_pad": "constant",
+    "constant_pad": "constant",
+    "reflect_pad": "reflect",
+    "replicate_pad": "replicate",
+    "circular_pad": "circular",
+}
 
 
 def bind(owner: str, signature_params, args, kwargs, required=(), where="", accepts_any=False) -> dict:
     """Positional and keyword arguments by name, as Python would bind them."""
     if len(args) > len(signature_params) and not accepts_any:
-        raise ShapeError("code", f"{where}{owner} takes at most {len(signature_params)} positional arguments "
-                                 f"({', '.join(signature_params) or 'none'}), got {len(args)}")
-    bound = dict(zip(signature_params, args))
+        raise ShapeError(
+            "code",
+            f"{where}{owner} takes at most {len(signature_params)} positional arguments "
+            f"({', '.join(signature_params) or 'none'}), got {len(args)}",
+        )
+    bound = dict(zip(signature_params, args, strict=False))  # fewer arguments than parameters: the rest default
     for key, value in kwargs.items():
         if key in bound:
             raise ShapeError("code", f"{where}{owner} got {key!r} both by position and by keyword")
@@ -163,8 +222,12 @@ def torch_layer(cls: str, bound: dict, where: str = "") -> dict:
     if kind in ("adaptive_avg_pool", "adaptive_max_pool"):
         return {"type": kind, "output_size": bound["output_size"]}
     if kind in PAD_MODES:
-        return {"type": "border_pad", "pads": _torch_pads(bound["padding"], sig.dims or 1, where),
-                "mode": PAD_MODES[kind], "describe": cls}
+        return {
+            "type": "border_pad",
+            "pads": _torch_pads(bound["padding"], sig.dims or 1, where),
+            "mode": PAD_MODES[kind],
+            "describe": cls,
+        }
     if kind in ("pixel_shuffle", "pixel_unshuffle"):
         return {"type": kind, "factor": bound.get("upscale_factor", bound.get("downscale_factor"))}
     if kind.startswith("upsample"):
@@ -174,17 +237,28 @@ def torch_layer(cls: str, bound: dict, where: str = "") -> dict:
         return {"type": "upsample", "mode": mode, "size": bound.get("size"), "scale_factor": bound.get("scale_factor")}
     if kind == "batch_norm":
         terms = (1 + bool(bound.get("bias", True))) if bound.get("affine", True) else 0
-        return {"type": kind, "affine_terms": terms,
-                **({"num_features": bound["num_features"]} if "num_features" in bound else {})}
+        return {
+            "type": kind,
+            "affine_terms": terms,
+            **({"num_features": bound["num_features"]} if "num_features" in bound else {}),
+        }
     if kind == "instance_norm":
         terms = (1 + bool(bound.get("bias", True))) if bound.get("affine", False) else 0
         return {"type": kind, "affine_terms": terms}
     if kind == "group_norm":
-        return {"type": kind, "num_groups": bound["num_groups"], "num_channels": bound["num_channels"],
-                "affine": bound.get("affine", True)}
+        return {
+            "type": kind,
+            "num_groups": bound["num_groups"],
+            "num_channels": bound["num_channels"],
+            "affine": bound.get("affine", True),
+        }
     if kind == "layer_norm":
-        return {"type": kind, "normalized_shape": bound["normalized_shape"],
-                "elementwise_affine": bound.get("elementwise_affine", True), "bias": bound.get("bias", True)}
+        return {
+            "type": kind,
+            "normalized_shape": bound["normalized_shape"],
+            "elementwise_affine": bound.get("elementwise_affine", True),
+            "bias": bound.get("bias", True),
+        }
     if kind == "local_response_norm":
         return {"type": kind}
     if kind == "activation":
@@ -200,9 +274,18 @@ def torch_layer(cls: str, bound: dict, where: str = "") -> dict:
     if kind == "identity":
         return {"type": "identity"}
     if kind == "linear":
-        return {"type": "linear", "out_features": bound["out_features"], "bias": bound.get("bias", True),
-                **({"in_features": bound["in_features"]} if "in_features" in bound else {})}
+        return {
+            "type": "linear",
+            "out_features": bound["out_features"],
+            "bias": bound.get("bias", True),
+            **({"in_features": bound["in_features"]} if "in_features" in bound else {}),
+        }
     if kind == "bilinear":
-        return {"type": "bilinear", "in1_features": bound["in1_features"], "in2_features": bound["in2_features"],
-                "out_features": bound["out_features"], "bias": bound.get("bias", True)}
+        return {
+            "type": "bilinear",
+            "in1_features": bound["in1_features"],
+            "in2_features": bound["in2_features"],
+            "out_features": bound["out_features"],
+            "bias": bound.get("bias", True),
+        }
     raise AssertionError(kind)

@@ -6,7 +6,6 @@ Nothing is ever evaluated: TOML and JSON are data, and code is read with ``ast``
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -15,39 +14,116 @@ from .schema import check_layer, check_shape, is_integer, show
 from .signatures import TORCH, bind, torch_layer
 
 ALIASES = {
-    "conv": "conv", "conv1d": "conv", "conv2d": "conv", "conv3d": "conv",
-    "conv_transpose": "conv_transpose", "convtranspose": "conv_transpose", "deconv": "conv_transpose",
-    "convtranspose1d": "conv_transpose", "convtranspose2d": "conv_transpose", "convtranspose3d": "conv_transpose",
-    "max_pool": "max_pool", "maxpool": "max_pool", "maxpool1d": "max_pool", "maxpool2d": "max_pool", "maxpool3d": "max_pool",
-    "avg_pool": "avg_pool", "avgpool": "avg_pool", "avgpool1d": "avg_pool", "avgpool2d": "avg_pool", "avgpool3d": "avg_pool",
-    "adaptive_avg_pool": "adaptive_avg_pool", "adaptiveavgpool1d": "adaptive_avg_pool",
-    "adaptiveavgpool2d": "adaptive_avg_pool", "adaptiveavgpool3d": "adaptive_avg_pool",
-    "adaptive_max_pool": "adaptive_max_pool", "adaptivemaxpool2d": "adaptive_max_pool",
-    "linear": "linear", "dense": "linear", "flatten": "flatten",
-    "batch_norm": "batch_norm", "batchnorm": "batch_norm", "batchnorm1d": "batch_norm", "batchnorm2d": "batch_norm",
-    "batchnorm3d": "batch_norm", "dropout": "dropout", "dropout2d": "dropout", "dropout3d": "dropout",
-    "upsample": "upsample", "add": "add", "concat": "concat", "cat": "concat", "crop": "crop", "pad": "pad",
-    "relu": "relu", "relu6": "relu6", "leakyrelu": "leaky_relu", "leaky_relu": "leaky_relu", "elu": "elu",
-    "gelu": "gelu", "silu": "silu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
-    "logsoftmax": "log_softmax", "hardswish": "hardswish", "mish": "mish", "identity": "identity",
+    "conv": "conv",
+    "conv1d": "conv",
+    "conv2d": "conv",
+    "conv3d": "conv",
+    "conv_transpose": "conv_transpose",
+    "convtranspose": "conv_transpose",
+    "deconv": "conv_transpose",
+    "convtranspose1d": "conv_transpose",
+    "convtranspose2d": "conv_transpose",
+    "convtranspose3d": "conv_transpose",
+    "max_pool": "max_pool",
+    "maxpool": "max_pool",
+    "maxpool1d": "max_pool",
+    "maxpool2d": "max_pool",
+    "maxpool3d": "max_pool",
+    "avg_pool": "avg_pool",
+    "avgpool": "avg_pool",
+    "avgpool1d": "avg_pool",
+    "avgpool2d": "avg_pool",
+    "avgpool3d": "avg_pool",
+    "adaptive_avg_pool": "adaptive_avg_pool",
+    "adaptiveavgpool1d": "adaptive_avg_pool",
+    "adaptiveavgpool2d": "adaptive_avg_pool",
+    "adaptiveavgpool3d": "adaptive_avg_pool",
+    "adaptive_max_pool": "adaptive_max_pool",
+    "adaptivemaxpool2d": "adaptive_max_pool",
+    "linear": "linear",
+    "dense": "linear",
+    "flatten": "flatten",
+    "batch_norm": "batch_norm",
+    "batchnorm": "batch_norm",
+    "batchnorm1d": "batch_norm",
+    "batchnorm2d": "batch_norm",
+    "batchnorm3d": "batch_norm",
+    "dropout": "dropout",
+    "dropout2d": "dropout",
+    "dropout3d": "dropout",
+    "upsample": "upsample",
+    "add": "add",
+    "concat": "concat",
+    "cat": "concat",
+    "crop": "crop",
+    "pad": "pad",
+    "relu": "relu",
+    "relu6": "relu6",
+    "leakyrelu": "leaky_relu",
+    "leaky_relu": "leaky_relu",
+    "elu": "elu",
+    "gelu": "gelu",
+    "silu": "silu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "logsoftmax": "log_softmax",
+    "hardswish": "hardswish",
+    "mish": "mish",
+    "identity": "identity",
 }
 KNOWN_TYPES = sorted(set(ALIASES.values()))
 PARAMETERS = {
-    "conv": {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode",
-             "weight_norm"},
-    "conv_transpose": {"in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups",
-                       "bias", "dilation", "output_size", "weight_norm"},
+    "conv": {
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "groups",
+        "bias",
+        "padding_mode",
+        "weight_norm",
+    },
+    "conv_transpose": {
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "output_padding",
+        "groups",
+        "bias",
+        "dilation",
+        "output_size",
+        "weight_norm",
+    },
     "max_pool": {"kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"},
     "avg_pool": {"kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"},
-    "adaptive_avg_pool": {"output_size"}, "adaptive_max_pool": {"output_size", "return_indices"},
-    "linear": {"in_features", "out_features", "bias", "weight_norm"}, "flatten": {"start_dim", "end_dim"},
+    "adaptive_avg_pool": {"output_size"},
+    "adaptive_max_pool": {"output_size", "return_indices"},
+    "linear": {"in_features", "out_features", "bias", "weight_norm"},
+    "flatten": {"start_dim", "end_dim"},
     "batch_norm": {"num_features", "eps", "momentum", "affine", "track_running_stats"},
-    "dropout": {"p", "inplace"}, "upsample": {"size", "scale_factor", "mode", "align_corners"},
-    "add": set(), "concat": {"dim"}, "crop": {"like"}, "pad": {"like"},
+    "dropout": {"p", "inplace"},
+    "upsample": {"size", "scale_factor", "mode", "align_corners"},
+    "add": set(),
+    "concat": {"dim"},
+    "crop": {"like"},
+    "pad": {"like"},
 }
-REQUIRED = {"conv": ("out_channels", "kernel_size"), "conv_transpose": ("out_channels", "kernel_size"),
-            "max_pool": ("kernel_size",), "avg_pool": ("kernel_size",), "adaptive_avg_pool": ("output_size",),
-            "adaptive_max_pool": ("output_size",), "linear": ("out_features",), "crop": ("like",), "pad": ("like",)}
+REQUIRED = {
+    "conv": ("out_channels", "kernel_size"),
+    "conv_transpose": ("out_channels", "kernel_size"),
+    "max_pool": ("kernel_size",),
+    "avg_pool": ("kernel_size",),
+    "adaptive_avg_pool": ("output_size",),
+    "adaptive_max_pool": ("output_size",),
+    "linear": ("out_features",),
+    "crop": ("like",),
+    "pad": ("like",),
+}
 ALWAYS = {"type", "name", "inputs"}
 
 
@@ -59,7 +135,9 @@ def normalise(layer: dict, where: str, origin: str = "<spec>") -> dict:
     """Check one layer table of a spec: known type, known parameters, required ones present,
     every value of the right type and range (``where`` is its path, e.g. ``layers[2]``)."""
     if isinstance(layer, dict) and "block" in layer and where.startswith("blocks."):
-        raise _spec_error(origin, where, "a block cannot refer to a block: list its layers, or repeat blocks in 'layers'")
+        raise _spec_error(
+            origin, where, "a block cannot refer to a block: list its layers, or repeat blocks in 'layers'"
+        )
     if not isinstance(layer, dict) or "type" not in layer:
         raise _spec_error(origin, where, f"expected a table with a 'type', got {show(layer)}")
     if not isinstance(layer["type"], str) or not layer["type"] or len(layer["type"]) > 100:
@@ -69,13 +147,20 @@ def normalise(layer: dict, where: str, origin: str = "<spec>") -> dict:
     if kind is None and torch_class is not None:
         return _torch_class_layer(torch_class, layer, where, origin)
     if kind is None:
-        raise _spec_error(origin, where, f"unknown layer type {show(layer['type'])}; known: {', '.join(KNOWN_TYPES)}, "
-                                         "or a PyTorch layer class name (ZeroPad2d, PixelShuffle, GroupNorm, ...)")
+        raise _spec_error(
+            origin,
+            where,
+            f"unknown layer type {show(layer['type'])}; known: {', '.join(KNOWN_TYPES)}, "
+            "or a PyTorch layer class name (ZeroPad2d, PixelShuffle, GroupNorm, ...)",
+        )
     allowed = PARAMETERS.get(kind, ACTIVATION_PARAMETERS) | ALWAYS
     unknown = sorted(set(map(str, layer)) - allowed)
     if unknown:
-        raise _spec_error(origin, where, f"{kind} has no parameter {show(unknown[0])}; it takes "
-                                         f"{', '.join(sorted(allowed - ALWAYS)) or 'none'}")
+        raise _spec_error(
+            origin,
+            where,
+            f"{kind} has no parameter {show(unknown[0])}; it takes {', '.join(sorted(allowed - ALWAYS)) or 'none'}",
+        )
     missing = [p for p in REQUIRED.get(kind, ()) if layer.get(p) is None]
     if missing:
         raise _spec_error(origin, where, f"{kind} needs {', '.join(missing)}")
@@ -86,9 +171,15 @@ def normalise(layer: dict, where: str, origin: str = "<spec>") -> dict:
     out = {k: list(v) if k == "inputs" else v for k, v in out.items()}
     out["type"] = kind
     if kind == "upsample" and out.get("mode") is not None and out["mode"] not in UPSAMPLE_MODES:
-        raise _spec_error(origin, f"{where}.mode", f"must be one of {', '.join(UPSAMPLE_MODES)}, got {show(out['mode'])}")
-    if kind == "upsample" and out.get("size") is None and out.get("scale_factor") is None and \
-            ("size" in out or "scale_factor" in out):
+        raise _spec_error(
+            origin, f"{where}.mode", f"must be one of {', '.join(UPSAMPLE_MODES)}, got {show(out['mode'])}"
+        )
+    if (
+        kind == "upsample"
+        and out.get("size") is None
+        and out.get("scale_factor") is None
+        and ("size" in out or "scale_factor" in out)
+    ):
         raise _spec_error(origin, where, "upsample needs size or scale_factor (not null)")
     if kind == "concat" and out.get("dim") is not None:  # torch's dim counts the batch; the planner's axis does not
         d = out.pop("dim")
@@ -117,7 +208,9 @@ def _torch_class_layer(cls: str, layer: dict, where: str, origin: str) -> dict:
     except ShapeError as exc:
         if exc.parameter.startswith(where):
             raise _spec_error(origin, exc.parameter, exc.rule) from None
-        raise _spec_error(origin, where, exc.rule if exc.parameter == "code" else f"{exc.parameter}: {exc.rule}") from None
+        raise _spec_error(
+            origin, where, exc.rule if exc.parameter == "code" else f"{exc.parameter}: {exc.rule}"
+        ) from None
     except (TypeError, ValueError, KeyError, IndexError) as exc:
         raise _spec_error(origin, where, f"{cls}: invalid arguments ({type(exc).__name__})") from None
     out.update({k: list(checked[k]) if k == "inputs" else checked[k] for k in ("name", "inputs") if k in checked})
@@ -151,16 +244,23 @@ def read_spec(data, origin: str) -> dict:
         raise _spec_error(origin, "framework", f"must be one of {', '.join(FRAMEWORKS)}, got {show(framework)}")
     dtype = data.get("dtype")
     if dtype is not None and (not isinstance(dtype, str) or dtype not in DTYPES):
-        raise _spec_error(origin, "dtype", f"must be one of {', '.join(DTYPES)} (the element type of the memory "
-                                           f"column), got {show(dtype)}")
+        raise _spec_error(
+            origin,
+            "dtype",
+            f"must be one of {', '.join(DTYPES)} (the element type of the memory column), got {show(dtype)}",
+        )
     shape = data.get("input")
     if shape is not None:
         try:
-            shape = check_shape(shape, "input") if isinstance(shape, list) else \
-                check_shape("not a list", "input")
+            shape = check_shape(shape, "input") if isinstance(shape, list) else check_shape("not a list", "input")
         except ShapeError as exc:
-            raise _spec_error(origin, exc.parameter, f"{exc.rule} (C, *spatial)"
-                              if isinstance(shape, list) else f"must be a list of sizes (C, *spatial), got {show(shape)}") from None
+            raise _spec_error(
+                origin,
+                exc.parameter,
+                f"{exc.rule} (C, *spatial)"
+                if isinstance(shape, list)
+                else f"must be a list of sizes (C, *spatial), got {show(shape)}",
+            ) from None
     blocks = data.get("blocks", {})
     if not isinstance(blocks, dict):
         raise _spec_error(origin, "blocks", f"must be a table of named blocks, got {show(blocks)}")
@@ -177,12 +277,18 @@ def read_spec(data, origin: str) -> dict:
         if isinstance(entry, dict) and "block" in entry:
             extra = sorted(set(map(str, entry)) - {"block", "repeat"})
             if extra:
-                raise _spec_error(origin, where, f"unknown key {show(extra[0])} next to 'block'; a block reference "
-                                                 "takes block and repeat")
+                raise _spec_error(
+                    origin,
+                    where,
+                    f"unknown key {show(extra[0])} next to 'block'; a block reference takes block and repeat",
+                )
             name = entry["block"]
             if not isinstance(name, str) or name not in blocks:
-                raise _spec_error(origin, f"{where}.block", f"unknown block {show(name)}; defined: "
-                                                            f"{', '.join(map(str, blocks)) or 'none'}")
+                raise _spec_error(
+                    origin,
+                    f"{where}.block",
+                    f"unknown block {show(name)}; defined: {', '.join(map(str, blocks)) or 'none'}",
+                )
             repeat = entry.get("repeat", 1)
             if not is_integer(repeat) or not repeat >= 0:
                 raise _spec_error(origin, f"{where}.repeat", f"must be an integer >= 0, got {show(repeat)}")
@@ -194,8 +300,10 @@ def read_spec(data, origin: str) -> dict:
         total += count
         if total > limits.layers:
             limits.check(f"{origin}: {where}", "the spec (blocks repeated)", total, "layers", unit="layers")
-    checked_blocks = {name: [normalise(layer, f"blocks.{name}.layers[{i}]", origin)
-                             for i, layer in enumerate(block["layers"])] for name, block in blocks.items()}
+    checked_blocks = {
+        name: [normalise(layer, f"blocks.{name}.layers[{i}]", origin) for i, layer in enumerate(block["layers"])]
+        for name, block in blocks.items()
+    }
     layers = []
     for n, (name, item) in enumerate(plan):
         if name is None:
@@ -279,8 +387,10 @@ def from_code(text: str, origin: str = "<code>"):
     _check_text("code", text, origin)
     model = read_torch(text, origin)
     if model.label != "the layers":
-        raise ShapeError("code", f"{origin}: defines nn.Module classes: plan it with load_network (forward decides "
-                                 "the order of the layers)")
+        raise ShapeError(
+            "code",
+            f"{origin}: defines nn.Module classes: plan it with load_network (forward decides the order of the layers)",
+        )
     return [{**leaf.layer, "name": leaf.name} for leaf in model.leaves() if isinstance(leaf, Leaf)], None
 
 
@@ -290,8 +400,11 @@ def _check_text(parameter: str, text, origin) -> None:
     if not isinstance(text, str):
         raise ShapeError(parameter, f"must be the text of the model, got {show(text)}")
     if len(text) > MAX_CODE_CHARS:
-        raise ShapeError(parameter, f"{origin} is {len(text):,} characters; model code over {MAX_CODE_CHARS:,} is "
-                                    "refused (reading it would take seconds and gigabytes)")
+        raise ShapeError(
+            parameter,
+            f"{origin} is {len(text):,} characters; model code over {MAX_CODE_CHARS:,} is "
+            "refused (reading it would take seconds and gigabytes)",
+        )
     if "\x00" in text:
         raise ShapeError(parameter, "contains NUL characters: not model code")
 
@@ -308,7 +421,7 @@ def load_network(spec=None, preset=None, code=None, framework=None, cls=None, ar
     from .readers import LayerList, layer_dims, read
 
     if sum(x is not None for x in (spec, preset, code)) != 1:
-        raise ShapeError("spec", 'give exactly one of a spec file, a preset name or code')
+        raise ShapeError("spec", "give exactly one of a spec file, a preset name or code")
     for parameter, value in (("preset", preset), ("cls", cls), ("args", args)):
         _optional_text(parameter, value)
     if framework is not None:
@@ -332,13 +445,20 @@ def load_network(spec=None, preset=None, code=None, framework=None, cls=None, ar
     if suffix not in (".toml", ".json"):
         raise ShapeError("spec", f"{display(path)}: expected a .toml, .json, .py or .txt file")
     spec_data = read_spec(parse_spec_text(_read_text(path), display(path), suffix[1:]), display(path))
-    spec_data["framework"] = {"pytorch": "torch", "tensorflow": "tf"}.get(spec_data["framework"], spec_data["framework"])
+    spec_data["framework"] = {"pytorch": "torch", "tensorflow": "tf"}.get(
+        spec_data["framework"], spec_data["framework"]
+    )
     layers, shape = spec_data["layers"], spec_data["input"]
     effective = framework or spec_data["framework"]
     if shape is not None and layout_of(effective) == "channels_last":  # a spec's input is (C, *spatial) always
         shape = (*shape[1:], shape[0])
-    return LayerList(layers, shape, effective, dims=layer_dims(layers) or (len(shape) - 1 if shape else None),
-                     dtype=spec_data["dtype"])
+    return LayerList(
+        layers,
+        shape,
+        effective,
+        dims=layer_dims(layers) or (len(shape) - 1 if shape else None),
+        dtype=spec_data["dtype"],
+    )
 
 
 MAX_SOURCE_BYTES = 4_000_000  # a spec file (JSON/TOML)
@@ -378,7 +498,9 @@ def _read_text(path: Path, limit: int = MAX_SOURCE_BYTES) -> str:
     try:
         size = path.stat().st_size
         if size > limit * 4:  # UTF-8: at most 4 bytes a character
-            raise ShapeError("spec", f"{display(path)} is {size:,} bytes; model sources over {limit:,} characters are refused")
+            raise ShapeError(
+                "spec", f"{display(path)} is {size:,} bytes; model sources over {limit:,} characters are refused"
+            )
         with open(path, "rb") as stream:
             data = stream.read(limit * 4 + 1)
     except OSError as exc:
@@ -390,10 +512,14 @@ def _read_text(path: Path, limit: int = MAX_SOURCE_BYTES) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ShapeError("spec", f"{display(path)}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})") from None
+        raise ShapeError(
+            "spec", f"{display(path)}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})"
+        ) from None
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise ShapeError("spec", f"{display(path)} is empty")
     if len(text) > limit:
-        raise ShapeError("spec", f"{display(path)} is {len(text):,} characters; model sources over {limit:,} are refused")
+        raise ShapeError(
+            "spec", f"{display(path)} is {len(text):,} characters; model sources over {limit:,} are refused"
+        )
     return text

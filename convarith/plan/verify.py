@@ -11,8 +11,26 @@ from .model import SHAPE_KEEPING, Plan
 from .schema import show
 
 FLOAT32 = 4
-COMPUTED = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool", "linear",
-            "flatten", "upsample", "add", "concat", "crop", "pad", "relu"} | SHAPE_KEEPING | {"batch_norm"}
+COMPUTED = (
+    {
+        "conv",
+        "conv_transpose",
+        "max_pool",
+        "avg_pool",
+        "adaptive_avg_pool",
+        "adaptive_max_pool",
+        "linear",
+        "flatten",
+        "upsample",
+        "add",
+        "concat",
+        "crop",
+        "pad",
+        "relu",
+    }
+    | SHAPE_KEEPING
+    | {"batch_norm"}
+)
 
 
 def _check(layers, plan, skip_macs_above):
@@ -25,20 +43,32 @@ def _check(layers, plan, skip_macs_above):
     if not isinstance(plan, Plan):
         raise ShapeError("plan", f"must be a Plan from convarith.plan.plan(...), got {show(plan)}")
     if not isinstance(layers, (list, tuple)) or len(layers) != len(plan.rows):
-        raise ShapeError("layers", f"must be the plan's layer list ({len(plan.rows)} layers: plan.layers), "
-                                   f"got {show(layers)}")
-    if skip_macs_above is not None and (isinstance(skip_macs_above, bool) or not isinstance(skip_macs_above, Real)
-                                        or not math.isfinite(skip_macs_above) or skip_macs_above < 0):
+        raise ShapeError(
+            "layers", f"must be the plan's layer list ({len(plan.rows)} layers: plan.layers), got {show(layers)}"
+        )
+    if skip_macs_above is not None and (
+        isinstance(skip_macs_above, bool)
+        or not isinstance(skip_macs_above, Real)
+        or not math.isfinite(skip_macs_above)
+        or skip_macs_above < 0
+    ):
         raise ShapeError("skip_macs_above", f"must be a finite number >= 0 or None, got {show(skip_macs_above)}")
     if not plan.complete or any(r.shape is None for r in plan.rows):
         raise ShapeError("verify", "the plan stopped early (see its diagnostics): fix it before verifying")
     last_use, previous = {"input": -1}, "input"
-    for i, (spec, row) in enumerate(zip(layers, plan.rows)):
-        if not isinstance(spec, dict) or spec.get("type") not in COMPUTED or spec.get("axis") not in (None, 0) \
-                or plan.layout != "channels_first":
+    for i, (spec, row) in enumerate(zip(layers, plan.rows, strict=True)):
+        if (
+            not isinstance(spec, dict)
+            or spec.get("type") not in COMPUTED
+            or spec.get("axis") not in (None, 0)
+            or plan.layout != "channels_first"
+        ):
             kind = spec.get("type") if isinstance(spec, dict) else show(spec)
-            raise ShapeError("verify", f"{row.name}: --verify computes torch-layout conv, pool, linear, flatten, "
-                                       f"upsample, add, concat and crop/pad layers, not {kind}")
+            raise ShapeError(
+                "verify",
+                f"{row.name}: --verify computes torch-layout conv, pool, linear, flatten, "
+                f"upsample, add, concat and crop/pad layers, not {kind}",
+            )
         for name in spec.get("inputs") or [previous]:
             last_use[name] = i
         last_use.setdefault(row.name, i)
@@ -51,7 +81,7 @@ def _check(layers, plan, skip_macs_above):
         if 0 <= at < len(layers):
             drops[at].append(name)
     weights, heaviest = 0, ""
-    for i, (spec, row) in enumerate(zip(layers, plan.rows)):
+    for i, (spec, row) in enumerate(zip(layers, plan.rows, strict=True)):
         sizes[row.name] = limits.product(row.shape) * FLOAT32
         live += sizes[row.name]
         peak = max(peak, live)
@@ -60,8 +90,13 @@ def _check(layers, plan, skip_macs_above):
             held = _weight_elements(spec, row, plan) * FLOAT32
             if held > weights:
                 weights, heaviest = held, row.name
-    limits.check_bytes("--verify", f"verifying this plan with input {'x'.join(map(str, plan.input_shape))} "
-                                   "(the float32 activations alive at once)", peak, "output_bytes")
+    limits.check_bytes(
+        "--verify",
+        f"verifying this plan with input {'x'.join(map(str, plan.input_shape))} "
+        "(the float32 activations alive at once)",
+        peak,
+        "output_bytes",
+    )
     limits.check_bytes("--verify", f"the random weights of {heaviest}", weights, "temporary_bytes")
     return drops
 
@@ -138,13 +173,24 @@ def _compute(spec, inputs, plan, row, values, rng, F, np):
     if t == "conv_transpose":
         groups = spec.get("groups", 1)
         w = rng.standard_normal((x.shape[1], spec["out_channels"] // groups, *_kernel(spec, x)), dtype=np.float32)
-        return F.conv_transpose(x, w, groups=groups, output_padding=spec.get("output_padding") or 0,
-                                output_size=spec.get("output_size"), framework=plan.framework, **window)
+        return F.conv_transpose(
+            x,
+            w,
+            groups=groups,
+            output_padding=spec.get("output_padding") or 0,
+            output_size=spec.get("output_size"),
+            framework=plan.framework,
+            **window,
+        )
     if t == "max_pool":
-        return F.max_pool(x, spec["kernel_size"], ceil_mode=spec.get("ceil_mode", False), framework=plan.framework, **window)
+        return F.max_pool(
+            x, spec["kernel_size"], ceil_mode=spec.get("ceil_mode", False), framework=plan.framework, **window
+        )
     if t == "avg_pool":
         window.pop("dilation", None)
-        return F.avg_pool(x, spec["kernel_size"], ceil_mode=spec.get("ceil_mode", False), framework=plan.framework, **window)
+        return F.avg_pool(
+            x, spec["kernel_size"], ceil_mode=spec.get("ceil_mode", False), framework=plan.framework, **window
+        )
     if t in ("adaptive_avg_pool", "adaptive_max_pool"):
         return _adaptive(x, row.shape[1:], np.mean if t == "adaptive_avg_pool" else np.max, np)
     if t == "linear":
@@ -153,7 +199,7 @@ def _compute(spec, inputs, plan, row, values, rng, F, np):
     if t == "flatten":
         return x.reshape(1, -1)
     if t == "upsample":
-        index = [np.minimum((np.arange(o) * i) // o, i - 1) for i, o in zip(x.shape[2:], row.shape[1:])]
+        index = [np.minimum((np.arange(o) * i) // o, i - 1) for i, o in zip(x.shape[2:], row.shape[1:], strict=True)]
         return x[(slice(None), slice(None)) + tuple(np.ix_(*index))]
     if t == "add":
         return sum(inputs[1:], inputs[0])
@@ -161,10 +207,10 @@ def _compute(spec, inputs, plan, row, values, rng, F, np):
         return np.concatenate(inputs, axis=1)
     if t == "crop":
         target = row.shape[1:]
-        start = [(s - c) // 2 for s, c in zip(x.shape[2:], target)]
-        return x[(slice(None), slice(None)) + tuple(slice(a, a + c) for a, c in zip(start, target))]
+        start = [(s - c) // 2 for s, c in zip(x.shape[2:], target, strict=True)]
+        return x[(slice(None), slice(None)) + tuple(slice(a, a + c) for a, c in zip(start, target, strict=True))]
     if t == "pad":
-        grow = [(t_ - s) for s, t_ in zip(x.shape[2:], row.shape[1:])]
+        grow = [(t_ - s) for s, t_ in zip(x.shape[2:], row.shape[1:], strict=True)]
         return np.pad(x, [(0, 0), (0, 0)] + [(g // 2, g - g // 2) for g in grow])
     return np.maximum(x, 0) if t == "relu" else x  # shape-keeping layers
 

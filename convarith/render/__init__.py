@@ -38,8 +38,17 @@ def _whole(name: str, value, minimum: int = 0) -> int:
     return int(value)
 
 
-def scene(layer, spatial_input, *, style: str = "dumoulin", labels: bool = True, values: bool = False,
-          seed: int = 1234, output_size=None, force: bool = False) -> Scene:
+def scene(
+    layer,
+    spatial_input,
+    *,
+    style: str = "dumoulin",
+    labels: bool = True,
+    values: bool = False,
+    seed: int = 1234,
+    output_size=None,
+    force: bool = False,
+) -> Scene:
     """The animation of ``layer`` on a 1-D or 2-D input: one frame per output position.
 
     The frame count, the canvas and the bytes the drawing needs are computed and checked
@@ -71,14 +80,21 @@ def check(axes, *, style: str = "dumoulin", labels: bool = True, values: bool = 
     rows, cols = plane_layouts(axes)  # O(1): progressions, not lists
     frames = frame_count(rows, cols)
     if frames > limits.frames and not force:
-        raise LimitError("frames", f"this animation would have {limits.count_text(frames)} frames (one per output "
-                                   f"position), over {limits.frames}", limits.LIFT["frames"])
+        raise LimitError(
+            "frames",
+            f"this animation would have {limits.count_text(frames)} frames (one per output "
+            f"position), over {limits.frames}",
+            limits.LIFT["frames"],
+        )
     extent = max(rows.cells, cols.cells, rows.output, cols.output)
     if extent > MAX_CELLS:
         if not force:
             _check_side("canvas", 29 * extent, force)
-        raise ShapeError("canvas", f"would be over {limits.count_text(29 * extent)} px on a side "
-                                   f"({limits.count_text(extent)} cells), more than can be drawn")
+        raise ShapeError(
+            "canvas",
+            f"would be over {limits.count_text(29 * extent)} px on a side "
+            f"({limits.count_text(extent)} cells), more than can be drawn",
+        )
     _, width, height = canvas(rows, cols, style=style, labels=labels, values=values)
     _check_side("canvas", max(width, height), force)
     from .raster import canvas_bytes
@@ -94,8 +110,11 @@ MAX_DURATION = 655_350  # GIF stores delays in hundredths of a second, in 16 bit
 
 def check_duration(duration) -> int:
     if isinstance(duration, bool) or not isinstance(duration, Integral) or not 10 <= duration <= MAX_DURATION:
-        raise ShapeError("duration", f"must be a whole number of milliseconds from 10 to {MAX_DURATION:,} "
-                                     f"(GIF counts hundredths of a second), got {duration!r}")
+        raise ShapeError(
+            "duration",
+            f"must be a whole number of milliseconds from 10 to {MAX_DURATION:,} "
+            f"(GIF counts hundredths of a second), got {duration!r}",
+        )
     return int(duration)
 
 
@@ -111,14 +130,17 @@ def output_format(path) -> str:
     if suffix not in FORMATS:
         from ..images import shown
 
-        raise ShapeError("output", f"unknown file type {path.suffix or '(none)'!r} for {shown(path)}: "
-                                   f"use one of {', '.join(FORMATS)}")
+        raise ShapeError(
+            "output",
+            f"unknown file type {path.suffix or '(none)'!r} for {shown(path)}: use one of {', '.join(FORMATS)}",
+        )
     check_folder(path)
     return suffix[1:]
 
 
-def save(scene: Scene, path, *, duration: int = 1000, frame: int | None = None, sheet: bool = False,
-         force: bool = False) -> None:
+def save(
+    scene: Scene, path, *, duration: int = 1000, frame: int | None = None, sheet: bool = False, force: bool = False
+) -> None:
     """Write ``scene`` to ``path``: .gif (all frames, looping), .png (one frame, or all as a
     contact sheet), .svg or .pdf (one frame). The file appears complete or not at all.
 
@@ -138,7 +160,9 @@ def save(scene: Scene, path, *, duration: int = 1000, frame: int | None = None, 
         duration = check_duration(duration)
     index = 0 if frame is None else frame
     if isinstance(index, bool) or not isinstance(index, Integral) or not 0 <= index < count:
-        raise ShapeError("frame", f"must be between 0 and {count - 1} (the animation has {count} frames), got {frame!r}")
+        raise ShapeError(
+            "frame", f"must be between 0 and {count - 1} (the animation has {count} frames), got {frame!r}"
+        )
     index = int(index)
     if fmt in ("svg", "pdf"):
         from ..images import write_atomically
@@ -154,11 +178,17 @@ def save(scene: Scene, path, *, duration: int = 1000, frame: int | None = None, 
         rows = ceil(count / columns)
         _check_side("sheet", max(columns * scene.width, rows * scene.height), force)
         sheet_pixels = columns * rows * pixels
-        limits.check_bytes("sheet", f"a {columns * scene.width}x{rows * scene.height} px contact sheet",
-                           raster.canvas_bytes(scene.width, scene.height) + (1 + STILL_BYTES_PER_PIXEL) * sheet_pixels)
+        limits.check_bytes(
+            "sheet",
+            f"a {columns * scene.width}x{rows * scene.height} px contact sheet",
+            raster.canvas_bytes(scene.width, scene.height) + (1 + STILL_BYTES_PER_PIXEL) * sheet_pixels,
+        )
     elif fmt == "png":
-        limits.check_bytes("canvas", f"a {scene.width}x{scene.height} px still",
-                           raster.canvas_bytes(scene.width, scene.height) + STILL_BYTES_PER_PIXEL * pixels)
+        limits.check_bytes(
+            "canvas",
+            f"a {scene.width}x{scene.height} px still",
+            raster.canvas_bytes(scene.width, scene.height) + STILL_BYTES_PER_PIXEL * pixels,
+        )
     rasterizer = raster.Rasterizer(scene)
     try:
         _save_raster(rasterizer, path, fmt, duration, index, sheet)
@@ -193,5 +223,5 @@ def _contact_sheet(rasterizer, columns: int, rows: int):
     sheet = np.full((rows * scene.height, columns * scene.width), blank, dtype=np.uint8)
     for k, frame in enumerate(rasterizer.frames()):
         r, c = divmod(k, columns)
-        sheet[r * scene.height:(r + 1) * scene.height, c * scene.width:(c + 1) * scene.width] = frame
+        sheet[r * scene.height : (r + 1) * scene.height, c * scene.width : (c + 1) * scene.width] = frame
     return rasterizer.colours()[sheet]

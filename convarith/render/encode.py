@@ -122,4 +122,9 @@ def write_gif(path, frames, colours, duration_ms: int) -> None:
 def write_png(path, rgb: np.ndarray) -> None:
     """An RGB (h, w, 3) uint8 image as a PNG."""
     image = Image.fromarray(rgb, "RGB")
-    write_atomically(path, lambda target: image.save(target, format="PNG"))
+
+    def write(target: str) -> None:
+        with open(target, "wb") as handle:  # ours to close: Pillow leaves its own open on an interruption
+            image.save(handle, format="PNG")
+
+    write_atomically(path, write)

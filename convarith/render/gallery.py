@@ -10,6 +10,7 @@ decides), die on SIGTERM/SIGHUP, and die with the parent (Linux's parent-death s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -64,8 +65,16 @@ def _canonical(name, i, k, s, p, d=1):
         params = _params(k, s, p, d)
         if a:
             params["output_padding"] = a
-        entries.append(Entry(f"{name}_transposed", f"transposed convolution of the above ({o} -> {i})",
-                             "conv-transpose", (o, o), params, canonical=True))
+        entries.append(
+            Entry(
+                f"{name}_transposed",
+                f"transposed convolution of the above ({o} -> {i})",
+                "conv-transpose",
+                (o, o),
+                params,
+                canonical=True,
+            )
+        )
     return entries
 
 
@@ -92,31 +101,92 @@ CANONICAL = [
 ]
 
 EXTRAS = [
-    Entry("dilation_transposed", "transposed convolution with dilation 2 (3 -> 7): the originals never drew it",
-          "conv-transpose", (3, 3), {"kernel_size": 3, "dilation": 2}),
-    Entry("rectangular_per_axis", "rectangular input and kernel, stride 2 down and 1 across",
-          "conv", (5, 7), {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0)}),
-    Entry("tf_same_strides", "TensorFlow SAME at stride 2 on 6x6: the one padding row and column go after",
-          "conv", (6, 6), {"kernel_size": 3, "stride": 2, "padding": "SAME"}, framework="tf"),
-    Entry("tf_same_strides_transposed", "TensorFlow conv2d_transpose, SAME, stride 2 (3 -> 6)",
-          "conv-transpose", (3, 3), {"kernel_size": 3, "stride": 2, "padding": "SAME"}, framework="tf"),
+    Entry(
+        "dilation_transposed",
+        "transposed convolution with dilation 2 (3 -> 7): the originals never drew it",
+        "conv-transpose",
+        (3, 3),
+        {"kernel_size": 3, "dilation": 2},
+    ),
+    Entry(
+        "rectangular_per_axis",
+        "rectangular input and kernel, stride 2 down and 1 across",
+        "conv",
+        (5, 7),
+        {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0)},
+    ),
+    Entry(
+        "tf_same_strides",
+        "TensorFlow SAME at stride 2 on 6x6: the one padding row and column go after",
+        "conv",
+        (6, 6),
+        {"kernel_size": 3, "stride": 2, "padding": "SAME"},
+        framework="tf",
+    ),
+    Entry(
+        "tf_same_strides_transposed",
+        "TensorFlow conv2d_transpose, SAME, stride 2 (3 -> 6)",
+        "conv-transpose",
+        (3, 3),
+        {"kernel_size": 3, "stride": 2, "padding": "SAME"},
+        framework="tf",
+    ),
     Entry("max_pooling", "max pooling, 2x2 windows at stride 2", "max-pool", (6, 6), {"kernel_size": 2}),
-    Entry("average_pooling", "average pooling, 3x3 windows, stride 1, padding 1",
-          "avg-pool", (5, 5), {"kernel_size": 3, "stride": 1, "padding": 1}),
-    Entry("max_pooling_ceil_mode", "max pooling with ceil_mode: the last window hangs over the edge",
-          "max-pool", (5, 5), {"kernel_size": 2, "ceil_mode": True}),
+    Entry(
+        "average_pooling",
+        "average pooling, 3x3 windows, stride 1, padding 1",
+        "avg-pool",
+        (5, 5),
+        {"kernel_size": 3, "stride": 1, "padding": 1},
+    ),
+    Entry(
+        "max_pooling_ceil_mode",
+        "max pooling with ceil_mode: the last window hangs over the edge",
+        "max-pool",
+        (5, 5),
+        {"kernel_size": 2, "ceil_mode": True},
+    ),
     Entry("conv_1d", "1-D convolution, k=3, s=2, p=1", "conv", (8,), {"kernel_size": 3, "stride": 2, "padding": 1}),
     Entry("conv_1d_dilation", "1-D convolution with dilation 3", "conv", (9,), {"kernel_size": 3, "dilation": 3}),
-    Entry("conv_transpose_1d", "1-D transposed convolution, k=3, s=2, p=1 (4 -> 7)",
-          "conv-transpose", (4,), {"kernel_size": 3, "stride": 2, "padding": 1}),
-    Entry("numerical_no_padding_no_strides", "numbers: convolution, i=5, k=3",
-          "conv", (5, 5), {"kernel_size": 3}, values=True),
-    Entry("numerical_padding_strides", "numbers: convolution, i=5, k=3, s=2, p=1",
-          "conv", (5, 5), {"kernel_size": 3, "stride": 2, "padding": 1}, values=True),
-    Entry("numerical_max_pooling", "numbers: max pooling, 3x3 windows, stride 1",
-          "max-pool", (5, 5), {"kernel_size": 3, "stride": 1}, values=True),
-    Entry("numerical_average_pooling", "numbers: average pooling, 3x3 windows, stride 1",
-          "avg-pool", (5, 5), {"kernel_size": 3, "stride": 1}, values=True),
+    Entry(
+        "conv_transpose_1d",
+        "1-D transposed convolution, k=3, s=2, p=1 (4 -> 7)",
+        "conv-transpose",
+        (4,),
+        {"kernel_size": 3, "stride": 2, "padding": 1},
+    ),
+    Entry(
+        "numerical_no_padding_no_strides",
+        "numbers: convolution, i=5, k=3",
+        "conv",
+        (5, 5),
+        {"kernel_size": 3},
+        values=True,
+    ),
+    Entry(
+        "numerical_padding_strides",
+        "numbers: convolution, i=5, k=3, s=2, p=1",
+        "conv",
+        (5, 5),
+        {"kernel_size": 3, "stride": 2, "padding": 1},
+        values=True,
+    ),
+    Entry(
+        "numerical_max_pooling",
+        "numbers: max pooling, 3x3 windows, stride 1",
+        "max-pool",
+        (5, 5),
+        {"kernel_size": 3, "stride": 1},
+        values=True,
+    ),
+    Entry(
+        "numerical_average_pooling",
+        "numbers: average pooling, 3x3 windows, stride 1",
+        "avg-pool",
+        (5, 5),
+        {"kernel_size": 3, "stride": 1},
+        values=True,
+    ),
 ]
 
 ENTRIES = CANONICAL + EXTRAS
@@ -164,9 +234,12 @@ def prepare(folder, force: bool = False, create: bool = True) -> Path:
             mine = {f"{e.name}.gif" for e in ENTRIES} | {"README.md"}
             clashes = [p.name for p in folder.iterdir() if p.name in mine]
             if clashes and not ours:
-                raise InputFileError("dir", f"{name} already holds {', '.join(sorted(clashes)[:3])}"
-                                        f"{' ...' if len(clashes) > 3 else ''} and is not a gallery: "
-                                        "choose another folder or pass --force to overwrite")
+                raise InputFileError(
+                    "dir",
+                    f"{name} already holds {', '.join(sorted(clashes)[:3])}"
+                    f"{' ...' if len(clashes) > 3 else ''} and is not a gallery: "
+                    "choose another folder or pass --force to overwrite",
+                )
         if create:
             folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -179,7 +252,7 @@ STAGING = ".gallery-staging-"
 
 def _staging_pid(path: Path) -> int | None:
     try:
-        return int(path.name[len(STAGING):].split("-")[0])
+        return int(path.name[len(STAGING) :].split("-")[0])
     except ValueError:
         return None
 
@@ -212,7 +285,6 @@ def build(folder, force: bool = False, on_done=None, workers: int | None = None,
     import tempfile
 
     from ..images import write_atomically
-
     from . import check_duration
 
     folder = Path(folder)
@@ -240,10 +312,8 @@ def build(folder, force: bool = False, on_done=None, workers: int | None = None,
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
         if created:
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()  # only if nothing was published: an empty folder we made
-            except OSError:
-                pass
 
 
 def _worker_start(parent: int) -> None:
@@ -302,8 +372,9 @@ MAX_WORKERS = 64
 def _check_workers(workers) -> None:
     from numbers import Integral
 
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, Integral)
-                                or not 1 <= workers <= MAX_WORKERS):
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, Integral) or not 1 <= workers <= MAX_WORKERS
+    ):
         raise ShapeError("workers", f"must be a whole number from 1 to {MAX_WORKERS}, got {workers!r}")
 
 
@@ -355,15 +426,29 @@ def run(folder, on_done=None, workers: int | None = None, duration: int = 1000) 
 def index(results) -> str:
     """DIR/README.md: every animation with its parameters and the command that made it."""
     info = {r[0]: r for r in results}
-    lines = ["# Gallery", "",
-             f"{INDEX_MARK}; every file here is redrawn by that command.",
-             "The first fifteen are Dumoulin & Visin's animations from *A guide to convolution arithmetic",
-             "for deep learning* (arXiv:1603.07285), under their original names and configurations",
-             "(blue: input, cyan: output, dashed: padding or inserted zeros).", ""]
+    lines = [
+        "# Gallery",
+        "",
+        f"{INDEX_MARK}; every file here is redrawn by that command.",
+        "The first fifteen are Dumoulin & Visin's animations from *A guide to convolution arithmetic",
+        "for deep learning* (arXiv:1603.07285), under their original names and configurations",
+        "(blue: input, cyan: output, dashed: padding or inserted zeros).",
+        "",
+    ]
     for title, group in (("The guide's animations", CANONICAL), ("Beyond the guide", EXTRAS)):
         lines += [f"## {title}", ""]
         for entry in group:
             _, count, size, _ = info[entry.name]
-            lines += [f"### {entry.name}", "", f"{entry.caption}; {count} frames, {size:,} bytes.", "",
-                      f"![{entry.name}]({entry.name}.gif)", "", "```", entry.command(), "```", ""]
+            lines += [
+                f"### {entry.name}",
+                "",
+                f"{entry.caption}; {count} frames, {size:,} bytes.",
+                "",
+                f"![{entry.name}]({entry.name}.gif)",
+                "",
+                "```",
+                entry.command(),
+                "```",
+                "",
+            ]
     return "\n".join(lines)

@@ -57,7 +57,7 @@ class Progression(Sequence):
         if isinstance(other, range):
             return self._range == other
         if isinstance(other, (tuple, list)):
-            return len(other) == self.size and all(a == b for a, b in zip(self._range, other))
+            return len(other) == self.size and all(a == b for a, b in zip(self._range, other, strict=True))
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -120,8 +120,11 @@ SINGLE_ROW = AxisLayout(1, Progression(0, 1), Progression(0, 1), 1, 1, 1)
 def plane_layouts(axes) -> tuple[AxisLayout, AxisLayout]:
     """(rows, columns) of the picture; a 1-D layer is a single row. O(1): nothing per cell."""
     if len(axes) not in (1, 2):
-        raise ShapeError("input", f"animations draw 1-D and 2-D layers; this one has {len(axes)} spatial axes "
-                                  "(use `convarith shape` for its arithmetic)")
+        raise ShapeError(
+            "input",
+            f"animations draw 1-D and 2-D layers; this one has {len(axes)} spatial axes "
+            "(use `convarith shape` for its arithmetic)",
+        )
     if any(ax.output < 1 for ax in axes):
         raise ShapeError("input", "the layer has no output position to animate")
     layouts = tuple(axis_layout(ax) for ax in axes)

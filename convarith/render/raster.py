@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .scene import DASH, WHITE, Path as Stroke, Polygon, Scene, Shade, Text
+from .scene import DASH, WHITE, Polygon, Scene, Shade, Text
+from .scene import Path as Stroke
+
 
 def keep_freed_memory() -> None:
     """Ask glibc to keep freed memory for reuse rather than hand it back to the system.
@@ -52,7 +55,7 @@ def canvas_bytes(width: int, height: int) -> int:
     return 38 * width * height + LOOKUP_BYTES
 
 
-@lru_cache(maxsize=None)
+@cache
 def font(size_px: float):
     """DejaVu Sans from matplotlib's data folder (found without importing matplotlib)."""
     spec = importlib.util.find_spec("matplotlib")
@@ -87,8 +90,9 @@ class Palette:
             self._scratch_keys = np.empty(size, dtype=np.uint32)
             self._scratch_index = np.empty(size, dtype=np.uint8)
         # Pillow keeps RGB as 4 bytes a pixel: R | G << 8 | B << 16 once the padding byte is masked
-        keys = np.bitwise_and(np.frombuffer(image.tobytes("raw", "RGBX"), dtype="<u4"), 0xFFFFFF,
-                              out=self._scratch_keys[:size])
+        keys = np.bitwise_and(
+            np.frombuffer(image.tobytes("raw", "RGBX"), dtype="<u4"), 0xFFFFFF, out=self._scratch_keys[:size]
+        )
         index = np.take(self._lut, keys, out=self._scratch_index[:size])
         if not index.all():  # colours not seen before: Pillow lists an image's colours fast
             self._learn(colour for _, colour in image.getcolors(size))
@@ -134,7 +138,7 @@ def _scaled(points, dx=0, dy=0):
 
 
 def _segments(points, dashed):
-    pairs = list(zip(points, points[1:]))
+    pairs = list(pairwise(points))
     if not dashed:
         return pairs
     out = []
@@ -144,8 +148,12 @@ def _segments(points, dashed):
         t = 0.0
         while t < length:
             t1 = min(t + step, length)
-            out.append(((x0 + (x1 - x0) * t / length, y0 + (y1 - y0) * t / length),
-                        (x0 + (x1 - x0) * t1 / length, y0 + (y1 - y0) * t1 / length)))
+            out.append(
+                (
+                    (x0 + (x1 - x0) * t / length, y0 + (y1 - y0) * t / length),
+                    (x0 + (x1 - x0) * t1 / length, y0 + (y1 - y0) * t1 / length),
+                )
+            )
             t += 2 * step
     return out
 
@@ -178,15 +186,20 @@ def draw(image: Image.Image, items, offset=(0, 0)) -> None:
                 pen.polygon(points, fill=item.fill)
             if item.outline is not None:
                 width = round(item.width * SUPERSAMPLE)
-                for a, b in zip(points, points[1:] + points[:1]):
+                for a, b in zip(points, points[1:] + points[:1], strict=True):
                     pen.line(_capped(a, b, width / 2), fill=item.outline, width=width)
         elif isinstance(item, Stroke):
             width = round(item.width * SUPERSAMPLE)
             for a, b in _segments(_scaled(item.points, dx, dy), item.dashed):
                 pen.line(_capped(a, b, width / 2) if width > 2 else [a, b], fill=item.colour, width=width)
         elif isinstance(item, Text):
-            pen.text((item.x * SUPERSAMPLE - dx, item.y * SUPERSAMPLE - dy), item.text, fill=item.colour,
-                     font=font(item.size * SUPERSAMPLE), anchor=item.anchor)
+            pen.text(
+                (item.x * SUPERSAMPLE - dx, item.y * SUPERSAMPLE - dy),
+                item.text,
+                fill=item.colour,
+                font=font(item.size * SUPERSAMPLE),
+                anchor=item.anchor,
+            )
 
 
 def bbox(items) -> tuple[float, float, float, float]:
@@ -263,7 +276,7 @@ class Rasterizer:
     def _hairline(self, out: np.ndarray, line) -> None:
         """A one-pixel anti-aliased line (Wu's algorithm) blended into palette indices;
         coverage in quarters, as a 2x supersampled line would have."""
-        for (x0, y0), (x1, y1) in zip(line.points, line.points[1:]):
+        for (x0, y0), (x1, y1) in pairwise(line.points):
             rows, cols, cover = _wu(x0, y0, x1, y1)
             inside = (rows >= 0) & (rows < out.shape[0]) & (cols >= 0) & (cols < out.shape[1]) & (cover > 0)
             rows, cols, cover = rows[inside], cols[inside], cover[inside, None]

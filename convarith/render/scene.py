@@ -162,8 +162,9 @@ def _grid(p, plane, r0, c0, r1, c1, width, dashed=False):
     return paths
 
 
-def build(rows: AxisLayout, cols: AxisLayout, *, style: str = "dumoulin", labels: bool = True,
-          values: Values | None = None) -> Scene:
+def build(
+    rows: AxisLayout, cols: AxisLayout, *, style: str = "dumoulin", labels: bool = True, values: Values | None = None
+) -> Scene:
     """The scene of a layer laid out by ``rows`` and ``cols`` (see geometry.plane_layouts)."""
     p, width, height = canvas(rows, cols, style=style, labels=labels, values=values is not None)
     oblique = p.oblique
@@ -218,8 +219,9 @@ def _frame(p, rows, cols, i, j, oblique, values, units) -> Frame:
     frame.moving += _grid(p, "in", r0, c0, r1, c1, THICK)
     if oblique:
         plane = _cell(p, "out", 0, 0, rows.output, cols.output)
-        for (wr, wc), (orow, ocol) in zip(((r1, c0), (r1, c1), (r0, c0), (r0, c1)),
-                                          ((i + 1, j), (i + 1, j + 1), (i, j), (i, j + 1))):
+        for (wr, wc), (orow, ocol) in zip(
+            ((r1, c0), (r1, c1), (r0, c0), (r0, c1)), ((i + 1, j), (i + 1, j + 1), (i, j), (i, j + 1)), strict=True
+        ):
             start, end = p("in", wc, wr), p("out", ocol, orow)
             frame.moving.append(Path((start, _until_hidden(start, end, plane)), LINE, THIN, hairline=True))
     out_cell = _cell(p, "out", i, j)
@@ -228,7 +230,9 @@ def _frame(p, rows, cols, i, j, oblique, values, units) -> Frame:
     if values is not None:
         if values.kernel is not None:
             taps = ((r, c) for r in rows.taps(i) for c in cols.taps(j))
-            for (r, c), (kr, kc) in zip(taps, ((a, b) for a in range(rows.kernel_size) for b in range(cols.kernel_size))):
+            for (r, c), (kr, kc) in zip(
+                taps, ((a, b) for a in range(rows.kernel_size) for b in range(cols.kernel_size)), strict=True
+            ):
                 x, y = p("in", c + 0.93, r + 0.93)
                 ink = KERNEL if (r, c) in units else LINE  # light on shaded blue, dark on shaded grey
                 frame.moving.append(Text(x, y, _number(values.kernel[kr][kc]), 9, ink, "rs"))
@@ -302,11 +306,15 @@ def _fit(p, rows, cols, flat_labels, row_labels) -> tuple[int, int]:
 
 def _labels(p, rows, cols, width) -> list[Text]:
     if not p.oblique:
-        return [Text(*p("in", 0, -0.25), "input", LABEL_SIZE, LINE, "ls"),
-                Text(*p("out", 0, -0.25), "output", LABEL_SIZE, LINE, "ls")]
+        return [
+            Text(*p("in", 0, -0.25), "input", LABEL_SIZE, LINE, "ls"),
+            Text(*p("out", 0, -0.25), "output", LABEL_SIZE, LINE, "ls"),
+        ]
     if rows.cells == 1:
-        return [Text(*_add(p("in", cols.cells, 0.5), 0.4 * UNIT), "input", LABEL_SIZE, LINE, "lm"),
-                Text(*_add(p("out", cols.output, 0.5), 0.4 * UNIT), "output", LABEL_SIZE, LINE, "lm")]
+        return [
+            Text(*_add(p("in", cols.cells, 0.5), 0.4 * UNIT), "input", LABEL_SIZE, LINE, "lm"),
+            Text(*_add(p("out", cols.output, 0.5), 0.4 * UNIT), "output", LABEL_SIZE, LINE, "lm"),
+        ]
     # Below the right corner of each plane, where the slanted planes leave the canvas empty.
     x_in, y_in = p("in", cols.cells, rows.cells)
     x_out, y_out = p("out", cols.output, rows.output)

@@ -26,21 +26,36 @@ def compute(layer, spatial, rows: AxisLayout, cols: AxisLayout, seed: int, outpu
             out = F.conv(x[None, None], w[None, None], **common)[0, 0]
             kernel = w
         else:
-            out = F.conv_transpose(x[None, None], w[None, None], output_padding=layer.output_padding,
-                                   output_size=output_size, **common)[0, 0]
+            out = F.conv_transpose(
+                x[None, None], w[None, None], output_padding=layer.output_padding, output_size=output_size, **common
+            )[0, 0]
             kernel = w[(slice(None, None, -1),) * w.ndim]
     elif kind == "max_pool":
-        out = F.max_pool(x[None, None], layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                         dilation=layer.dilation, ceil_mode=layer.ceil_mode, framework=layer.framework)[0, 0]
+        out = F.max_pool(
+            x[None, None],
+            layer.kernel_size,
+            stride=layer.stride,
+            padding=layer.padding,
+            dilation=layer.dilation,
+            ceil_mode=layer.ceil_mode,
+            framework=layer.framework,
+        )[0, 0]
     else:
-        out = F.avg_pool(x[None, None], layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                         ceil_mode=layer.ceil_mode, count_include_pad=layer.count_include_pad,
-                         framework=layer.framework)[0, 0]
+        out = F.avg_pool(
+            x[None, None],
+            layer.kernel_size,
+            stride=layer.stride,
+            padding=layer.padding,
+            ceil_mode=layer.ceil_mode,
+            count_include_pad=layer.count_include_pad,
+            framework=layer.framework,
+        )[0, 0]
     if x.ndim == 1:  # a single row
         x, out = x[None], out[None]
         kernel = None if kernel is None else kernel[None]
-    zeros_shown = kind in ("conv", "conv_transpose") or (kind == "avg_pool" and layer.framework == "torch"
-                                                          and layer.count_include_pad)
+    zeros_shown = kind in ("conv", "conv_transpose") or (
+        kind == "avg_pool" and layer.framework == "torch" and layer.count_include_pad
+    )
     plane = _plane(x, rows, cols, zeros_shown)
     return Values(plane, None if kernel is None else kernel.tolist(), [[_text(v) for v in row] for row in out.tolist()])
 

@@ -23,21 +23,47 @@ def save(scene: Scene, index: int, path: str, fmt: str) -> None:
     for z, item in enumerate(scene.static + kept + scene.frames[index].moving):
         if isinstance(item, Shade):
             for polygon in item.polygons:
-                ax.add_patch(Patch(polygon, closed=True, facecolor=_rgb(item.colour), alpha=item.alpha,
-                                   edgecolor="none", zorder=z))
+                ax.add_patch(
+                    Patch(
+                        polygon, closed=True, facecolor=_rgb(item.colour), alpha=item.alpha, edgecolor="none", zorder=z
+                    )
+                )
         elif isinstance(item, Polygon):
-            ax.add_patch(Patch(item.points, closed=True, zorder=z,
-                               facecolor="none" if item.fill is None else _rgb(item.fill),
-                               edgecolor="none" if item.outline is None else _rgb(item.outline),
-                               linewidth=item.width * PX_TO_PT, joinstyle="miter"))
+            ax.add_patch(
+                Patch(
+                    item.points,
+                    closed=True,
+                    zorder=z,
+                    facecolor="none" if item.fill is None else _rgb(item.fill),
+                    edgecolor="none" if item.outline is None else _rgb(item.outline),
+                    linewidth=item.width * PX_TO_PT,
+                    joinstyle="miter",
+                )
+            )
         elif isinstance(item, Path):
-            xs, ys = zip(*item.points)
+            xs, ys = zip(*item.points, strict=True)
             style = dict(dashes=(DASH / item.width, DASH / item.width)) if item.dashed else {}
-            ax.plot(xs, ys, color=_rgb(item.colour), linewidth=item.width * PX_TO_PT, zorder=z,
-                    solid_capstyle="projecting", **style)
+            ax.plot(
+                xs,
+                ys,
+                color=_rgb(item.colour),
+                linewidth=item.width * PX_TO_PT,
+                zorder=z,
+                solid_capstyle="projecting",
+                **style,
+            )
         elif isinstance(item, Text):
-            ax.text(item.x, item.y, item.text, fontsize=item.size * PX_TO_PT, color=_rgb(item.colour),
-                    ha=_HA[item.anchor[0]], va=_VA[item.anchor[1]], zorder=z, family="DejaVu Sans")
+            ax.text(
+                item.x,
+                item.y,
+                item.text,
+                fontsize=item.size * PX_TO_PT,
+                color=_rgb(item.colour),
+                ha=_HA[item.anchor[0]],
+                va=_VA[item.anchor[1]],
+                zorder=z,
+                family="DejaVu Sans",
+            )
     fig.savefig(path, format=fmt, dpi=100)
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ...errors import ShapeError
-from ..model import Plan, layout_of, plan as plan_layers
+from ..model import Plan, layout_of
+from ..model import plan as plan_layers
 
 
 class Network(Protocol):
@@ -53,8 +54,11 @@ def with_batch(shape: tuple, dims: int | None, framework: str) -> tuple[tuple, i
         return shape[1:], shape[0]
     if dims is not None and len(shape) != dims + 1:
         layout = "H x W x C" if layout_of(framework) == "channels_last" else "C x H x W"
-        raise ShapeError("input", f"has {len(shape)} dimensions ({'x'.join(map(str, shape))}) but the network is "
-                                  f"{dims}-D: give {dims + 1} ({layout} style) or {dims + 2} with the batch first")
+        raise ShapeError(
+            "input",
+            f"has {len(shape)} dimensions ({'x'.join(map(str, shape))}) but the network is "
+            f"{dims}-D: give {dims + 1} ({layout} style) or {dims + 2} with the batch first",
+        )
     return shape, 1
 
 
@@ -82,8 +86,9 @@ def detect(text: str) -> str:
     return "torch"
 
 
-def read(text: str, origin: str, framework: str | None = None, cls: str | None = None,
-         args: str | None = None) -> Network:
+def read(
+    text: str, origin: str, framework: str | None = None, cls: str | None = None, args: str | None = None
+) -> Network:
     """The network in a text: PyTorch code, print(model) output or Keras code."""
     form = "keras" if framework == "keras" else detect(text)
     if framework == "tf" and form != "repr":

@@ -15,9 +15,10 @@ import ast
 import math
 import operator
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ...errors import ShapeError
 
@@ -90,14 +91,14 @@ class LibRef:
 
     path: str
 
-    def attr(self, name: str) -> "LibRef":
+    def attr(self, name: str) -> LibRef:
         return LibRef(f"{self.path}.{name}")
 
 
 @dataclass(eq=False)
 class Function:
     node: ast.FunctionDef | ast.Lambda
-    scope: "Scope"
+    scope: Scope
     bound: Any = None  # self, for methods
     owner: Any = None  # the class the method was found in (for super())
 
@@ -105,7 +106,7 @@ class Function:
 @dataclass(eq=False)
 class ClassValue:
     node: ast.ClassDef
-    scope: "Scope"
+    scope: Scope
     bases: list = field(default_factory=list)  # ClassValue or LibRef
     body: dict = field(default_factory=dict)  # class-level names
 
@@ -153,7 +154,7 @@ class BoundMethod:
 
 
 class Scope:
-    def __init__(self, parent: "Scope | None" = None):
+    def __init__(self, parent: Scope | None = None):
         self.vars: dict[str, Any] = {}
         self.parent = parent
 
@@ -166,13 +167,32 @@ class Scope:
         raise KeyError(name)
 
 
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
-           ast.LShift: operator.lshift, ast.RShift: operator.rshift, ast.BitAnd: operator.and_,
-           ast.BitOr: operator.or_, ast.BitXor: operator.xor}
-_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-            ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
-            ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+}
+_COMPARE = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
 PLAIN = (int, float, str, bool, type(None), tuple, list, dict, range)
 LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "copy", "reverse"}
 DICT_METHODS = {"items", "keys", "values", "get", "update", "copy", "pop", "setdefault"}
@@ -209,9 +229,12 @@ class Interpreter:
     def tick(self, node):
         self.steps += 1
         if self.steps > self.max_steps:
-            raise StepLimit(self.origin, getattr(node, "lineno", None) or self.line,
-                            f"evaluating this code takes over {self.max_steps:,} steps; convarith reads model "
-                            "definitions, not programs (simplify the loops, or plan a spec file)")
+            raise StepLimit(
+                self.origin,
+                getattr(node, "lineno", None) or self.line,
+                f"evaluating this code takes over {self.max_steps:,} steps; convarith reads model "
+                "definitions, not programs (simplify the loops, or plan a spec file)",
+            )
 
     def check_size(self, node, value):
         if _size_of(value) > MAX_ITEMS:
@@ -237,10 +260,11 @@ class Interpreter:
                 if strict or isinstance(exc, StepLimit):
                     raise
                 for name in _assigned_names(statement):
-                    scope.vars[name] = Opaque(f"{name} (line {statement.lineno}) could not be computed: "
-                                              f"{exc.rule.split(': ', 2)[-1]}")
+                    scope.vars[name] = Opaque(
+                        f"{name} (line {statement.lineno}) could not be computed: {exc.rule.split(': ', 2)[-1]}"
+                    )
             except (_Return, _Break, _Continue):
-                raise self.error(statement, "return/break/continue outside a function or loop")
+                raise self.error(statement, "return/break/continue outside a function or loop") from None
 
     # Statements.
     def exec_block(self, statements, scope: Scope):
@@ -297,13 +321,14 @@ class Interpreter:
                 raise self.error(node, f"assertion fails: {message}")
         elif isinstance(node, ast.Raise):
             raise self.error(node, f"the code raises here: {ast.unparse(node.exc)[:80] if node.exc else 'raise'}")
-        elif isinstance(node, ast.Delete):
-            return
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+        elif isinstance(node, (ast.Delete, ast.Global, ast.Nonlocal)):
             return
         else:
-            raise self.error(node, f"{type(node).__name__} statements are not read (only assignments, calls, "
-                                   "if, for, with, def and class)")
+            raise self.error(
+                node,
+                f"{type(node).__name__} statements are not read (only assignments, calls, "
+                "if, for, with, def and class)",
+            )
 
     def exec_for(self, node: ast.For, scope: Scope):
         items = self.iterate(self.eval(node.iter, scope), node.iter)
@@ -372,7 +397,7 @@ class Interpreter:
             if starred:
                 i = starred[0]
                 after = len(target.elts) - i - 1
-                parts = items[:i] + [list(items[i:len(items) - after])] + items[len(items) - after:]
+                parts = items[:i] + [list(items[i : len(items) - after])] + items[len(items) - after :]
                 targets = [t.value if isinstance(t, ast.Starred) else t for t in target.elts]
             else:
                 parts, targets = items, target.elts
@@ -472,10 +497,20 @@ class Interpreter:
             raise self.error(node, f"cannot compute {type(left).__name__} {type(op).__name__} {type(right).__name__}")
         if isinstance(op, ast.Mult):
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * max(count, 0) > MAX_ITEMS:
+                if (
+                    isinstance(seq, (str, list, tuple))
+                    and isinstance(count, int)
+                    and len(seq) * max(count, 0) > MAX_ITEMS
+                ):
                     raise self.error(node, f"builds a sequence of {len(seq) * count:,} elements (limit {MAX_ITEMS:,})")
-        if isinstance(op, ast.Pow) and isinstance(left, int) and isinstance(right, int) and right > 0 and \
-                abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_INT_BITS:
+        if (
+            isinstance(op, ast.Pow)
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and right > 0
+            and abs(left) > 1
+            and right * max(abs(left).bit_length(), 1) > MAX_INT_BITS
+        ):
             raise self.error(node, f"computes {left} ** {right}, an integer over {MAX_INT_BITS} bits")
         if isinstance(op, ast.LShift) and isinstance(right, int) and right > MAX_INT_BITS:
             raise self.error(node, f"shifts by {right} bits")
@@ -517,8 +552,9 @@ class Interpreter:
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.eval(right_node, scope)
             if isinstance(op, (ast.Is, ast.IsNot)):
-                result = (left is right) or (left is None and right is None) or (left == right and
-                                                                                  isinstance(left, bool))
+                result = (
+                    (left is right) or (left is None and right is None) or (left == right and isinstance(left, bool))
+                )
                 result = result if isinstance(op, ast.Is) else not result
                 if isinstance(left, Opaque) or isinstance(right, Opaque):
                     self.need(node, left if isinstance(left, Opaque) else right)
@@ -554,8 +590,16 @@ class Interpreter:
                 return value.name
         if isinstance(value, Partial) and name in ("func", "args", "keywords"):
             return {"func": value.func, "args": value.args, "keywords": value.kwargs}[name]
-        if isinstance(value, list) and name in LIST_METHODS or isinstance(value, dict) and name in DICT_METHODS \
-                or isinstance(value, str) and name in STR_METHODS or isinstance(value, tuple) and name in ("index", "count"):
+        if (
+            isinstance(value, list)
+            and name in LIST_METHODS
+            or isinstance(value, dict)
+            and name in DICT_METHODS
+            or isinstance(value, str)
+            and name in STR_METHODS
+            or isinstance(value, tuple)
+            and name in ("index", "count")
+        ):
             return BoundMethod(value, name)
         self.need(node, value)
         raise self.error(node, f"{ast.unparse(node)[:60]!r}: attribute {name!r} of {type(value).__name__} is not known")
@@ -744,9 +788,11 @@ class Interpreter:
             elif defaults[i] is not None:
                 local.vars[parameter.arg] = self.eval(defaults[i], func.scope)
             else:
-                raise self.error(node, f"{name}() needs its argument {parameter.arg!r} (give it, e.g. with --args "
-                                       f"\"{parameter.arg}=...\")")
-        extra = list(args[len(positional):])
+                raise self.error(
+                    node,
+                    f'{name}() needs its argument {parameter.arg!r} (give it, e.g. with --args "{parameter.arg}=...")',
+                )
+        extra = list(args[len(positional) :])
         if spec.vararg is not None:
             local.vars[spec.vararg.arg] = tuple(extra)
         elif extra:
@@ -782,6 +828,7 @@ class Interpreter:
                     return self.check_size(node, fn(*args, **kwargs))
                 except (TypeError, ValueError, ArithmeticError) as exc:
                     raise self.error(node, f"{name}(): {exc}") from None
+
             return Builtin(name, run)
 
         def bounded_range(*args):
@@ -790,25 +837,48 @@ class Interpreter:
                 raise ValueError(f"range of {len(r):,} items (limit {MAX_ITEMS:,})")
             return r
 
-        table = {name: plain(fn, name) for name, fn in {
-            "int": int, "float": float, "round": round, "abs": abs, "max": max, "min": min, "sum": sum,
-            "tuple": tuple, "list": list, "dict": dict, "str": str, "bool": bool, "sorted": sorted,
-            "range": bounded_range, "any": any, "all": all, "divmod": divmod, "set": list,
-        }.items()}
+        table = {
+            name: plain(fn, name)
+            for name, fn in {
+                "int": int,
+                "float": float,
+                "round": round,
+                "abs": abs,
+                "max": max,
+                "min": min,
+                "sum": sum,
+                "tuple": tuple,
+                "list": list,
+                "dict": dict,
+                "str": str,
+                "bool": bool,
+                "sorted": sorted,
+                "range": bounded_range,
+                "any": any,
+                "all": all,
+                "divmod": divmod,
+                "set": list,
+            }.items()
+        }
         table["len"] = Builtin("len", lambda node, value: self.length(value, node))
         table["pow"] = Builtin("pow", lambda node, a, b: self.binary(ast.Pow(), a, b, node))
-        table["enumerate"] = Builtin("enumerate", lambda node, items, start=0:
-                                     [(start + i, v) for i, v in enumerate(self.iterate(items, node))])
-        table["zip"] = Builtin("zip", lambda node, *items, strict=False:
-                               list(zip(*[self.iterate(i, node) for i in items])))
+        table["enumerate"] = Builtin(
+            "enumerate", lambda node, items, start=0: [(start + i, v) for i, v in enumerate(self.iterate(items, node))]
+        )
+        table["zip"] = Builtin(
+            "zip", lambda node, *items, strict=False: list(zip(*[self.iterate(i, node) for i in items], strict=False))
+        )  # as read: lax
         table["reversed"] = Builtin("reversed", lambda node, items: list(reversed(self.iterate(items, node))))
         table["print"] = Builtin("print", lambda node, *a, **k: None)
-        table["isinstance"] = Builtin("isinstance", lambda node, value, kinds: self.library.isinstance(self, value, kinds, node))
+        table["isinstance"] = Builtin(
+            "isinstance", lambda node, value, kinds: self.library.isinstance(self, value, kinds, node)
+        )
         table["hasattr"] = Builtin("hasattr", lambda node, value, name: self.library.hasattr(self, value, name, node))
         table["getattr"] = Builtin("getattr", lambda node, value, name, *default: self.attribute(value, name, node))
         table["super"] = Builtin("super", lambda node, *a: self.library.super(self, node, *a))
-        table["setattr"] = Builtin("setattr", lambda node, target, name, value:
-                                   self.library.set_attribute(self, target, name, value, node))
+        table["setattr"] = Builtin(
+            "setattr", lambda node, target, name, value: self.library.set_attribute(self, target, name, value, node)
+        )
         table["type"] = Builtin("type", lambda node, value: self.library.type_of(self, value, node))
         for name in ("None", "True", "False"):
             table.pop(name, None)
@@ -837,5 +907,16 @@ def _assigned_names(statement) -> list[str]:
     return []
 
 
-MATH = {"ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "log2": math.log2, "log": math.log,
-        "prod": math.prod, "gcd": math.gcd, "pi": math.pi, "inf": math.inf, "isqrt": math.isqrt, "e": math.e}
+MATH = {
+    "ceil": math.ceil,
+    "floor": math.floor,
+    "sqrt": math.sqrt,
+    "log2": math.log2,
+    "log": math.log,
+    "prod": math.prod,
+    "gcd": math.gcd,
+    "pi": math.pi,
+    "inf": math.inf,
+    "isqrt": math.isqrt,
+    "e": math.e,
+}

@@ -19,57 +19,181 @@ from ..schema import check_shape, show
 from ..signatures import bind
 from .interpreter import BoundMethod, CodeError, Interpreter, LibRef, Scope, guarded, parse
 
-_CONV = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation",
-         "use_bias")
-_CONV_T = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format", "dilation_rate",
-           "activation", "use_bias")
-_SEPARABLE = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier",
-              "activation", "use_bias")
-_DEPTHWISE = ("kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate", "activation",
-              "use_bias")
+_CONV = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "data_format",
+    "dilation_rate",
+    "groups",
+    "activation",
+    "use_bias",
+)
+_CONV_T = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "output_padding",
+    "data_format",
+    "dilation_rate",
+    "activation",
+    "use_bias",
+)
+_SEPARABLE = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "data_format",
+    "dilation_rate",
+    "depth_multiplier",
+    "activation",
+    "use_bias",
+)
+_DEPTHWISE = (
+    "kernel_size",
+    "strides",
+    "padding",
+    "depth_multiplier",
+    "data_format",
+    "dilation_rate",
+    "activation",
+    "use_bias",
+)
 _POOL = ("pool_size", "strides", "padding", "data_format")
-ALIASES = {"MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
-           "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D", "AvgPool3D": "AveragePooling3D",
-           "GlobalAvgPool1D": "GlobalAveragePooling1D", "GlobalAvgPool2D": "GlobalAveragePooling2D",
-           "GlobalAvgPool3D": "GlobalAveragePooling3D", "GlobalMaxPool1D": "GlobalMaxPooling1D",
-           "GlobalMaxPool2D": "GlobalMaxPooling2D", "GlobalMaxPool3D": "GlobalMaxPooling3D",
-           "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
-           "Convolution2DTranspose": "Conv2DTranspose", "SeparableConvolution2D": "SeparableConv2D"}
+ALIASES = {
+    "MaxPool1D": "MaxPooling1D",
+    "MaxPool2D": "MaxPooling2D",
+    "MaxPool3D": "MaxPooling3D",
+    "AvgPool1D": "AveragePooling1D",
+    "AvgPool2D": "AveragePooling2D",
+    "AvgPool3D": "AveragePooling3D",
+    "GlobalAvgPool1D": "GlobalAveragePooling1D",
+    "GlobalAvgPool2D": "GlobalAveragePooling2D",
+    "GlobalAvgPool3D": "GlobalAveragePooling3D",
+    "GlobalMaxPool1D": "GlobalMaxPooling1D",
+    "GlobalMaxPool2D": "GlobalMaxPooling2D",
+    "GlobalMaxPool3D": "GlobalMaxPooling3D",
+    "Convolution1D": "Conv1D",
+    "Convolution2D": "Conv2D",
+    "Convolution3D": "Conv3D",
+    "Convolution2DTranspose": "Conv2DTranspose",
+    "SeparableConvolution2D": "SeparableConv2D",
+}
 SIGNATURES: dict[str, tuple[str, ...]] = {}
 for _dims in ("1D", "2D", "3D"):
-    SIGNATURES.update({f"Conv{_dims}": _CONV, f"Conv{_dims}Transpose": _CONV_T, f"MaxPooling{_dims}": _POOL,
-                       f"AveragePooling{_dims}": _POOL, f"GlobalAveragePooling{_dims}": ("data_format", "keepdims"),
-                       f"GlobalMaxPooling{_dims}": ("data_format", "keepdims"), f"ZeroPadding{_dims}": ("padding", "data_format"),
-                       f"Cropping{_dims}": ("cropping", "data_format"), f"UpSampling{_dims}": ("size", "data_format", "interpolation"),
-                       f"SpatialDropout{_dims}": ("rate", "seed")})
-SIGNATURES.update({
-    "SeparableConv1D": _SEPARABLE, "SeparableConv2D": _SEPARABLE, "DepthwiseConv1D": _DEPTHWISE, "DepthwiseConv2D": _DEPTHWISE,
-    "Dense": ("units", "activation", "use_bias"), "Flatten": ("data_format",), "Reshape": ("target_shape",),
-    "Permute": ("dims",), "Dropout": ("rate", "noise_shape", "seed"), "GaussianNoise": ("stddev", "seed"),
-    "GaussianDropout": ("rate", "seed"), "AlphaDropout": ("rate", "noise_shape", "seed"),
-    "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
-    "LayerNormalization": ("axis", "epsilon", "center", "scale"), "GroupNormalization": ("groups", "axis", "epsilon", "center", "scale"),
-    "Activation": ("activation",), "ReLU": ("max_value", "negative_slope", "threshold"), "LeakyReLU": ("negative_slope",),
-    "ELU": ("alpha",), "Softmax": ("axis",), "PReLU": ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
-    "Rescaling": ("scale", "offset"), "Resizing": ("height", "width", "interpolation"),
-    "RandomFlip": ("mode", "seed"), "RandomRotation": ("factor", "fill_mode", "interpolation", "seed"),
-    "RandomZoom": ("height_factor", "width_factor", "fill_mode", "interpolation", "seed"),
-    "RandomTranslation": ("height_factor", "width_factor", "fill_mode", "interpolation", "seed"),
-    "RandomContrast": ("factor", "seed"), "RandomBrightness": ("factor", "value_range", "seed"),
-    "Add": (), "Subtract": (), "Multiply": (), "Average": (), "Maximum": (), "Minimum": (), "Concatenate": ("axis",),
-    "InputLayer": ("shape", "batch_size", "dtype", "sparse", "batch_shape", "input_tensor", "optional", "name"),
-})
+    SIGNATURES.update(
+        {
+            f"Conv{_dims}": _CONV,
+            f"Conv{_dims}Transpose": _CONV_T,
+            f"MaxPooling{_dims}": _POOL,
+            f"AveragePooling{_dims}": _POOL,
+            f"GlobalAveragePooling{_dims}": ("data_format", "keepdims"),
+            f"GlobalMaxPooling{_dims}": ("data_format", "keepdims"),
+            f"ZeroPadding{_dims}": ("padding", "data_format"),
+            f"Cropping{_dims}": ("cropping", "data_format"),
+            f"UpSampling{_dims}": ("size", "data_format", "interpolation"),
+            f"SpatialDropout{_dims}": ("rate", "seed"),
+        }
+    )
+SIGNATURES.update(
+    {
+        "SeparableConv1D": _SEPARABLE,
+        "SeparableConv2D": _SEPARABLE,
+        "DepthwiseConv1D": _DEPTHWISE,
+        "DepthwiseConv2D": _DEPTHWISE,
+        "Dense": ("units", "activation", "use_bias"),
+        "Flatten": ("data_format",),
+        "Reshape": ("target_shape",),
+        "Permute": ("dims",),
+        "Dropout": ("rate", "noise_shape", "seed"),
+        "GaussianNoise": ("stddev", "seed"),
+        "GaussianDropout": ("rate", "seed"),
+        "AlphaDropout": ("rate", "noise_shape", "seed"),
+        "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
+        "LayerNormalization": ("axis", "epsilon", "center", "scale"),
+        "GroupNormalization": ("groups", "axis", "epsilon", "center", "scale"),
+        "Activation": ("activation",),
+        "ReLU": ("max_value", "negative_slope", "threshold"),
+        "LeakyReLU": ("negative_slope",),
+        "ELU": ("alpha",),
+        "Softmax": ("axis",),
+        "PReLU": ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
+        "Rescaling": ("scale", "offset"),
+        "Resizing": ("height", "width", "interpolation"),
+        "RandomFlip": ("mode", "seed"),
+        "RandomRotation": ("factor", "fill_mode", "interpolation", "seed"),
+        "RandomZoom": ("height_factor", "width_factor", "fill_mode", "interpolation", "seed"),
+        "RandomTranslation": ("height_factor", "width_factor", "fill_mode", "interpolation", "seed"),
+        "RandomContrast": ("factor", "seed"),
+        "RandomBrightness": ("factor", "value_range", "seed"),
+        "Add": (),
+        "Subtract": (),
+        "Multiply": (),
+        "Average": (),
+        "Maximum": (),
+        "Minimum": (),
+        "Concatenate": ("axis",),
+        "InputLayer": ("shape", "batch_size", "dtype", "sparse", "batch_shape", "input_tensor", "optional", "name"),
+    }
+)
 MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
-FUNCTIONAL_MERGES = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average",
-                     "maximum": "Maximum", "minimum": "Minimum", "concatenate": "Concatenate"}
-ACCEPTED_EVERYWHERE = {"name", "input_shape", "input_dim", "dtype", "trainable", "kernel_initializer", "bias_initializer",
-                       "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                       "bias_constraint", "depthwise_initializer", "pointwise_initializer", "depthwise_regularizer",
-                       "pointwise_regularizer", "beta_initializer", "gamma_initializer", "moving_mean_initializer",
-                       "moving_variance_initializer", "autocast", "lora_rank", "synchronized", "dynamic", "seed",
-                       "batch_input_shape", "interpolation", "fill_mode", "fill_value", "data_format", "value_range"}
-MODEL_METHODS_IGNORED = {"summary", "compile", "fit", "evaluate", "predict", "save", "load_weights", "save_weights",
-                         "count_params", "get_config"}
+FUNCTIONAL_MERGES = {
+    "add": "Add",
+    "subtract": "Subtract",
+    "multiply": "Multiply",
+    "average": "Average",
+    "maximum": "Maximum",
+    "minimum": "Minimum",
+    "concatenate": "Concatenate",
+}
+ACCEPTED_EVERYWHERE = {
+    "name",
+    "input_shape",
+    "input_dim",
+    "dtype",
+    "trainable",
+    "kernel_initializer",
+    "bias_initializer",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+    "depthwise_initializer",
+    "pointwise_initializer",
+    "depthwise_regularizer",
+    "pointwise_regularizer",
+    "beta_initializer",
+    "gamma_initializer",
+    "moving_mean_initializer",
+    "moving_variance_initializer",
+    "autocast",
+    "lora_rank",
+    "synchronized",
+    "dynamic",
+    "seed",
+    "batch_input_shape",
+    "interpolation",
+    "fill_mode",
+    "fill_value",
+    "data_format",
+    "value_range",
+}
+MODEL_METHODS_IGNORED = {
+    "summary",
+    "compile",
+    "fit",
+    "evaluate",
+    "predict",
+    "save",
+    "load_weights",
+    "save_weights",
+    "count_params",
+    "get_config",
+}
 
 
 def snake_case(name: str) -> str:
@@ -88,7 +212,7 @@ class KLayer:
 
 @dataclass(eq=False)
 class KTensor:
-    graph: "Graph"
+    graph: Graph
     node: str
     shape: tuple  # without the batch
 
@@ -127,8 +251,12 @@ class KerasLibrary:
         return prefix if n == 0 else f"{prefix}_{n}"
 
     def unknown_name(self, interp, name, node):
-        defaults = {"keras": LibRef("keras"), "layers": LibRef("keras.layers"), "tf": LibRef("tensorflow"),
-                    "models": LibRef("keras.models")}
+        defaults = {
+            "keras": LibRef("keras"),
+            "layers": LibRef("keras.layers"),
+            "tf": LibRef("tensorflow"),
+            "models": LibRef("keras.models"),
+        }
         return defaults.get(name, NotImplemented)
 
     @staticmethod
@@ -186,8 +314,9 @@ class KerasLibrary:
 
     def make_model(self, interp, name, args, kwargs, node):
         if name == "Input":
-            bound = bind("keras.Input", ("shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor"),
-                         args, kwargs)
+            bound = bind(
+                "keras.Input", ("shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor"), args, kwargs
+            )
             shape = bound.get("shape")
             if shape is None and bound.get("batch_shape") is not None:
                 shape = tuple(bound["batch_shape"])[1:]
@@ -246,13 +375,21 @@ class KerasLibrary:
     def make_layer(self, interp, name, args, kwargs, node):
         cls = ALIASES.get(name, name)
         if cls not in SIGNATURES:
-            raise interp.error(node, f"layers.{name} is not a layer convarith knows; known: Conv, ConvTranspose, "
-                                     "SeparableConv, DepthwiseConv, pools, global pools, ZeroPadding, Cropping, "
-                                     "UpSampling, Dense, Flatten, Reshape, Permute, Dropout, normalisation, "
-                                     "activation, Rescaling, Resizing, Random* and merge layers")
+            raise interp.error(
+                node,
+                f"layers.{name} is not a layer convarith knows; known: Conv, ConvTranspose, "
+                "SeparableConv, DepthwiseConv, pools, global pools, ZeroPadding, Cropping, "
+                "UpSampling, Dense, Flatten, Reshape, Permute, Dropout, normalisation, "
+                "activation, Rescaling, Resizing, Random* and merge layers",
+            )
         extra = {k: v for k, v in kwargs.items() if k in ACCEPTED_EVERYWHERE and k not in SIGNATURES[cls]}
-        bound = bind(f"layers.{name}", SIGNATURES[cls], args,
-                     {k: v for k, v in kwargs.items() if k not in extra}, accepts_any=cls.startswith("Random"))
+        bound = bind(
+            f"layers.{name}",
+            SIGNATURES[cls],
+            args,
+            {k: v for k, v in kwargs.items() if k not in extra},
+            accepts_any=cls.startswith("Random"),
+        )
         bound.update(extra)
         layer_name = bound.get("name") or self.auto_name(snake_case(cls))
         return KLayer(cls, bound, layer_name, node.lineno)
@@ -381,20 +518,38 @@ def keras_spec(interp, layer: KLayer, node) -> dict:
     if b.get("data_format") == "channels_first":
         raise interp.error(node, f"{layer.name}: data_format='channels_first' is not planned (channels last only)")
     if cls.startswith(("Conv", "SeparableConv", "DepthwiseConv")):
-        spec = {"kernel_size": b["kernel_size"], "stride": b.get("strides", 1), "padding": b.get("padding", "valid"),
-                "dilation": b.get("dilation_rate", 1), "bias": b.get("use_bias", True)}
+        spec = {
+            "kernel_size": b["kernel_size"],
+            "stride": b.get("strides", 1),
+            "padding": b.get("padding", "valid"),
+            "dilation": b.get("dilation_rate", 1),
+            "bias": b.get("use_bias", True),
+        }
         if cls.startswith("SeparableConv"):
-            return {**spec, "type": "separable_conv", "out_channels": b["filters"],
-                    "depth_multiplier": b.get("depth_multiplier", 1)}
+            return {
+                **spec,
+                "type": "separable_conv",
+                "out_channels": b["filters"],
+                "depth_multiplier": b.get("depth_multiplier", 1),
+            }
         if cls.startswith("DepthwiseConv"):
             return {**spec, "type": "depthwise_conv", "depth_multiplier": b.get("depth_multiplier", 1)}
         if cls.endswith("Transpose"):
-            return {**spec, "type": "conv_transpose", "out_channels": b["filters"], "output_padding": b.get("output_padding")}
+            return {
+                **spec,
+                "type": "conv_transpose",
+                "out_channels": b["filters"],
+                "output_padding": b.get("output_padding"),
+            }
         return {**spec, "type": "conv", "out_channels": b["filters"], "groups": b.get("groups", 1)}
     if cls.startswith(("MaxPooling", "AveragePooling")):
         size = b.get("pool_size", 2)
-        return {"type": "max_pool" if cls.startswith("Max") else "avg_pool", "kernel_size": size,
-                "stride": b.get("strides") if b.get("strides") is not None else size, "padding": b.get("padding", "valid")}
+        return {
+            "type": "max_pool" if cls.startswith("Max") else "avg_pool",
+            "kernel_size": size,
+            "stride": b.get("strides") if b.get("strides") is not None else size,
+            "padding": b.get("padding", "valid"),
+        }
     if cls.startswith(("GlobalAveragePooling", "GlobalMaxPooling")):
         if b.get("keepdims"):
             return {"type": "adaptive_avg_pool" if "Average" in cls else "adaptive_max_pool", "output_size": (1,) * n}
@@ -406,8 +561,11 @@ def keras_spec(interp, layer: KLayer, node) -> dict:
         crops = _keras_pairs(b.get("cropping", 1 if n == 1 else 0), n)
         return {"type": "border_pad", "pads": tuple((-a, -c) for a, c in crops), "mode": "constant", "describe": cls}
     if cls.startswith("UpSampling"):
-        return {"type": "upsample", "scale_factor": _pair(b.get("size", 2), n),
-                "mode": "nearest" if b.get("interpolation", "nearest") == "nearest" else "bilinear"}
+        return {
+            "type": "upsample",
+            "scale_factor": _pair(b.get("size", 2), n),
+            "mode": "nearest" if b.get("interpolation", "nearest") == "nearest" else "bilinear",
+        }
     if cls == "Resizing":
         return {"type": "upsample", "size": (b["height"], b["width"]), "mode": "bilinear"}
     if cls == "Dense":
@@ -419,10 +577,17 @@ def keras_spec(interp, layer: KLayer, node) -> dict:
     if cls == "Permute":
         return {"type": "permute", "dims": tuple(d - 1 for d in b["dims"])}
     if cls == "BatchNormalization":
-        return {"type": "batch_norm", "moving_statistics": True,
-                "affine_terms": int(b.get("center", True)) + int(b.get("scale", True))}
+        return {
+            "type": "batch_norm",
+            "moving_statistics": True,
+            "affine_terms": int(b.get("center", True)) + int(b.get("scale", True)),
+        }
     if cls == "LayerNormalization":
-        return {"type": "layer_norm", "normalized_shape": None, "affine_terms": int(b.get("center", True)) + int(b.get("scale", True))}
+        return {
+            "type": "layer_norm",
+            "normalized_shape": None,
+            "affine_terms": int(b.get("center", True)) + int(b.get("scale", True)),
+        }
     if cls == "GroupNormalization":
         return {"type": "group_norm", "num_groups": b.get("groups", 32)}
     if cls in MERGES:
@@ -539,7 +704,9 @@ def _select(scope: Scope, variable: str | None, origin: str):
         why = getattr(value, "why", None)
         if why:
             raise ShapeError("--class", f"{variable} in {origin} could not be built: {why}")
-        raise ShapeError("--class", f"{variable!r} is not a Keras model in {origin}; models: {', '.join(models) or 'none'}")
+        raise ShapeError(
+            "--class", f"{variable!r} is not a Keras model in {origin}; models: {', '.join(models) or 'none'}"
+        )
     if "model" in models:
         return models["model"]
     if len(models) == 1:
@@ -548,10 +715,15 @@ def _select(scope: Scope, variable: str | None, origin: str):
     if not models and failed:
         raise ShapeError("code", f"{origin}: no model could be built; {failed[-1]}")
     if not models:
-        raise ShapeError("code", f"{origin}: no Keras model is built (keras.Sequential(...) or keras.Model(inputs, "
-                                 "outputs) assigned to a name)")
-    raise ShapeError("--class", f"{origin} defines {len(models)} models ({', '.join(models) or 'none'}): name one "
-                                "with --class VARIABLE")
+        raise ShapeError(
+            "code",
+            f"{origin}: no Keras model is built (keras.Sequential(...) or keras.Model(inputs, "
+            "outputs) assigned to a name)",
+        )
+    raise ShapeError(
+        "--class",
+        f"{origin} defines {len(models)} models ({', '.join(models) or 'none'}): name one with --class VARIABLE",
+    )
 
 
 def read_keras(text: str, origin: str, variable: str | None = None, args: str | None = None) -> KerasModel:

@@ -19,8 +19,18 @@ from ...errors import ShapeError
 from ..model import SHAPE_KEEPING, Plan, Planner, check_options, finish
 from ..schema import check_shape, show
 from ..signatures import TORCH, bind, functional_pads, torch_layer
-from .interpreter import (BoundMethod, ClassValue, CodeError, Function, Interpreter, LibRef, Partial, Scope, guarded,
-                          parse)
+from .interpreter import (
+    BoundMethod,
+    ClassValue,
+    CodeError,
+    Function,
+    Interpreter,
+    LibRef,
+    Partial,
+    Scope,
+    guarded,
+    parse,
+)
 
 
 class Module:
@@ -96,30 +106,132 @@ class Ignored:
 
 IGNORED = Ignored()
 MODULE_BASES = {"torch.nn.Module", "torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"}
-NO_EFFECT_METHODS = {"modules", "named_modules", "parameters", "named_parameters", "children", "named_children",
-                     "apply", "register_buffer", "register_parameter", "train", "eval", "to", "cuda", "cpu",
-                     "float", "double", "half", "zero_grad", "requires_grad_", "state_dict", "load_state_dict",
-                     "buffers", "named_buffers", "register_forward_hook", "initialize_weights", "_initialize_weights",
-                     "init_weights", "_init_weights", "reset_parameters"}
-ELEMENTWISE = {"relu", "relu_", "relu6", "sigmoid", "tanh", "gelu", "silu", "elu", "selu", "celu", "leaky_relu",
-               "leaky_relu_", "hardswish", "hardsigmoid", "hardtanh", "mish", "softmax", "log_softmax", "softmin",
-               "softplus", "softsign", "logsigmoid", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
-               "feature_alpha_dropout", "normalize", "clamp", "clip", "abs", "exp", "sqrt", "rsqrt", "neg",
-               "sign", "square", "contiguous", "clone", "detach", "float", "double", "half", "to", "cpu", "cuda",
-               "type", "type_as", "requires_grad_", "sigmoid_", "tanh_", "local_response_norm", "layer_norm",
-               "batch_norm", "instance_norm", "group_norm", "prelu", "rrelu", "threshold", "log", "hardshrink",
-               "softshrink", "tanhshrink", "add_", "mul_", "clamp_", "pow", "reciprocal", "erf", "sin", "cos"}
-NO_EFFECT_FUNCTIONS = {"_log_api_usage_once", "_initialize_weights", "init_weights", "_init_weights",
-                       "weights_init", "initialize_weights"}
+NO_EFFECT_METHODS = {
+    "modules",
+    "named_modules",
+    "parameters",
+    "named_parameters",
+    "children",
+    "named_children",
+    "apply",
+    "register_buffer",
+    "register_parameter",
+    "train",
+    "eval",
+    "to",
+    "cuda",
+    "cpu",
+    "float",
+    "double",
+    "half",
+    "zero_grad",
+    "requires_grad_",
+    "state_dict",
+    "load_state_dict",
+    "buffers",
+    "named_buffers",
+    "register_forward_hook",
+    "initialize_weights",
+    "_initialize_weights",
+    "init_weights",
+    "_init_weights",
+    "reset_parameters",
+}
+ELEMENTWISE = {
+    "relu",
+    "relu_",
+    "relu6",
+    "sigmoid",
+    "tanh",
+    "gelu",
+    "silu",
+    "elu",
+    "selu",
+    "celu",
+    "leaky_relu",
+    "leaky_relu_",
+    "hardswish",
+    "hardsigmoid",
+    "hardtanh",
+    "mish",
+    "softmax",
+    "log_softmax",
+    "softmin",
+    "softplus",
+    "softsign",
+    "logsigmoid",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+    "normalize",
+    "clamp",
+    "clip",
+    "abs",
+    "exp",
+    "sqrt",
+    "rsqrt",
+    "neg",
+    "sign",
+    "square",
+    "contiguous",
+    "clone",
+    "detach",
+    "float",
+    "double",
+    "half",
+    "to",
+    "cpu",
+    "cuda",
+    "type",
+    "type_as",
+    "requires_grad_",
+    "sigmoid_",
+    "tanh_",
+    "local_response_norm",
+    "layer_norm",
+    "batch_norm",
+    "instance_norm",
+    "group_norm",
+    "prelu",
+    "rrelu",
+    "threshold",
+    "log",
+    "hardshrink",
+    "softshrink",
+    "tanhshrink",
+    "add_",
+    "mul_",
+    "clamp_",
+    "pow",
+    "reciprocal",
+    "erf",
+    "sin",
+    "cos",
+}
+NO_EFFECT_FUNCTIONS = {
+    "_log_api_usage_once",
+    "_initialize_weights",
+    "init_weights",
+    "_init_weights",
+    "weights_init",
+    "initialize_weights",
+}
 MERGING = {"add", "mul", "sub", "div", "maximum", "minimum", "multiply", "subtract"}
 
 
 def _library_path(ref: LibRef) -> str:
     """torch.nn.Conv2d, nn.Conv2d and a bare Conv2d imported from torch.nn all read the same."""
     path = ref.path.lstrip(".")
-    for prefix, full in (("nn.functional.", "torch.nn.functional."), ("nn.", "torch.nn."), ("F.", "torch.nn.functional.")):
+    for prefix, full in (
+        ("nn.functional.", "torch.nn.functional."),
+        ("nn.", "torch.nn."),
+        ("F.", "torch.nn.functional."),
+    ):
         if path.startswith(prefix):
-            return full + path[len(prefix):]
+            return full + path[len(prefix) :]
     return path
 
 
@@ -135,9 +247,14 @@ class TorchLibrary:
 
     # Defaults for pasted snippets without imports.
     def unknown_name(self, interp, name, node):
-        defaults = {"nn": LibRef("torch.nn"), "F": LibRef("torch.nn.functional"), "torch": LibRef("torch"),
-                    "functools": LibRef("functools"), "OrderedDict": LibRef("collections.OrderedDict"),
-                    "partial": LibRef("functools.partial")}
+        defaults = {
+            "nn": LibRef("torch.nn"),
+            "F": LibRef("torch.nn.functional"),
+            "torch": LibRef("torch"),
+            "functools": LibRef("functools"),
+            "OrderedDict": LibRef("collections.OrderedDict"),
+            "partial": LibRef("functools.partial"),
+        }
         if name in defaults:
             return defaults[name]
         if name in TORCH or name in ("Sequential", "ModuleList", "ModuleDict"):
@@ -193,8 +310,14 @@ class TorchLibrary:
         return instance
 
     def layer_base(self, cls):
-        return next((p.rsplit(".", 1)[-1] for p in map(lambda b: _library_path(LibRef(b)), cls.library_bases())
-                     if p.startswith("torch.nn.") and p.rsplit(".", 1)[-1] in TORCH), None)
+        return next(
+            (
+                p.rsplit(".", 1)[-1]
+                for p in map(lambda b: _library_path(LibRef(b)), cls.library_bases())
+                if p.startswith("torch.nn.") and p.rsplit(".", 1)[-1] in TORCH
+            ),
+            None,
+        )
 
     def library_init(self, interp, instance, cls, args, kwargs, node):
         layer = self.layer_base(cls)
@@ -202,8 +325,14 @@ class TorchLibrary:
             instance.leaf = self.make_leaf(interp, layer, args, kwargs, node)
             return
         bases = cls.library_bases()
-        kind = next((b.rsplit(".", 1)[-1] for b in map(lambda p: _library_path(LibRef(p)), bases)
-                     if b in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict")), None)
+        kind = next(
+            (
+                b.rsplit(".", 1)[-1]
+                for b in map(lambda p: _library_path(LibRef(p)), bases)
+                if b in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict")
+            ),
+            None,
+        )
         if kind is None:
             return
         container = self.make_container(interp, kind, args, kwargs, node)
@@ -249,13 +378,19 @@ class TorchLibrary:
                 raise interp.error(node, "nn.Parameter of something other than torch.ones/zeros/empty/randn(sizes)")
             return Weights(value.shape, parameter=True)
         if module == "torch.nn" and name[:1].isupper():
-            raise interp.error(node, f"nn.{name} is not a layer convarith knows; known: Conv/ConvTranspose/pools/"
-                                     "adaptive pools 1-3d, pads, PixelShuffle, Upsample, norms, activations, Dropout, "
-                                     "Flatten/Unflatten, Identity, Linear/Bilinear (plan the rest as a spec file)")
+            raise interp.error(
+                node,
+                f"nn.{name} is not a layer convarith knows; known: Conv/ConvTranspose/pools/"
+                "adaptive pools 1-3d, pads, PixelShuffle, Upsample, norms, activations, Dropout, "
+                "Flatten/Unflatten, Identity, Linear/Bilinear (plan the rest as a spec file)",
+            )
         if module.startswith("torch.nn.init") or name in ("_log_api_usage_once", "manual_seed"):
             return IGNORED
-        if module == "torch" and name in ("ones", "zeros", "empty", "randn", "rand") and \
-                not any(isinstance(a, Tensor) for a in args):
+        if (
+            module == "torch"
+            and name in ("ones", "zeros", "empty", "randn", "rand")
+            and not any(isinstance(a, Tensor) for a in args)
+        ):
             return self.made_tensor(interp, name, args, node)
         if module in ("torch", "torch.nn.functional"):
             return self.call_tensor_function(interp, name, args, kwargs, node)
@@ -273,8 +408,11 @@ class TorchLibrary:
         return Weights(sizes)
 
     def call_module(self, interp, module, args, kwargs, node):
-        tensors = [a for a in args if isinstance(a, Tensor) or isinstance(a, (list, tuple)) and a and
-                   all(isinstance(t, Tensor) for t in a)]
+        tensors = [
+            a
+            for a in args
+            if isinstance(a, Tensor) or isinstance(a, (list, tuple)) and a and all(isinstance(t, Tensor) for t in a)
+        ]
         if not tensors:
             raise interp.error(node, f"calls module {module.name or type(module).__name__} without a tensor")
         if isinstance(module, Leaf):
@@ -287,16 +425,18 @@ class TorchLibrary:
             flatten_at = self.assumed_flattens(module) if self.repr_mode else {}
             for i, child in enumerate(module.children.values()):
                 if i in flatten_at and len(x.shape) > 2 and prod(x.shape[1:]) == flatten_at[i].layer.get("in_features"):
-                    self.notes.append(f"{flatten_at[i].name}: a flatten of {'x'.join(map(str, x.shape[1:]))} is "
-                                      "assumed before it")
+                    self.notes.append(
+                        f"{flatten_at[i].name}: a flatten of {'x'.join(map(str, x.shape[1:]))} is assumed before it"
+                    )
                     x = self.add(interp, {"type": "flatten", "name": f"flatten>{flatten_at[i].name}"}, [x], node)
                 x = self.call_module(interp, child, [x], {}, node)
             return x
         owner, forward = module.cls.lookup("forward")
         module.calls += 1
         if forward is not None and not module.children:
-            return self.call_leaf_instance(interp, module, Function(forward.node, forward.scope, owner=owner),
-                                           args, kwargs, node)
+            return self.call_leaf_instance(
+                interp, module, Function(forward.node, forward.scope, owner=owner), args, kwargs, node
+            )
         if forward is None:
             if any(_library_path(LibRef(b)) == "torch.nn.Sequential" for b in module.cls.library_bases()):
                 x = args[0]
@@ -304,8 +444,9 @@ class TorchLibrary:
                     x = self.call_module(interp, child, [x], {}, node)
                 return x
             raise interp.error(node, f"{module.cls.name} has no forward method")
-        return interp.call_function(Function(forward.node, forward.scope, owner=owner), args, kwargs, node,
-                                    bound_self=module)
+        return interp.call_function(
+            Function(forward.node, forward.scope, owner=owner), args, kwargs, node, bound_self=module
+        )
 
     @staticmethod
     def assumed_flattens(container) -> dict:
@@ -393,12 +534,13 @@ class TorchLibrary:
 
     def call_super(self, interp, proxy: Super, name, args, kwargs, node):
         mro = proxy.instance.cls.mro()
-        after = mro[mro.index(proxy.after) + 1:] if proxy.after in mro else []
+        after = mro[mro.index(proxy.after) + 1 :] if proxy.after in mro else []
         for cls in after:
             if name in cls.body and isinstance(cls.body[name], Function):
                 f = cls.body[name]
-                return interp.call_function(Function(f.node, f.scope, owner=cls), args, kwargs, node,
-                                            bound_self=proxy.instance)
+                return interp.call_function(
+                    Function(f.node, f.scope, owner=cls), args, kwargs, node, bound_self=proxy.instance
+                )
         if name == "__init__":
             self.library_init(interp, proxy.instance, proxy.after, args, kwargs, node)
             return None
@@ -441,11 +583,20 @@ class TorchLibrary:
                 return found
             if name == "training":
                 return False
-            if name in NO_EFFECT_METHODS or name in ("add_module", "register_module", "forward", "items", "keys",
-                                                      "values", "append", "extend"):
+            if name in NO_EFFECT_METHODS or name in (
+                "add_module",
+                "register_module",
+                "forward",
+                "items",
+                "keys",
+                "values",
+                "append",
+                "extend",
+            ):
                 return BoundMethod(value, name)
-            raise interp.error(node, f"{value.cls.name} has no attribute {name!r} at this point (assign it in __init__ "
-                                     "before use)")
+            raise interp.error(
+                node, f"{value.cls.name} has no attribute {name!r} at this point (assign it in __init__ before use)"
+            )
         if isinstance(value, Container):
             return BoundMethod(value, name)
         if isinstance(value, Leaf):
@@ -469,8 +620,12 @@ class TorchLibrary:
             return IGNORED
         if name in leaf.bound:
             value = leaf.bound[name]
-            if name in ("kernel_size", "stride", "padding", "dilation", "output_padding") and isinstance(value, int) \
-                    and leaf.dims and leaf.layer["type"] in ("conv", "conv_transpose"):
+            if (
+                name in ("kernel_size", "stride", "padding", "dilation", "output_padding")
+                and isinstance(value, int)
+                and leaf.dims
+                and leaf.layer["type"] in ("conv", "conv_transpose")
+            ):
                 return (value,) * leaf.dims
             return value
         defaults = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "inplace": False}
@@ -507,7 +662,9 @@ class TorchLibrary:
                 try:
                     return items[index][1]
                 except IndexError:
-                    raise interp.error(node, f"index {index} out of range for nn.{value.kind} of {len(items)}") from None
+                    raise interp.error(
+                        node, f"index {index} out of range for nn.{value.kind} of {len(items)}"
+                    ) from None
         if isinstance(value, Tensor):
             return self.slice_tensor(interp, value, index, node)
         return NotImplemented
@@ -522,12 +679,22 @@ class TorchLibrary:
         return NotImplemented
 
     def container_base(self, cls):
-        return next((p.rsplit(".", 1)[-1] for p in map(lambda b: _library_path(LibRef(b)), cls.library_bases())
-                     if p in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict")), None)
+        return next(
+            (
+                p.rsplit(".", 1)[-1]
+                for p in map(lambda b: _library_path(LibRef(b)), cls.library_bases())
+                if p in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict")
+            ),
+            None,
+        )
 
     def length(self, interp, value, node):
-        if isinstance(value, (Container, Instance)) and not isinstance(value, Instance) or \
-                isinstance(value, Instance) and self.container_base(value.cls):
+        if (
+            isinstance(value, (Container, Instance))
+            and not isinstance(value, Instance)
+            or isinstance(value, Instance)
+            and self.container_base(value.cls)
+        ):
             return len(value.children)
         if isinstance(value, Tensor):
             return value.shape[0]
@@ -577,9 +744,22 @@ class TorchLibrary:
         """Whether value is a kind; None for a kind the reader does not know."""
         if isinstance(kind, ClassValue):
             return isinstance(value, Instance) and kind in value.cls.mro()
-        python = {"int": int, "float": float, "str": str, "tuple": tuple, "list": list, "dict": dict, "bool": bool,
-                  "Sequence": (list, tuple, str), "List": list, "Tuple": tuple, "Iterable": (list, tuple, str, dict),
-                  "Mapping": dict, "Dict": dict, "Callable": (Function, ClassValue, Partial, LibRef, Module)}
+        python = {
+            "int": int,
+            "float": float,
+            "str": str,
+            "tuple": tuple,
+            "list": list,
+            "dict": dict,
+            "bool": bool,
+            "Sequence": (list, tuple, str),
+            "List": list,
+            "Tuple": tuple,
+            "Iterable": (list, tuple, str, dict),
+            "Mapping": dict,
+            "Dict": dict,
+            "Callable": (Function, ClassValue, Partial, LibRef, Module),
+        }
         if not isinstance(kind, LibRef):
             name = getattr(kind, "name", None)  # builtins such as int are Builtin values
             return isinstance(value, python[name]) if name in python else None
@@ -625,10 +805,16 @@ class TorchLibrary:
         x = args[0]
         if not isinstance(x, Tensor):
             raise interp.error(node, f"{leaf.name or leaf.cls} is called on {type(x).__name__}, not a tensor")
-        if leaf.dims is not None and leaf.layer["type"] not in ("batch_norm", "instance_norm") and \
-                len(x.shape) != leaf.dims + 2:
-            raise interp.error(node, f"{leaf.name or leaf.cls} (nn.{leaf.cls}) gets a {len(x.shape)}-D tensor "
-                                     f"{'x'.join(map(str, x.shape))}; it takes {leaf.dims + 2}-D (N, C, ...)")
+        if (
+            leaf.dims is not None
+            and leaf.layer["type"] not in ("batch_norm", "instance_norm")
+            and len(x.shape) != leaf.dims + 2
+        ):
+            raise interp.error(
+                node,
+                f"{leaf.name or leaf.cls} (nn.{leaf.cls}) gets a {len(x.shape)}-D tensor "
+                f"{'x'.join(map(str, x.shape))}; it takes {leaf.dims + 2}-D (N, C, ...)",
+            )
         spec = {**leaf.layer, "name": leaf.name or leaf.cls.lower()}
         if leaf.calls:
             spec["shared"] = True
@@ -658,13 +844,20 @@ class TorchLibrary:
 
     def call_tensor_function(self, interp, name, args, kwargs, node):
         if name in ("cat", "concat", "concatenate"):
-            return self.concat(interp, args[0] if args else kwargs["tensors"], args[1] if len(args) > 1 else
-                               kwargs.get("dim", 0), node, "cat")
+            return self.concat(
+                interp,
+                args[0] if args else kwargs["tensors"],
+                args[1] if len(args) > 1 else kwargs.get("dim", 0),
+                node,
+                "cat",
+            )
         if name == "stack":
             raise interp.error(node, "torch.stack is not modelled (use torch.cat)")
         if not args or not isinstance(args[0], Tensor):
             if name in ("zeros", "ones", "randn", "rand", "empty", "tensor", "arange", "zeros_like", "ones_like"):
-                raise interp.error(node, f"torch.{name} creates a new tensor; convarith plans only what flows from the input")
+                raise interp.error(
+                    node, f"torch.{name} creates a new tensor; convarith plans only what flows from the input"
+                )
             return NotImplemented
         x = args[0]
         if name in MERGING and len(args) > 1 and isinstance(args[1], Tensor):
@@ -720,8 +913,12 @@ class TorchLibrary:
             dims = tuple(_axis(interp, node, d, rank) for d in dims)
             if 0 in dims:
                 raise interp.error(node, f"{name}() over the batch dimension is not planned")
-            spec = {"type": "reduce", "axes": tuple(d - 1 for d in dims), "keepdim": bool(bound.get("keepdim", False)),
-                    "how": name}
+            spec = {
+                "type": "reduce",
+                "axes": tuple(d - 1 for d in dims),
+                "keepdim": bool(bound.get("keepdim", False)),
+                "how": name,
+            }
             return self.add(interp, {**spec, "name": self.op_name(name, node)}, [x], node)
         if name in ("permute",):
             order = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args or kwargs.get("dims")
@@ -730,8 +927,12 @@ class TorchLibrary:
                 raise interp.error(node, f"permute needs each of the {rank} dimensions once, got {show(order)}")
             if order[0] != 0:
                 raise interp.error(node, "permute moves the batch dimension, which is not planned")
-            return self.add(interp, {"type": "permute", "dims": tuple(d - 1 for d in order[1:]),
-                                     "name": self.op_name(name, node)}, [x], node)
+            return self.add(
+                interp,
+                {"type": "permute", "dims": tuple(d - 1 for d in order[1:]), "name": self.op_name(name, node)},
+                [x],
+                node,
+            )
         if name in ("transpose", "swapaxes"):
             if len(args) < 2:
                 raise interp.error(node, f"{name} needs two dimensions")
@@ -740,8 +941,12 @@ class TorchLibrary:
             order[a], order[b] = order[b], order[a]
             if order[0] != 0:
                 raise interp.error(node, "transpose moves the batch dimension, which is not planned")
-            return self.add(interp, {"type": "permute", "dims": tuple(d - 1 for d in order[1:]),
-                                     "name": self.op_name(name, node)}, [x], node)
+            return self.add(
+                interp,
+                {"type": "permute", "dims": tuple(d - 1 for d in order[1:]), "name": self.op_name(name, node)},
+                [x],
+                node,
+            )
         if name in ("unsqueeze", "squeeze"):
             dim = args[0] if args else kwargs.get("dim")
             shape = list(x.shape)
@@ -752,21 +957,42 @@ class TorchLibrary:
                 shape = [s for i, s in enumerate(shape) if not (i in dims and s == 1 and i > 0)]
             return self.reshape(interp, x, shape, node, name)
         if name in ("max_pool1d", "max_pool2d", "max_pool3d"):
-            bound = bind(f"F.{name}", ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
-                         args, kwargs, ("kernel_size",))
+            bound = bind(
+                f"F.{name}",
+                ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
+                args,
+                kwargs,
+                ("kernel_size",),
+            )
             return self.window(interp, "max_pool", x, bound, node, name)
         if name in ("avg_pool1d", "avg_pool2d", "avg_pool3d"):
-            bound = bind(f"F.{name}", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
-                                       "divisor_override"), args, kwargs, ("kernel_size",))
+            bound = bind(
+                f"F.{name}",
+                ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
+                args,
+                kwargs,
+                ("kernel_size",),
+            )
             return self.window(interp, "avg_pool", x, bound, node, name)
         if name.startswith("adaptive_") and name[:-2] in ("adaptive_avg_pool", "adaptive_max_pool"):
             bound = bind(f"F.{name}", ("output_size", "return_indices"), args, kwargs, ("output_size",))
             return self.window(interp, name[:-2], x, bound, node, name)
         if name in ("interpolate", "upsample", "upsample_nearest", "upsample_bilinear"):
-            bound = bind(f"F.{name}", ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor",
-                                       "antialias"), args, kwargs)
-            mode = {"upsample_nearest": "nearest", "upsample_bilinear": "bilinear"}.get(name, bound.get("mode", "nearest"))
-            spec = {"type": "upsample", "size": bound.get("size"), "scale_factor": bound.get("scale_factor"), "mode": mode}
+            bound = bind(
+                f"F.{name}",
+                ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor", "antialias"),
+                args,
+                kwargs,
+            )
+            mode = {"upsample_nearest": "nearest", "upsample_bilinear": "bilinear"}.get(
+                name, bound.get("mode", "nearest")
+            )
+            spec = {
+                "type": "upsample",
+                "size": bound.get("size"),
+                "scale_factor": bound.get("scale_factor"),
+                "mode": mode,
+            }
             if spec["size"] is None and spec["scale_factor"] is None:
                 raise interp.error(node, f"F.{name} needs size or scale_factor")
             return self.add(interp, {**spec, "name": self.op_name(name, node)}, [x], node)
@@ -776,16 +1002,45 @@ class TorchLibrary:
             if len(pads) > rank - 2:
                 raise interp.error(node, "F.pad pads the batch or channel dimension, which is not planned")
             mode = bound.get("mode", "constant")
-            return self.add(interp, {"type": "border_pad", "pads": pads, "mode": mode, "describe": "F.pad",
-                                     "name": self.op_name("pad", node)}, [x], node)
+            return self.add(
+                interp,
+                {
+                    "type": "border_pad",
+                    "pads": pads,
+                    "mode": mode,
+                    "describe": "F.pad",
+                    "name": self.op_name("pad", node),
+                },
+                [x],
+                node,
+            )
         if name in ("pixel_shuffle", "pixel_unshuffle"):
-            return self.add(interp, {"type": name, "factor": args[0] if args else kwargs[
-                "upscale_factor" if name == "pixel_shuffle" else "downscale_factor"], "name": self.op_name(name, node)},
-                [x], node)
+            return self.add(
+                interp,
+                {
+                    "type": name,
+                    "factor": args[0]
+                    if args
+                    else kwargs["upscale_factor" if name == "pixel_shuffle" else "downscale_factor"],
+                    "name": self.op_name(name, node),
+                },
+                [x],
+                node,
+            )
         if name == "chunk":
             return self.chunk(interp, x, args, kwargs, node)
-        if name in ("split", "unbind", "expand", "repeat", "gather", "index_select", "masked_fill", "matmul",
-                    "bmm", "einsum"):
+        if name in (
+            "split",
+            "unbind",
+            "expand",
+            "repeat",
+            "gather",
+            "index_select",
+            "masked_fill",
+            "matmul",
+            "bmm",
+            "einsum",
+        ):
             raise interp.error(node, f"tensor.{name}() is not modelled")
         return NotImplemented if functional else self._unknown_method(interp, name, node)
 
@@ -814,16 +1069,23 @@ class TorchLibrary:
         if -1 in shape:
             known = prod(v for v in shape if v != -1)
             if known == 0 or (batch * per_sample) % known:
-                raise interp.error(node, f"{label}{tuple(shape)}: {batch * per_sample} elements do not divide into "
-                                         f"rows of {known}")
+                raise interp.error(
+                    node, f"{label}{tuple(shape)}: {batch * per_sample} elements do not divide into rows of {known}"
+                )
             shape[shape.index(-1)] = batch * per_sample // known
         if prod(shape) != batch * per_sample:
-            raise interp.error(node, f"{label}{tuple(shape)}: the tensor {'x'.join(map(str, x.shape))} has "
-                                     f"{batch * per_sample} elements, the target {prod(shape)}")
+            raise interp.error(
+                node,
+                f"{label}{tuple(shape)}: the tensor {'x'.join(map(str, x.shape))} has "
+                f"{batch * per_sample} elements, the target {prod(shape)}",
+            )
         if shape[0] != batch:
-            raise interp.error(node, f"{label}{tuple(shape)} mixes the batch into the features: the first dimension is "
-                                     f"{shape[0]}, not the batch {batch}; each sample has {per_sample} values "
-                                     f"(write x.view(x.size(0), -1), or nn.Linear({per_sample}, ...))")
+            raise interp.error(
+                node,
+                f"{label}{tuple(shape)} mixes the batch into the features: the first dimension is "
+                f"{shape[0]}, not the batch {batch}; each sample has {per_sample} values "
+                f"(write x.view(x.size(0), -1), or nn.Linear({per_sample}, ...))",
+            )
         if tuple(shape) == x.shape:
             return x
         spec = {"type": "reshape", "shape": tuple(shape[1:]), "name": self.op_name(label, node)}
@@ -835,7 +1097,7 @@ class TorchLibrary:
         index = index if isinstance(index, tuple) else (index,)
         if any(i is Ellipsis for i in index):
             at = index.index(Ellipsis)
-            index = index[:at] + (slice(None),) * (len(x.shape) - len(index) + 1) + index[at + 1:]
+            index = index[:at] + (slice(None),) * (len(x.shape) - len(index) + 1) + index[at + 1 :]
         if len(index) > len(x.shape):
             raise interp.error(node, "indexes more dimensions than the tensor has")
         index = index + (slice(None),) * (len(x.shape) - len(index))
@@ -857,8 +1119,12 @@ class TorchLibrary:
                 raise interp.error(node, f"indexing a tensor with {type(i).__name__} is not modelled (use slices)")
         if all(r == (0, s) for r, s in zip(ranges, x.shape[1:], strict=True)) and not drop:
             return x
-        return self.add(interp, {"type": "slice", "ranges": tuple(ranges), "drop": tuple(drop),
-                                 "name": self.op_name("slice", node)}, [x], node)
+        return self.add(
+            interp,
+            {"type": "slice", "ranges": tuple(ranges), "drop": tuple(drop), "name": self.op_name("slice", node)},
+            [x],
+            node,
+        )
 
 
 class StopPlanning(Exception):
@@ -879,7 +1145,11 @@ def declared_params(leaf: Leaf) -> int:
     if kind == "linear" and "in_features" in b:
         return b["in_features"] * b["out_features"] + (b["out_features"] if b.get("bias", True) else 0)
     if kind in ("conv", "conv_transpose") and "in_channels" in b:
-        k = prod(b["kernel_size"]) if isinstance(b["kernel_size"], (tuple, list)) else b["kernel_size"] ** (leaf.dims or 1)
+        k = (
+            prod(b["kernel_size"])
+            if isinstance(b["kernel_size"], (tuple, list))
+            else b["kernel_size"] ** (leaf.dims or 1)
+        )
         groups = b.get("groups", 1)
         weights = b["in_channels"] * b["out_channels"] // groups * k
         return weights + (b["out_channels"] if b.get("bias", True) else 0)
@@ -944,21 +1214,33 @@ class TorchModel:
             if outputs[0].node != last:
                 notes.append(f"forward returns {outputs[0].node}, not the last row {last}")
             if len(outputs) > 1:
-                notes.append("forward returns " + ", ".join(f"{o.node} ({'x'.join(map(str, o.shape))})"
-                                                           for o in outputs) + "; the table's output is the first")
+                notes.append(
+                    "forward returns "
+                    + ", ".join(f"{o.node} ({'x'.join(map(str, o.shape))})" for o in outputs)
+                    + "; the table's output is the first"
+                )
         except StopPlanning:
             pass
         except CodeError as exc:
             self.library.planner.stop(str(exc.rule))
-        loose = {f"{name}.{key}" if name else key: value.count for name, module in walk(self.top)
-                 if isinstance(module, Instance) for key, value in module.attrs.items()
-                 if isinstance(value, Weights) and value.parameter}
+        loose = {
+            f"{name}.{key}" if name else key: value.count
+            for name, module in walk(self.top)
+            if isinstance(module, Instance)
+            for key, value in module.attrs.items()
+            if isinstance(value, Weights) and value.parameter
+        }
         if loose:
-            notes.append(f"{sum(loose.values()):,} parameters held outside layers (nn.Parameter): "
-                         + ", ".join(f"{k} {v:,}" for k, v in list(loose.items())[:3]) + (", ..." if len(loose) > 3 else ""))
+            notes.append(
+                f"{sum(loose.values()):,} parameters held outside layers (nn.Parameter): "
+                + ", ".join(f"{k} {v:,}" for k, v in list(loose.items())[:3])
+                + (", ..." if len(loose) > 3 else "")
+            )
         if self.library.planner.stopped and self.library.repr_mode:
-            notes.append("print(model) does not show forward's functional calls (F.max_pool2d, torch.flatten, "
-                         "torch.cat, +): plan the class code for an exact plan")
+            notes.append(
+                "print(model) does not show forward's functional calls (F.max_pool2d, torch.flatten, "
+                "torch.cat, +): plan the class code for an exact plan"
+            )
         plan = finish(self.library.planner, [*notes, *self.library.notes], macs)
         plan.loose_params = loose
         return plan
@@ -1001,9 +1283,12 @@ def torch_input(shape: tuple, dims: int | None, first: str):
         return shape, shape[0]
     if len(shape) == dims + 1:
         return (1, *shape), 1
-    raise ShapeError("input", f"has {len(shape)} dimensions ({'x'.join(map(str, shape))}), but the first layer "
-                              f"{first} takes {dims + 1} (C x {' x '.join(['size'] * dims)}) or {dims + 2} with the "
-                              "batch first")
+    raise ShapeError(
+        "input",
+        f"has {len(shape)} dimensions ({'x'.join(map(str, shape))}), but the first layer "
+        f"{first} takes {dims + 1} (C x {' x '.join(['size'] * dims)}) or {dims + 2} with the "
+        "batch first",
+    )
 
 
 def read_torch(text: str, origin: str, cls: str | None = None, args: str | None = None) -> TorchModel:
@@ -1044,7 +1329,9 @@ def _build_expression(tree, scope, interp, library, origin, cls, args):
         value = scope.vars.get(getattr(node.func, "id", None)) if isinstance(node.func, ast.Name) else None
         if value is None and isinstance(node.func, ast.Name):
             known = [n for n, v in scope.vars.items() if isinstance(v, (ClassValue, Function))]
-            raise ShapeError("--class", f"{node.func.id!r} is not defined in {origin}; defined: {', '.join(known) or 'none'}")
+            raise ShapeError(
+                "--class", f"{node.func.id!r} is not defined in {origin}; defined: {', '.join(known) or 'none'}"
+            )
         return node, ast.unparse(node)
     modules = {n: v for n, v in scope.vars.items() if isinstance(v, ClassValue) and library.is_module_class(v)}
     if not modules:
@@ -1061,8 +1348,12 @@ def _build_expression(tree, scope, interp, library, origin, cls, args):
                     used.add(inner.id)
     top = [n for n in modules if n not in used]
     if len(top) != 1:
-        raise CodeError(origin, None, f"{'several' if top else 'no'} top-level module classes ({', '.join(top or modules)}): "
-                                      "choose one with --class NAME (or --class \"NAME(args)\")")
+        raise CodeError(
+            origin,
+            None,
+            f"{'several' if top else 'no'} top-level module classes ({', '.join(top or modules)}): "
+            'choose one with --class NAME (or --class "NAME(args)")',
+        )
     node = ast.Call(func=ast.Name(id=top[0], ctx=ast.Load()), args=[], keywords=keywords)
     _set_lines(node, modules[top[0]].node.lineno)
     return node, top[0]
@@ -1088,8 +1379,9 @@ def _axis(interp, node, d, rank: int) -> int:
     if isinstance(d, bool) or not isinstance(d, int):
         raise interp.error(node, f"a dimension must be an integer, got {show(d)}")
     if not -rank <= d < rank:
-        raise interp.error(node, f"dimension {show(d)} is out of range for a {rank}-D tensor "
-                                 f"(expected {-rank} to {rank - 1})")
+        raise interp.error(
+            node, f"dimension {show(d)} is out of range for a {rank}-D tensor (expected {-rank} to {rank - 1})"
+        )
     return d % rank
 
 
@@ -1103,7 +1395,7 @@ def _parse_option(option: str, text, wrap: str, rule: str):
         raise ShapeError(option, f"{show(text)} {rule}") from None
 
 
-def _read_expressions(tree, origin, interp, library, scope) -> "TorchModel":
+def _read_expressions(tree, origin, interp, library, scope) -> TorchModel:
     """Bare layer code: expressions and assignments of layers, chained in order."""
     layers: list = []
     for statement in tree.body:

@@ -39,7 +39,7 @@ def read_repr(text: str, origin: str) -> TorchModel:
     notes = ["print(model) has no forward: the layers run once each, in the printed order"]
     root = Container("Sequential", {})
     stack = [(root, -1)]
-    repeats: list = []
+
     for number, line in lines[1:]:
         if line.strip() == ")":
             if len(stack) == 1:
@@ -98,4 +98,3 @@ def _leaf(interp, body, number, origin, notes):
         return interp.eval(node, Scope())
     except ShapeError as exc:
         raise CodeError(origin, number, exc.rule.split(": ", 2)[-1]) from None
-
