@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from ..errors import ShapeError
+from .schema import Spec, Value, show
 
 
-def _conv(out, k, s=1, p=0, name=None, bias=True, **extra):
+def _conv(out: int, k: int, s: int = 1, p: int = 0, name: str | None = None, bias: bool = True, **extra: Value) -> Spec:
     return {
         "type": "conv",
         "out_channels": out,
@@ -18,11 +22,11 @@ def _conv(out, k, s=1, p=0, name=None, bias=True, **extra):
     }
 
 
-def _act(kind="relu", **extra):
+def _act(kind: str = "relu", **extra: Value) -> Spec:
     return {"type": kind, **extra}
 
 
-def lenet5():
+def lenet5() -> list[Spec]:
     return [
         _conv(6, 5),
         _act("tanh"),
@@ -39,7 +43,7 @@ def lenet5():
     ]
 
 
-def alexnet():
+def alexnet() -> list[Spec]:
     pool = {"type": "max_pool", "kernel_size": 3, "stride": 2}
     return [
         _conv(96, 11, 4),
@@ -66,10 +70,13 @@ def alexnet():
     ]
 
 
-def vgg16():
-    layers = []
-    for c in [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]:
-        layers += [{"type": "max_pool", "kernel_size": 2, "stride": 2}] if c == "M" else [_conv(c, 3, p=1), _act()]
+def vgg16() -> list[Spec]:
+    layers: list[Spec] = []
+    config: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+    for c in config:  # "M": a max pool
+        layers += (
+            [{"type": "max_pool", "kernel_size": 2, "stride": 2}] if isinstance(c, str) else [_conv(c, 3, p=1), _act()]
+        )
     return layers + [
         {"type": "flatten"},
         {"type": "linear", "in_features": 25088, "out_features": 4096},
@@ -82,8 +89,8 @@ def vgg16():
     ]
 
 
-def resnet18():
-    layers = [
+def resnet18() -> list[Spec]:
+    layers: list[Spec] = [
         _conv(64, 7, 2, 3, bias=False),
         {"type": "batch_norm"},
         _act(),
@@ -117,11 +124,11 @@ def resnet18():
     ]
 
 
-def unet():
-    def double(c, first_inputs=None, name=None):
-        return [_conv(c, 3, **({"inputs": first_inputs} if first_inputs else {})), _act(), _conv(c, 3), _act(name=name)]
+def unet() -> list[Spec]:
+    def double(c: int, name: str | None = None) -> list[Spec]:
+        return [_conv(c, 3), _act(), _conv(c, 3), _act(name=name)]
 
-    layers = []
+    layers: list[Spec] = []
     for depth, c in enumerate([64, 128, 256, 512]):
         layers += double(c, name=f"enc{depth}") + [{"type": "max_pool", "kernel_size": 2, "stride": 2}]
     layers += double(1024)
@@ -135,7 +142,7 @@ def unet():
     return layers + [_conv(2, 1)]
 
 
-def mnist_cnn():
+def mnist_cnn() -> list[Spec]:
     return [
         _conv(32, 3),
         _act(),
@@ -149,21 +156,27 @@ def mnist_cnn():
     ]
 
 
-PRESETS = {
-    "lenet5": (lenet5, (1, 32, 32), "LeNet-5 (LeCun et al. 1998), tanh, average pooling, 32x32 input"),
-    "alexnet": (alexnet, (3, 227, 227), "AlexNet as taught: 227x227 input, 96-256-384-384-256 convolutions"),
-    "vgg16": (vgg16, (3, 224, 224), "VGG-16: thirteen 3x3 convolutions, five 2x2 max pools, three FC layers"),
-    "resnet18": (resnet18, (3, 224, 224), "ResNet-18 as in torchvision, with residual additions"),
-    "unet": (unet, (1, 572, 572), "The original U-Net: valid 3x3 convolutions, copy-and-crop skips, 572 -> 388"),
-    "mnist-cnn": (mnist_cnn, (1, 28, 28), "The Keras MNIST lab CNN: 32 and 64 3x3 convolutions, 2x2 pool, dense 128"),
+class Preset(NamedTuple):
+    build: Callable[[], list[Spec]]
+    input_shape: tuple[int, ...]  # (C, *spatial)
+    description: str
+
+
+PRESETS: dict[str, Preset] = {
+    "lenet5": Preset(lenet5, (1, 32, 32), "LeNet-5 (LeCun et al. 1998), tanh, average pooling, 32x32 input"),
+    "alexnet": Preset(alexnet, (3, 227, 227), "AlexNet as taught: 227x227 input, 96-256-384-384-256 convolutions"),
+    "vgg16": Preset(vgg16, (3, 224, 224), "VGG-16: thirteen 3x3 convolutions, five 2x2 max pools, three FC layers"),
+    "resnet18": Preset(resnet18, (3, 224, 224), "ResNet-18 as in torchvision, with residual additions"),
+    "unet": Preset(unet, (1, 572, 572), "The original U-Net: valid 3x3 convolutions, copy-and-crop skips, 572 -> 388"),
+    "mnist-cnn": Preset(
+        mnist_cnn, (1, 28, 28), "The Keras MNIST lab CNN: 32 and 64 3x3 convolutions, 2x2 pool, dense 128"
+    ),
 }
 
 
-def preset(name: str):
+def preset(name: str) -> tuple[list[Spec], tuple[int, ...]]:
     """(layers, input_shape) of a built-in network."""
     if not isinstance(name, str) or name not in PRESETS:
-        from .schema import show
-
         raise ShapeError("preset", f"unknown preset {show(name)}; known: {', '.join(PRESETS)}")
     build, shape, _ = PRESETS[name]
     return build(), shape

@@ -12,9 +12,17 @@ be printed (Python refuses to print integers of more than 4300 digits).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Collection, Iterable
 from numbers import Integral, Real
+from typing import Any
 
 from ..errors import ShapeError
+
+Spec = dict[str, Any]
+"""A layer as a dict: its ``type``, its arguments, optionally ``name`` and ``inputs``. JSON-like: the values
+are whatever a spec file, a preset or model code gave, until :func:`check_layer` has checked them."""
+Value = Any  # one field's value as given (a spec file's or code's literal), before it is checked
+Check = Callable[[Value], Any]  # a field's checker: the normalised value, or Bad
 
 MAX_INT = 10**100
 """Largest size, channel count, stride... a layer or an input may have (a googol)."""
@@ -28,12 +36,12 @@ class Bad(Exception):
     """A field's value is wrong: the message completes '<field path>: ...'; ``at`` is the
     index path inside the value (``[1]``, ``[0][1]``)."""
 
-    def __init__(self, message: str, at: str = ""):
+    def __init__(self, message: str, at: str = "") -> None:
         super().__init__(message)
         self.message, self.at = message, at
 
 
-def show(value, depth: int = 0) -> str:
+def show(value: Value, depth: int = 0) -> str:
     """A short, safe repr: never huge, never recursive, never an int too long to print."""
     if isinstance(value, bool) or value is None:
         return repr(value)
@@ -57,37 +65,37 @@ def show(value, depth: int = 0) -> str:
     return f"a {text}" if len(text) < 40 else "an object"
 
 
-def is_integer(value) -> bool:
+def is_integer(value: Value) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 
-def integer(value, low=None, high=MAX_INT, what="an integer"):
+def integer(value: Value, low: int | None = None, high: int = MAX_INT, what: str = "an integer") -> int:
     if not is_integer(value):
         raise Bad(f"must be {what}, got {show(value)}")
-    value = int(value)
-    if low is not None and value < low:
-        raise Bad(f"must be {what}, got {show(value)}")
-    if abs(value) > high:
+    number = int(value)
+    if low is not None and number < low:
+        raise Bad(f"must be {what}, got {show(number)}")
+    if abs(number) > high:
         raise Bad(
             f"must be at most {'10^100' if high == MAX_INT else high}{' in size' if low is None else ''}, "
-            f"got {show(value)}"
+            f"got {show(number)}"
         )
-    return value
+    return number
 
 
-def positive(value):
+def positive(value: Value) -> int:
     return integer(value, 1, what="a positive integer")
 
 
-def natural(value):
+def natural(value: Value) -> int:
     return integer(value, 0, what="an integer >= 0")
 
 
-def dim(value):
+def dim(value: Value) -> int:
     return integer(value, None, MAX_DIM, "an integer dimension")
 
 
-def boolean(value, strict=True):
+def boolean(value: Value, strict: bool = True) -> bool:
     if isinstance(value, bool):
         return value
     if not strict and is_integer(value) and int(value) in (0, 1):  # torch code: bias=0
@@ -95,8 +103,11 @@ def boolean(value, strict=True):
     raise Bad(f"must be true or false, got {show(value)}")
 
 
-def real(value, low=None, high=None, *, above=None):
-    if isinstance(value, bool) or not isinstance(value, Real):
+def real(
+    value: Value, low: float | None = None, high: float | None = None, *, above: float | None = None
+) -> int | float:
+    is_real = isinstance(value, Real) and not isinstance(value, bool)  # (value stays a Value: numbers.Real is untyped)
+    if not is_real:
         raise Bad(f"must be a number, got {show(value)}")
     if is_integer(value) and abs(int(value)) > MAX_INT:
         raise Bad(f"must be a number at most 10^100 in size, got {show(value)}")
@@ -116,7 +127,7 @@ def real(value, low=None, high=None, *, above=None):
     return value if isinstance(value, (int, float)) else number
 
 
-def text(value):
+def text(value: Value) -> str:
     if not isinstance(value, str):
         raise Bad(f"must be a string, got {show(value)}")
     if not value or len(value) > MAX_TEXT or not value.isprintable():
@@ -124,12 +135,12 @@ def text(value):
     return value
 
 
-def sequence(value, item, low=1, high=MAX_AXES, what="values"):
+def sequence(value: Value, item: Check, low: int = 1, high: int = MAX_AXES, what: str = "values") -> tuple[Any, ...]:
     if not isinstance(value, (list, tuple)):
         raise Bad(f"must be a list of {what}, got {show(value)}")
     if not low <= len(value) <= high:
         raise Bad(f"must be a list of {low} to {high} {what}, got {show(value)}")
-    out = []
+    out: list[Any] = []
     for i, v in enumerate(value):
         try:
             out.append(item(v))
@@ -138,10 +149,10 @@ def sequence(value, item, low=1, high=MAX_AXES, what="values"):
     return tuple(out)
 
 
-def per_axis(item, what):
+def per_axis(item: Check, what: str) -> Check:
     """An int (every axis) or a list with one value per axis."""
 
-    def check(value):
+    def check(value: Value) -> Any:
         if isinstance(value, (list, tuple)):
             return sequence(value, item, what=what)
         return item(value)
@@ -149,14 +160,14 @@ def per_axis(item, what):
     return check
 
 
-def optional(check):
-    def inner(value):
+def optional(check: Check) -> Check:
+    def inner(value: Value) -> Any:
         return None if value is None else check(value)
 
     return inner
 
 
-def padding(value):
+def padding(value: Value) -> Any:
     if isinstance(value, str):
         return text(value)
     return per_axis(
@@ -165,37 +176,39 @@ def padding(value):
     )(value)
 
 
-def pairs(value):
+def pairs(value: Value) -> tuple[Any, ...]:
     return sequence(value, lambda v: sequence(v, integer, 2, 2, "integers"), 0, MAX_AXES, "(before, after) pairs")
 
 
-def probability(value):
+def probability(value: Value) -> int | float:
     return real(value, 0, 1)
 
 
-def finite(value):
+def finite(value: Value) -> int | float:
     return real(value)
 
 
-def scale(value):
-    check = lambda v: real(v, above=0, high=1e100)  # noqa: E731
+def scale(value: Value) -> Any:
+    def check(v: Value) -> int | float:
+        return real(v, above=0, high=1e100)
+
     return sequence(value, check, what="scale factors") if isinstance(value, (list, tuple)) else check(value)
 
 
-def names(value):
+def names(value: Value) -> tuple[Any, ...]:
     return sequence(value, text, 1, MAX_ITEMS, "layer names")
 
 
-def shape_values(value):
+def shape_values(value: Value) -> tuple[Any, ...]:
     return sequence(value, lambda v: integer(v, -1), 0, MAX_AXES, "sizes")
 
 
-def dims(value):
+def dims(value: Value) -> tuple[Any, ...]:
     return sequence(value, dim, 0, MAX_AXES, "dimensions")
 
 
 POSITIVE_OR_NONE = optional(positive)
-FIELDS = {
+FIELDS: dict[str, Check] = {
     # what a layer is and where its input comes from
     "type": text,
     "name": optional(text),
@@ -220,7 +233,7 @@ FIELDS = {
     "in2_features": positive,
     "upscale_factor": positive,
     "downscale_factor": positive,
-    "unflattened_size": lambda v: shape_values(v),
+    "unflattened_size": shape_values,
     "affine_terms": lambda v: integer(v, 0, 2, "0, 1 or 2"),
     "divisor_override": POSITIVE_OR_NONE,
     # windows
@@ -280,18 +293,17 @@ FIELDS = {
     "padding_mode": lambda v: choice(v, ("zeros", "reflect", "replicate", "circular")),
     "approximate": lambda v: choice(v, ("none", "tanh")),
 }
-STRICT_BOOLEAN = {"bias"}  # spec files: real booleans only (bias: "no" or 0 is refused)
 # Fields that must be given a value when present for these layer types (None is refused).
-NOT_NONE = {"adaptive_avg_pool": {"output_size"}, "adaptive_max_pool": {"output_size"}}
+NOT_NONE: dict[str, set[str]] = {"adaptive_avg_pool": {"output_size"}, "adaptive_max_pool": {"output_size"}}
 
 
-def choice(value, options):
+def choice(value: Value, options: Collection[str]) -> str:
     if not isinstance(value, str) or value not in options:
         raise Bad(f"must be one of {', '.join(options)}, got {show(value)}")
     return value
 
 
-def check_layer(layer, where: str, strict: bool = True) -> dict:
+def check_layer(layer: Value, where: str, strict: bool = True) -> Spec:
     """``layer`` with every known field checked (and numbers normalised to int/float).
 
     ``strict`` (spec files): booleans must be true/false. Unknown fields are left to the
@@ -300,8 +312,9 @@ def check_layer(layer, where: str, strict: bool = True) -> dict:
     """
     if not isinstance(layer, dict):
         raise ShapeError(where, f"must be a table of a layer's fields, got {show(layer)}")
-    out = {}
+    out: Spec = {}
     kind = layer.get("type")
+    not_none = NOT_NONE.get(kind, set()) if isinstance(kind, str) else set()
     for key, value in layer.items():
         if not isinstance(key, str):
             raise ShapeError(where, f"field names must be strings, got {show(key)}")
@@ -310,7 +323,7 @@ def check_layer(layer, where: str, strict: bool = True) -> dict:
             out[key] = value
             continue
         try:
-            if value is None and key in NOT_NONE.get(kind, ()):
+            if value is None and key in not_none:
                 raise Bad("must be given a value, got None")
             if check is boolean:
                 out[key] = boolean(value, strict=strict)
@@ -321,7 +334,7 @@ def check_layer(layer, where: str, strict: bool = True) -> dict:
     return out
 
 
-def check_shape(value, parameter: str = "input") -> tuple:
+def check_shape(value: Value, parameter: str = "input") -> tuple[int, ...]:
     """An input shape: 1 to 16 positive sizes, at most 10^100 each."""
     if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or not hasattr(value, "__iter__"):
         raise ShapeError(parameter, f"must be a list of positive sizes, got {show(value)}")
@@ -331,7 +344,7 @@ def check_shape(value, parameter: str = "input") -> tuple:
         raise ShapeError(f"{parameter}{exc.at}", exc.message) from None
 
 
-def check_size(shape, parameter: str = "output") -> None:
+def check_size(shape: Iterable[int], parameter: str = "output") -> None:
     """Refuse a planned shape whose sizes grow past MAX_INT (a chain of huge upsamplings)."""
     for v in shape:
         if is_integer(v) and abs(v) > MAX_INT:
@@ -364,7 +377,7 @@ REQUIRED = {
 }
 
 
-def check_required(layer: dict, where: str) -> None:
+def check_required(layer: Spec, where: str) -> None:
     kind = layer.get("type")
     if not isinstance(kind, str):
         raise ShapeError(f"{where}.type", f"must be a layer type name, got {show(kind)}")

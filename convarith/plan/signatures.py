@@ -3,15 +3,19 @@ positional argument order and defaults, and how their arguments become a planner
 
 Readers bind call arguments with :func:`bind` (positional order exactly as the framework
 defines it: ``nn.ReLU(True)`` is ``inplace=True``) and turn them into planner layer dicts
-with :func:`torch_layer` or :func:`keras_layer`. Spec files use the same PyTorch names.
+with :func:`torch_layer` (the Keras reader maps its own). Spec files use the same PyTorch names.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import ShapeError
+from .schema import Spec, Value
+
+Bound = dict[str, Value]  # call arguments by parameter name, as written in the code or spec
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ NORM_BIAS = ("bias",)  # torch 2.13's norms print and take bias= (keyword)
 TORCH: dict[str, Signature] = {}
 
 
-def _torch(names, kind, params, required=()):
+def _torch(names: str, kind: str, params: Iterable[str], required: Iterable[str] = ()) -> None:
     for name in names.split():
         TORCH[name] = Signature(kind, tuple(params), tuple(required), _dims(name))
 
@@ -160,7 +164,15 @@ PAD_MODES = {
 }
 
 
-def bind(owner: str, signature_params, args, kwargs, required=(), where="", accepts_any=False) -> dict:
+def bind(
+    owner: str,
+    signature_params: Sequence[str],
+    args: Sequence[Value],
+    kwargs: Mapping[str, Value],
+    required: Iterable[str] = (),
+    where: str = "",
+    accepts_any: bool = False,
+) -> Bound:
     """Positional and keyword arguments by name, as Python would bind them."""
     if len(args) > len(signature_params) and not accepts_any:
         raise ShapeError(
@@ -181,7 +193,7 @@ def bind(owner: str, signature_params, args, kwargs, required=(), where="", acce
     return bound
 
 
-def _torch_pads(padding, dims: int, where: str):
+def _torch_pads(padding: Value, dims: int, where: str) -> tuple[tuple[int, int], ...]:
     """nn.ZeroPad2d-style padding (an int, or (left, right, top, bottom, ...) from the last axis)
     as (before, after) per spatial axis, first axis first."""
     if isinstance(padding, int):
@@ -193,7 +205,7 @@ def _torch_pads(padding, dims: int, where: str):
     return tuple(reversed(pairs))
 
 
-def functional_pads(padding, where: str):
+def functional_pads(padding: Value, where: str) -> tuple[tuple[int, int], ...]:
     """F.pad's (left, right, top, bottom, ...): pairs from the last axis backwards."""
     values = tuple(padding)
     if len(values) % 2 or not all(isinstance(v, int) for v in values):
@@ -201,12 +213,12 @@ def functional_pads(padding, where: str):
     return tuple(reversed([(values[i], values[i + 1]) for i in range(0, len(values), 2)]))
 
 
-def torch_layer(cls: str, bound: dict, where: str = "") -> dict:
+def torch_layer(cls: str, bound: Bound, where: str = "") -> Spec:
     """A planner layer dict from a PyTorch class name and its bound arguments."""
     sig = TORCH[cls]
     kind = sig.kind
     if kind in ("conv", "conv_transpose"):
-        layer = {"type": kind, "out_channels": bound["out_channels"], "kernel_size": bound["kernel_size"]}
+        layer: Spec = {"type": kind, "out_channels": bound["out_channels"], "kernel_size": bound["kernel_size"]}
         for key in ("in_channels", "stride", "padding", "dilation", "groups", "bias", "output_padding"):
             if key in bound:
                 layer[key] = bound[key]
