@@ -14,20 +14,29 @@ import struct
 import tempfile
 import threading
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from . import limits
 from .errors import ConvarithError, InputFileError
 
-MAX_PIXELS = limits.image_pixels  # the default of --max-pixels (the budget itself is limits.image_pixels)
+if TYPE_CHECKING:  # Pillow and NumPy are imported on use: the command line starts without them
+    import numpy as np
+    from numpy.typing import NDArray
+    from PIL.Image import Image as PillowImage
+    from PIL.ImageFile import ImageFile
+
+PathLike = str | os.PathLike[str]
+"""A file name, as ``pathlib.Path`` takes it."""
 
 
-def shown(path) -> str:
+def shown(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
     """A path as it can appear in a one-line message: quoted and escaped if it holds
     control characters (a newline in a file name must not split the line)."""
-    text = os.fspath(path) if not isinstance(path, str) else path
+    text = os.fspath(path)
     if isinstance(text, bytes):
         text = text.decode("utf-8", "backslashreplace")
     if text.isprintable():
@@ -79,7 +88,7 @@ _PILLOW_LIMIT = threading.Lock()
 
 
 @contextmanager
-def _pillow_limit():
+def _pillow_limit() -> Iterator[None]:
     """Pillow's MAX_IMAGE_PIXELS off for this read (our own checks, made from the header,
     replace it; it would refuse what --max-pixels allows), then put back as it was."""
     from PIL import Image
@@ -94,7 +103,7 @@ def _pillow_limit():
             Image.MAX_IMAGE_PIXELS = saved
 
 
-def _bits(image) -> int:
+def _bits(image: PillowImage) -> int:
     tile = getattr(image, "tile", None) or []
     raw = tile[0].args if tile else None
     raw = raw[0] if isinstance(raw, tuple) and raw else raw
@@ -134,14 +143,12 @@ def _formats() -> list[str]:
 
 
 @contextmanager
-def _opened(path: Path):
+def _opened(path: Path) -> Iterator[ImageFile]:
     """The opened Pillow image (header read, nothing decoded), closed on leaving.
 
     The file is opened here, not by Pillow, so that it is closed whatever interrupts
     Pillow (a signal turned into an exception included).
     """
-    from PIL import Image
-
     name = shown(path)
     if path.is_dir():
         raise InputFileError("image", f"{name} is a folder, not an image")
@@ -152,15 +159,15 @@ def _opened(path: Path):
     except OSError as exc:
         raise InputFileError("image", f"{name} is not a readable image ({exc.strerror or exc})") from None
     with handle:
-        image = _identify(Image, handle, name)
+        image = _identify(handle, name)
         try:
             yield image
         finally:
             image.close()
 
 
-def _identify(Image, handle, name: str):  # noqa: N803  (the PIL.Image module)
-    from PIL import UnidentifiedImageError
+def _identify(handle: IO[bytes], name: str) -> ImageFile:
+    from PIL import Image, UnidentifiedImageError
 
     try:
         return Image.open(handle, formats=_formats())
@@ -181,19 +188,19 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _info(image, path: Path) -> ImageInfo:
+def _info(image: PillowImage) -> ImageInfo:
     width, height = image.size
     mode = image.mode
     channels = 1 if mode in _GREY else 3
     return ImageInfo(int(width), int(height), mode, _bits(image), channels, image.format or "unknown")
 
 
-def inspect(path, max_pixels: int | None = None, grey: bool = False) -> ImageInfo:
+def inspect(path: PathLike, max_pixels: int | None = None, grey: bool = False) -> ImageInfo:
     """The header of an image, checked against ``limits.image_pixels`` (or ``max_pixels``)
     and ``limits.image_bytes``: refused as too large before anything is decoded."""
     path = Path(path)
     with _pillow_limit(), _opened(path) as image:
-        info = _info(image, path)
+        info = _info(image)
     _check(info, path, max_pixels, grey)
     return info
 
@@ -223,7 +230,7 @@ def _check(info: ImageInfo, path: Path, max_pixels: int | None, grey: bool = Fal
     )
 
 
-def read(path, max_pixels: int | None = None, grey: bool = False):
+def read(path: PathLike, max_pixels: int | None = None, grey: bool = False) -> NDArray[np.float64]:
     """(C, H, W) float64 in [0, 1]: grey gives C=1, colour 3; an alpha channel is dropped.
 
     Integer samples are divided by their largest value (255, 65535, 2**31 - 1); float
@@ -235,7 +242,7 @@ def read(path, max_pixels: int | None = None, grey: bool = False):
     path = Path(path)
     name = shown(path)
     with _pillow_limit(), _opened(path) as image:
-        info = _info(image, path)
+        info = _info(image)
         _check(info, path, max_pixels, grey)
         try:
             image.load()
@@ -251,7 +258,7 @@ def read(path, max_pixels: int | None = None, grey: bool = False):
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601
 
 
-def _to_float(image, info: ImageInfo, grey: bool = False):
+def _to_float(image: PillowImage, info: ImageInfo, grey: bool = False) -> NDArray[np.float64]:
     import numpy as np
 
     mode = image.mode
@@ -261,7 +268,8 @@ def _to_float(image, info: ImageInfo, grey: bool = False):
         image = image.convert("L")
     mix = grey and info.channels > 1
     out = np.empty((1 if mix else info.channels, info.height, info.width), dtype=np.float64)
-    plane = np.empty((info.height, info.width), dtype=np.float64) if mix else None
+    # With ``mix``, each band goes through this plane and is added into out[0] with its weight.
+    plane = np.empty((info.height, info.width) if mix else (0, 0), dtype=np.float64)
     for c in range(info.channels):
         band = image.getchannel(c) if len(image.getbands()) > 1 else image
         values = np.asarray(band)
@@ -283,13 +291,13 @@ def _to_float(image, info: ImageInfo, grey: bool = False):
     return out
 
 
-def grey(image):
+def grey(image: NDArray[np.float64]) -> NDArray[np.float64]:
     """ITU-R BT.601 luma of a (3, H, W) image, as (1, H, W): one new plane, no temporaries."""
     import numpy as np
 
     if image.shape[0] == 1:
         return image
-    out = np.multiply(image[0], LUMA[0])[None]
+    out: NDArray[np.float64] = np.multiply(image[0], LUMA[0])[None]
     scratch = np.empty_like(out[0])
     for weight, plane in zip(LUMA[1:], image[1:3], strict=True):
         np.multiply(plane, weight, out=scratch)
@@ -300,7 +308,7 @@ def grey(image):
 CHUNK_ELEMENTS = 1 << 20  # float64 scratch of 8 MiB for the chunked conversions below
 
 
-def _blocks(values, size: int = CHUNK_ELEMENTS):
+def _blocks(values: NDArray[Any], size: int = CHUNK_ELEMENTS) -> Iterator[tuple[int, int, int, NDArray[Any]]]:
     """Views of a (C, H, W) array, a few rows of one channel at a time (about ``size``
     elements each): whatever its memory layout, nothing full-size is copied."""
     channels, height, width = values.shape
@@ -310,7 +318,7 @@ def _blocks(values, size: int = CHUNK_ELEMENTS):
             yield c, r0, min(height, r0 + rows), values[c, r0 : r0 + rows]
 
 
-def all_finite(values) -> bool:
+def all_finite(values: NDArray[Any]) -> bool:
     """Whether every value of a (C, H, W) array is finite, checked in blocks."""
     import numpy as np
 
@@ -320,7 +328,7 @@ def all_finite(values) -> bool:
 SELECT_GATHER_BYTES = 64 * 2**20  # candidates gathered for an exact partition
 
 
-def _select(values, ranks):
+def _select(values: NDArray[Any], ranks: Sequence[int]) -> list[float]:
     """The ``ranks``-th smallest (0-based) of the non-negative floats of a (C, H, W) array,
     exactly, without sorting or copying it.
 
@@ -331,7 +339,7 @@ def _select(values, ranks):
     """
     import numpy as np
 
-    def patterns():
+    def patterns() -> Iterator[NDArray[np.uint64]]:
         for *_, block in _blocks(values):
             yield np.ascontiguousarray(block, dtype=np.float64).reshape(-1).view(np.uint64)
 
@@ -372,7 +380,7 @@ def _select(values, ranks):
     return out
 
 
-def percentile_of_magnitude(magnitudes, q: float) -> float:
+def percentile_of_magnitude(magnitudes: NDArray[Any], q: float) -> float:
     """``np.percentile(magnitudes, q)`` (linear interpolation) of non-negative floats,
     exactly, in O(1) extra memory: two order statistics, then NumPy's own interpolation."""
     import numpy as np
@@ -390,7 +398,7 @@ def percentile_of_magnitude(magnitudes, q: float) -> float:
     return (b - diff * (1 - gamma)) if gamma >= 0.5 else (a + diff * gamma)
 
 
-def for_viewing(values, signed: bool, in_place: bool = False):
+def for_viewing(values: NDArray[Any], signed: bool, in_place: bool = False) -> NDArray[np.uint8]:
     """(C, H, W) floats -> uint8 (H, W[, C]). Signed results (edges) show their magnitude,
     scaled so that the 99.5th percentile is white.
 
@@ -427,7 +435,7 @@ def for_viewing(values, signed: bool, in_place: bool = False):
     return out[..., 0] if channels == 1 else out
 
 
-def check_folder(path) -> None:
+def check_folder(path: PathLike) -> None:
     """The folder a file is to be written in must exist, checked before any work is done."""
     parent = Path(path).parent
     if not parent.is_dir():
@@ -435,7 +443,7 @@ def check_folder(path) -> None:
         raise InputFileError("output", f"folder {shown(parent)} {what}")
 
 
-def write_atomically(path, write) -> None:
+def write_atomically(path: PathLike, write: Callable[[str], object]) -> None:
     """Call ``write(temporary_path)``, then rename over ``path``: never a half-written file.
 
     The temporary file is removed on any failure or interruption (KeyboardInterrupt, and

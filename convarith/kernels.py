@@ -5,11 +5,16 @@ Kernels are cross-correlation weights, as every framework applies them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConvarithError, InputFileError, ShapeError
 
-_NAMED = {
+if TYPE_CHECKING:  # NumPy is imported on use: the command line starts without it
+    from numpy.typing import NDArray
+
+_NAMED: dict[str, list[list[float]]] = {
     "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
     "box-blur": [[1 / 9] * 3] * 3,
     "gaussian": [[1 / 16, 2 / 16, 1 / 16], [2 / 16, 4 / 16, 2 / 16], [1 / 16, 2 / 16, 1 / 16]],
@@ -26,7 +31,7 @@ _NAMED = {
 NAMES = tuple(_NAMED)
 
 
-def named(name: str):
+def named(name: str) -> NDArray[Any]:
     """A named kernel as a float64 (k, k) array."""
     import numpy as np
 
@@ -35,7 +40,7 @@ def named(name: str):
     return np.array(_NAMED[name], dtype=np.float64)
 
 
-def load(path) -> np.ndarray:  # noqa: F821
+def load(path: str | os.PathLike[str]) -> NDArray[Any]:
     """A 2-D kernel from .npy, .csv or .txt (whitespace or comma separated numbers).
 
     Its size is checked before it is read (the .npy header, the text file's length against
@@ -87,7 +92,7 @@ def load(path) -> np.ndarray:  # noqa: F821
     return kernel
 
 
-def check_finite(kernel, parameter: str = "kernel", name: str = "the kernel") -> None:
+def check_finite(kernel: NDArray[Any], parameter: str = "kernel", name: str = "the kernel") -> None:
     """Refuse NaN and infinite weights: the result would be garbage."""
     import numpy as np
 

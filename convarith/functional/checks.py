@@ -7,9 +7,12 @@ strings and plain numbers.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import limits
 from ..axes import is_int
@@ -18,13 +21,16 @@ from ..errors import ShapeError
 NUMERIC_KINDS = "iuf"  # what conv and pool compute on (bool, complex, strings, objects refused)
 PAD_KINDS = "biufc"  # pad only copies values: any number type
 
+Array = NDArray[Any]
+"""An array of any dtype: the dtype is the promotion of the caller's inputs, known only at run time."""
 
-def short(value) -> str:
+
+def short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def array(name: str, value, kinds: str = NUMERIC_KINDS) -> np.ndarray:
+def array(name: str, value: object, kinds: str = NUMERIC_KINDS) -> Array:
     """``value`` as an ndarray of a number type in ``kinds``, or a ShapeError naming ``name``."""
     if value is None:
         raise ShapeError(name, "is required, got None")
@@ -40,7 +46,7 @@ def array(name: str, value, kinds: str = NUMERIC_KINDS) -> np.ndarray:
     return arr
 
 
-def flag(name: str, value) -> bool:
+def flag(name: str, value: object) -> bool:
     """A bool (NumPy's too, or the integers 0 and 1)."""
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -49,25 +55,25 @@ def flag(name: str, value) -> bool:
     raise ShapeError(name, f"must be True or False, got {short(value)}")
 
 
-def choice(name: str, value, options) -> str:
+def choice(name: str, value: object, options: Collection[str]) -> str:
     if not isinstance(value, str) or value not in options:
         raise ShapeError(name, f"must be one of {', '.join(options)}, got {short(value)}")
     return value
 
 
-def framework(value) -> str:
+def framework(value: object) -> str:
     if not isinstance(value, str):
         raise ShapeError("framework", f"must be a string such as 'torch', 'tf' or 'keras', got {short(value)}")
     return value
 
 
-def positive_int(name: str, value) -> int:
+def positive_int(name: str, value: object) -> int:
     if not is_int(value) or int(value) < 1:
         raise ShapeError(name, f"must be a positive integer, got {short(value)}")
     return int(value)
 
 
-def int_sequence(name: str, value) -> tuple[int, ...]:
+def int_sequence(name: str, value: object) -> tuple[int, ...]:
     """A tuple, list or 1-D integer array of ints (any integer type, not bool)."""
     if isinstance(value, np.ndarray):
         if value.ndim != 1 or value.dtype.kind not in "iu":
@@ -82,7 +88,7 @@ def int_sequence(name: str, value) -> tuple[int, ...]:
     return tuple(int(v) for v in value)
 
 
-def number(name: str, value) -> float | int:
+def number(name: str, value: object) -> float | int:
     """A real number (bools count as 0 and 1, as in torch)."""
     if isinstance(value, (bool, np.bool_)):
         return int(value)
@@ -93,7 +99,7 @@ def number(name: str, value) -> float | int:
     raise ShapeError(name, f"must be a number, got {type(value).__name__} {short(value)}")
 
 
-def output(shape, itemsize: int, parameter: str = "input") -> None:
+def output(shape: Sequence[int], itemsize: int, parameter: str = "input") -> None:
     """The result's size against ``limits.output_bytes``; an empty result must still be representable."""
     limits.check_output(shape, itemsize, parameter)
     if limits.product(max(int(n), 1) for n in shape) * itemsize >= 2**62:

@@ -2,30 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Literal, cast
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import ShapeError
 from . import checks
+from .checks import Array
 
-MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+PadMode = Literal["constant", "reflect", "replicate", "circular"]
+"""PyTorch's names of the padding modes of ``pad``."""
+
+MODES: dict[str, Literal["constant", "reflect", "edge", "wrap"]] = {
+    "constant": "constant",
+    "reflect": "reflect",
+    "replicate": "edge",
+    "circular": "wrap",
+}
+"""PyTorch's padding modes -> NumPy's."""
+
+PADDING_MODES: dict[str, PadMode] = {
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "replicate",
+    "circular": "circular",
+}
+"""A convolution's ``padding_mode`` -> the mode of ``pad``."""
+
+Pairs = Sequence[tuple[int, int]]
+"""(before, after) per axis."""
 
 
-def torch_pairs(pad, ndim: int) -> list[tuple[int, int]]:
+def torch_pairs(pad: object, ndim: int) -> list[tuple[int, int]]:
     """PyTorch's flat pad tuple -> (before, after) per axis, first axis first, for ``ndim`` axes."""
-    pad = checks.int_sequence("pad", pad)
-    if len(pad) % 2 or not pad:
-        raise ShapeError("pad", f"must be an even-length sequence of ints (last axis first), got {checks.short(pad)}")
-    if len(pad) // 2 > ndim:
-        raise ShapeError("pad", f"pads {len(pad) // 2} axes but the input has only {ndim}")
-    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+    flat = checks.int_sequence("pad", pad)
+    if len(flat) % 2 or not flat:
+        raise ShapeError("pad", f"must be an even-length sequence of ints (last axis first), got {checks.short(flat)}")
+    if len(flat) // 2 > ndim:
+        raise ShapeError("pad", f"pads {len(flat) // 2} axes but the input has only {ndim}")
+    pairs = [(flat[2 * i], flat[2 * i + 1]) for i in range(len(flat) // 2)]
     return [(0, 0)] * (ndim - len(pairs)) + pairs[::-1]
 
 
-def pad(input, pad, mode: str = "constant", value: float = 0.0):
+def pad(input: ArrayLike, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Array:
     """Pad like ``torch.nn.functional.pad``: constant (negative crops), reflect, replicate, circular."""
     x = checks.array("input", input, checks.PAD_KINDS)
-    checks.choice("mode", mode, MODES)
+    padding_mode = cast(PadMode, checks.choice("mode", mode, MODES))  # one of MODES' keys
     value = checks.number("value", value)
     pairs = torch_pairs(pad, x.ndim)
     axes = len(pad) // 2
@@ -49,10 +73,10 @@ def pad(input, pad, mode: str = "constant", value: float = 0.0):
         if info is not None and not info.min <= int(value) <= info.max:
             raise ShapeError("value", f"{value!r} does not fit an array of dtype {x.dtype}")
     with np.errstate(all="ignore"):  # a value past float16's range becomes inf, as in torch
-        return pad_pairs(x, pairs, mode, value)
+        return pad_pairs(x, pairs, padding_mode, value)
 
 
-def check_grow(shape, grow, mode: str, parameter: str = "pad") -> None:
+def check_grow(shape: Sequence[int], grow: Pairs, mode: PadMode, parameter: str = "pad") -> None:
     """The rules of PyTorch's non-constant padding modes (after any cropping), per axis."""
     for size, (before, after) in zip(shape, grow, strict=True):
         if mode == "reflect" and max(before, after) >= size and (before or after):
@@ -60,15 +84,15 @@ def check_grow(shape, grow, mode: str, parameter: str = "pad") -> None:
                 parameter,
                 f"reflect padding must be smaller than the input size: {(before, after)} on an axis of {size}",
             )
-        if mode in ("circular", "wrap") and max(before, after) > size:
+        if mode == "circular" and max(before, after) > size:
             raise ShapeError(
                 parameter, f"circular padding must be at most the input size: {(before, after)} on an axis of {size}"
             )
-        if mode in ("replicate", "edge") and size == 0 and (before or after):
+        if mode == "replicate" and size == 0 and (before or after):
             raise ShapeError(parameter, "cannot replicate an empty axis")
 
 
-def pad_pairs(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) -> np.ndarray:
+def pad_pairs(x: Array, pairs: Pairs, mode: PadMode = "constant", value: float = 0.0) -> Array:
     """Pad with (before, after) per axis. Negative values crop first, in every mode, as PyTorch does."""
     crop = tuple(slice(max(0, -b), x.shape[i] - max(0, -a)) for i, (b, a) in enumerate(pairs))
     if any(sl.stop - sl.start < 0 for sl in crop):
@@ -81,7 +105,8 @@ def pad_pairs(x: np.ndarray, pairs, mode: str = "constant", value: float = 0.0) 
         check_grow(x.shape, grow, mode)
         return np.pad(x, grow, mode=MODES[mode])
     if not any(b or a for b, a in grow):
-        return x.copy()
+        copied: Array = x.copy()
+        return copied
     out = np.full(shape, value, dtype=x.dtype)
     out[tuple(slice(b, b + s) for s, (b, _) in zip(x.shape, grow, strict=True))] = x
     return out
