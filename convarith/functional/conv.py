@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import product
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .. import limits
+from ..arithmetic import AxisArithmetic
 from ..errors import ShapeError
-from ..layers import Conv, ConvTranspose
+from ..layers import Conv, ConvTranspose, IntOrAxes, Padding
 from . import checks, sparse, subpixel
+from .checks import Array
 from .correlate import correlate, new_output
 from .padding import PADDING_MODES, check_grow, pad_pairs
 
+OutputSize = int | Sequence[int] | NDArray[np.integer[Any]] | None
+"""conv_transpose's ``output_size``: spatial sizes, or a whole (N, C, *spatial) shape."""
 
-def as_arrays(input, weight, bias):
-    """Arrays in one dtype (NumPy's promotion), batched; returns (x, w, b, was_batched)."""
+
+class Prepared(NamedTuple):
+    """The arguments of conv and conv_transpose as arrays of one dtype."""
+
+    x: Array  # (N, C, *spatial): an unbatched input gets N = 1
+    weight: Array
+    bias: Array | None
+    batched: bool  # whether the caller's input had the batch axis
+
+
+def as_arrays(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None) -> Prepared:
+    """Arrays in one dtype (NumPy's promotion), batched."""
+
     x, w = checks.array("input", input), checks.array("weight", weight)
     b = checks.array("bias", bias) if bias is not None else None
     if w.ndim < 3:
@@ -37,32 +55,32 @@ def as_arrays(input, weight, bias):
         x = x[None]
     if b is not None:
         b = b.astype(dtype, copy=False)
-    return x, w.astype(dtype, copy=False), b, batched
+    return Prepared(x, w.astype(dtype, copy=False), b, batched)
 
 
-def _check_bias(b, expected):
+def _check_bias(b: Array | None, expected: int) -> None:
     if b is not None and b.shape != (expected,):
         raise ShapeError("bias", f"must have shape ({expected},), one value per output channel, got {b.shape}")
 
 
-def _finish(out, b, batched):
+def _finish(out: Array, b: Array | None, batched: bool) -> Array:
     if b is not None:
         out += b.reshape(1, -1, *([1] * (out.ndim - 2)))
     return out if batched else out[0]
 
 
 def conv(
-    input,
-    weight,
-    bias=None,
-    stride=1,
-    padding=0,
-    dilation=1,
-    groups=1,
-    padding_mode="zeros",
-    flip=False,
-    framework="torch",
-):
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrAxes = 1,
+    padding: Padding = 0,
+    dilation: IntOrAxes = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+    flip: bool = False,
+    framework: str = "torch",
+) -> Array:
     """N-D convolution like torch.nn.functional.conv1d/2d/3d: cross-correlation unless ``flip``.
 
     ``padding`` takes whatever the shape engine takes for ``framework`` (ints, per-axis
@@ -72,7 +90,18 @@ def conv(
         return _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, flip, framework)
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, flip, framework):
+def _conv(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None,
+    stride: IntOrAxes,
+    padding: Padding,
+    dilation: IntOrAxes,
+    groups: int,
+    padding_mode: str,
+    flip: bool,
+    framework: str,
+) -> Array:
     checks.choice("padding_mode", padding_mode, PADDING_MODES)
     groups = checks.positive_int("groups", groups)
     flip = checks.flag("flip", flip)
@@ -125,17 +154,17 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
 
 
 def conv_transpose(
-    input,
-    weight,
-    bias=None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups=1,
-    dilation=1,
-    output_size=None,
-    framework="torch",
-):
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrAxes = 1,
+    padding: Padding = 0,
+    output_padding: IntOrAxes | None = 0,
+    groups: int = 1,
+    dilation: IntOrAxes = 1,
+    output_size: OutputSize = None,
+    framework: str = "torch",
+) -> Array:
     """N-D transposed convolution like torch.nn.functional.conv_transpose1d/2d/3d.
 
     Computed by stride phases (sub-pixel decomposition): output cells ``y = q*s + r`` only
@@ -148,7 +177,18 @@ def conv_transpose(
         )
 
 
-def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, output_size, framework):
+def _conv_transpose(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None,
+    stride: IntOrAxes,
+    padding: Padding,
+    output_padding: IntOrAxes | None,
+    groups: int,
+    dilation: IntOrAxes,
+    output_size: OutputSize,
+    framework: str,
+) -> Array:
     groups = checks.positive_int("groups", groups)
     checks.framework(framework)
     x, w, b, batched = as_arrays(input, weight, bias)
@@ -170,48 +210,70 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     if x.shape[1] != cin:
         raise ShapeError("weight", f"expects {cin} input channels (weight {w.shape}), the input has {x.shape[1]}")
     _check_bias(b, cout)
-    if isinstance(output_size, np.ndarray):
-        output_size = checks.int_sequence("output_size", output_size)
-    if isinstance(output_size, (tuple, list)) and len(output_size) == nd + 2:
-        output_size = tuple(output_size)[2:]
-    axes = layer.arithmetic(x.shape[2:], output_size=output_size)
+    spatial_size: object = output_size
+    if isinstance(spatial_size, np.ndarray):
+        spatial_size = checks.int_sequence("output_size", spatial_size)
+    if isinstance(spatial_size, (tuple, list)) and len(spatial_size) == nd + 2:
+        spatial_size = tuple(spatial_size)[2:]
+    axes = layer.arithmetic(x.shape[2:], output_size=spatial_size)
     sizes = [a.output for a in axes]
     checks.output((x.shape[0], cout, *sizes), w.dtype.itemsize)
     if 0 in (x.shape[0], cout, *sizes):
         return _finish(np.zeros((x.shape[0], cout, *sizes), dtype=w.dtype), None, batched)
     # As a correlation: (C_in, C_out/g, *k) -> (C_out, C_in/g, *k), per group.
-    cg_in, cg_out = cin // groups, cout // groups
-    wc = w.reshape(groups, cg_in, cg_out, *kernel).swapaxes(1, 2).reshape(cout, cg_in, *kernel)
-    phases = [_phases(a) for a in axes]
-    # Output cells no tap reaches (a phase without taps) stay zero; otherwise every cell is written.
-    empty = np.zeros if any(p is None for axis in phases for p in axis) else np.empty
+    in_per_group, out_per_group = cin // groups, cout // groups
+    correlation_weight = (
+        w.reshape(groups, in_per_group, out_per_group, *kernel).swapaxes(1, 2).reshape(cout, in_per_group, *kernel)
+    )
+    phases = [axis_phases(a) for a in axes]
+    # Output cells no tap reaches stay zero; otherwise every cell is written.
+    empty = np.zeros if any(p.uncovered for p in phases) else np.empty
     out = empty((x.shape[0], cout, *sizes), dtype=w.dtype)
-    if subpixel.run(x, wc, groups, axes, phases, out):
+    if subpixel.run(x, correlation_weight, groups, axes, phases, out):
         return _finish(out, b, batched)
-    for combo in product(*phases):
-        if any(p is None for p in combo):
-            continue
-        taps = tuple(np.array(p["taps"][::-1]) for p in combo)
-        sub = wc[np.ix_(range(cout), range(cg_in), *taps)] if nd else wc
+    for combo in product(*(p.phases for p in phases)):
+        taps = tuple(np.array(p.taps[::-1]) for p in combo)
+        sub = correlation_weight[np.ix_(np.arange(cout), np.arange(in_per_group), *taps)]
         target = out[
-            (slice(None), slice(None))
-            + tuple(slice(p["first"], None, a.stride) for p, a in zip(combo, axes, strict=True))
+            (slice(None), slice(None)) + tuple(slice(p.first, None, a.stride) for p, a in zip(combo, axes, strict=True))
         ]
-        target = target[(slice(None), slice(None)) + tuple(slice(0, p["count"]) for p in combo)]
+        target = target[(slice(None), slice(None)) + tuple(slice(0, p.cells) for p in combo)]
         correlate(
             x,
             np.ascontiguousarray(sub),
-            [p["origin"] for p in combo],
-            [p["count"] for p in combo],
+            [p.origin for p in combo],
+            [p.cells for p in combo],
             [1] * nd,
-            [p["dilation"] for p in combo],
+            [p.dilation for p in combo],
             groups,
             target,
         )
     return _finish(out, b, batched)
 
 
-def _phases(ax):
+class Phase(NamedTuple):
+    """One stride phase of one axis of a transposed convolution, as a stride-1 correlation.
+
+    The phase's output cells are ``first + j * stride`` for ``j < cells``; the kernel taps that
+    reach them are ``taps`` (increasing), applied reversed, ``dilation`` input cells apart,
+    the first of them reading input ``origin + j`` for cell ``j``.
+    """
+
+    first: int  # first output cell of the phase
+    cells: int  # output cells in the phase
+    taps: tuple[int, ...]  # kernel taps landing on the phase, increasing
+    dilation: int  # input cells between consecutive reversed taps
+    origin: int  # input coordinate of the correlation's first tap for the phase's first cell
+
+
+class AxisPhases(NamedTuple):
+    """The stride phases of one axis that hold taps and output cells."""
+
+    phases: tuple[Phase, ...]
+    uncovered: bool  # some output cells lie in phases no tap reaches: they stay zero
+
+
+def axis_phases(ax: AxisArithmetic) -> AxisPhases:
     """Per residue r of the output: which taps reach it and where its stride-1 correlation starts.
 
     Output cell u is y = u + pad_before = q*s + r of the uncropped result. Tap t of input m lands
@@ -232,9 +294,6 @@ def _phases(ax):
         shifts = [(t * d - r) // s for t in taps]
         q0 = (first + before - r) // s
         step = shifts[1] - shifts[0] if len(shifts) > 1 else 1
-        phases.append({"first": first, "count": count, "taps": taps, "dilation": step, "origin": q0 - shifts[-1]})
-    # Every residue in [0, s) holds output cells while it is below the output size; those
-    # without taps stay zero (one None stands for all of them).
-    if len(phases) < min(s, n):
-        phases.append(None)
-    return phases
+        phases.append(Phase(first, count, tuple(taps), step, q0 - shifts[-1]))
+    # Every residue in [0, s) holds output cells while it is below the output size.
+    return AxisPhases(tuple(phases), len(phases) < min(s, n))

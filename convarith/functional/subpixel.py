@@ -15,129 +15,179 @@ gaps between last-axis shifts, a phase with no taps) or the buffers would exceed
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import product
 from math import prod
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .. import limits
+from ..arithmetic import AxisArithmetic
+from .checks import Array
 from .correlate import BLOCK_COLUMNS, Scratch, cut_wide, fill_window, sum_into
+
+if TYPE_CHECKING:  # conv imports this module
+    from .conv import AxisPhases, Phase
+
+Combo = tuple["Phase", ...]
+"""One phase per axis: a block of output cells and the taps that reach it."""
+
+
+class _JobPhase(NamedTuple):
+    """One phase combination of a job, and where its parts are in the tall GEMM's result."""
+
+    combo: Combo
+    cells: list[int]  # output cells of the combination, per axis
+    first_block: int  # its first row block (of out_per_group rows) in the tall result
+    lead_offsets: list[int]  # flat offsets of its leading-axis taps in the shared layout, one per row block
 
 
 class _Job:
     """Phase combinations sharing their last-axis taps: one tall GEMM over the same stack rows."""
 
-    def __init__(self, combos, rels, wc, groups, flat_strides, strides):
+    def __init__(
+        self,
+        combos: Sequence[Combo],
+        tap_offsets: Sequence[list[list[int]]],
+        correlation_weight: Array,
+        groups: int,
+        flat_strides: Sequence[int],
+        strides: Sequence[int],
+    ) -> None:
         self.strides = strides
-        self.plane0, self.n_planes = rels[0][-1][0], len(rels[0][-1])
-        cout, cg = wc.shape[:2]
-        og = cout // groups
-        self.phases = []  # (combo, counts, first row block of the tall result, lead tap offsets)
-        blocks = [[] for _ in range(groups)]
+        # The stack planes (last-axis shifts) all these combinations read: consecutive.
+        self.first_plane, self.n_planes = tap_offsets[0][-1][0], len(tap_offsets[0][-1])
+        cout, in_per_group = correlation_weight.shape[:2]
+        out_per_group = cout // groups
+        self.phases: list[_JobPhase] = []
+        blocks: list[list[Array]] = [[] for _ in range(groups)]
         rows = 0
-        for combo, rel in zip(combos, rels, strict=True):
-            lead = [sum(o * s for o, s in zip(offs, flat_strides[:-1], strict=True)) for offs in product(*rel[:-1])]
-            self.phases.append((combo, [p["count"] for p in combo], rows, lead))
+        for combo, offsets in zip(combos, tap_offsets, strict=True):
+            lead = [sum(o * s for o, s in zip(offs, flat_strides[:-1], strict=True)) for offs in product(*offsets[:-1])]
+            self.phases.append(_JobPhase(combo, [p.cells for p in combo], rows, lead))
             rows += len(lead)
             # Correlation taps of this phase (reversed kernel taps), as slices: they are evenly spaced.
-            sub = wc[(slice(None), slice(None)) + tuple(_reversed_taps(p["taps"]) for p in combo)]
+            sub = correlation_weight[(slice(None), slice(None)) + tuple(_reversed_taps(p.taps) for p in combo)]
             sub = np.moveaxis(sub, 1, -1)  # (Cout, *n_lead, n_last, Cg): columns match the stack's rows
             for g in range(groups):
                 blocks[g].append(
-                    sub[g * og : (g + 1) * og]
-                    .reshape(og, -1, self.n_planes * cg)
+                    sub[g * out_per_group : (g + 1) * out_per_group]
+                    .reshape(out_per_group, -1, self.n_planes * in_per_group)
                     .swapaxes(0, 1)
-                    .reshape(-1, self.n_planes * cg)
+                    .reshape(-1, self.n_planes * in_per_group)
                 )
         self.weights = [np.ascontiguousarray(np.concatenate(b)) for b in blocks]
         # GEMM columns per image: the longest phase plus the farthest lead offset, possibly of
         # different phases, so it may reach past one image's segment.
-        self.need = max(counts[0] * flat_strides[0] + max(lead) for _, counts, _, lead in self.phases)
+        self.columns = max(p.cells[0] * flat_strides[0] + max(p.lead_offsets) for p in self.phases)
 
 
-def _reversed_taps(taps):
+def _reversed_taps(taps: Sequence[int]) -> slice:
     step = taps[1] - taps[0] if len(taps) > 1 else 1
     return slice(taps[-1], taps[0] - 1 if taps[0] > 0 else None, -step)
 
 
-def run(x, wc, groups, axes, phases, out):
+def run(
+    x: Array,
+    correlation_weight: Array,
+    groups: int,
+    axes: Sequence[AxisArithmetic],
+    phases: Sequence[AxisPhases],
+    out: Array,
+) -> bool:
     """Write conv_transpose's result into out (N, Cout, *sizes); False if this path does not apply."""
     nd = len(axes)
-    combos = list(product(*phases))
-    if nd < 2 or len(combos) < 2 or any(p is None for combo in combos for p in combo):
+    combos = list(product(*(p.phases for p in phases)))
+    if nd < 2 or len(combos) < 2 or any(p.uncovered for p in phases):
         return False
-    los = [min(p["origin"] for p in axis) for axis in phases]
-    rel = []  # per combo, per axis: tap offsets inside the shared layout
+    # Input coordinate of the shared layout's first cell, per axis.
+    corner = [min(p.origin for p in axis.phases) for axis in phases]
+    tap_offsets = []  # per combo, per axis: tap offsets inside the shared layout
     extents = [0] * nd
     for combo in combos:
         offs = []
         for i, p in enumerate(combo):
-            start = p["origin"] - los[i]
-            offs.append([start + j * p["dilation"] for j in range(len(p["taps"]))])
-            extents[i] = max(extents[i], offs[-1][-1] + p["count"])
-        rel.append(offs)
-    planes = sorted({o for offs in rel for o in offs[-1]})
+            start = p.origin - corner[i]
+            offs.append([start + j * p.dilation for j in range(len(p.taps))])
+            extents[i] = max(extents[i], offs[-1][-1] + p.cells)
+        tap_offsets.append(offs)
+    planes = sorted({o for offs in tap_offsets for o in offs[-1]})
     if planes != list(range(len(planes))) or any(
-        offs[-1] != list(range(offs[-1][0], offs[-1][0] + len(offs[-1]))) for offs in rel
+        offs[-1] != list(range(offs[-1][0], offs[-1][0] + len(offs[-1]))) for offs in tap_offsets
     ):
         return False
     row = prod(extents[1:])
     flat_strides = [prod(extents[i + 1 :]) for i in range(nd)]
     n_img, channels = x.shape[:2]
-    cout, cg = wc.shape[:2]
-    og = cout // groups
+    cout, in_per_group = correlation_weight.shape[:2]
+    out_per_group = cout // groups
     item = out.dtype.itemsize
     seg_len = prod(extents)
     images = max(1, min(n_img, BLOCK_COLUMNS // seg_len))
     strides = [a.stride for a in axes]
-    by_last = {}
-    for combo, offs in zip(combos, rel, strict=True):
+    by_last: dict[tuple[int, ...], list[tuple[Combo, list[list[int]]]]] = {}
+    for combo, offs in zip(combos, tap_offsets, strict=True):
         by_last.setdefault(tuple(offs[-1]), []).append((combo, offs))
     jobs = [
-        _Job([c for c, _ in members], [o for _, o in members], wc, groups, flat_strides, strides)
+        _Job([c for c, _ in members], [o for _, o in members], correlation_weight, groups, flat_strides, strides)
         for members in by_last.values()
     ]
-    total = images * seg_len + max(0, max(j.need for j in jobs) - seg_len) + row + len(planes)
+    total = images * seg_len + max(0, max(j.columns for j in jobs) - seg_len) + row + len(planes)
     tall_rows = max(j.weights[0].shape[0] for j in jobs)
     if item * total * (len(planes) * channels + tall_rows) > limits.temporary_bytes:
         return False
 
     scratch = Scratch()
-    stack = scratch.get("stack", (groups, len(planes), cg, total), out.dtype, zero=True)
+    stack = scratch.get("stack", (groups, len(planes), in_per_group, total), out.dtype, zero=True)
     for n0 in range(0, n_img, images):
         block = min(images, n_img - n0)
         for b, g in product(range(block), range(groups)):
-            dest = stack[g, 0, :, b * seg_len : (b + 1) * seg_len].reshape(cg, *extents)
-            fill_window(dest, x[n0 + b, g * cg : (g + 1) * cg], los)
+            dest = stack[g, 0, :, b * seg_len : (b + 1) * seg_len].reshape(in_per_group, *extents)
+            fill_window(dest, x[n0 + b, g * in_per_group : (g + 1) * in_per_group], corner)
         for f in range(1, len(planes)):
             stack[:, f, :, : total - f] = stack[:, 0, :, f:]
         for job in jobs:
-            _run_job(job, stack, block, n0, groups, og, seg_len, row, extents, out, scratch)
+            _run_job(job, stack, block, n0, groups, out_per_group, seg_len, extents, out, scratch)
     return True
 
 
-def _run_job(job, stack, block, n0, groups, og, seg_len, row, extents, out, scratch):
-    cg = stack.shape[2]
-    columns = (block - 1) * seg_len + job.need
+def _run_job(
+    job: _Job,
+    stack: Array,
+    block: int,
+    n0: int,
+    groups: int,
+    out_per_group: int,
+    seg_len: int,
+    extents: Sequence[int],
+    out: Array,
+    scratch: Scratch,
+) -> None:
+    in_per_group = stack.shape[2]
+    columns = (block - 1) * seg_len + job.columns
     for g in range(groups):
-        rows = stack[g, job.plane0 : job.plane0 + job.n_planes].reshape(job.n_planes * cg, -1)
+        rows = stack[g, job.first_plane : job.first_plane + job.n_planes].reshape(job.n_planes * in_per_group, -1)
         tall = scratch.get("tall", (job.weights[g].shape[0], columns), stack.dtype)
         np.matmul(job.weights[g], rows[:, :columns], out=tall)
-        for combo, counts, first, lead in job.phases:
-            cells = (slice(None),) + tuple(
-                slice(p["first"], p["first"] + p["count"] * s, s) for p, s in zip(combo, job.strides, strict=True)
+        for combo, cells, first_block, lead_offsets in job.phases:
+            window = (slice(None),) + tuple(
+                slice(p.first, p.first + p.cells * s, s) for p, s in zip(combo, job.strides, strict=True)
             )
             for b in range(block):
-                target = out[n0 + b, g * og : (g + 1) * og][cells]
+                target = out[n0 + b, g * out_per_group : (g + 1) * out_per_group][window]
                 sum_into(
                     target,
                     [
                         cut_wide(
-                            tall[(first + j) * og : (first + j + 1) * og, b * seg_len + off :],
-                            counts[0],
+                            tall[
+                                (first_block + j) * out_per_group : (first_block + j + 1) * out_per_group,
+                                b * seg_len + off :,
+                            ],
+                            cells[0],
                             extents,
-                            counts,
+                            cells,
                         )
-                        for j, off in enumerate(lead)
+                        for j, off in enumerate(lead_offsets)
                     ],
                 )
