@@ -13,13 +13,21 @@ Shapes leave out the batch and follow the framework's layout: ``(C, *spatial)`` 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from math import prod
+from typing import Any, NamedTuple
 
 from .. import limits, receptive
+from ..arithmetic import AxisArithmetic
+from ..dialects.common import fmt
 from ..errors import ShapeError
-from ..layers import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Conv, ConvTranspose, MaxPool, _dialect
-from .schema import MAX_INT, check_layer, check_required, check_shape, check_size, is_integer, show
+from ..layers import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Conv, ConvTranspose, Layer, MaxPool, _dialect
+from .schema import MAX_INT, Spec, Value, check_layer, check_required, check_shape, check_size, is_integer, show
+
+Shape = tuple[int, ...]  # one sample's shape, in the framework's layout
+Fields = tuple[receptive.Field, ...]  # a receptive field per spatial axis
+Pads = tuple[tuple[int, int], ...]  # (before, after) per spatial axis
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
 ACTIVATIONS = {
@@ -75,22 +83,22 @@ class Row:
     index: int
     name: str
     type: str
-    shape: tuple | None  # without the batch, in the framework's layout; None once planning stopped
+    shape: Shape | None  # without the batch, in the framework's layout; None once planning stopped
     params: int = 0
     macs: int = 0
     memory: int = 0
-    field: tuple = ()  # receptive.Field per spatial axis
+    field: Fields = ()  # receptive.Field per spatial axis
     description: str = ""
     non_trainable: int = 0  # part of params (Keras's BatchNormalization moving statistics)
     shared: bool = False  # a second call of a module: its parameters are counted at the first
     torchinfo_macs: int = 0  # the same layer as torchinfo 1.8 counts it
-    padding: tuple = ()  # (before, after) per spatial axis, as applied, for window layers
+    padding: Pads = ()  # (before, after) per spatial axis, as applied, for window layers
 
 
 @dataclass
 class Plan:
     rows: list[Row]
-    input_shape: tuple
+    input_shape: Shape
     framework: str
     dtype: str
     diagnostics: list[str] = field(default_factory=list)
@@ -98,8 +106,8 @@ class Plan:
     batch: int = 1
     complete: bool = True
     macs_convention: str = "multiply"
-    layers: list = field(default_factory=list)  # the layer dicts planned, in order, with their inputs
-    loose_params: dict = field(default_factory=dict)  # module attribute -> parameters held outside any layer
+    layers: list[Spec] = field(default_factory=list)  # the layer dicts planned, in order, with their inputs
+    loose_params: dict[str, int] = field(default_factory=dict)  # module attribute -> parameters held outside any layer
 
     @property
     def layout(self) -> str:
@@ -129,7 +137,7 @@ class Plan:
         return sum(r.memory for r in self.rows)
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> Shape | None:
         return self.rows[-1].shape if self.rows else self.input_shape
 
     def __str__(self) -> str:
@@ -142,16 +150,12 @@ def layout_of(framework: str) -> str:
     return "channels_last" if framework in ("tf", "keras") else "channels_first"
 
 
-def _axis_names(n):
+def _axis_names(n: int) -> list[str]:
     return {1: ["L"], 2: ["H", "W"], 3: ["D", "H", "W"]}.get(n, [f"axis {i}" for i in range(n)])
 
 
-def _fmt(shape) -> str:
-    return "x".join(map(str, shape))
-
-
-def _layer_for(spec, framework, in_channels=None):
-    """The shape-engine layer of a window op, from planner arguments."""
+def _layer_for(spec: Spec, framework: str, in_channels: int) -> Layer:
+    """The shape-engine layer of a window op, from planner arguments (pools ignore ``in_channels``)."""
     t = spec["type"]
     common = {k: spec[k] for k in ("kernel_size", "stride", "padding", "dilation") if k in spec}
     if t == "conv":
@@ -191,7 +195,7 @@ def _layer_for(spec, framework, in_channels=None):
     raise AssertionError(t)
 
 
-def _scaled(size: int, factor) -> int:
+def _scaled(size: int, factor: int | float) -> int:
     """An upsampled size as torch computes it: floor(double(size) * double(scale_factor)), so
     9 x 0.3333333333 gives 2 (and 9 x (1/3) gives 3, the double product rounding to 3.0).
     Integer factors (Keras's UpSampling) multiply exactly."""
@@ -200,7 +204,7 @@ def _scaled(size: int, factor) -> int:
     return int(math.floor(float(size) * float(factor)))
 
 
-def _dim(value, rank, name):
+def _dim(value: int, rank: int, name: str) -> int:
     """A dimension in [-rank, rank) as a non-negative index (torch: IndexError, Dimension out of range)."""
     if not -rank <= value < rank:
         raise ShapeError(
@@ -209,7 +213,7 @@ def _dim(value, rank, name):
     return value % rank
 
 
-def _per_axis(value, n, name):
+def _per_axis(value: Value, n: int, name: str) -> tuple[Any, ...]:
     """An int or a per-axis sequence, as n values."""
     if isinstance(value, (list, tuple)):
         if len(value) != n:
@@ -218,8 +222,26 @@ def _per_axis(value, n, name):
     return (value,) * n
 
 
+class Source(NamedTuple):
+    """One input of a layer: the shape and fields of what it reads, and its name."""
+
+    shape: Shape | None
+    fields: Fields
+    name: str
+
+
+def _planned(sources: Sequence[Source]) -> list[Shape]:
+    """The shapes of a layer's inputs, all planned (a row has no shape only after planning stopped)."""
+    shapes = [s.shape for s in sources if s.shape is not None]
+    if len(shapes) != len(sources):
+        raise ShapeError("inputs", "an input was not planned")
+    return shapes
+
+
 class Planner:
-    def __init__(self, input_shape, framework="torch", dtype="float32", batch=1):
+    def __init__(
+        self, input_shape: Iterable[int], framework: str = "torch", dtype: str = "float32", batch: int = 1
+    ) -> None:
         if not isinstance(dtype, str) or dtype not in DTYPES:
             raise ShapeError("dtype", f"must be one of {', '.join(DTYPES)}, got {show(dtype)}")
         self.framework = _dialect(framework).NAME
@@ -233,44 +255,44 @@ class Planner:
         self.rows: list[Row] = []
         self.diagnostics: list[str] = []
         self.stopped = False
-        self.layers: list[dict] = []
+        self.layers: list[Spec] = []
 
     # The layout, in one place.
-    def channels(self, shape) -> int:
+    def channels(self, shape: Shape) -> int:
         return shape[-1] if self.channels_last else shape[0]
 
-    def spatial(self, shape) -> tuple:
+    def spatial(self, shape: Shape) -> Shape:
         return tuple(shape[:-1]) if self.channels_last else tuple(shape[1:])
 
-    def join(self, channels, sizes) -> tuple:
+    def join(self, channels: int, sizes: Iterable[int]) -> Shape:
         return (*sizes, channels) if self.channels_last else (channels, *sizes)
 
-    def _input_fields(self):
+    def _input_fields(self) -> Fields:
         return tuple(receptive.INPUT for _ in self.spatial(self.input_shape))
 
-    def _whole(self):
+    def _whole(self) -> Fields:
         return tuple(receptive.whole(size) for size in self.spatial(self.input_shape))
 
-    def _fields_for(self, fields, n):
+    def _fields_for(self, fields: Fields, n: int) -> Fields:
         """Fields for n spatial axes: after a reshape to a new layout, each axis sees the whole input."""
         if len(fields) == n:
             return fields
         return tuple(receptive.whole(prod(self.spatial(self.input_shape)) or 1) for _ in range(n))
 
-    def _source(self, spec, index):
-        """(shape, field, name) of the layer's inputs: the previous row, or named ones."""
+    def _source(self, spec: Spec, index: int) -> list[Source]:
+        """The layer's inputs: the previous row, or named ones."""
         names = spec.get("inputs")
         if names is None:
             if not self.rows:
-                return [(self.input_shape, self._input_fields(), "input")]
+                return [Source(self.input_shape, self._input_fields(), "input")]
             last = self.rows[-1]
-            return [(last.shape, last.field, last.name)]
+            return [Source(last.shape, last.field, last.name)]
         found = []
         for n in names:
             if n == "input":
-                found.append((self.input_shape, self._input_fields(), "input"))
+                found.append(Source(self.input_shape, self._input_fields(), "input"))
             elif n in self.by_name:
-                found.append((self.by_name[n].shape, self.by_name[n].field, n))
+                found.append(Source(self.by_name[n].shape, self.by_name[n].field, n))
             else:
                 raise ShapeError(
                     "inputs",
@@ -279,7 +301,7 @@ class Planner:
                 )
         return found
 
-    def add(self, spec, checked: bool = False) -> Row:
+    def add(self, spec: object, checked: bool = False) -> Row:
         index = len(self.rows)
         if index >= limits.layers:
             limits.check("layers", "the network", index + 1, "layers", unit="layers")
@@ -326,15 +348,15 @@ class Planner:
                 spec["inputs"] = [name if n == old else n for n in spec["inputs"]]
         return name
 
-    def stop(self, message: str):
+    def stop(self, message: str) -> None:
         if not self.stopped:
             self.diagnostics.append(f"{message} (planning stops here)")
             self.stopped = True
 
-    def _plan(self, spec, index, name):
+    def _plan(self, spec: Spec, index: int, name: str) -> Row:
         t = spec["type"]
         sources = self._source(spec, index)
-        shape, fields, _ = sources[0]
+        shape, fields, source = sources[0]
         if shape is None:
             raise ShapeError("input", "its input was not planned")
         if t in ("add", "concat"):
@@ -342,7 +364,7 @@ class Planner:
         if t in ("crop", "pad"):
             return self._crop(spec, index, name, shape, fields)
         if t in WINDOW_OPS:
-            return self._window(spec, index, name, shape, fields, sources[0][2])
+            return self._window(spec, index, name, shape, fields, source)
         if t == "linear":
             return self._linear(spec, index, name, shape, fields)
         if t == "flatten":
@@ -371,7 +393,7 @@ class Planner:
             return self._reduce(spec, index, name, shape, fields)
         if t == "global_pool":
             out = (self.channels(shape),)
-            return self._row(index, name, t, out, fields=self._whole(), description=f"{_fmt(shape)} -> {out[0]}")
+            return self._row(index, name, t, out, fields=self._whole(), description=f"{fmt(shape)} -> {out[0]}")
         if t == "upsample":
             return self._upsample(spec, index, name, shape, fields)
         if t == "border_pad":
@@ -398,18 +420,18 @@ class Planner:
 
     def _row(
         self,
-        index,
-        name,
-        t,
-        shape,
-        params=0,
-        macs=0,
-        fields=(),
-        description="",
-        non_trainable=0,
-        torchinfo_macs=0,
-        padding=(),
-    ):
+        index: int,
+        name: str,
+        t: str,
+        shape: Sequence[int],
+        params: int = 0,
+        macs: int = 0,
+        fields: Iterable[receptive.Field] = (),
+        description: str = "",
+        non_trainable: int = 0,
+        torchinfo_macs: int = 0,
+        padding: Iterable[tuple[int, int]] = (),
+    ) -> Row:
         check_size(shape, "output")
         memory = self.batch * prod(shape) * DTYPES[self.dtype] if shape else 0
         return Row(
@@ -427,16 +449,16 @@ class Planner:
             padding=tuple(padding),
         )
 
-    def _feature_map(self, t, shape):
+    def _feature_map(self, t: str, shape: Shape) -> tuple[int, Shape]:
         if len(shape) < 2:
             raise ShapeError(
                 "input",
-                f"{t} needs channels and spatial axes, but its input is {_fmt(shape)} "
+                f"{t} needs channels and spatial axes, but its input is {fmt(shape)} "
                 "(a flattened vector): move it before the flatten",
             )
         return self.channels(shape), self.spatial(shape)
 
-    def _window(self, spec, index, name, shape, fields, source):
+    def _window(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields, source: str) -> Row:
         fields = self._fields_for(fields, len(self.spatial(shape)))
         t = spec["type"]
         channels, sizes = self._feature_map(t, shape)
@@ -455,9 +477,7 @@ class Planner:
                 raise ShapeError("groups", f"{channels} input channels are not divisible by groups={groups}")
             if t != "separable_conv" and spec["out_channels"] % groups:
                 raise ShapeError("groups", f"out_channels={spec['out_channels']} is not divisible by groups={groups}")
-        layer = _layer_for(
-            spec, self.framework, channels if t in ("conv", "conv_transpose", "separable_conv") else None
-        )
+        layer = _layer_for(spec, self.framework, channels)
         extra = {"output_size": spec["output_size"]} if t == "conv_transpose" and spec.get("output_size") else {}
         axes = layer.arithmetic(sizes, **extra)
         out_sizes = tuple(a.output for a in axes)
@@ -498,7 +518,7 @@ class Planner:
         else:
             out_c, params, macs, torchinfo = channels, 0, 0, 0
         described = (
-            f"k={'x'.join(str(a.kernel_size) for a in axes)} s={'x'.join(str(a.stride) for a in axes)} "
+            f"k={fmt(a.kernel_size for a in axes)} s={fmt(a.stride for a in axes)} "
             f"pad={','.join(f'{a.padding[0]}:{a.padding[1]}' for a in axes)}"
         )
         if spec.get("weight_norm"):
@@ -517,7 +537,7 @@ class Planner:
             padding=tuple(a.padding for a in axes),
         )
 
-    def _torchinfo_conv(self, spec, params, out_c, out_positions):
+    def _torchinfo_conv(self, spec: Spec, params: int, out_c: int, out_positions: int) -> int:
         """torchinfo 1.8: a parameter named weight or bias of a Conv* layer costs its size per output
         position; weight_norm's weight_g and weight_v cost their size per output channel."""
         if not spec.get("weight_norm"):
@@ -526,24 +546,24 @@ class Planner:
         weight_parts = params - bias
         return out_positions * bias + self.batch * out_c * weight_parts
 
-    def _channel_mismatch(self, name, declared, channels, shape, source):
+    def _channel_mismatch(self, name: str, declared: int, channels: int, shape: Shape, source: str) -> None:
         if source == "input" and len(shape) > 1 and declared == (shape[0] if self.channels_last else shape[-1]):
             wanted = (*shape[1:], shape[0]) if self.channels_last else (shape[-1], *shape[:-1])
             layout = "channels-first" if self.channels_last else "channels-last"
             raise ShapeError(
                 "input",
-                f"the input {_fmt(shape)} looks {layout}; {self.framework} wants "
-                f"{_fmt(wanted)} ({'channels last' if self.channels_last else 'channels first'})",
+                f"the input {fmt(shape)} looks {layout}; {self.framework} wants "
+                f"{fmt(wanted)} ({'channels last' if self.channels_last else 'channels first'})",
             )
         self.diagnostics.append(
             f"{name}: expects {declared} input channels but the previous layer gives {channels}: "
             f"use in_channels={channels} (or make the previous layer output {declared})"
         )
 
-    def _coverage(self, name, axes):
+    def _coverage(self, name: str, axes: Sequence[AxisArithmetic]) -> None:
         """Input the windows never read: skipped between windows, or left over at the end."""
         names = _axis_names(len(axes))
-        messages = {}
+        messages: dict[str, list[str]] = {}
         for axis_name, a in zip(names, axes, strict=True):
             if not a.unread:
                 continue
@@ -563,7 +583,7 @@ class Planner:
         for text, where in messages.items():
             self.diagnostics.append(f"{name} ({', '.join(where)}): {text}")
 
-    def _linear(self, spec, index, name, shape, fields):
+    def _linear(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         """A Linear/Dense layer acts on the last axis; a feature map must be flattened first."""
         out = spec["out_features"]
         declared = spec.get("in_features")
@@ -571,7 +591,7 @@ class Planner:
         if len(shape) > 1 and declared is not None and declared != last:
             raise ShapeError(
                 "input",
-                f"linear needs a flat input but gets {_fmt(shape)}: add a flatten before it "
+                f"linear needs a flat input but gets {fmt(shape)}: add a flatten before it "
                 f"(it would give {prod(shape)} features)",
             )
         features = last
@@ -601,12 +621,12 @@ class Planner:
             torchinfo_macs=torchinfo,
         )
 
-    def _slice(self, spec, index, name, shape, fields):
+    def _slice(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         """Tensor slicing: a (start, stop) range per axis; ``drop`` lists axes indexed by an integer."""
         ranges, drop = spec["ranges"], set(spec.get("drop", ()))
         out = tuple(stop - start for i, (start, stop) in enumerate(ranges) if i not in drop)
         if any(v < 1 for v in out) and not drop:
-            raise ShapeError("index", f"slicing {_fmt(shape)} leaves an empty tensor")
+            raise ShapeError("index", f"slicing {fmt(shape)} leaves an empty tensor")
         channel_axis = len(shape) - 1 if self.channels_last else 0
         spatial_axes = [i for i in range(len(shape)) if i != channel_axis]
         if drop & set(spatial_axes) or len(fields) != len(spatial_axes):
@@ -618,13 +638,13 @@ class Planner:
         described = ",".join(str(r[0]) if i in drop else f"{r[0]}:{r[1]}" for i, r in enumerate(ranges))
         return self._row(index, name, "slice", out, fields=new_fields, description=f"[{described}]")
 
-    def _bilinear(self, spec, index, name, sources):
+    def _bilinear(self, spec: Spec, index: int, name: str, sources: list[Source]) -> Row:
         if len(sources) != 2:
             raise ShapeError("inputs", "bilinear needs two inputs")
-        (a, _, _), (b, _, _) = sources
+        a, b = _planned(sources)
         n1, n2, out = spec["in1_features"], spec["in2_features"], spec["out_features"]
         if (a[-1], b[-1]) != (n1, n2) or a[:-1] != b[:-1]:
-            raise ShapeError("input", f"bilinear({n1}, {n2}, {out}) gets {_fmt(a)} and {_fmt(b)}")
+            raise ShapeError("input", f"bilinear({n1}, {n2}, {out}) gets {fmt(a)} and {fmt(b)}")
         params = n1 * n2 * out + (out if spec.get("bias", True) else 0)
         positions = prod(a[:-1]) * self.batch
         return self._row(
@@ -639,7 +659,7 @@ class Planner:
             torchinfo_macs=self.batch * params,
         )
 
-    def _flatten(self, spec, index, name, shape):
+    def _flatten(self, spec: Spec, index: int, name: str, shape: Shape) -> Row:
         # torch's start_dim/end_dim count the batch as dimension 0.
         rank = len(shape) + 1
         start, end = spec.get("start_dim", 1), spec.get("end_dim", -1)
@@ -658,10 +678,10 @@ class Planner:
         s, e = start - 1, end - 1
         out = (*shape[:s], prod(shape[s : e + 1]), *shape[e + 1 :])
         return self._row(
-            index, name, "flatten", out, fields=self._whole(), description=f"flatten {_fmt(shape)} -> {_fmt(out)}"
+            index, name, "flatten", out, fields=self._whole(), description=f"flatten {fmt(shape)} -> {fmt(out)}"
         )
 
-    def _reshape(self, spec, index, name, shape, fields):
+    def _reshape(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         target = list(spec["shape"])
         total = prod(shape)
         if target.count(-1) > 1:
@@ -670,21 +690,21 @@ class Planner:
             known = prod(v for v in target if v != -1)
             if known == 0 or total % known:
                 raise ShapeError(
-                    "shape", f"cannot reshape {_fmt(shape)} ({total} elements per sample) to {tuple(target)}"
+                    "shape", f"cannot reshape {fmt(shape)} ({total} elements per sample) to {tuple(target)}"
                 )
             target[target.index(-1)] = total // known
         if prod(target) != total or any(v < 1 for v in target):
             raise ShapeError(
                 "shape",
-                f"cannot reshape {_fmt(shape)} ({total} elements per sample) to {tuple(target)}"
+                f"cannot reshape {fmt(shape)} ({total} elements per sample) to {tuple(target)}"
                 f" ({prod(target)} elements)",
             )
         kept = fields if tuple(target) == tuple(shape) else self._whole()
         return self._row(
-            index, name, "reshape", tuple(target), fields=kept, description=f"{_fmt(shape)} -> {_fmt(target)}"
+            index, name, "reshape", tuple(target), fields=kept, description=f"{fmt(shape)} -> {fmt(target)}"
         )
 
-    def _reduce(self, spec, index, name, shape, fields):
+    def _reduce(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         axes = sorted({_dim(a, len(shape), "axes") for a in spec["axes"]})
         keep = spec.get("keepdim", False)
         out = (
@@ -698,7 +718,7 @@ class Planner:
             index, name, "reduce", out, fields=kept, description=f"{spec.get('how', 'mean')} over {tuple(axes)}"
         )
 
-    def _norm(self, spec, index, name, shape, fields):
+    def _norm(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         t = spec["type"]
         channels = self.channels(shape)
         params, non_trainable, described = 0, 0, ""
@@ -729,12 +749,12 @@ class Planner:
             normalized = spec["normalized_shape"] or shape[-1]  # None: the last axis (Keras)
             normalized = tuple(normalized) if isinstance(normalized, (list, tuple)) else (normalized,)
             if tuple(shape[-len(normalized) :]) != normalized:
-                raise ShapeError("normalized_shape", f"{normalized} does not match the last axes of {_fmt(shape)}")
+                raise ShapeError("normalized_shape", f"{normalized} does not match the last axes of {fmt(shape)}")
             n = prod(normalized)
             params = (n + (n if spec.get("bias", True) else 0)) if spec.get("elementwise_affine", True) else 0
             if "affine_terms" in spec:
                 params = n * spec["affine_terms"]
-            described = f"over {_fmt(normalized)}"
+            described = f"over {fmt(normalized)}"
         return self._row(
             index,
             name,
@@ -748,7 +768,7 @@ class Planner:
             torchinfo_macs=self.batch * (params - non_trainable),
         )
 
-    def _upsample(self, spec, index, name, shape, fields):
+    def _upsample(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         fields = self._fields_for(fields, len(self.spatial(shape)))
         channels, sizes = self._feature_map("upsample", shape)
         mode = spec.get("mode", "nearest")
@@ -765,10 +785,10 @@ class Planner:
             receptive.through_upsample(f, i, o, field_mode) for f, i, o in zip(fields, sizes, out, strict=True)
         )
         return self._row(
-            index, name, "upsample", self.join(channels, out), 0, 0, new_fields, f"{mode} {_fmt(sizes)} -> {_fmt(out)}"
+            index, name, "upsample", self.join(channels, out), 0, 0, new_fields, f"{mode} {fmt(sizes)} -> {fmt(out)}"
         )
 
-    def _border_pad(self, spec, index, name, shape, fields):
+    def _border_pad(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         """Explicit (before, after) per spatial axis: positive pads, negative crops."""
         fields = self._fields_for(fields, len(self.spatial(shape)))
         channels, sizes = self._feature_map("border_pad", shape)
@@ -778,7 +798,7 @@ class Planner:
         pads = [(0, 0)] * (len(sizes) - len(pads)) + pads
         out = tuple(s + b + a for s, (b, a) in zip(sizes, pads, strict=True))
         if any(o < 1 for o in out):
-            raise ShapeError("padding", f"{spec.get('describe', 'padding')} {pads} leaves {_fmt(out)} of {_fmt(sizes)}")
+            raise ShapeError("padding", f"{spec.get('describe', 'padding')} {pads} leaves {fmt(out)} of {fmt(sizes)}")
         mode = spec.get("mode", "constant")
         if mode in ("reflect", "replicate", "circular"):
             for s, (b, a) in zip(sizes, pads, strict=True):
@@ -799,7 +819,7 @@ class Planner:
             padding=tuple(pads),
         )
 
-    def _pixel_shuffle(self, spec, index, name, shape, fields):
+    def _pixel_shuffle(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         fields = self._fields_for(fields, len(self.spatial(shape)))
         channels, sizes = self._feature_map(spec["type"], shape)
         r = spec["factor"]
@@ -815,21 +835,19 @@ class Planner:
             )
         else:
             if any(s % r for s in sizes):
-                raise ShapeError("downscale_factor", f"spatial sizes {_fmt(sizes)} are not divisible by {r}")
+                raise ShapeError("downscale_factor", f"spatial sizes {fmt(sizes)} are not divisible by {r}")
             out = self.join(channels * r**n, tuple(s // r for s in sizes))
             new_fields = tuple(receptive.through_adaptive(f, s, s // r) for f, s in zip(fields, sizes, strict=True))
         return self._row(index, name, spec["type"], out, fields=new_fields, description=f"factor {r}")
 
-    def _merge(self, spec, index, name, sources):
+    def _merge(self, spec: Spec, index: int, name: str, sources: list[Source]) -> Row:
         t = spec["type"]
-        shapes = [s for s, _, _ in sources]
-        if any(s is None for s in shapes):
-            raise ShapeError("inputs", "an input was not planned")
+        shapes = _planned(sources)
         if len(sources) < 2:
             raise ShapeError("inputs", f"{t} needs at least two inputs")
         first = shapes[0]
         if len({len(s) for s in shapes}) > 1:
-            raise ShapeError("inputs", f"cannot {t} tensors of different ranks: {', '.join(map(_fmt, shapes))}")
+            raise ShapeError("inputs", f"cannot {t} tensors of different ranks: {', '.join(map(fmt, shapes))}")
         if t == "concat":
             axis = spec.get("axis")
             axis = (len(first) - 1 if self.channels_last else 0) if axis is None else _dim(axis, len(first), "axis")
@@ -843,8 +861,8 @@ class Planner:
             if len(spatial) > 1:
                 smallest = min(spatial, key=prod)
                 fixes = "; ".join(
-                    f"crop {_fmt(s)} by {'x'.join(str(a - b) for a, b in zip(s, smallest, strict=True))} "
-                    f"(centre crop to {_fmt(smallest)})"
+                    f"crop {fmt(s)} by {fmt(a - b for a, b in zip(s, smallest, strict=True))} "
+                    f"(centre crop to {fmt(smallest)})"
                     for s in spatial
                     if s != smallest
                 )
@@ -867,20 +885,23 @@ class Planner:
             fields = tuple(receptive.merge([fs[i] for _, fs, _ in sources]) for i in range(spatial_rank))
         else:
             fields = self._whole()
-        notes = {}
+        notes: dict[str, list[str]] = {}
         for axis_name, f in zip(_axis_names(len(fields)), fields, strict=True):
             for note in f.notes:
                 notes.setdefault(note, []).append(axis_name)
         for note, where in notes.items():
             self.diagnostics.append(f"{name} ({', '.join(where)}): {note}")
-        return self._row(index, name, t, out, fields=fields, description=" + ".join(map(_fmt, shapes)))
+        return self._row(index, name, t, out, fields=fields, description=" + ".join(map(fmt, shapes)))
 
-    def _crop(self, spec, index, name, shape, fields):
+    def _crop(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         fields = self._fields_for(fields, len(self.spatial(shape)))
         like = spec.get("like")
         if like != "input" and like not in self.by_name:
             raise ShapeError("like", f"{spec['type']} needs like=<name of an earlier layer or 'input'>, got {like!r}")
-        target = self.spatial(self.input_shape if like == "input" else self.by_name[like].shape)
+        like_shape = self.input_shape if like == "input" else self.by_name[like].shape
+        if like_shape is None:
+            raise ShapeError("like", f"{like!r} was not planned")
+        target = self.spatial(like_shape)
         channels, sizes = self._feature_map(spec["type"], shape)
         cropping = spec["type"] == "crop"
         if any((t > s) if cropping else (t < s) for t, s in zip(target, sizes, strict=True)):
@@ -896,11 +917,11 @@ class Planner:
             spec["type"],
             self.join(channels, target),
             fields=new_fields,
-            description=f"{word} {_fmt(sizes)} -> {_fmt(target)}",
+            description=f"{word} {fmt(sizes)} -> {fmt(target)}",
         )
 
 
-def check_options(dtype, macs) -> None:
+def check_options(dtype: object, macs: object) -> None:
     """The element type and the MAC convention of any plan, as a ShapeError when unknown."""
     if not isinstance(dtype, str) or dtype not in DTYPES:
         raise ShapeError("dtype", f"must be one of {', '.join(DTYPES)}, got {show(dtype)}")
@@ -908,7 +929,14 @@ def check_options(dtype, macs) -> None:
         raise ShapeError("macs", f"must be one of {', '.join(MAC_CONVENTIONS)}, got {show(macs)}")
 
 
-def plan(layers, input_shape, framework="torch", dtype="float32", batch=1, macs="multiply") -> Plan:
+def plan(
+    layers: object,
+    input_shape: Iterable[int],
+    framework: str = "torch",
+    dtype: str = "float32",
+    batch: int = 1,
+    macs: object = "multiply",
+) -> Plan:
     """Plan a list of layer dicts on one sample's shape (the framework's layout, no batch)."""
     if not isinstance(macs, str) or macs not in MAC_CONVENTIONS:
         raise ShapeError("macs", f"must be one of {', '.join(MAC_CONVENTIONS)}, got {show(macs)}")
@@ -928,7 +956,7 @@ def plan(layers, input_shape, framework="torch", dtype="float32", batch=1, macs=
     return finish(planner, macs=macs)
 
 
-def finish(planner: Planner, notes=(), macs="multiply") -> Plan:
+def finish(planner: Planner, notes: Iterable[str] = (), macs: str = "multiply") -> Plan:
     return Plan(
         planner.rows,
         planner.input_shape,
