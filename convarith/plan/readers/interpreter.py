@@ -15,10 +15,11 @@ import ast
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from types import NotImplementedType
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 from ...errors import ShapeError
 
@@ -26,6 +27,14 @@ MAX_STEPS = 1_000_000  # evaluation steps for one text (DenseNet-121 takes about
 MAX_ITEMS = 100_000  # elements of one list, tuple, string or range it builds
 MAX_INT_BITS = 4096
 MAX_DEPTH = 50  # nested calls (real models nest a dozen deep; Python's own stack must not run out first)
+
+# A value of the code being read: an int, str, tuple, list, dict, slice or None; or one of the
+# evaluator's own values below (Opaque, LibRef, Function, ClassValue, Partial, Builtin,
+# BoundMethod); or a library's (a torch Tensor or Module, a Keras layer or model). What a name
+# holds is only known when the text is read, so it is dynamic by nature.
+Value: TypeAlias = Any
+# Where a value comes from (an expression or a statement): errors name its line.
+Node: TypeAlias = ast.expr | ast.stmt
 
 
 class CodeError(ShapeError):
@@ -36,11 +45,11 @@ class CodeError(ShapeError):
         super().__init__("code", f"{origin}: line {line}: {message}" if line else f"{origin}: {message}")
 
 
-def parse(text: str, origin: str, mode: str = "exec") -> ast.AST:
+def parse(text: str, origin: str) -> ast.Module:
     """``ast.parse`` whose every failure, nesting too deep included, is a CodeError."""
     try:
         with guarded(origin):
-            return ast.parse(text, filename=origin, mode=mode)
+            return ast.parse(text, filename=origin)
     except CodeError:
         raise
     except SyntaxError as exc:
@@ -53,7 +62,7 @@ def parse(text: str, origin: str, mode: str = "exec") -> ast.AST:
 
 
 @contextmanager
-def guarded(origin: str):
+def guarded(origin: str) -> Iterator[None]:
     """Code nested deeper than Python's own stack (a 50,000-term sum, endless recursion) is refused."""
     try:
         yield
@@ -66,7 +75,7 @@ class StepLimit(CodeError):
 
 
 class _Return(Exception):
-    def __init__(self, value):
+    def __init__(self, value: Value):
         self.value = value
 
 
@@ -97,38 +106,49 @@ class LibRef:
 
 @dataclass(eq=False)
 class Function:
-    node: ast.FunctionDef | ast.Lambda
+    """A ``def`` or ``lambda`` of the text, with the scope it was defined in."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
     scope: Scope
-    bound: Any = None  # self, for methods
-    owner: Any = None  # the class the method was found in (for super())
+    bound: Value = None  # self, for methods
+    owner: ClassValue | None = None  # the class the method was found in (for super())
+
+
+class Found(NamedTuple):
+    """A class attribute and the class (in the method resolution order) that defines it."""
+
+    owner: ClassValue | None
+    value: Value
 
 
 @dataclass(eq=False)
 class ClassValue:
+    """A ``class`` of the text: its bases (ClassValue or LibRef) and its class-level names."""
+
     node: ast.ClassDef
     scope: Scope
-    bases: list = field(default_factory=list)  # ClassValue or LibRef
-    body: dict = field(default_factory=dict)  # class-level names
+    bases: list[Value] = field(default_factory=list)
+    body: dict[str, Value] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.node.name
 
-    def mro(self):
+    def mro(self) -> list[ClassValue]:
         seen = [self]
         for base in self.bases:
             if isinstance(base, ClassValue):
                 seen += [c for c in base.mro() if c not in seen]
         return seen
 
-    def lookup(self, name: str):
+    def lookup(self, name: str) -> Found:
         for cls in self.mro():
             if name in cls.body:
-                return cls, cls.body[name]
-        return None, None
+                return Found(cls, cls.body[name])
+        return Found(None, None)
 
     def library_bases(self) -> list[str]:
-        out = []
+        out: list[str] = []
         for cls in self.mro():
             out += [b.path for b in cls.bases if isinstance(b, LibRef)]
         return out
@@ -136,30 +156,38 @@ class ClassValue:
 
 @dataclass
 class Partial:
-    func: Any
-    args: tuple
-    kwargs: dict
+    """``functools.partial(func, *args, **kwargs)``."""
+
+    func: Value
+    args: tuple[Value, ...]
+    kwargs: dict[str, Value]
 
 
 @dataclass
 class Builtin:
+    """A Python builtin the reader models; ``fn`` takes the call's node first."""
+
     name: str
-    fn: Callable
+    fn: Callable[..., Value]
 
 
 @dataclass
 class BoundMethod:
-    target: Any
+    """``target.name`` of a plain value or a library value, called later."""
+
+    target: Value
     name: str
 
 
 class Scope:
+    """Names bound by a module, a class body, a call or a comprehension; ``parent`` encloses it."""
+
     def __init__(self, parent: Scope | None = None):
-        self.vars: dict[str, Any] = {}
+        self.vars: dict[str, Value] = {}
         self.parent = parent
 
-    def get(self, name):
-        scope = self
+    def get(self, name: str) -> Value:
+        scope: Scope | None = self
         while scope is not None:
             if name in scope.vars:
                 return scope.vars[name]
@@ -167,7 +195,30 @@ class Scope:
         raise KeyError(name)
 
 
-_BINARY = {
+class Library(Protocol):
+    """What a framework means to the interpreter. Each hook returns NotImplemented for the values
+    it does not own (the interpreter then applies Python's rules)."""
+
+    def unknown_name(self, interp: Interpreter, name: str, node: ast.Name) -> Value: ...
+    def call(
+        self, interp: Interpreter, func: Value, args: list[Value], kwargs: dict[str, Value], node: Node
+    ) -> Value: ...
+    def attribute(self, interp: Interpreter, value: Value, name: str, node: Node) -> Value: ...
+    def set_attribute(self, interp: Interpreter, owner: Value, name: str, value: Value, node: Node) -> None: ...
+    def set_item(self, interp: Interpreter, owner: Value, index: Value, value: Value, node: Node) -> None: ...
+    def subscript(self, interp: Interpreter, value: Value, index: Value, node: Node) -> Value: ...
+    def binary(self, interp: Interpreter, op: ast.operator, left: Value, right: Value, node: Node) -> Value: ...
+    def unary(self, interp: Interpreter, op: ast.unaryop, value: Value, node: Node) -> Value: ...
+    def truth(self, interp: Interpreter, value: Value, node: Node) -> bool | NotImplementedType: ...
+    def length(self, interp: Interpreter, value: Value, node: Node) -> int | NotImplementedType: ...
+    def iterate(self, interp: Interpreter, value: Value, node: Node) -> list[Value] | NotImplementedType: ...
+    def isinstance(self, interp: Interpreter, value: Value, kinds: Value, node: Node) -> bool: ...
+    def hasattr(self, interp: Interpreter, value: Value, name: str, node: Node) -> bool: ...
+    def super(self, interp: Interpreter, node: Node, *args: Value) -> Value: ...
+    def type_of(self, interp: Interpreter, value: Value, node: Node) -> Value: ...
+
+
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -181,7 +232,7 @@ _BINARY = {
     ast.BitOr: operator.or_,
     ast.BitXor: operator.xor,
 }
-_COMPARE = {
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
@@ -193,26 +244,28 @@ _COMPARE = {
     ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b,
 }
+_EXTEND: Callable[[Any, Any], Any] = operator.iadd  # list += iterable
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Invert: operator.invert,
+}
 PLAIN = (int, float, str, bool, type(None), tuple, list, dict, range)
 LIST_METHODS = {"append", "extend", "insert", "pop", "index", "count", "copy", "reverse"}
 DICT_METHODS = {"items", "keys", "values", "get", "update", "copy", "pop", "setdefault"}
 STR_METHODS = {"format", "join", "split", "upper", "lower", "startswith", "endswith", "replace", "strip"}
+_DICT_VIEWS: tuple[type[Any], ...] = (type({}.items()), type({}.keys()), type({}.values()))
 
 
-def _size_of(value) -> int:
+def _size_of(value: Value) -> int:
     return len(value) if isinstance(value, (str, tuple, list, dict, range)) else 0
 
 
 class Interpreter:
-    """Evaluates statements and expressions; ``library`` handles everything framework-specific.
+    """Evaluates statements and expressions; ``library`` handles everything framework-specific
+    (see :class:`Library`)."""
 
-    The library provides ``call(interp, func, args, kwargs, node)`` (return NotImplemented to
-    fall through), ``attribute(interp, value, name, node)``, ``binary(interp, op, left, right,
-    node)``, ``subscript(interp, value, index, node)``, ``truth(interp, value, node)`` and
-    ``iterate(interp, value, node)``, each returning NotImplemented for what it does not own.
-    """
-
-    def __init__(self, origin: str, library, max_steps: int = MAX_STEPS):
+    def __init__(self, origin: str, library: Library, max_steps: int = MAX_STEPS):
         self.origin = origin
         self.library = library
         self.steps = 0
@@ -223,10 +276,10 @@ class Interpreter:
         self.builtins = self._builtins()
 
     # Errors and budget.
-    def error(self, node, message: str) -> CodeError:
+    def error(self, node: Node | None, message: str) -> CodeError:
         return CodeError(self.origin, getattr(node, "lineno", None) or self.line, message)
 
-    def tick(self, node):
+    def tick(self, node: Node | None) -> None:
         self.steps += 1
         if self.steps > self.max_steps:
             raise StepLimit(
@@ -236,21 +289,21 @@ class Interpreter:
                 "definitions, not programs (simplify the loops, or plan a spec file)",
             )
 
-    def check_size(self, node, value):
+    def check_size(self, node: Node | None, value: Value) -> Value:
         if _size_of(value) > MAX_ITEMS:
             raise self.error(node, f"builds a value of {_size_of(value):,} elements (limit {MAX_ITEMS:,})")
         if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
             raise self.error(node, f"computes an integer of {value.bit_length():,} bits (limit {MAX_INT_BITS})")
         return value
 
-    def need(self, node, value, what="a value"):
-        """A computed value, or an error saying why it is not known."""
+    def known(self, node: Node | None, value: Value, what: str = "a value") -> Value:
+        """A computed value, or an error saying why it is not known (an Opaque)."""
         if isinstance(value, Opaque):
             raise self.error(node, f"needs {what}, but {value.why}")
         return value
 
     # Modules (the whole text).
-    def run_module(self, tree: ast.Module, scope: Scope, strict: bool = False):
+    def run_module(self, tree: ast.Module, scope: Scope, strict: bool = False) -> None:
         """Bind imports, functions, classes and constants. Statements it cannot evaluate bind
         their names to Opaque values (an error only if a model uses them) unless ``strict``."""
         for statement in tree.body:
@@ -267,11 +320,11 @@ class Interpreter:
                 raise self.error(statement, "return/break/continue outside a function or loop") from None
 
     # Statements.
-    def exec_block(self, statements, scope: Scope):
+    def exec_block(self, statements: Sequence[ast.stmt], scope: Scope) -> None:
         for statement in statements:
             self.exec_statement(statement, scope)
 
-    def exec_statement(self, node, scope: Scope):
+    def exec_statement(self, node: ast.stmt, scope: Scope) -> None:
         self.tick(node)
         self.line = getattr(node, "lineno", self.line)
         if isinstance(node, ast.Expr):
@@ -330,7 +383,7 @@ class Interpreter:
                 "if, for, with, def and class)",
             )
 
-    def exec_for(self, node: ast.For, scope: Scope):
+    def exec_for(self, node: ast.For, scope: Scope) -> None:
         items = self.iterate(self.eval(node.iter, scope), node.iter)
         finished = True
         for item in items:
@@ -346,7 +399,7 @@ class Interpreter:
         if finished:
             self.exec_block(node.orelse, scope)
 
-    def exec_while(self, node: ast.While, scope: Scope):
+    def exec_while(self, node: ast.While, scope: Scope) -> None:
         while self.truth(self.eval(node.test, scope), node.test):
             self.tick(node)
             try:
@@ -357,7 +410,7 @@ class Interpreter:
                 continue
         self.exec_block(node.orelse, scope)
 
-    def define_class(self, node: ast.ClassDef, scope: Scope):
+    def define_class(self, node: ast.ClassDef, scope: Scope) -> None:
         bases = [self.eval(b, scope) for b in node.bases]
         cls = ClassValue(node, scope, bases)
         body_scope = Scope(scope)
@@ -373,7 +426,7 @@ class Interpreter:
             cls.body.setdefault(name, value)
         scope.vars[node.name] = cls
 
-    def import_names(self, node, scope: Scope):
+    def import_names(self, node: ast.Import | ast.ImportFrom, scope: Scope) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -388,12 +441,14 @@ class Interpreter:
                 continue
             scope.vars[alias.asname or alias.name] = LibRef(f"{module}.{alias.name}")
 
-    def assign(self, target, value, scope: Scope):
+    def assign(self, target: ast.expr, value: Value, scope: Scope) -> None:
         if isinstance(target, ast.Name):
             scope.vars[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = list(self.iterate(value, target))
             starred = [i for i, t in enumerate(target.elts) if isinstance(t, ast.Starred)]
+            parts: list[Value]
+            targets: list[ast.expr]
             if starred:
                 i = starred[0]
                 after = len(target.elts) - i - 1
@@ -421,17 +476,17 @@ class Interpreter:
             raise self.error(target, f"cannot assign to {ast.unparse(target)[:40]}")
 
     # Expressions.
-    def eval(self, node, scope: Scope):
+    def eval(self, node: ast.expr, scope: Scope) -> Value:
         self.tick(node)
-        method = getattr(self, f"eval_{type(node).__name__}", None)
+        method: Callable[[Any, Scope], Value] | None = getattr(self, f"eval_{type(node).__name__}", None)
         if method is None:
             raise self.error(node, f"{type(node).__name__} expressions ({ast.unparse(node)[:40]!r}) are not read")
         return method(node, scope)
 
-    def eval_Constant(self, node, scope):
+    def eval_Constant(self, node: ast.Constant, scope: Scope) -> Value:
         return node.value
 
-    def eval_Name(self, node, scope):
+    def eval_Name(self, node: ast.Name, scope: Scope) -> Value:
         try:
             return scope.get(node.id)
         except KeyError:
@@ -443,56 +498,57 @@ class Interpreter:
             return fallback
         raise self.error(node, f"{node.id!r} is not defined in the text (define it, or pass it with --args)")
 
-    def eval_Tuple(self, node, scope):
+    def eval_Tuple(self, node: ast.Tuple, scope: Scope) -> Value:
         return tuple(self._elements(node.elts, scope))
 
-    def eval_List(self, node, scope):
+    def eval_List(self, node: ast.List, scope: Scope) -> Value:
         return self._elements(node.elts, scope)
 
-    def eval_Set(self, node, scope):
+    def eval_Set(self, node: ast.Set, scope: Scope) -> Value:
         return self._elements(node.elts, scope)
 
-    def _elements(self, elements, scope):
-        out = []
+    def _elements(self, elements: list[ast.expr], scope: Scope) -> list[Value]:
+        out: list[Value] = []
         for e in elements:
             if isinstance(e, ast.Starred):
                 out += list(self.iterate(self.eval(e.value, scope), e))
             else:
                 out.append(self.eval(e, scope))
-        return self.check_size(elements[0] if elements else None, out)
+        self.check_size(elements[0] if elements else None, out)
+        return out
 
-    def eval_Dict(self, node, scope):
+    def eval_Dict(self, node: ast.Dict, scope: Scope) -> Value:
         out = {}
         for k, v in zip(node.keys, node.values, strict=True):
             if k is None:
-                out.update(self.need(v, self.eval(v, scope), "a dict to unpack"))
+                out.update(self.known(v, self.eval(v, scope), "a dict to unpack"))
             else:
                 out[self.eval(k, scope)] = self.eval(v, scope)
         return out
 
-    def eval_JoinedStr(self, node, scope):
+    def eval_JoinedStr(self, node: ast.JoinedStr, scope: Scope) -> Value:
         parts = []
         for value in node.values:
             if isinstance(value, ast.FormattedValue):
-                v = self.need(value, self.eval(value.value, scope))
+                v = self.known(value, self.eval(value.value, scope))
                 spec = self.eval(value.format_spec, scope) if value.format_spec is not None else ""
                 _check_format(self, node, spec)
                 parts.append(format(v if isinstance(v, PLAIN) else str(v), spec))
-            else:
-                parts.append(value.value)
+            elif isinstance(value, ast.Constant):
+                parts.append(str(value.value))
         return self.check_size(node, "".join(parts))
 
-    def eval_FormattedValue(self, node, scope):
+    def eval_FormattedValue(self, node: ast.FormattedValue, scope: Scope) -> Value:
         return str(self.eval(node.value, scope))
 
-    def eval_BinOp(self, node, scope):
+    def eval_BinOp(self, node: ast.BinOp, scope: Scope) -> Value:
         return self.binary(node.op, self.eval(node.left, scope), self.eval(node.right, scope), node)
 
-    def binary(self, op, left, right, node, inplace=False):
+    def binary(self, op: ast.operator, left: Value, right: Value, node: Node, inplace: bool = False) -> Value:
         handled = self.library.binary(self, op, left, right, node)
         if handled is not NotImplemented:
             return handled
-        left, right = self.need(node, left), self.need(node, right)
+        left, right = self.known(node, left), self.known(node, right)
         if not isinstance(left, PLAIN) or not isinstance(right, PLAIN):
             raise self.error(node, f"cannot compute {type(left).__name__} {type(op).__name__} {type(right).__name__}")
         if isinstance(op, ast.Mult):
@@ -516,29 +572,27 @@ class Interpreter:
             raise self.error(node, f"shifts by {right} bits")
         if isinstance(op, ast.Mod) and isinstance(left, str):
             _check_format(self, node, left)
-        if inplace and isinstance(left, list) and isinstance(op, ast.Add):
-            left.extend(right)
-            return self.check_size(node, left)
         try:
+            if inplace and isinstance(left, list) and isinstance(op, ast.Add):
+                return self.check_size(node, _EXTEND(left, right))  # in place: aliases see the change
             return self.check_size(node, _BINARY[type(op)](left, right))
         except (ArithmeticError, TypeError, ValueError) as exc:
             raise self.error(node, f"{ast.unparse(node)[:60]}: {exc}") from None
 
-    def eval_UnaryOp(self, node, scope):
+    def eval_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Value:
         value = self.eval(node.operand, scope)
         if isinstance(node.op, ast.Not):
             return not self.truth(value, node.operand)
         handled = self.library.unary(self, node.op, value, node)
         if handled is not NotImplemented:
             return handled
-        value = self.need(node, value)
-        ops = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
+        value = self.known(node, value)
         try:
-            return ops[type(node.op)](value)
+            return _UNARY[type(node.op)](value)
         except TypeError as exc:
             raise self.error(node, str(exc)) from None
 
-    def eval_BoolOp(self, node, scope):
+    def eval_BoolOp(self, node: ast.BoolOp, scope: Scope) -> Value:
         is_and = isinstance(node.op, ast.And)
         value = None
         for operand in node.values:
@@ -547,7 +601,7 @@ class Interpreter:
                 return value
         return value
 
-    def eval_Compare(self, node, scope):
+    def eval_Compare(self, node: ast.Compare, scope: Scope) -> Value:
         left = self.eval(node.left, scope)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.eval(right_node, scope)
@@ -557,9 +611,9 @@ class Interpreter:
                 )
                 result = result if isinstance(op, ast.Is) else not result
                 if isinstance(left, Opaque) or isinstance(right, Opaque):
-                    self.need(node, left if isinstance(left, Opaque) else right)
+                    self.known(node, left if isinstance(left, Opaque) else right)
             else:
-                self.need(node, left), self.need(node, right)
+                self.known(node, left), self.known(node, right)
                 try:
                     result = _COMPARE[type(op)](left, right)
                 except TypeError as exc:
@@ -569,21 +623,21 @@ class Interpreter:
             left = right
         return True
 
-    def eval_IfExp(self, node, scope):
+    def eval_IfExp(self, node: ast.IfExp, scope: Scope) -> Value:
         return self.eval(node.body if self.truth(self.eval(node.test, scope), node.test) else node.orelse, scope)
 
-    def eval_Attribute(self, node, scope):
+    def eval_Attribute(self, node: ast.Attribute, scope: Scope) -> Value:
         value = self.eval(node.value, scope)
         return self.attribute(value, node.attr, node)
 
-    def attribute(self, value, name, node):
+    def attribute(self, value: Value, name: str, node: Node) -> Value:
         handled = self.library.attribute(self, value, name, node)
         if handled is not NotImplemented:
             return handled
         if isinstance(value, LibRef):
             return self.attribute_of_standard_library(value.attr(name))
         if isinstance(value, ClassValue):
-            _, found = value.lookup(name)
+            found = value.lookup(name).value
             if found is not None:
                 return found
             if name == "__name__":
@@ -601,16 +655,16 @@ class Interpreter:
             and name in ("index", "count")
         ):
             return BoundMethod(value, name)
-        self.need(node, value)
+        self.known(node, value)
         raise self.error(node, f"{ast.unparse(node)[:60]!r}: attribute {name!r} of {type(value).__name__} is not known")
 
-    def eval_Subscript(self, node, scope):
+    def eval_Subscript(self, node: ast.Subscript, scope: Scope) -> Value:
         value = self.eval(node.value, scope)
         index = self.eval(node.slice, scope)
         handled = self.library.subscript(self, value, index, node)
         if handled is not NotImplemented:
             return handled
-        self.need(node, value)
+        self.known(node, value)
         if isinstance(value, LibRef):  # typing annotations such as Optional[int]
             return value
         try:
@@ -618,31 +672,36 @@ class Interpreter:
         except (IndexError, KeyError, TypeError) as exc:
             raise self.error(node, f"{ast.unparse(node)[:60]}: {type(exc).__name__} {exc}") from None
 
-    def eval_Slice(self, node, scope):
-        parts = [None if p is None else self.need(p, self.eval(p, scope)) for p in (node.lower, node.upper, node.step)]
+    def eval_Slice(self, node: ast.Slice, scope: Scope) -> Value:
+        parts = [None if p is None else self.known(p, self.eval(p, scope)) for p in (node.lower, node.upper, node.step)]
         return slice(*parts)
 
-    def eval_Starred(self, node, scope):
+    def eval_Starred(self, node: ast.Starred, scope: Scope) -> Value:
         return self.eval(node.value, scope)
 
-    def eval_Lambda(self, node, scope):
+    def eval_Lambda(self, node: ast.Lambda, scope: Scope) -> Value:
         return Function(node, scope)
 
-    def eval_ListComp(self, node, scope):
+    def eval_ListComp(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, scope: Scope) -> Value:
         return self.check_size(node, self._comprehension(node, scope, lambda s: self.eval(node.elt, s)))
 
     eval_GeneratorExp = eval_ListComp
     eval_SetComp = eval_ListComp
 
-    def eval_DictComp(self, node, scope):
+    def eval_DictComp(self, node: ast.DictComp, scope: Scope) -> Value:
         pairs = self._comprehension(node, scope, lambda s: (self.eval(node.key, s), self.eval(node.value, s)))
         return dict(pairs)
 
-    def _comprehension(self, node, scope, make):
-        out = []
+    def _comprehension(
+        self,
+        node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
+        scope: Scope,
+        make: Callable[[Scope], Value],
+    ) -> list[Value]:
+        out: list[Value] = []
         inner = Scope(scope)
 
-        def walk(i):
+        def walk(i: int) -> None:
             if i == len(node.generators):
                 out.append(make(inner))
                 return
@@ -656,31 +715,31 @@ class Interpreter:
         walk(0)
         return out
 
-    def truth(self, value, node) -> bool:
+    def truth(self, value: Value, node: Node) -> bool:
         return self.library_truth(value, node)
 
-    def library_truth(self, value, node) -> bool:
+    def library_truth(self, value: Value, node: Node) -> bool:
         handled = self.library.truth(self, value, node)
         if handled is not NotImplemented:
             return handled
-        self.need(node, value, "a value it can decide")
+        self.known(node, value, "a value it can decide")
         return bool(value)
 
-    def length(self, value, node) -> int:
+    def length(self, value: Value, node: Node) -> int:
         handled = self.library.length(self, value, node)
         if handled is not NotImplemented:
             return handled
-        self.need(node, value)
+        self.known(node, value)
         try:
             return len(value)
         except TypeError as exc:
             raise self.error(node, f"len(): {exc}") from None
 
-    def iterate(self, value, node):
+    def iterate(self, value: Value, node: Node) -> list[Value]:
         handled = self.library.iterate(self, value, node)
         if handled is not NotImplemented:
             return handled
-        self.need(node, value, "something to iterate over")
+        self.known(node, value, "something to iterate over")
         if isinstance(value, dict):
             return list(value)
         if isinstance(value, (list, tuple, str, range)):
@@ -690,18 +749,18 @@ class Interpreter:
         raise self.error(node, f"cannot iterate over {type(value).__name__}")
 
     # Calls.
-    def eval_Call(self, node, scope):
+    def eval_Call(self, node: ast.Call, scope: Scope) -> Value:
         func = self.eval(node.func, scope)
-        args = []
+        args: list[Value] = []
         for a in node.args:
             if isinstance(a, ast.Starred):
                 args += list(self.iterate(self.eval(a.value, scope), a))
             else:
                 args.append(self.eval(a, scope))
-        kwargs = {}
+        kwargs: dict[str, Value] = {}
         for k in node.keywords:
             if k.arg is None:
-                value = self.need(k.value, self.eval(k.value, scope), "keyword arguments to unpack")
+                value = self.known(k.value, self.eval(k.value, scope), "keyword arguments to unpack")
                 if not isinstance(value, dict):
                     raise self.error(node, f"**{ast.unparse(k.value)} is not a dict")
                 kwargs.update(value)
@@ -709,7 +768,7 @@ class Interpreter:
                 kwargs[k.arg] = self.eval(k.value, scope)
         return self.call(func, args, kwargs, node)
 
-    def call(self, func, args, kwargs, node):
+    def call(self, func: Value, args: list[Value], kwargs: dict[str, Value], node: Node) -> Value:
         self.tick(node)
         if isinstance(func, Partial):
             return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
@@ -724,12 +783,11 @@ class Interpreter:
             return func.fn(node, *args, **kwargs)
         if isinstance(func, BoundMethod):
             return self.call_plain_method(func, args, kwargs, node)
-        if isinstance(func, LibRef):
-            raise self.error(node, f"calls {func.path.lstrip('.')}, which convarith does not model")
-        self.need(node, func, "a function to call")
-        raise self.error(node, f"{ast.unparse(node.func)[:40]!r} is not something convarith can call")
+        self.known(node, func, "a function to call")
+        callee = ast.unparse(node.func)[:40] if isinstance(node, ast.Call) else type(func).__name__
+        raise self.error(node, f"{callee!r} is not something convarith can call")
 
-    def call_standard_library(self, func: LibRef, args, kwargs, node):
+    def call_standard_library(self, func: LibRef, args: list[Value], kwargs: dict[str, Value], node: Node) -> Value:
         """functools.partial, collections.OrderedDict, math and typing: the rest is the library's."""
         module, _, name = func.path.lstrip(".").rpartition(".")
         if func.path.endswith("functools.partial") or func.path == "partial":
@@ -738,18 +796,20 @@ class Interpreter:
             pairs = self.iterate(args[0], node) if args else []
             return {k: v for k, v in pairs}
         if module == "math" and name in MATH and callable(MATH[name]):
-            return self.check_size(node, MATH[name](*[self.need(node, a) for a in args]))
+            return self.check_size(node, MATH[name](*[self.known(node, a) for a in args]))
         if module == "typing" and name == "cast":
             return args[1]
         raise self.error(node, f"calls {func.path.lstrip('.')}, which convarith does not model")
 
-    def attribute_of_standard_library(self, ref: LibRef):
+    def attribute_of_standard_library(self, ref: LibRef) -> Value:
         module, _, name = ref.path.rpartition(".")
         if module == "math" and name in MATH and not callable(MATH[name]):
             return MATH[name]
         return ref
 
-    def call_function(self, func: Function, args, kwargs, node, bound_self=None):
+    def call_function(
+        self, func: Function, args: list[Value], kwargs: dict[str, Value], node: Node, bound_self: Value = None
+    ) -> Value:
         if self.depth >= MAX_DEPTH:
             raise self.error(node, f"calls nest deeper than {MAX_DEPTH} levels")
         local = Scope(func.scope)
@@ -773,20 +833,23 @@ class Interpreter:
             self.frames.pop()
         return None
 
-    def bind_arguments(self, func: Function, args, kwargs, local: Scope, node):
+    def bind_arguments(
+        self, func: Function, args: list[Value], kwargs: dict[str, Value], local: Scope, node: Node
+    ) -> None:
         spec = func.node.args
         name = getattr(func.node, "name", "lambda")
         positional = [*spec.posonlyargs, *spec.args]
-        defaults = [None] * (len(positional) - len(spec.defaults)) + list(spec.defaults)
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(spec.defaults)) + list(spec.defaults)
         for i, parameter in enumerate(positional):
+            default = defaults[i]
             if i < len(args):
                 if parameter.arg in kwargs:
                     raise self.error(node, f"{name}() got {parameter.arg!r} twice")
                 local.vars[parameter.arg] = args[i]
             elif parameter.arg in kwargs:
                 local.vars[parameter.arg] = kwargs.pop(parameter.arg)
-            elif defaults[i] is not None:
-                local.vars[parameter.arg] = self.eval(defaults[i], func.scope)
+            elif default is not None:
+                local.vars[parameter.arg] = self.eval(default, func.scope)
             else:
                 raise self.error(
                     node,
@@ -797,11 +860,11 @@ class Interpreter:
             local.vars[spec.vararg.arg] = tuple(extra)
         elif extra:
             raise self.error(node, f"{name}() takes {len(positional)} positional arguments, got {len(args)}")
-        for parameter, default in zip(spec.kwonlyargs, spec.kw_defaults, strict=True):
+        for parameter, kw_default in zip(spec.kwonlyargs, spec.kw_defaults, strict=True):
             if parameter.arg in kwargs:
                 local.vars[parameter.arg] = kwargs.pop(parameter.arg)
-            elif default is not None:
-                local.vars[parameter.arg] = self.eval(default, func.scope)
+            elif kw_default is not None:
+                local.vars[parameter.arg] = self.eval(kw_default, func.scope)
             else:
                 raise self.error(node, f"{name}() needs its keyword argument {parameter.arg!r}")
         if spec.kwarg is not None:
@@ -809,21 +872,21 @@ class Interpreter:
         elif kwargs:
             raise self.error(node, f"{name}() has no argument {next(iter(kwargs))!r}")
 
-    def call_plain_method(self, method: BoundMethod, args, kwargs, node):
+    def call_plain_method(self, method: BoundMethod, args: list[Value], kwargs: dict[str, Value], node: Node) -> Value:
         target, name = method.target, method.name
         if isinstance(target, str) and name == "format":
             _check_format(self, node, target)
-        args = [self.need(node, a) if not isinstance(target, list) else a for a in args]
+        args = [self.known(node, a) if not isinstance(target, list) else a for a in args]
         result = getattr(target, name)(*args, **kwargs)
-        if isinstance(result, (type({}.items()), type({}.keys()), type({}.values()))):
+        if isinstance(result, _DICT_VIEWS):
             result = list(result)
         return self.check_size(node, result)
 
-    def _builtins(self):
-        def plain(fn, name):
-            def run(node, *args, **kwargs):
+    def _builtins(self) -> dict[str, Value]:
+        def plain(fn: Callable[..., Value], name: str) -> Builtin:
+            def run(node: Node, *args: Value, **kwargs: Value) -> Value:
                 for a in [*args, *kwargs.values()]:
-                    self.need(node, a)
+                    self.known(node, a)
                 try:
                     return self.check_size(node, fn(*args, **kwargs))
                 except (TypeError, ValueError, ArithmeticError) as exc:
@@ -831,35 +894,33 @@ class Interpreter:
 
             return Builtin(name, run)
 
-        def bounded_range(*args):
+        def bounded_range(*args: int) -> range:
             r = range(*args)
             if len(r) > MAX_ITEMS:
                 raise ValueError(f"range of {len(r):,} items (limit {MAX_ITEMS:,})")
             return r
 
-        table = {
-            name: plain(fn, name)
-            for name, fn in {
-                "int": int,
-                "float": float,
-                "round": round,
-                "abs": abs,
-                "max": max,
-                "min": min,
-                "sum": sum,
-                "tuple": tuple,
-                "list": list,
-                "dict": dict,
-                "str": str,
-                "bool": bool,
-                "sorted": sorted,
-                "range": bounded_range,
-                "any": any,
-                "all": all,
-                "divmod": divmod,
-                "set": list,
-            }.items()
+        python: dict[str, Callable[..., Value]] = {
+            "int": int,
+            "float": float,
+            "round": round,
+            "abs": abs,
+            "max": max,
+            "min": min,
+            "sum": sum,
+            "tuple": tuple,
+            "list": list,
+            "dict": dict,
+            "str": str,
+            "bool": bool,
+            "sorted": sorted,
+            "range": bounded_range,
+            "any": any,
+            "all": all,
+            "divmod": divmod,
+            "set": list,
         }
+        table: dict[str, Value] = {name: plain(fn, name) for name, fn in python.items()}
         table["len"] = Builtin("len", lambda node, value: self.length(value, node))
         table["pow"] = Builtin("pow", lambda node, a, b: self.binary(ast.Pow(), a, b, node))
         table["enumerate"] = Builtin(
@@ -880,8 +941,6 @@ class Interpreter:
             "setattr", lambda node, target, name, value: self.library.set_attribute(self, target, name, value, node)
         )
         table["type"] = Builtin("type", lambda node, value: self.library.type_of(self, value, node))
-        for name in ("None", "True", "False"):
-            table.pop(name, None)
         table["math"] = LibRef("math")
         return table
 
@@ -889,17 +948,18 @@ class Interpreter:
 _WIDE = re.compile(r"\d{6,}")
 
 
-def _check_format(interp, node, text):
+def _check_format(interp: Interpreter, node: Node, text: Value) -> None:
     """A format width of a million or more would build the string before any size check."""
-    if isinstance(text, str) and _WIDE.search(text):
-        raise interp.error(node, f"formats with a width of {_WIDE.search(text).group()} characters")
+    wide = _WIDE.search(text) if isinstance(text, str) else None
+    if wide is not None:
+        raise interp.error(node, f"formats with a width of {wide.group()} characters")
 
 
-def _is_static(node) -> bool:
+def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in getattr(node, "decorator_list", ()))
 
 
-def _assigned_names(statement) -> list[str]:
+def _assigned_names(statement: ast.stmt) -> list[str]:
     if isinstance(statement, ast.Assign):
         return [n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
     if isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
@@ -907,7 +967,7 @@ def _assigned_names(statement) -> list[str]:
     return []
 
 
-MATH = {
+MATH: dict[str, Value] = {
     "ceil": math.ceil,
     "floor": math.floor,
     "sqrt": math.sqrt,

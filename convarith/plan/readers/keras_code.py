@@ -320,7 +320,7 @@ class KerasLibrary:
             shape = bound.get("shape")
             if shape is None and bound.get("batch_shape") is not None:
                 shape = tuple(bound["batch_shape"])[1:]
-            shape = tuple(self.override or interp.need(node, shape, "an input shape"))
+            shape = tuple(self.override or interp.known(node, shape, "an input shape"))
             if any(v is None for v in shape):
                 raise FreeAxis()
             self.auto_name("input_layer") if "name" not in bound else None
@@ -513,7 +513,7 @@ def keras_spec(interp, layer: KLayer, node) -> dict:
     cls, b = layer.cls, layer.bound
     for key, value in b.items():
         if key not in ("activation", "name", "kernel_initializer", "seed"):
-            interp.need(node, value, f"the value of {key}")
+            interp.known(node, value, f"the value of {key}")
     n = _dims(cls)
     if b.get("data_format") == "channels_first":
         raise interp.error(node, f"{layer.name}: data_format='channels_first' is not planned (channels last only)")

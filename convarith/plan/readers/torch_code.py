@@ -272,7 +272,7 @@ class TorchLibrary:
             raise interp.error(node, exc.rule) from None
         for key, value in bound.items():
             if key not in ("device", "dtype"):
-                interp.need(node, value, f"the value of {key}")
+                interp.known(node, value, f"the value of {key}")
         try:
             layer = torch_layer(cls, bound)
         except ShapeError as exc:
@@ -305,7 +305,7 @@ class TorchLibrary:
             interp.call_function(Function(init.node, init.scope, owner=owner), args, kwargs, node, bound_self=instance)
         elif args or kwargs or self.layer_base(cls):
             self.library_init(interp, instance, cls, args, kwargs, node)
-        if instance.leaf is not None and cls.lookup("forward")[1] is None:
+        if instance.leaf is not None and cls.lookup("forward").value is None:
             return instance.leaf
         return instance
 
@@ -402,7 +402,7 @@ class TorchLibrary:
 
     def made_tensor(self, interp, name, args, node):
         sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
-        sizes = tuple(interp.need(node, v, "the sizes") for v in sizes)
+        sizes = tuple(interp.known(node, v, "the sizes") for v in sizes)
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in sizes):
             raise interp.error(node, f"torch.{name} needs sizes, got {show(sizes)}")
         return Weights(sizes)
@@ -503,7 +503,7 @@ class TorchLibrary:
     def module_method(self, interp, target, name, args, kwargs, node):
         children = target.attrs if isinstance(target, Instance) else target.children
         if name in ("add_module", "register_module"):
-            key = interp.need(node, args[0] if args else kwargs.get("name"), "a module name")
+            key = interp.known(node, args[0] if args else kwargs.get("name"), "a module name")
             children[str(key)] = args[1] if len(args) > 1 else kwargs.get("module")
             return None
         if name == "append":
@@ -574,7 +574,7 @@ class TorchLibrary:
                 return value.attrs[name]
             if name == "__class__":
                 return value.cls
-            if value.leaf is not None and name not in ("forward",) and value.cls.lookup(name)[1] is None:
+            if value.leaf is not None and name not in ("forward",) and value.cls.lookup(name).value is None:
                 return self.leaf_attribute(interp, value.leaf, name, node)
             owner, found = value.cls.lookup(name)
             if isinstance(found, Function):
@@ -785,7 +785,7 @@ class TorchLibrary:
 
     def hasattr(self, interp, value, name, node):
         if isinstance(value, Instance):
-            return name in value.attrs or value.cls.lookup(name)[1] is not None
+            return name in value.attrs or value.cls.lookup(name).value is not None
         if isinstance(value, Leaf):
             return name in value.bound or name in ("weight", "bias")
         return hasattr(value, name)
@@ -835,7 +835,7 @@ class TorchLibrary:
         if not all(isinstance(t, Tensor) for t in tensors):
             raise interp.error(node, f"{label} gets something that is not a tensor")
         rank = len(tensors[0].shape)
-        dim = _axis(interp, node, interp.need(node, dim), rank)
+        dim = _axis(interp, node, interp.known(node, dim), rank)
         if dim == 0:
             raise interp.error(node, f"{label} along the batch dimension is not planned")
         if len(tensors) == 1:
@@ -887,7 +887,7 @@ class TorchLibrary:
             return self.merge(interp, "add", [x, other], node, name) if isinstance(other, Tensor) else x
         if name == "size":
             dim = args[0] if args else kwargs.get("dim")
-            return x.shape if dim is None else x.shape[interp.need(node, dim)]
+            return x.shape if dim is None else x.shape[interp.known(node, dim)]
         if name == "dim":
             return rank
         if name == "numel":
@@ -1062,7 +1062,7 @@ class TorchLibrary:
         raise interp.error(node, f"tensor.{name}() is not modelled")
 
     def reshape(self, interp, x: Tensor, shape, node, label):
-        shape = [interp.need(node, v, "the target shape") for v in shape]
+        shape = [interp.known(node, v, "the target shape") for v in shape]
         batch, per_sample = x.shape[0], prod(x.shape[1:])
         if shape.count(-1) > 1:
             raise interp.error(node, f"{label}{tuple(shape)} has more than one -1")
@@ -1181,7 +1181,7 @@ class TorchModel:
     def first_dims(self) -> tuple[int | None, str]:
         """Spatial axes of the first registered leaf, if it fixes them (Conv2d: 2)."""
         for name, module in walk(self.top):
-            if isinstance(module, Instance) and module.cls.lookup("forward")[1] is not None and not module.children:
+            if isinstance(module, Instance) and module.cls.lookup("forward").value is not None and not module.children:
                 return None, ""  # a custom leaf such as Lambda may reshape the input first
             if isinstance(module, Leaf):
                 if module.dims is not None and module.layer["type"] not in ("batch_norm", "instance_norm"):
