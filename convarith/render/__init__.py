@@ -11,15 +11,26 @@ are checked against ``convarith.limits`` (``frames``, ``side``: lifted by ``forc
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from math import ceil, sqrt
 from numbers import Integral
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import limits
 from ..errors import LimitError, ShapeError
 from ..images import check_folder
-from .geometry import frame_count, plane_layouts
-from .scene import Scene, build, canvas
+from .drawing import Scene, build, canvas
+from .geometry import AxisLayout, frame_count, plane_layouts
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from ..arithmetic import AxisArithmetic
+    from ..layers import Layer
+    from .raster import Rasterizer
 
 STYLES = ("dumoulin", "flat")
 FORMATS = (".gif", ".png", ".svg", ".pdf")
@@ -32,21 +43,21 @@ GIF_BYTES_PER_PIXEL = 5  # the encoder's previous frame, change mask, patch and 
 STILL_BYTES_PER_PIXEL = 7  # a still's RGB array and Pillow's copy of it (4 bytes a pixel)
 
 
-def _whole(name: str, value, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+def _whole(name: str, value: object, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or int(value) < minimum:
         raise ShapeError(name, f"must be a whole number, {minimum} or more, got {value!r}")
     return int(value)
 
 
 def scene(
-    layer,
-    spatial_input,
+    layer: Layer,
+    spatial_input: Sequence[int],
     *,
     style: str = "dumoulin",
     labels: bool = True,
     values: bool = False,
     seed: int = 1234,
-    output_size=None,
+    output_size: object = None,
     force: bool = False,
 ) -> Scene:
     """The animation of ``layer`` on a 1-D or 2-D input: one frame per output position.
@@ -57,10 +68,9 @@ def scene(
     if style not in STYLES:
         raise ShapeError("style", f"must be one of {', '.join(STYLES)}, got {style!r}")
     seed = _whole("seed", seed)
-    kwargs = {"output_size": output_size} if layer.op == "conv_transpose" else {}
-    if output_size is not None and not kwargs:
+    if output_size is not None and layer.op != "conv_transpose":
         raise ShapeError("output_size", "applies to conv-transpose only")
-    axes = layer.arithmetic(tuple(spatial_input), **kwargs)
+    axes = layer.arithmetic(tuple(spatial_input), output_size)
     rows, cols = check(axes, style=style, labels=labels, values=values, force=force)
     numbers = None
     if values:
@@ -70,7 +80,14 @@ def scene(
     return build(rows, cols, style=style, labels=labels, values=numbers)
 
 
-def check(axes, *, style: str = "dumoulin", labels: bool = True, values: bool = False, force: bool = False):
+def check(
+    axes: Sequence[AxisArithmetic],
+    *,
+    style: str = "dumoulin",
+    labels: bool = True,
+    values: bool = False,
+    force: bool = False,
+) -> tuple[AxisLayout, AxisLayout]:
     """(rows, columns) layouts, once the animation of ``axes`` is known to fit the limits.
 
     In order, each from the arithmetic alone: the frame count (``limits.frames``), the
@@ -108,8 +125,9 @@ def check(axes, *, style: str = "dumoulin", labels: bool = True, values: bool = 
 MAX_DURATION = 655_350  # GIF stores delays in hundredths of a second, in 16 bits
 
 
-def check_duration(duration) -> int:
-    if isinstance(duration, bool) or not isinstance(duration, Integral) or not 10 <= duration <= MAX_DURATION:
+def check_duration(duration: object) -> int:
+    """``duration`` as an int, once it is known to be a GIF frame delay."""
+    if isinstance(duration, bool) or not isinstance(duration, Integral) or not 10 <= int(duration) <= MAX_DURATION:
         raise ShapeError(
             "duration",
             f"must be a whole number of milliseconds from 10 to {MAX_DURATION:,} "
@@ -123,23 +141,29 @@ def _check_side(what: str, side: int, force: bool) -> None:
         raise LimitError(what, f"would be {side} px on a side, over {limits.side}", limits.LIFT["side"])
 
 
-def output_format(path) -> str:
+def output_format(path: str | os.PathLike[str]) -> str:
     """The format a path asks for, checked before any drawing."""
-    path = Path(path)
-    suffix = path.suffix.lower()
+    file = Path(path)
+    suffix = file.suffix.lower()
     if suffix not in FORMATS:
         from ..images import shown
 
         raise ShapeError(
             "output",
-            f"unknown file type {path.suffix or '(none)'!r} for {shown(path)}: use one of {', '.join(FORMATS)}",
+            f"unknown file type {file.suffix or '(none)'!r} for {shown(file)}: use one of {', '.join(FORMATS)}",
         )
-    check_folder(path)
+    check_folder(file)
     return suffix[1:]
 
 
 def save(
-    scene: Scene, path, *, duration: int = 1000, frame: int | None = None, sheet: bool = False, force: bool = False
+    scene: Scene,
+    path: str | os.PathLike[str],
+    *,
+    duration: int = 1000,
+    frame: int | None = None,
+    sheet: bool = False,
+    force: bool = False,
 ) -> None:
     """Write ``scene`` to ``path``: .gif (all frames, looping), .png (one frame, or all as a
     contact sheet), .svg or .pdf (one frame). The file appears complete or not at all.
@@ -158,12 +182,7 @@ def save(
         raise ShapeError("frame", "--frame picks one frame, --sheet shows them all: give one of them")
     if fmt == "gif":
         duration = check_duration(duration)
-    index = 0 if frame is None else frame
-    if isinstance(index, bool) or not isinstance(index, Integral) or not 0 <= index < count:
-        raise ShapeError(
-            "frame", f"must be between 0 and {count - 1} (the animation has {count} frames), got {frame!r}"
-        )
-    index = int(index)
+    index = _frame_index(frame, count)
     if fmt in ("svg", "pdf"):
         from ..images import write_atomically
         from .vector import save as save_vector
@@ -196,7 +215,19 @@ def save(
         rasterizer.palette.release()
 
 
-def _save_raster(rasterizer, path, fmt, duration, index, sheet):
+def _frame_index(frame: object, count: int) -> int:
+    """The frame a still shows: ``frame`` (None: the first), checked against the ``count`` frames."""
+    index = 0 if frame is None else frame
+    if isinstance(index, bool) or not isinstance(index, Integral) or not 0 <= int(index) < count:
+        raise ShapeError(
+            "frame", f"must be between 0 and {count - 1} (the animation has {count} frames), got {frame!r}"
+        )
+    return int(index)
+
+
+def _save_raster(
+    rasterizer: Rasterizer, path: str | os.PathLike[str], fmt: str, duration: int, index: int, sheet: bool
+) -> None:
     from . import encode
 
     scene = rasterizer.scene
@@ -212,7 +243,7 @@ def _save_raster(rasterizer, path, fmt, duration, index, sheet):
         encode.write_png(path, rasterizer.colours()[indices])
 
 
-def _contact_sheet(rasterizer, columns: int, rows: int):
+def _contact_sheet(rasterizer: Rasterizer, columns: int, rows: int) -> NDArray[np.uint8]:
     """Every frame in a grid, each placed as soon as it is drawn."""
     import numpy as np
 

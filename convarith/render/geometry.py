@@ -12,46 +12,59 @@ costs nothing, and the renderer can check the frame count and the canvas before 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 from ..arithmetic import AxisArithmetic
 from ..errors import ShapeError
 
 
-class Progression(Sequence):
+class Progression(Sequence[int]):
     """``count`` integers ``start, start + step, ...``: a ``range`` that compares equal to
     any sequence holding the same numbers (``Progression(1, 3, 2) == (1, 3, 5)``)."""
 
     __slots__ = ("_range", "size")
 
-    def __init__(self, start: int, count: int, step: int = 1):
+    def __init__(self, start: int, count: int, step: int = 1) -> None:
         self._range = range(start, start + max(0, count) * step, step)
         self.size = max(0, count)  # len() is capped at sys.maxsize; this is not
 
     def __len__(self) -> int:
         return len(self._range)
 
-    def __getitem__(self, index):
-        item = self._range[index]
-        return _wrap(item) if isinstance(item, range) else item
+    @overload
+    def __getitem__(self, index: int) -> int: ...
 
-    def __iter__(self):
+    @overload
+    def __getitem__(self, index: slice) -> Progression: ...
+
+    def __getitem__(self, index: int | slice) -> int | Progression:
+        if isinstance(index, slice):
+            return _wrap(self._range[index])
+        return self._range[index]
+
+    def __iter__(self) -> Iterator[int]:
         return iter(self._range)
 
-    def __reversed__(self):
+    def __reversed__(self) -> Iterator[int]:
         return reversed(self._range)
 
-    def __contains__(self, value) -> bool:
+    def __contains__(self, value: object) -> bool:
         return value in self._range
 
-    def index(self, value, *args) -> int:
-        return self._range.index(value, *args)
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        """O(1), as ``range.index`` is; ``start`` and ``stop`` bound the position as for a list."""
+        position = self._range.index(value)
+        first, end, _ = slice(start, stop).indices(self.size)
+        if not first <= position < end:
+            raise ValueError(f"{value!r} is not in the progression")
+        return position
 
-    def count(self, value) -> int:
+    def count(self, value: Any) -> int:
         return self._range.count(value)
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, Progression):
             return self._range == other._range
         if isinstance(other, range):
@@ -90,7 +103,8 @@ class AxisLayout:
 
     @property
     def output(self) -> int:
-        return getattr(self.starts, "size", None) or len(self.starts)
+        starts = self.starts
+        return starts.size if isinstance(starts, Progression) else len(starts)
 
     def taps(self, position: int) -> range:
         start = self.starts[position]
@@ -117,7 +131,7 @@ def axis_layout(ax: AxisArithmetic) -> AxisLayout:
 SINGLE_ROW = AxisLayout(1, Progression(0, 1), Progression(0, 1), 1, 1, 1)
 
 
-def plane_layouts(axes) -> tuple[AxisLayout, AxisLayout]:
+def plane_layouts(axes: Sequence[AxisArithmetic]) -> tuple[AxisLayout, AxisLayout]:
     """(rows, columns) of the picture; a 1-D layer is a single row. O(1): nothing per cell."""
     if len(axes) not in (1, 2):
         raise ShapeError(
@@ -127,19 +141,14 @@ def plane_layouts(axes) -> tuple[AxisLayout, AxisLayout]:
         )
     if any(ax.output < 1 for ax in axes):
         raise ShapeError("input", "the layer has no output position to animate")
-    layouts = tuple(axis_layout(ax) for ax in axes)
-    return (SINGLE_ROW, layouts[0]) if len(layouts) == 1 else layouts
+    layouts = [axis_layout(ax) for ax in axes]
+    return (SINGLE_ROW, layouts[0]) if len(layouts) == 1 else (layouts[0], layouts[1])
 
 
 def frame_count(rows: AxisLayout, cols: AxisLayout) -> int:
     return rows.output * cols.output
 
 
-def frame_position(rows: AxisLayout, cols: AxisLayout, index: int) -> tuple[int, int]:
+def frame_position(cols: AxisLayout, index: int) -> tuple[int, int]:
     """The output position (row, column) of frame ``index``, in raster order."""
     return divmod(index, cols.output)
-
-
-def frame_positions(rows: AxisLayout, cols: AxisLayout):
-    """Output positions in raster order, one frame each (a generator: nothing is held)."""
-    return ((r, c) for r in range(rows.output) for c in range(cols.output))

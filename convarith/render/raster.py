@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from collections.abc import Iterable, Iterator
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
-from .scene import DASH, WHITE, Polygon, Scene, Shade, Text
-from .scene import Path as Stroke
+from .drawing import DASH, WHITE, Colour, Frames, Item, Point, Polygon, Scene, Shade, Text
+from .drawing import Path as Stroke
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom: a region of the canvas in pixels
 
 
 def keep_freed_memory() -> None:
@@ -56,7 +61,7 @@ def canvas_bytes(width: int, height: int) -> int:
 
 
 @cache
-def font(size_px: float):
+def font(size_px: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """DejaVu Sans from matplotlib's data folder (found without importing matplotlib)."""
     spec = importlib.util.find_spec("matplotlib")
     if spec and spec.submodule_search_locations:
@@ -66,7 +71,7 @@ def font(size_px: float):
     return ImageFont.load_default(round(size_px))
 
 
-_SPARE_TABLES: list = []  # lookup tables of released palettes, zeroed again, for the next animation
+_SPARE_TABLES: list[NDArray[np.uint8]] = []  # lookup tables of released palettes, zeroed again, for the next animation
 
 
 class Palette:
@@ -74,17 +79,25 @@ class Palette:
     new colours go to the nearest existing one. A 2**24 lookup table makes mapping a gather;
     it holds index + 1 so that it can start as zeros (calloc'ed, touched only where used)."""
 
-    def __init__(self):
-        self.colours: list[tuple[int, int, int]] = []
+    def __init__(self) -> None:
+        self.colours: list[Colour] = []
         self.table = np.full((256, 3), 255, dtype=np.uint8)  # the colours, padded with white
         self._used: list[int] = []  # lookup-table entries to clear on release
-        self._lut = _SPARE_TABLES.pop() if _SPARE_TABLES else np.zeros(1 << 24, dtype=np.uint8)
+        self._lut: NDArray[np.uint8] | None = (
+            _SPARE_TABLES.pop() if _SPARE_TABLES else np.zeros(1 << 24, dtype=np.uint8)
+        )
         self._scratch_keys = np.empty(0, dtype=np.uint32)
         self._scratch_index = np.empty(0, dtype=np.uint8)
 
-    def map(self, image: Image.Image) -> np.ndarray:
+    def _lookup(self) -> NDArray[np.uint8]:
+        if self._lut is None:
+            raise ValueError("this palette was released")
+        return self._lut
+
+    def map(self, image: Image.Image) -> NDArray[np.uint8]:
         """(height, width) uint8 palette indices of an RGB image, valid until the next call
         (the work buffers are reused: frames allocate nothing they do not keep)."""
+        lut = self._lookup()
         size = image.width * image.height
         if size > self._scratch_keys.size:
             self._scratch_keys = np.empty(size, dtype=np.uint32)
@@ -93,32 +106,36 @@ class Palette:
         keys = np.bitwise_and(
             np.frombuffer(image.tobytes("raw", "RGBX"), dtype="<u4"), 0xFFFFFF, out=self._scratch_keys[:size]
         )
-        index = np.take(self._lut, keys, out=self._scratch_index[:size])
+        index = np.take(lut, keys, out=self._scratch_index[:size])
         if not index.all():  # colours not seen before: Pillow lists an image's colours fast
-            self._learn(colour for _, colour in image.getcolors(size))
-            np.take(self._lut, keys, out=index)
+            # (count, (r, g, b)) pairs of an RGB image; never None, as it has at most ``size`` colours
+            counted = cast("list[tuple[int, Colour]]", image.getcolors(size))
+            self._learn(colour for _, colour in counted)
+            np.take(lut, keys, out=index)
         index -= 1
         return index.reshape(image.height, image.width)
 
-    def map_array(self, rgb: np.ndarray) -> np.ndarray:
+    def map_array(self, rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
         """Palette indices of (..., 3) uint8 colours."""
-        rgb = rgb.astype(np.uint32)
-        keys = rgb[..., 0] | rgb[..., 1] << 8 | rgb[..., 2] << 16
-        index = self._lut[keys]
+        lut = self._lookup()
+        wide = rgb.astype(np.uint32)
+        keys = wide[..., 0] | wide[..., 1] << 8 | wide[..., 2] << 16
+        index: NDArray[np.uint8] = lut[keys]
         if not index.all():
             self._learn((k & 255, k >> 8 & 255, k >> 16) for k in np.unique(keys[index == 0]).tolist())
-            index = self._lut[keys]
+            index = lut[keys]
         index -= 1
         return index
 
-    def _learn(self, colours) -> None:
+    def _learn(self, colours: Iterable[Colour]) -> None:
+        lut = self._lookup()
         for colour in colours:
             key = colour[0] | colour[1] << 8 | colour[2] << 16
-            if not self._lut[key]:
-                self._lut[key] = self._add(colour) + 1
+            if not lut[key]:
+                lut[key] = self._add(colour) + 1
                 self._used.append(key)
 
-    def _add(self, colour) -> int:
+    def _add(self, colour: Colour) -> int:
         if len(self.colours) < MAX_COLOURS:
             self.table[len(self.colours)] = colour
             self.colours.append(colour)
@@ -128,16 +145,17 @@ class Palette:
 
     def release(self) -> None:
         """Hand the lookup table on to the next palette of this process; this one is done."""
-        self._lut[self._used] = 0
-        _SPARE_TABLES.append(self._lut)
+        lut = self._lookup()
+        lut[self._used] = 0
+        _SPARE_TABLES.append(lut)
         self._lut = None
 
 
-def _scaled(points, dx=0, dy=0):
+def _scaled(points: Iterable[Point], dx: float = 0, dy: float = 0) -> list[Point]:
     return [(x * SUPERSAMPLE - dx, y * SUPERSAMPLE - dy) for x, y in points]
 
 
-def _segments(points, dashed):
+def _segments(points: list[Point], dashed: bool) -> list[tuple[Point, Point]]:
     pairs = list(pairwise(points))
     if not dashed:
         return pairs
@@ -158,7 +176,7 @@ def _segments(points, dashed):
     return out
 
 
-def _capped(a, b, half):
+def _capped(a: Point, b: Point, half: float) -> list[Point]:
     """A segment lengthened by half its width at each end (a square cap), so grids close."""
     (x0, y0), (x1, y1) = a, b
     length = math.hypot(x1 - x0, y1 - y0) or 1.0
@@ -166,7 +184,7 @@ def _capped(a, b, half):
     return [(x0 - ux, y0 - uy), (x1 + ux, y1 + uy)]
 
 
-def draw(image: Image.Image, items, offset=(0, 0)) -> None:
+def draw(image: Image.Image, items: Iterable[Item], offset: tuple[int, int] = (0, 0)) -> None:
     """Draw primitives (scene coordinates) on a supersampled image whose corner is ``offset``."""
     pen = ImageDraw.Draw(image)
     pen.fontmode = "1"  # anti-aliasing comes from the reduction, with few colours
@@ -202,9 +220,10 @@ def draw(image: Image.Image, items, offset=(0, 0)) -> None:
             )
 
 
-def bbox(items) -> tuple[float, float, float, float]:
+def bbox(items: Iterable[Item]) -> tuple[float, float, float, float]:
     """Scene-pixel bounds of primitives, with room for line widths and text."""
-    xs, ys = [], []
+    xs: list[float] = []
+    ys: list[float] = []
     for item in items:
         if isinstance(item, Text):
             left, top, right, bottom = font(item.size * SUPERSAMPLE).getbbox(item.text, anchor=item.anchor)
@@ -212,7 +231,7 @@ def bbox(items) -> tuple[float, float, float, float]:
             ys += [item.y + top / SUPERSAMPLE, item.y + bottom / SUPERSAMPLE]
             continue
         polygons = item.polygons if isinstance(item, Shade) else (item.points,)
-        pad = getattr(item, "width", 0) + 1
+        pad = 1 if isinstance(item, Shade) else item.width + 1
         for polygon in polygons:
             for x, y in polygon:
                 xs += [x - pad, x + pad]
@@ -223,34 +242,34 @@ def bbox(items) -> tuple[float, float, float, float]:
 class Rasterizer:
     """Renders a scene frame by frame as (height, width) uint8 palette indices."""
 
-    def __init__(self, scene: Scene, palette: Palette | None = None):
+    def __init__(self, scene: Scene, palette: Palette | None = None) -> None:
         self.scene = scene
         self.palette = palette or Palette()
         self.base = Image.new("RGB", (scene.width * SUPERSAMPLE, scene.height * SUPERSAMPLE), WHITE)
         draw(self.base, scene.static)
         self.next = 0  # frames before this one have left their kept items in the base
-        accumulates = getattr(scene.frames, "accumulates", None)  # a Frames knows without building them
-        self.accumulates = any(frame.kept for frame in scene.frames) if accumulates is None else accumulates
+        frames = scene.frames  # a Frames knows whether frames keep items without building them
+        self.accumulates = frames.accumulates if isinstance(frames, Frames) else any(frame.kept for frame in frames)
         self.base_index = self.palette.map(self.base.reduce(SUPERSAMPLE)).copy()
 
-    def _region(self, items):
+    def _region(self, items: Iterable[Item]) -> Box:
         x0, y0, x1, y1 = bbox(items)
         x0, y0 = max(0, math.floor(x0)), max(0, math.floor(y0))
         x1, y1 = min(self.scene.width, math.ceil(x1)), min(self.scene.height, math.ceil(y1))
         return x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)
 
-    def _draw_region(self, items):
+    def _draw_region(self, items: list[Item]) -> tuple[Box, Image.Image]:
         """Draw items over the base in their bounding box: (region, supersampled crop)."""
         region = self._region(items)
-        box = tuple(v * SUPERSAMPLE for v in region)
-        crop = self.base.crop(box)
-        draw(crop, items, box[:2])
+        left, top, right, bottom = (v * SUPERSAMPLE for v in region)
+        crop = self.base.crop((left, top, right, bottom))
+        draw(crop, items, (left, top))
         return region, crop
 
-    def _indices(self, crop):
+    def _indices(self, crop: Image.Image) -> NDArray[np.uint8]:
         return self.palette.map(crop.reduce(SUPERSAMPLE))
 
-    def frame(self, index: int) -> np.ndarray:
+    def frame(self, index: int) -> NDArray[np.uint8]:
         """Frame ``index``; kept items of earlier frames accumulate, so go forwards (or start anew)."""
         frames = self.scene.frames
         if index < self.next - 1 and self.accumulates:
@@ -261,7 +280,7 @@ class Rasterizer:
                 self.base.paste(crop, (x0 * SUPERSAMPLE, y0 * SUPERSAMPLE))
                 self.base_index[y0:y1, x0:x1] = self._indices(crop)
         self.next = max(self.next, index + 1)
-        out = self.base_index.copy()
+        out: NDArray[np.uint8] = self.base_index.copy()
         moving = frames[index].moving
         hairlines = [item for item in moving if isinstance(item, Stroke) and item.hairline]
         # The footprint and the output cell are far apart: two small regions cost less than one
@@ -273,7 +292,7 @@ class Rasterizer:
             self._hairline(out, line)
         return out
 
-    def _hairline(self, out: np.ndarray, line) -> None:
+    def _hairline(self, out: NDArray[np.uint8], line: Stroke) -> None:
         """A one-pixel anti-aliased line (Wu's algorithm) blended into palette indices;
         coverage in quarters, as a 2x supersampled line would have."""
         for (x0, y0), (x1, y1) in pairwise(line.points):
@@ -284,16 +303,16 @@ class Rasterizer:
             mixed = np.rint(under * (1 - cover) + np.array(line.colour) * cover).astype(np.uint8)
             out[rows, cols] = self.palette.map_array(mixed)
 
-    def frames(self):
+    def frames(self) -> Iterator[NDArray[np.uint8]]:
         for index in range(len(self.scene.frames)):
             yield self.frame(index)
 
-    def colours(self) -> np.ndarray:
+    def colours(self) -> NDArray[np.uint8]:
         """(256, 3) uint8: the palette padded with white, to turn indices back into RGB."""
         return self.palette.table
 
 
-def _wu(x0, y0, x1, y1):
+def _wu(x0: float, y0: float, x1: float, y1: float) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """Pixels (rows, columns) along a segment and their coverage, two per step of the major axis."""
     steep = abs(y1 - y0) > abs(x1 - x0)
     if steep:
@@ -311,7 +330,7 @@ def _wu(x0, y0, x1, y1):
     return (majors, minors, cover) if steep else (minors, majors, cover)
 
 
-def _clusters(items) -> list[list]:
+def _clusters(items: list[Item]) -> list[list[Item]]:
     """Items grouped so that groups' bounding boxes (with a margin) do not overlap."""
     groups = [([item], bbox([item])) for item in items]
     merged = True

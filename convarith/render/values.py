@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import functional as F
+from ..errors import ShapeError
+from ..layers import AvgPool, Conv, ConvTranspose, Layer, MaxPool
+from .drawing import Values
 from .geometry import AxisLayout
-from .scene import Values
 
 
-def compute(layer, spatial, rows: AxisLayout, cols: AxisLayout, seed: int, output_size=None) -> Values:
+def compute(
+    layer: Layer, spatial: Sequence[int], rows: AxisLayout, cols: AxisLayout, seed: int, output_size: object = None
+) -> Values:
     """Inputs 0..3 and kernel 0..2 (Dumoulin & Visin's ranges), outputs from the backend.
 
     The kernel shown is the one the drawn direct convolution applies: for a transposed
@@ -17,12 +25,15 @@ def compute(layer, spatial, rows: AxisLayout, cols: AxisLayout, seed: int, outpu
     """
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 4, size=tuple(spatial)).astype(np.float64)
-    kind = layer.op
-    kernel = None
-    if kind in ("conv", "conv_transpose"):
-        w = rng.integers(0, 3, size=tuple(a.kernel_size for a in _axes(rows, cols, len(spatial)))).astype(np.float64)
-        common = dict(stride=layer.stride, padding=layer.padding, dilation=layer.dilation, framework=layer.framework)
-        if kind == "conv":
+    kernel: NDArray[np.float64] | None = None
+    out: NDArray[np.float64]
+    if isinstance(layer, (Conv, ConvTranspose)):
+        kernel_axes = (cols,) if len(spatial) == 1 else (rows, cols)
+        w = rng.integers(0, 3, size=tuple(a.kernel_size for a in kernel_axes)).astype(np.float64)
+        common: dict[str, Any] = dict(
+            stride=layer.stride, padding=layer.padding, dilation=layer.dilation, framework=layer.framework
+        )
+        if isinstance(layer, Conv):
             out = F.conv(x[None, None], w[None, None], **common)[0, 0]
             kernel = w
         else:
@@ -30,7 +41,7 @@ def compute(layer, spatial, rows: AxisLayout, cols: AxisLayout, seed: int, outpu
                 x[None, None], w[None, None], output_padding=layer.output_padding, output_size=output_size, **common
             )[0, 0]
             kernel = w[(slice(None, None, -1),) * w.ndim]
-    elif kind == "max_pool":
+    elif isinstance(layer, MaxPool):
         out = F.max_pool(
             x[None, None],
             layer.kernel_size,
@@ -40,7 +51,7 @@ def compute(layer, spatial, rows: AxisLayout, cols: AxisLayout, seed: int, outpu
             ceil_mode=layer.ceil_mode,
             framework=layer.framework,
         )[0, 0]
-    else:
+    elif isinstance(layer, AvgPool):
         out = F.avg_pool(
             x[None, None],
             layer.kernel_size,
@@ -50,36 +61,30 @@ def compute(layer, spatial, rows: AxisLayout, cols: AxisLayout, seed: int, outpu
             count_include_pad=layer.count_include_pad,
             framework=layer.framework,
         )[0, 0]
+    else:
+        raise ShapeError("values", f"are drawn for conv, conv-transpose, max-pool and avg-pool, not {layer.op}")
     if x.ndim == 1:  # a single row
         x, out = x[None], out[None]
         kernel = None if kernel is None else kernel[None]
-    zeros_shown = kind in ("conv", "conv_transpose") or (
-        kind == "avg_pool" and layer.framework == "torch" and layer.count_include_pad
+    zeros_shown = isinstance(layer, (Conv, ConvTranspose)) or (
+        isinstance(layer, AvgPool) and layer.framework == "torch" and layer.count_include_pad
     )
     plane = _plane(x, rows, cols, zeros_shown)
     return Values(plane, None if kernel is None else kernel.tolist(), [[_text(v) for v in row] for row in out.tolist()])
 
 
-def _axes(rows, cols, ndim):
-    return (cols,) if ndim == 1 else (rows, cols)
-
-
-def _plane(x, rows, cols, zeros_shown):
+def _plane(x: NDArray[np.float64], rows: AxisLayout, cols: AxisLayout, zeros_shown: bool) -> list[list[float | None]]:
     """Per drawn cell: the input value, 0 for padding and inserted zeros (when they count), or None."""
-    plane = [[0.0 if zeros_shown else None] * cols.cells for _ in range(rows.cells)]
-    for r, pr in enumerate(rows.units):
-        for c, pc in enumerate(cols.units):
-            plane[pr][pc] = float(x[r, c])
+    plane: list[list[float | None]] = [[0.0 if zeros_shown else None] * cols.cells for _ in range(rows.cells)]
+    for r, plane_row in enumerate(rows.units):
+        for c, plane_col in enumerate(cols.units):
+            plane[plane_row][plane_col] = float(x[r, c])
     # cells past the padded input (a ceil_mode overhang) hold nothing, whatever the operation
     for r in range(rows.cells):
         for c in range(cols.cells):
-            if not (_inside(r, rows) and _inside(c, cols)):
+            if not (r < rows.padded and c < cols.padded):
                 plane[r][c] = None
     return plane
-
-
-def _inside(index, axis: AxisLayout) -> bool:
-    return index < axis.padded
 
 
 def _text(value: float) -> str:

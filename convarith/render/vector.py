@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .scene import DASH, Path, Polygon, Scene, Shade, Text
+from .drawing import DASH, Path, Polygon, Scene, Shade, Text
 
 PX_TO_PT = 72 / 100  # the figure is laid out at 100 px per inch
 

@@ -8,18 +8,23 @@ canvases come out at the originals' exact pixel sizes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from .geometry import AxisLayout, frame_count, frame_position
 
-INPUT = (38, 139, 210)  # Solarized blue
-OUTPUT = (42, 161, 152)  # Solarized cyan
-LINE = (0, 43, 54)  # base03
-SHADE = (7, 54, 66)  # base02, laid at SHADE_ALPHA
+Colour = tuple[int, int, int]
+Point = tuple[float, float]  # pixels, or plane units before projection
+Outline = tuple[Point, ...]  # a closed polygon's corners
+
+INPUT: Colour = (38, 139, 210)  # Solarized blue
+OUTPUT: Colour = (42, 161, 152)  # Solarized cyan
+LINE: Colour = (0, 43, 54)  # base03
+SHADE: Colour = (7, 54, 66)  # base02, laid at SHADE_ALPHA
 SHADE_ALPHA = 0.4
-WHITE = (255, 255, 255)
-KERNEL = (253, 246, 227)  # base3, kernel values over the shaded footprint
+WHITE: Colour = (255, 255, 255)
+KERNEL: Colour = (253, 246, 227)  # base3, kernel values over the shaded footprint
 
 UNIT = 150 / 2.54 * 0.5  # px per cell
 THICK, THIN = 2.0, 1.0  # px; TikZ's thick (0.8 pt) and default (0.4 pt) at 150 dpi, rounded
@@ -31,16 +36,16 @@ LABEL_SIZE = 12
 
 @dataclass(frozen=True)
 class Polygon:
-    points: tuple
-    fill: tuple | None
-    outline: tuple | None = None
+    points: Outline
+    fill: Colour | None
+    outline: Colour | None = None
     width: float = 0.0
 
 
 @dataclass(frozen=True)
 class Path:
-    points: tuple
-    colour: tuple
+    points: tuple[Point, ...]
+    colour: Colour
     width: float
     dashed: bool = False
     hairline: bool = False  # a one-pixel line the raster backend may lay over the finished frame
@@ -51,8 +56,8 @@ class Shade:
     """Polygons darkened by ``alpha`` of ``colour``. Callers give polygons that do not overlap
     (a footprint is one polygon, or cells that only share edges), so nothing darkens twice."""
 
-    polygons: tuple
-    colour: tuple = SHADE
+    polygons: tuple[Outline, ...]
+    colour: Colour = SHADE
     alpha: float = SHADE_ALPHA
 
 
@@ -62,21 +67,24 @@ class Text:
     y: float
     text: str
     size: float
-    colour: tuple = LINE
+    colour: Colour = LINE
     anchor: str = "mm"  # Pillow's anchors: l/m/r then t/m/b (top, middle, baseline-ish bottom)
+
+
+Item = Polygon | Path | Shade | Text  # what a scene is drawn from
 
 
 @dataclass
 class Frame:
-    moving: list = field(default_factory=list)  # this frame only: footprint, lines, current cell
-    kept: list = field(default_factory=list)  # appears now and stays (computed output values)
+    moving: list[Item] = field(default_factory=list)  # this frame only: footprint, lines, current cell
+    kept: list[Item] = field(default_factory=list)  # appears now and stays (computed output values)
 
 
-class Frames(Sequence):
+class Frames(Sequence[Frame]):
     """The frames of a scene, each built when asked for: a thousand-frame animation holds
     one frame's primitives at a time, not a thousand."""
 
-    def __init__(self, count: int, make, accumulates: bool):
+    def __init__(self, count: int, make: Callable[[int], Frame], accumulates: bool) -> None:
         self._count = count
         self._make = make
         self.accumulates = accumulates  # frames have kept items, so they render in order
@@ -84,7 +92,13 @@ class Frames(Sequence):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Frame: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Frame]: ...
+
+    def __getitem__(self, index: int | slice) -> Frame | list[Frame]:
         if isinstance(index, slice):
             return [self._make(k) for k in range(*index.indices(self._count))]
         if isinstance(index, bool) or not isinstance(index, int):
@@ -95,7 +109,7 @@ class Frames(Sequence):
             raise IndexError("frame index out of range")
         return self._make(index)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Frame]:
         return (self._make(k) for k in range(self._count))
 
 
@@ -103,9 +117,9 @@ class Frames(Sequence):
 class Scene:
     width: int
     height: int
-    static: list  # drawn once, under the moving parts
-    frames: Sequence  # of Frame: a Frames (built on demand) or a list
-    projection: object = None  # (plane "in"/"out", column, row) -> pixel, for tests and tools
+    static: list[Item]  # drawn once, under the moving parts
+    frames: Sequence[Frame]  # a Frames (built on demand) or a list
+    projection: Projection  # (plane "in"/"out", column, row) -> pixel, for tests and tools
 
     def centre(self, plane: str, row: int, column: int) -> tuple[int, int]:
         """The pixel at the centre of a cell of the input or output plane."""
@@ -118,46 +132,50 @@ class Values:
     """Numbers to print: ``plane[r][c]`` per drawn input cell (None: leave empty), the kernel
     as the direct convolution applies it, and the outputs as text."""
 
-    plane: list
-    kernel: list | None
-    outputs: list
+    plane: list[list[float | None]]
+    kernel: list[list[float]] | None
+    outputs: list[list[str]]
 
 
-class _Projection:
+class Projection:
     """Plane coordinates (column u, row-from-top r) of either plane to pixels."""
 
-    def __init__(self, rows_in: int, cols_in: int, rows_out: int, cols_out: int, oblique: bool):
+    def __init__(self, rows_in: int, cols_in: int, rows_out: int, oblique: bool) -> None:
         self.oblique = oblique
         # A single row rising to the right would run into the output row above it: keep rows level.
         self.rise = 0.0 if rows_in == 1 else 0.5
         self.rows = {"in": rows_in, "out": rows_out}
+        self.shift: dict[str, Point]
         if oblique:
             lift = rows_in + 1.0 if rows_in > 1 else 2.5  # a single row needs room for the lines
             self.shift = {"in": (0.0, 0.0), "out": (OUTPUT_XSHIFT / UNIT, lift)}
         else:
             self.shift = {"in": (0.0, 0.0), "out": (cols_in + 1.0, float((rows_in - rows_out) // 2))}
-        self.origin = (0.0, 0.0)
+        self.origin: Point = (0.0, 0.0)
 
-    def raw(self, plane: str, u: float, r: float) -> tuple[float, float]:
+    def raw(self, plane: str, u: float, r: float) -> Point:
         x, y = u, self.rows[plane] - r  # TikZ's y points up
         if self.oblique:
             x, y = x - 0.7 * y, self.rise * x + 0.65 * y
         sx, sy = self.shift[plane]
         return x + sx, y + sy
 
-    def __call__(self, plane: str, u: float, r: float) -> tuple[float, float]:
+    def __call__(self, plane: str, u: float, r: float) -> Point:
         x, y = self.raw(plane, u, r)
         return self.origin[0] + x * UNIT, self.origin[1] - y * UNIT
 
 
-def _cell(p, plane, r, c, r2=None, c2=None):
+def _cell(p: Projection, plane: str, r: int, c: int, r2: int | None = None, c2: int | None = None) -> Outline:
+    """The cell at row ``r``, column ``c``, or the block of cells up to (not including) ``r2``, ``c2``."""
     r2 = r + 1 if r2 is None else r2
     c2 = c + 1 if c2 is None else c2
     return (p(plane, c, r), p(plane, c2, r), p(plane, c2, r2), p(plane, c, r2))
 
 
-def _grid(p, plane, r0, c0, r1, c1, width, dashed=False):
-    paths = [Path((p(plane, c0, r), p(plane, c1, r)), LINE, width, dashed) for r in range(r0, r1 + 1)]
+def _grid(
+    p: Projection, plane: str, r0: int, c0: int, r1: int, c1: int, width: float, dashed: bool = False
+) -> list[Item]:
+    paths: list[Item] = [Path((p(plane, c0, r), p(plane, c1, r)), LINE, width, dashed) for r in range(r0, r1 + 1)]
     paths += [Path((p(plane, c, r0), p(plane, c, r1)), LINE, width, dashed) for c in range(c0, c1 + 1)]
     return paths
 
@@ -167,7 +185,6 @@ def build(
 ) -> Scene:
     """The scene of a layer laid out by ``rows`` and ``cols`` (see geometry.plane_layouts)."""
     p, width, height = canvas(rows, cols, style=style, labels=labels, values=values is not None)
-    oblique = p.oblique
 
     static = _grid(p, "in", 0, 0, rows.cells, cols.cells, THICK, dashed=True)
     for r in rows.units:
@@ -182,8 +199,8 @@ def build(
         static += _labels(p, rows, cols, width)
 
     def make(index: int) -> Frame:
-        i, j = frame_position(rows, cols, index)
-        return _frame(p, rows, cols, i, j, oblique, values, unit_cells)
+        i, j = frame_position(cols, index)
+        return _frame(p, rows, cols, i, j, values, unit_cells)
 
     frames = Frames(frame_count(rows, cols), make, accumulates=values is not None)
     return Scene(width, height, static, frames, p)
@@ -192,23 +209,28 @@ def build(
 class _Units:
     """``(r, c) in units``: whether a drawn cell holds an input value, in O(1)."""
 
-    def __init__(self, rows: AxisLayout, cols: AxisLayout):
+    def __init__(self, rows: AxisLayout, cols: AxisLayout) -> None:
         self.rows, self.cols = rows.units, cols.units
 
-    def __contains__(self, cell) -> bool:
+    def __contains__(self, cell: tuple[int, int]) -> bool:
         r, c = cell
         return r in self.rows and c in self.cols
 
 
-def canvas(rows: AxisLayout, cols: AxisLayout, *, style: str, labels: bool, values: bool):
+def canvas(
+    rows: AxisLayout, cols: AxisLayout, *, style: str, labels: bool, values: bool
+) -> tuple[Projection, int, int]:
     """(projection, width, height): cheap, so sizes can be checked before anything is built."""
     oblique = style == "dumoulin" and not values
-    p = _Projection(rows.cells, cols.cells, rows.output, cols.output, oblique)
+    p = Projection(rows.cells, cols.cells, rows.output, oblique)
     width, height = _fit(p, rows, cols, labels and not oblique, labels and oblique and rows.cells == 1)
     return p, width, height
 
 
-def _frame(p, rows, cols, i, j, oblique, values, units) -> Frame:
+def _frame(
+    p: Projection, rows: AxisLayout, cols: AxisLayout, i: int, j: int, values: Values | None, units: _Units
+) -> Frame:
+    """The moving parts of the frame of output position (``i``, ``j``), and its kept value."""
     r0, c0 = rows.starts[i], cols.starts[j]
     r1, c1 = r0 + rows.span, c0 + cols.span
     frame = Frame()
@@ -217,12 +239,12 @@ def _frame(p, rows, cols, i, j, oblique, values, units) -> Frame:
     else:
         frame.moving.append(Shade(tuple(_cell(p, "in", r, c) for r in rows.taps(i) for c in cols.taps(j))))
     frame.moving += _grid(p, "in", r0, c0, r1, c1, THICK)
-    if oblique:
+    if p.oblique:  # a line from each corner of the footprint to the same corner of the output cell
         plane = _cell(p, "out", 0, 0, rows.output, cols.output)
-        for (wr, wc), (orow, ocol) in zip(
+        for (window_row, window_col), (out_row, out_col) in zip(
             ((r1, c0), (r1, c1), (r0, c0), (r0, c1)), ((i + 1, j), (i + 1, j + 1), (i, j), (i, j + 1)), strict=True
         ):
-            start, end = p("in", wc, wr), p("out", ocol, orow)
+            start, end = p("in", window_col, window_row), p("out", out_col, out_row)
             frame.moving.append(Path((start, _until_hidden(start, end, plane)), LINE, THIN, hairline=True))
     out_cell = _cell(p, "out", i, j)
     frame.moving.append(Shade((out_cell,)))
@@ -230,18 +252,18 @@ def _frame(p, rows, cols, i, j, oblique, values, units) -> Frame:
     if values is not None:
         if values.kernel is not None:
             taps = ((r, c) for r in rows.taps(i) for c in cols.taps(j))
-            for (r, c), (kr, kc) in zip(
+            for (r, c), (kernel_row, kernel_col) in zip(
                 taps, ((a, b) for a in range(rows.kernel_size) for b in range(cols.kernel_size)), strict=True
             ):
                 x, y = p("in", c + 0.93, r + 0.93)
                 ink = KERNEL if (r, c) in units else LINE  # light on shaded blue, dark on shaded grey
-                frame.moving.append(Text(x, y, _number(values.kernel[kr][kc]), 9, ink, "rs"))
+                frame.moving.append(Text(x, y, _number(values.kernel[kernel_row][kernel_col]), 9, ink, "rs"))
         x, y = p("out", j + 0.5, i + 0.5)
         frame.kept.append(Text(x, y, values.outputs[i][j], 11, LINE, "mm"))
     return frame
 
 
-def _until_hidden(start, end, plane):
+def _until_hidden(start: Point, end: Point, plane: Outline) -> Point:
     """Where the line from ``start`` to ``end`` (a point of the convex ``plane``) passes
     behind the plane: the picture draws the output plane over the connecting lines."""
     (x0, y0), (x1, y1) = start, end
@@ -271,7 +293,7 @@ def _until_hidden(start, end, plane):
     return x0 + dx * t_in, y0 + dy * t_in
 
 
-def _plane_values(p, plane, units):
+def _plane_values(p: Projection, plane: list[list[float | None]], units: _Units) -> list[Text]:
     texts = []
     for r, row in enumerate(plane):
         for c, value in enumerate(row):
@@ -282,17 +304,17 @@ def _plane_values(p, plane, units):
     return texts
 
 
-def _number(value) -> str:
+def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _corners(p, rows, cols):
+def _corners(p: Projection, rows: AxisLayout, cols: AxisLayout) -> list[Point]:
     pts = [p.raw("in", u, r) for u in (0, cols.cells) for r in (0, rows.cells)]
     pts += [p.raw("out", u, r) for u in (0, cols.output) for r in (0, rows.output)]
     return pts
 
 
-def _fit(p, rows, cols, flat_labels, row_labels) -> tuple[int, int]:
+def _fit(p: Projection, rows: AxisLayout, cols: AxisLayout, flat_labels: bool, row_labels: bool) -> tuple[int, int]:
     """Canvas size and origin: the planes' bounding box plus the border."""
     pts = _corners(p, rows, cols)
     xs, ys = [x for x, _ in pts], [y for _, y in pts]
@@ -304,7 +326,7 @@ def _fit(p, rows, cols, flat_labels, row_labels) -> tuple[int, int]:
     return width, height
 
 
-def _labels(p, rows, cols, width) -> list[Text]:
+def _labels(p: Projection, rows: AxisLayout, cols: AxisLayout, width: int) -> list[Text]:
     if not p.oblique:
         return [
             Text(*p("in", 0, -0.25), "input", LABEL_SIZE, LINE, "ls"),
@@ -326,5 +348,5 @@ def _labels(p, rows, cols, width) -> list[Text]:
     return [Text(x_in, y_in + 0.9 * UNIT, "input", LABEL_SIZE, LINE, "rt"), out_label]
 
 
-def _add(point, dx):
+def _add(point: Point, dx: float) -> Point:
     return point[0] + dx, point[1]
