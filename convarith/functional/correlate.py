@@ -25,13 +25,17 @@ more scratch than the budget even in the smallest chunk, it goes to ``sparse`` i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from itertools import product
 from math import prod
+from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .. import limits
 from . import sparse
+from .checks import Array
 
 FOLD_MIN_K = 128  # fold trailing taps into the GEMM's inner dimension until it is at least this
 BLOCK_COLUMNS = 4096  # output columns per GEMM: OpenBLAS is at its best near this on thin products
@@ -41,10 +45,10 @@ WORKING_SET = 64 * 2**20  # scratch per chunk beyond which larger chunks are no 
 class Scratch:
     """Reusable buffers keyed by name: fresh pages are expensive on these machines."""
 
-    def __init__(self):
-        self.buffers: dict[str, np.ndarray] = {}
+    def __init__(self) -> None:
+        self.buffers: dict[str, Array] = {}
 
-    def get(self, name, shape, dtype, zero=False):
+    def get(self, name: str, shape: Sequence[int], dtype: DTypeLike, zero: bool = False) -> Array:
         size = prod(shape)
         buf = self.buffers.get(name)
         if buf is None or buf.size < size or buf.dtype != dtype:
@@ -56,7 +60,7 @@ class Scratch:
         return view
 
 
-def fill_window(dest, image, starts):
+def fill_window(dest: Array, image: Array, starts: Sequence[int]) -> None:
     """Copy the part of ``image`` (C, *in) covering ``dest``'s window (C, *extent) at ``starts``."""
     src, dst = [slice(None)], [slice(None)]
     for start, extent, size in zip(starts, dest.shape[1:], image.shape[1:], strict=True):
@@ -68,7 +72,16 @@ def fill_window(dest, image, starts):
     dest[tuple(dst)] = image[tuple(src)]
 
 
-def correlate(x, w, origins, out_sizes, strides, dilations, groups, out):
+def correlate(
+    x: Array,
+    w: Array,
+    origins: Sequence[int],
+    out_sizes: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    groups: int,
+    out: Array,
+) -> Array:
     """Write the cross-correlation of x (N, C, *in) with w (O, C/groups, *k) into out (N, O, *out_sizes).
 
     Outputs whose windows hold no input cell, and taps no output reads on an input cell, are
@@ -82,30 +95,42 @@ def correlate(x, w, origins, out_sizes, strides, dilations, groups, out):
     nd = len(out_sizes)
     kernel = w.shape[2:]
     sizes = x.shape[2:]
-    trims = [_trim(origins[i], out_sizes[i], kernel[i], strides[i], dilations[i], sizes[i]) for i in range(nd)]
-    if any(t is None for t in trims):
+    found = [_trim(origins[i], out_sizes[i], kernel[i], strides[i], dilations[i], sizes[i]) for i in range(nd)]
+    trims = [t for t in found if t is not None]
+    if len(trims) < nd:
         out[...] = 0
         return out
     if any(t != (0, n - 1, 0, k - 1) for t, n, k in zip(trims, out_sizes, kernel, strict=True)):
         out[...] = 0
-        out = out[(slice(None), slice(None)) + tuple(slice(o_lo, o_hi + 1) for o_lo, o_hi, _, _ in trims)]
-        w = w[(slice(None), slice(None)) + tuple(slice(t_lo, t_hi + 1) for _, _, t_lo, t_hi in trims)]
-        origins = [origins[i] + trims[i][0] * strides[i] + trims[i][2] * dilations[i] for i in range(nd)]
+        out = out[(slice(None), slice(None)) + tuple(slice(t.out_first, t.out_last + 1) for t in trims)]
+        w = w[(slice(None), slice(None)) + tuple(slice(t.tap_first, t.tap_last + 1) for t in trims)]
+        origins = [
+            o + t.out_first * s + t.tap_first * d for o, t, s, d in zip(origins, trims, strides, dilations, strict=True)
+        ]
         out_sizes = list(out.shape[2:])
         kernel = w.shape[2:]
     extents = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_sizes, strides, kernel, dilations, strict=True)]
     compact = all(e <= 2 * (n + o) + k + 64 for e, n, o, k in zip(extents, sizes, out_sizes, kernel, strict=True))
     if compact:
-        path, fixed, per_row = _plan(x, w, out_sizes, strides, dilations, groups, extents)
-        if fixed + per_row <= limits.temporary_bytes:
-            path(x, w, origins, out_sizes, strides, dilations, groups, out, fixed)
+        plan = _plan(x, w, out_sizes, strides, dilations, groups, extents)
+        if plan.fixed + plan.per_row <= limits.temporary_bytes:
+            plan.path(x, w, origins, out_sizes, strides, dilations, groups, out, plan.fixed)
             return out
     sparse.correlate(x, w, origins, strides, dilations, groups, out)
     return out
 
 
-def _trim(origin, n_out, k, s, d, size):
-    """(o_lo, o_hi, t_lo, t_hi): the outputs whose windows meet the input and the taps they read there.
+class _Trim(NamedTuple):
+    """On one axis, the outputs whose windows meet the input and the taps they read there (inclusive)."""
+
+    out_first: int
+    out_last: int
+    tap_first: int
+    tap_last: int
+
+
+def _trim(origin: int, n_out: int, k: int, s: int, d: int, size: int) -> _Trim | None:
+    """The outputs whose windows meet the input and the taps they read there.
 
     Output o, tap t reads cell origin + o*s + t*d. Everything outside the returned ranges reads
     only cells outside the input (zeros). None when nothing reads an input cell.
@@ -123,45 +148,76 @@ def _trim(origin, n_out, k, s, d, size):
         if (new_o_lo, new_o_hi, new_t_lo, new_t_hi) == (o_lo, o_hi, t_lo, t_hi):
             break
         o_lo, o_hi, t_lo, t_hi = new_o_lo, new_o_hi, new_t_lo, new_t_hi
-    return o_lo, o_hi, t_lo, t_hi
+    return _Trim(o_lo, o_hi, t_lo, t_hi)
 
 
-def _plan(x, w, out_sizes, strides, dilations, groups, extents):
+Path = Callable[[Array, Array, Sequence[int], Sequence[int], Sequence[int], Sequence[int], int, Array, int], None]
+"""A fast path: (x, w, origins, out_sizes, strides, dilations, groups, out, fixed scratch bytes)."""
+
+
+class _Plan(NamedTuple):
+    path: Path
+    fixed: int  # scratch bytes whatever the chunk
+    per_row: int  # scratch bytes per output row of a chunk
+
+
+def _plan(
+    x: Array,
+    w: Array,
+    out_sizes: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    groups: int,
+    extents: Sequence[int],
+) -> _Plan:
     """The fast path for this geometry, the scratch it needs whatever the chunk, and per output row."""
     channels = x.shape[1]
-    n_out, cg = w.shape[:2]
-    og = n_out // groups
+    n_out, in_per_group = w.shape[:2]
+    out_per_group = n_out // groups
     kernel, nd = w.shape[2:], len(out_sizes)
     item = x.dtype.itemsize
     halo = (kernel[0] - 1) * dilations[0]
     if all(s == 1 for s in strides):
         row = prod(extents[1:])
-        if cg == 1 and groups > 1:
+        if in_per_group == 1 and groups > 1:
             fixed = item * channels * (halo + 2) * row
-            return _stride1_depthwise, fixed, item * row * channels * (1 + 2 * (n_out // groups))
-        fold = _fold(kernel, cg)
+            return _Plan(_stride1_depthwise, fixed, item * row * channels * (1 + 2 * out_per_group))
+        fold = _fold(kernel, in_per_group)
         n_fold = prod(kernel[nd - fold :])
         n_lead = prod(kernel[: nd - fold])
         geo = _Geometry(kernel, out_sizes, dilations)
         margin = sum((k - 1) * dilations[i] * geo.flat_strides[i] for i, k in enumerate(kernel) if i >= nd - fold)
         reach = sum((k - 1) * dilations[i] * geo.flat_strides[i] for i, k in enumerate(kernel) if i < nd - fold)
         fixed = item * (
-            n_fold * channels * (margin + (halo + 1) * row) + n_lead * og * reach + n_out * cg * prod(kernel)
+            n_fold * channels * (margin + (halo + 1) * row)
+            + n_lead * out_per_group * reach
+            + n_out * in_per_group * prod(kernel)
         )
-        return _stride1_gemm, fixed, item * row * (n_fold * channels + (n_lead + 1) * og)
+        return _Plan(_stride1_gemm, fixed, item * row * (n_fold * channels + (n_lead + 1) * out_per_group))
     rest, e_rest = prod(out_sizes[1:]), prod(extents[1:])
-    fixed = item * ((channels + cg) * (halo + 1) * e_rest + n_out * cg * prod(kernel))
-    return _gathered, fixed, item * (cg * prod(kernel) * rest + og * rest + 2 * strides[0] * e_rest * (channels + cg))
+    fixed = item * ((channels + in_per_group) * (halo + 1) * e_rest + n_out * in_per_group * prod(kernel))
+    per_row = item * (
+        in_per_group * prod(kernel) * rest + out_per_group * rest + 2 * strides[0] * e_rest * (channels + in_per_group)
+    )
+    return _Plan(_gathered, fixed, per_row)
 
 
-def _fold(kernel, cg):
+def _fold(kernel: Sequence[int], in_per_group: int) -> int:
+    """Trailing kernel axes whose taps join the GEMM's inner dimension (at least one)."""
     nd, fold = len(kernel), 1
-    while fold < nd and prod(kernel[nd - fold :]) * cg < FOLD_MIN_K:
+    while fold < nd and prod(kernel[nd - fold :]) * in_per_group < FOLD_MIN_K:
         fold += 1
     return fold
 
 
-def new_output(lead, out_sizes, kernel, strides, dilations, dtype):
+def new_output(
+    lead: Sequence[int],
+    out_sizes: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    dtype: DTypeLike,
+) -> Array:
     """An output array the stride-1 path can write its GEMMs into directly.
 
     Its trailing axes are allocated at the padded width and the returned view cuts them back,
@@ -173,11 +229,11 @@ def new_output(lead, out_sizes, kernel, strides, dilations, dtype):
     extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations, strict=True)]
     if prod(extents[1:]) > 2 * prod(out_sizes[1:]) + 1024:
         return np.empty((*lead, *out_sizes), dtype=dtype)
-    full = np.empty((*lead, out_sizes[0], *extents[1:]), dtype=dtype)
+    full: Array = np.empty((*lead, out_sizes[0], *extents[1:]), dtype=dtype)
     return full[(Ellipsis,) + tuple(slice(0, o) for o in out_sizes[1:])] if len(out_sizes) > 1 else full
 
 
-def _wide_rows(out, n, channel0, channels, h0, hc, row):
+def _wide_rows(out: Array, n: int, first_channel: int, channels: int, h0: int, hc: int, row: int) -> Array | None:
     """out[n, channel0:+channels, h0:+hc] seen as (channels, hc*row), if out has the wide layout."""
     item = out.dtype.itemsize
     expected = row * item
@@ -188,7 +244,7 @@ def _wide_rows(out, n, channel0, channels, h0, hc, row):
         or out.strides[1] != out.shape[2] * expected
     ):
         return None
-    corner = out[n, channel0 : channel0 + 1, h0 : h0 + 1]  # a view (a scalar index would copy)
+    corner = out[n, first_channel : first_channel + 1, h0 : h0 + 1]  # a view (a scalar index would copy)
     return np.lib.stride_tricks.as_strided(corner, shape=(channels, hc * row), strides=(out.strides[1], item))
 
 
@@ -200,32 +256,46 @@ def _rows_per_chunk(bytes_per_row: int, rows: int, fixed: int = 0) -> int:
 class _Geometry:
     """The wide layout: padded extents, flat strides and tap offsets of a stride-1 window op."""
 
-    def __init__(self, kernel, out_sizes, dilations):
+    def __init__(self, kernel: Sequence[int], out_sizes: Sequence[int], dilations: Sequence[int]) -> None:
         self.kernel, self.dilations = kernel, dilations
         self.nd = len(kernel)
         self.extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations, strict=True)]
         self.row = prod(self.extents[1:])  # flat stride of the leading axis
         self.flat_strides = [prod(self.extents[i + 1 :]) for i in range(self.nd)]
 
-    def taps(self, dims):
+    def taps(self, dims: Sequence[int]) -> tuple[list[tuple[int, ...]], list[int]]:
+        """The tap combinations of axes ``dims`` (in order) and their flat offsets in the layout."""
         taps = list(product(*(range(self.kernel[i]) for i in dims)))
         return taps, [
             sum(t * self.dilations[i] * self.flat_strides[i] for t, i in zip(tap, dims, strict=True)) for tap in taps
         ]
 
 
-def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
+def _stride1_gemm(
+    x: Array,
+    w: Array,
+    origins: Sequence[int],
+    out_sizes: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    groups: int,
+    out: Array,
+    fixed: int,
+) -> None:
     geo = _Geometry(w.shape[2:], out_sizes, dilations)
     n_img, channels = x.shape[:2]
-    n_out, cg = w.shape[:2]
-    og = n_out // groups
+    n_out, in_per_group = w.shape[:2]
+    out_per_group = n_out // groups
     kernel, nd, row = geo.kernel, geo.nd, geo.row
     dtype, item = out.dtype, out.dtype.itemsize
 
-    fold = _fold(kernel, cg)
+    in_slices = [slice(g * in_per_group, (g + 1) * in_per_group) for g in range(groups)]  # channels of group g
+    out_slices = [slice(g * out_per_group, (g + 1) * out_per_group) for g in range(groups)]
+
+    fold = _fold(kernel, in_per_group)
     taps_fold, fold_offsets = geo.taps(range(nd - fold, nd))
     taps_lead, lead_offsets = geo.taps(range(nd - fold))
-    n_fold, k_inner = len(taps_fold), len(taps_fold) * cg
+    n_fold, k_inner = len(taps_fold), len(taps_fold) * in_per_group
     margin = max(fold_offsets)  # plane f holds the padded input shifted left by fold_offsets[f]
     # Per group, the leading tap combinations stacked along the rows: (n_lead * Og, k_fold * Cg),
     # columns matching the stack's rows. One tall GEMM runs at a far better rate than n_lead
@@ -236,7 +306,7 @@ def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fix
     weights = [
         np.ascontiguousarray(
             np.concatenate(
-                [w_perm[g * og : (g + 1) * og][(slice(None),) + lead].reshape(og, k_inner) for lead in taps_lead]
+                [w_perm[out_slices[g]][(slice(None),) + lead].reshape(out_per_group, k_inner) for lead in taps_lead]
             )
         )
         for g in range(groups)
@@ -244,7 +314,7 @@ def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fix
 
     # Small images: several per GEMM. Large ones: chunks of output rows.
     full_len = geo.extents[0] * row
-    per_column = item * (n_fold * channels + (n_lead + 1) * og)
+    per_column = item * (n_fold * channels + (n_lead + 1) * out_per_group)
     affordable = max(1, (limits.temporary_bytes - fixed) // per_column)  # columns that fit in the memory limit
     if full_len <= min(BLOCK_COLUMNS, affordable):
         images, rows = max(1, min(n_img, BLOCK_COLUMNS // full_len)), out_sizes[0]
@@ -252,7 +322,8 @@ def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fix
         # Each chunk re-reads (k-1)*d halo rows: at least a few times that many rows per chunk.
         wanted = max(BLOCK_COLUMNS // row, 4 * (kernel[0] - 1) * geo.dilations[0], 1)
         images, rows = 1, max(1, min(out_sizes[0], wanted, affordable // row))
-    scratch, filled = Scratch(), None
+    scratch = Scratch()
+    filled: tuple[int, int, int, int] | None = None  # the layout whose outside cells the stack holds as zeros
     for n0 in range(0, n_img, images):
         block = min(images, n_img - n0)
         for h0 in range(0, out_sizes[0], rows):
@@ -263,26 +334,34 @@ def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fix
             starts = [origins[0] + h0, *origins[1:]]
             # Cells outside the input stay zero between blocks of the same layout.
             layout = (block, hc, max(0, -starts[0]), max(0, starts[0] + seg_rows - x.shape[2]))
-            stack = scratch.get("stack", (groups, n_fold, cg, total), dtype, zero=layout != filled)
+            stack = scratch.get("stack", (groups, n_fold, in_per_group, total), dtype, zero=layout != filled)
             filled = layout
             # The input goes into plane 0 once; plane f is plane 0 moved by its tap offset (row memcpys).
             for b, g in product(range(block), range(groups)):
                 begin = margin + b * seg_len
-                dest = stack[g, 0, :, begin : begin + seg_len].reshape(cg, seg_rows, *geo.extents[1:])  # a view
-                fill_window(dest, x[n0 + b, g * cg : (g + 1) * cg], starts)
+                dest = stack[g, 0, :, begin : begin + seg_len].reshape(
+                    in_per_group, seg_rows, *geo.extents[1:]
+                )  # a view
+                fill_window(dest, x[n0 + b, in_slices[g]], starts)
             for f, off in enumerate(fold_offsets[1:], 1):
                 stack[:, f, :, : total - off] = stack[:, 0, :, off:]
             wide = (block - 1) * seg_len + hc * row
             for g in range(groups):
                 stacked = stack[g].reshape(k_inner, total)
-                direct = _wide_rows(out, n0, g * og, og, h0, hc, row) if block == 1 else None
-                acc = direct if direct is not None else scratch.get("acc", (og, wide), dtype)
+                direct = _wide_rows(out, n0, g * out_per_group, out_per_group, h0, hc, row) if block == 1 else None
+                acc = direct if direct is not None else scratch.get("acc", (out_per_group, wide), dtype)
                 if n_lead == 1:
                     np.matmul(weights[g], stacked[:, margin : margin + wide], out=acc)
                 else:
-                    tall = scratch.get("tall", (n_lead * og, wide + reach), dtype)
+                    tall = scratch.get("tall", (n_lead * out_per_group, wide + reach), dtype)
                     np.matmul(weights[g], stacked[:, margin : margin + wide + reach], out=tall)
-                    sum_into(acc, [tall[j * og : (j + 1) * og, off : off + wide] for j, off in enumerate(lead_offsets)])
+                    sum_into(
+                        acc,
+                        [
+                            tall[j * out_per_group : (j + 1) * out_per_group, off : off + wide]
+                            for j, off in enumerate(lead_offsets)
+                        ],
+                    )
                 if direct is None:
                     for b in range(block):
                         _write_wide(
@@ -290,11 +369,21 @@ def _stride1_gemm(x, w, origins, out_sizes, strides, dilations, groups, out, fix
                             hc,
                             geo.extents,
                             out_sizes,
-                            out[n0 + b, g * og : (g + 1) * og, h0 : h0 + hc],
+                            out[n0 + b, out_slices[g], h0 : h0 + hc],
                         )
 
 
-def _stride1_depthwise(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
+def _stride1_depthwise(
+    x: Array,
+    w: Array,
+    origins: Sequence[int],
+    out_sizes: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    groups: int,
+    out: Array,
+    fixed: int,
+) -> None:
     geo = _Geometry(w.shape[2:], out_sizes, dilations)
     n_img, channels = x.shape[:2]
     row, dtype = geo.row, out.dtype
@@ -322,7 +411,18 @@ def _stride1_depthwise(x, w, origins, out_sizes, strides, dilations, groups, out
             )
 
 
-def _depthwise(flat, w, groups, offsets, wide, hc, extents, out_sizes, target, scratch):
+def _depthwise(
+    flat: Array,
+    w: Array,
+    groups: int,
+    offsets: Sequence[int],
+    wide: int,
+    hc: int,
+    extents: Sequence[int],
+    out_sizes: Sequence[int],
+    target: Array,
+    scratch: Scratch,
+) -> None:
     """One input channel per group: broadcast multiply-adds beat thousands of tiny GEMMs."""
     channels = flat.shape[0]
     mult = w.shape[0] // groups
@@ -335,7 +435,7 @@ def _depthwise(flat, w, groups, offsets, wide, hc, extents, out_sizes, target, s
     _write_wide(acc.reshape(channels * mult, wide), hc, extents, out_sizes, target)
 
 
-def sum_into(target, parts):
+def sum_into(target: Array, parts: Sequence[Array]) -> None:
     """target = the sum of parts (the row blocks of a tall GEMM, read at their tap offsets)."""
     if len(parts) == 1:
         np.copyto(target, parts[0])
@@ -345,18 +445,28 @@ def sum_into(target, parts):
         target += part
 
 
-def _write_wide(acc, hc, extents, out_sizes, target):
+def _write_wide(acc: Array, hc: int, extents: Sequence[int], out_sizes: Sequence[int], target: Array) -> None:
     """Drop the padded-width columns: (O, hc * prod(extents[1:])) -> target (O, hc, *out_sizes[1:])."""
     target[...] = cut_wide(acc, hc, extents, out_sizes)
 
 
-def cut_wide(acc, hc, extents, out_sizes):
+def cut_wide(acc: Array, hc: int, extents: Sequence[int], out_sizes: Sequence[int]) -> Array:
     """The (O, hc, *out_sizes[1:]) cells of wide-layout columns (O, >= hc * prod(extents[1:])), a view."""
     shaped = acc[:, : hc * prod(extents[1:])].reshape(acc.shape[0], hc, *extents[1:])
     return shaped[(slice(None), slice(None)) + tuple(slice(0, o) for o in out_sizes[1:])]
 
 
-def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
+def _gathered(
+    x: Array,
+    w: Array,
+    origins: Sequence[int],
+    out_sizes: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    groups: int,
+    out: Array,
+    fixed: int,
+) -> None:
     """Strided windows, by stride phases.
 
     Tap t of axis i reads the padded input at o*s + t*d = (o + c)*s + r with r = t*d mod s and
@@ -366,25 +476,32 @@ def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
     go. The GEMM's inner dimension is ordered phase by phase, and the weights to match.
     """
     n_img, channels = x.shape[:2]
-    n_out, cg = w.shape[:2]
-    og = n_out // groups
+    n_out, in_per_group = w.shape[:2]
+    out_per_group = n_out // groups
     kernel = w.shape[2:]
     dtype, item = out.dtype, out.dtype.itemsize
     extents = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_sizes, strides, kernel, dilations, strict=True)]
     per_axis = [_axis_phases(k, s, d) for k, s, d in zip(kernel, strides, dilations, strict=True)]
-    groups_of_taps = list(product(*per_axis))  # one entry per phase combination
-    order = [
-        int(np.ravel_multi_index(tap, kernel))
-        for phase in groups_of_taps
-        for tap in product(*(p["taps"] for p in phase))
-    ]
-    k_inner = cg * len(order)
+    combos = list(product(*per_axis))  # one phase per axis, for every combination
+    order = [int(np.ravel_multi_index(tap, kernel)) for combo in combos for tap in product(*(p.taps for p in combo))]
+    k_inner = in_per_group * len(order)
+    in_slices = [slice(g * in_per_group, (g + 1) * in_per_group) for g in range(groups)]  # channels of group g
+    out_slices = [slice(g * out_per_group, (g + 1) * out_per_group) for g in range(groups)]
     w_mats = [
-        np.ascontiguousarray(w[g * og : (g + 1) * og].reshape(og, cg, -1)[:, :, order].reshape(og, k_inner))
+        np.ascontiguousarray(
+            w[out_slices[g]].reshape(out_per_group, in_per_group, -1)[:, :, order].reshape(out_per_group, k_inner)
+        )
         for g in range(groups)
     ]
+    # Per combination: the input phase it reads (every stride-th cell from its residues), the
+    # corner of its first tap in that phase, and its taps per axis.
+    phase_cells = [tuple(slice(p.residue, None, s) for p, s in zip(combo, strides, strict=True)) for combo in combos]
+    first_taps = [(slice(None),) + tuple(slice(p.shift, None) for p in combo) for combo in combos]
+    tap_counts = [[len(p.taps) for p in combo] for combo in combos]
     rest = prod(out_sizes[1:])
-    per_row = item * (k_inner * rest + og * rest + 2 * strides[0] * prod(extents[1:]) * (channels + cg))
+    per_row = item * (
+        k_inner * rest + out_per_group * rest + 2 * strides[0] * prod(extents[1:]) * (channels + in_per_group)
+    )
     # A few thousand columns per GEMM is the best rate; past WORKING_SET a larger chunk only costs memory.
     rows = max(
         1, min(max(1, BLOCK_COLUMNS // rest), _rows_per_chunk(per_row, out_sizes[0], fixed), WORKING_SET // per_row)
@@ -398,48 +515,46 @@ def _gathered(x, w, origins, out_sizes, strides, dilations, groups, out, fixed):
             padded = scratch.get("padded", (channels, span, *extents[1:]), dtype, zero=True)
             fill_window(padded, x[n], [origins[0] + h0 * strides[0], *origins[1:]])
             chunk_sizes = (hc, *out_sizes[1:])
-            cols = scratch.get("cols", (cg, len(order), hc * rest), dtype)
+            cols = scratch.get("cols", (in_per_group, len(order), hc * rest), dtype)
             for g in range(groups):
                 first = 0
-                for index, phase in enumerate(groups_of_taps):
-                    residue = tuple(p["residue"] for p in phase)
-                    plane = scratch.get(
-                        f"plane{index}",
-                        padded[
-                            (slice(g * cg, (g + 1) * cg),)
-                            + tuple(slice(r, None, s) for r, s in zip(residue, strides, strict=True))
-                        ].shape,
-                        dtype,
-                    )
-                    np.copyto(
-                        plane,
-                        padded[
-                            (slice(g * cg, (g + 1) * cg),)
-                            + tuple(slice(r, None, s) for r, s in zip(residue, strides, strict=True))
-                        ],
-                    )
-                    counts = [len(p["taps"]) for p in phase]
-                    start = plane[(slice(None),) + tuple(slice(p["shift"], None) for p in phase)]
+                for index, combo in enumerate(combos):
+                    source = padded[(in_slices[g],) + phase_cells[index]]
+                    plane = scratch.get(f"plane{index}", source.shape, dtype)
+                    np.copyto(plane, source)
+                    counts = tap_counts[index]
                     st = plane.strides
                     view = np.lib.stride_tricks.as_strided(
-                        start,
-                        shape=(cg, *counts, *chunk_sizes),
-                        strides=(st[0], *(p["step"] * t for p, t in zip(phase, st[1:], strict=True)), *st[1:]),
+                        plane[first_taps[index]],
+                        shape=(in_per_group, *counts, *chunk_sizes),
+                        strides=(st[0], *(p.step * t for p, t in zip(combo, st[1:], strict=True)), *st[1:]),
                         writeable=False,
                     )
                     block = prod(counts)
-                    np.copyto(cols[:, first : first + block].reshape(cg, *counts, *chunk_sizes), view)
+                    np.copyto(cols[:, first : first + block].reshape(in_per_group, *counts, *chunk_sizes), view)
                     first += block
-                target = out[n, g * og : (g + 1) * og, h0 : h0 + hc]
+                target = out[n, out_slices[g], h0 : h0 + hc]
                 if direct:
-                    np.matmul(w_mats[g], cols.reshape(k_inner, -1), out=target.reshape(og, -1))
+                    np.matmul(w_mats[g], cols.reshape(k_inner, -1), out=target.reshape(out_per_group, -1))
                 else:
-                    result = scratch.get("result", (og, hc * rest), dtype)
+                    result = scratch.get("result", (out_per_group, hc * rest), dtype)
                     np.matmul(w_mats[g], cols.reshape(k_inner, -1), out=result)
-                    target[...] = result.reshape(og, *chunk_sizes)
+                    target[...] = result.reshape(out_per_group, *chunk_sizes)
 
 
-def _axis_phases(k, s, d):
+class AxisPhase(NamedTuple):
+    """The taps of one axis that read one phase of the input (the cells at ``residue`` mod stride).
+
+    Tap ``taps[j]`` reads the phase's cell ``o + shift + j * step`` for output ``o``.
+    """
+
+    residue: int
+    shift: int  # phase cells before the first tap's, for output 0
+    step: int  # phase cells between consecutive taps
+    taps: tuple[int, ...]  # increasing
+
+
+def _axis_phases(k: int, s: int, d: int) -> list[AxisPhase]:
     """The taps of one axis grouped by phase: residue, first shift, shift step, taps in order.
 
     Only residues that hold taps are visited: O(k), whatever the stride."""
@@ -450,7 +565,5 @@ def _axis_phases(k, s, d):
     for r in sorted(by_residue):
         taps = by_residue[r]
         shifts = [(t * d) // s for t in taps]
-        phases.append(
-            {"residue": r, "shift": shifts[0], "step": shifts[1] - shifts[0] if len(shifts) > 1 else 1, "taps": taps}
-        )
+        phases.append(AxisPhase(r, shifts[0], shifts[1] - shifts[0] if len(shifts) > 1 else 1, tuple(taps)))
     return phases
