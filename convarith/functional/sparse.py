@@ -20,32 +20,64 @@ O(outputs + taps) per axis of index arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import product
 from math import prod
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import limits
+from .checks import Array
+from .padding import PadMode
 
 INT_SAFE = 2**62
 BLOCK_CAP = 8 * 2**20  # bytes per gathered block: larger blocks are no faster, and fresh pages are slow
 
 
-def _arange(n: int, big: bool):
+Indices = NDArray[np.int64]
+"""Output or tap numbers, or cell coordinates, along one axis."""
+
+
+def arange(n: int, big: bool) -> NDArray[Any]:
+    """0..n-1 as int64, or as Python ints (dtype object) when ``big`` arithmetic would overflow int64."""
     return np.arange(n, dtype=object) if big else np.arange(n, dtype=np.int64)
+
+
+class Table(NamedTuple):
+    """The cells a block of outputs x taps reads along one axis."""
+
+    cells: Indices  # (taps, outputs)
+    real: NDArray[np.bool_] | None  # where the cell is inside the input; None: everywhere
+
+
+class Lattice(NamedTuple):
+    """A block's cells on one axis as ``first + tap_step * j + out_step * i``."""
+
+    first: int
+    tap_step: int
+    out_step: int
 
 
 class AxisMap:
     """Which cells output o / tap t read along one axis, for a given padding mode."""
 
-    def __init__(self, size, n_out, k, origin, s, d, mode="zeros"):
+    lo: Indices  # per output: its first tap reading an input cell (constant mode)
+    hi: Indices  # per output: its last such tap (below lo when there is none)
+    first: Indices  # per output: the cell its first such tap reads
+    step: int  # cells between consecutive taps' (0: at most one tap reads a cell)
+    live: Indices  # outputs reading some input cell
+    taps: Indices  # taps some live output reads on an input cell
+
+    def __init__(self, size: int, n_out: int, k: int, origin: int, s: int, d: int, mode: PadMode = "constant") -> None:
         self.size, self.n_out, self.k, self.origin, self.s, self.d, self.mode = size, n_out, k, origin, s, d, mode
         self.big = abs(origin) + n_out * s + k * d + size >= INT_SAFE
-        if mode != "zeros":
+        if mode != "constant":
             self.live = np.arange(n_out, dtype=np.int64)
             self.taps = np.arange(k, dtype=np.int64)
             return
-        o = _arange(n_out, self.big)
+        o = arange(n_out, self.big)
         base = origin + o * s
         lo = -(base // d)  # ceil(-base / d): the first tap at or after cell 0
         hi = (size - 1 - base) // d  # the last tap at or before cell size-1
@@ -65,14 +97,14 @@ class AxisMap:
         else:
             self.taps = np.zeros(0, dtype=np.int64)
 
-    def table(self, outs, taps):
+    def table(self, outs: Indices, taps: Indices) -> Table:
         """Cells read, shape (len(taps), len(outs)) int64, and where they are real (None: everywhere)."""
-        if self.mode == "zeros":
+        if self.mode == "constant":
             lo, hi = self.lo[outs][None, :], self.hi[outs][None, :]
             t = taps[:, None]
             valid = (t >= lo) & (t <= hi)
             pos = self.first[outs][None, :] + (np.clip(t, lo, hi) - lo) * self.step
-            return pos, (None if valid.all() else valid)
+            return Table(pos, None if valid.all() else valid)
         big = self.big
         o = outs.astype(object) if big else outs
         t = taps.astype(object) if big else taps
@@ -90,11 +122,12 @@ class AxisMap:
                 p = np.where(p >= n, 2 * (n - 1) - p, p)
         else:  # pragma: no cover - checked by the callers
             raise ValueError(self.mode)
-        return p.astype(np.int64), None
+        return Table(p.astype(np.int64), None)
 
 
-def _lattice(axis, pos, valid, outs, taps):
-    """(first cell, step per tap, step per output) when a block's cells are all real and evenly spaced."""
+def _lattice(axis: AxisMap, table: Table, outs: Indices, taps: Indices) -> Lattice | None:
+    """The block's cells as a lattice, when they are all real and evenly spaced."""
+    pos, valid = table
     if valid is not None:
         return None
     nt, no = pos.shape
@@ -108,43 +141,62 @@ def _lattice(axis, pos, valid, outs, taps):
     expected = first + np.arange(nt)[:, None] * step_t + np.arange(no)[None, :] * step_o
     if not np.array_equal(pos, expected):
         return None
-    return first, step_t, step_o
+    return Lattice(first, step_t, step_o)
 
 
-def _blocks(n_img, lives, taps, cg, og, cout, item):
+class Blocks(NamedTuple):
+    """How much of the work one gathered block holds."""
+
+    images: int
+    outputs: list[int]  # live outputs per axis
+    taps: list[int]  # active taps per axis
+
+
+def _blocks(
+    n_img: int, lives: Sequence[int], taps: Sequence[int], in_per_group: int, out_per_group: int, cout: int, item: int
+) -> Blocks:
     """Block sizes (images, outputs per axis, taps per axis) whose scratch fits the budget."""
     nd = len(lives)
     sizes = [n_img, *lives, *taps]
     block = [max(1, v) for v in sizes]
 
-    def need(b):
+    def scratch_bytes(b: Sequence[int]) -> int:
         bn, bo, bt = b[0], prod(b[1 : 1 + nd]), prod(b[1 + nd :])
         cells = bn * bo
         return (
-            item * (cg * bt * cells + og * cells + cout * cells)
+            item * (in_per_group * bt * cells + out_per_group * cells + cout * cells)
             + bt * bo * (1 + 16 * nd)
             + 16 * sum(b[1 + i] * b[1 + nd + i] for i in range(nd))
         )
 
     budget = limits.temporary_bytes
     target = min(budget, BLOCK_CAP)
-    while need(block) > target and any(v > 1 for v in block):
+    while scratch_bytes(block) > target and any(v > 1 for v in block):
         i = max(range(len(block)), key=lambda j: block[j])
         block[i] = (block[i] + 1) // 2
-    limits.check_temporary("input", f"the smallest block of windows ({cg} channels)", need(block))
-    return block[0], block[1 : 1 + nd], block[1 + nd :]
+    limits.check_temporary("input", f"the smallest block of windows ({in_per_group} channels)", scratch_bytes(block))
+    return Blocks(block[0], block[1 : 1 + nd], block[1 + nd :])
 
 
-def correlate(x, w, origins, strides, dilations, groups, out, mode="zeros"):
+def correlate(
+    x: Array,
+    w: Array,
+    origins: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    groups: int,
+    out: Array,
+    mode: PadMode = "constant",
+) -> Array:
     """out (N, O, *out_sizes) = cross-correlation of x (N, C, *in) with w (O, C/groups, *k).
 
-    Cells outside the input read as zero (``mode="zeros"``) or as the cell ``mode`` maps them
+    Cells outside the input read as zero (``mode="constant"``) or as the cell ``mode`` maps them
     to (replicate, reflect, circular: the padded input is never built).
     """
     nd = x.ndim - 2
     n_img = x.shape[0]
-    cout, cg = w.shape[:2]
-    og = cout // groups
+    cout, in_per_group = w.shape[:2]
+    out_per_group = cout // groups
     kernel, out_sizes = w.shape[2:], out.shape[2:]
     if out.size == 0:
         return out
@@ -156,73 +208,85 @@ def correlate(x, w, origins, strides, dilations, groups, out, mode="zeros"):
     if any(a.live.size == 0 or a.taps.size == 0 for a in axes):
         return out
     item = out.dtype.itemsize
-    bn, bo, bt = _blocks(n_img, [a.live.size for a in axes], [a.taps.size for a in axes], cg, og, cout, item)
-    out_blocks = [[a.live[j : j + b] for j in range(0, a.live.size, b)] for a, b in zip(axes, bo, strict=True)]
-    tap_blocks = [[a.taps[j : j + b] for j in range(0, a.taps.size, b)] for a, b in zip(axes, bt, strict=True)]
+    blocks = _blocks(
+        n_img, [a.live.size for a in axes], [a.taps.size for a in axes], in_per_group, out_per_group, cout, item
+    )
+    out_blocks = [
+        [a.live[j : j + b] for j in range(0, a.live.size, b)] for a, b in zip(axes, blocks.outputs, strict=True)
+    ]
+    tap_blocks = [[a.taps[j : j + b] for j in range(0, a.taps.size, b)] for a, b in zip(axes, blocks.taps, strict=True)]
+    in_slices = [slice(g * in_per_group, (g + 1) * in_per_group) for g in range(groups)]  # channels of group g
+    out_slices = [slice(g * out_per_group, (g + 1) * out_per_group) for g in range(groups)]
     from .correlate import Scratch  # (correlate imports this module)
 
-    weights = {}
+    weights: dict[tuple[int, ...], list[Array]] = {}  # per block of taps (its number per axis), per group
     buffer = Scratch()
 
-    def weight_block(ti, taps):
-        key = ti
-        if key not in weights:
-            sub = w[np.ix_(np.arange(cout), np.arange(cg), *taps)]
-            weights[key] = [np.ascontiguousarray(sub[g * og : (g + 1) * og].reshape(og, -1)) for g in range(groups)]
-        return weights[key]
+    def weight_block(numbers: tuple[int, ...], taps: Sequence[Indices]) -> list[Array]:
+        if numbers not in weights:
+            sub = w[np.ix_(np.arange(cout), np.arange(in_per_group), *taps)]
+            weights[numbers] = [
+                np.ascontiguousarray(sub[out_slices[g]].reshape(out_per_group, -1)) for g in range(groups)
+            ]
+        return weights[numbers]
 
-    def shaped(table, i, nt, no):
+    def shaped(table: NDArray[Any], i: int, nt: int, no: int) -> NDArray[Any]:
         shape = [1] * (2 * nd)
         shape[i], shape[nd + i] = nt, no
         return table.reshape(shape)
 
-    for n0 in range(0, n_img, bn):
-        nb = min(bn, n_img - n0)
+    for n0 in range(0, n_img, blocks.images):
+        nb = min(blocks.images, n_img - n0)
         for outs in product(*out_blocks):
             counts = [len(o) for o in outs]
             cells = prod(counts)
             acc = np.zeros((nb, cout, cells), dtype=out.dtype)
-            for ti, taps in zip(product(*(range(len(tb)) for tb in tap_blocks)), product(*tap_blocks), strict=True):
+            for numbers, taps in zip(
+                product(*(range(len(tb)) for tb in tap_blocks)), product(*tap_blocks), strict=True
+            ):
                 tables = [a.table(o, t) for a, o, t in zip(axes, outs, taps, strict=True)]
-                grid = [
-                    _lattice(a, pos, valid, o, t)
-                    for a, (pos, valid), o, t in zip(axes, tables, outs, taps, strict=True)
+                lattices = [
+                    lattice
+                    for a, table, o, t in zip(axes, tables, outs, taps, strict=True)
+                    if (lattice := _lattice(a, table, o, t)) is not None
                 ]
-                wb = weight_block(ti, taps)
-                k_inner = cg * prod(len(t) for t in taps)
-                if all(g is not None for g in grid):
+                group_weights = weight_block(numbers, taps)
+                k_inner = in_per_group * prod(len(t) for t in taps)
+                if len(lattices) == nd:
                     # Every window cell of the block is real and evenly spaced: one strided view,
                     # copied (a fancy index costs ten times as much per element).
                     for g in range(groups):
-                        image = x[n0 : n0 + nb, g * cg : (g + 1) * cg]
-                        corner = image[(slice(None), slice(None)) + tuple(slice(c[0], c[0] + 1) for c in grid)]
+                        image = x[n0 : n0 + nb, in_slices[g]]
+                        corner = image[
+                            (slice(None), slice(None)) + tuple(slice(c.first, c.first + 1) for c in lattices)
+                        ]
                         st = image.strides
                         view = np.lib.stride_tricks.as_strided(
                             corner,
-                            shape=(nb, cg, *[len(t) for t in taps], *counts),
+                            shape=(nb, in_per_group, *[len(t) for t in taps], *counts),
                             strides=(
                                 st[0],
                                 st[1],
-                                *[c[1] * st[2 + i] for i, c in enumerate(grid)],
-                                *[c[2] * st[2 + i] for i, c in enumerate(grid)],
+                                *[c.tap_step * st[2 + i] for i, c in enumerate(lattices)],
+                                *[c.out_step * st[2 + i] for i, c in enumerate(lattices)],
                             ),
                             writeable=False,
                         )
                         cols = buffer.get("cols", view.shape, out.dtype)  # reused: fresh pages are slow
                         np.copyto(cols, view)
-                        acc[:, g * og : (g + 1) * og] += np.matmul(wb[g], cols.reshape(nb, k_inner, cells))
+                        acc[:, out_slices[g]] += np.matmul(group_weights[g], cols.reshape(nb, k_inner, cells))
                     continue
-                index = tuple(shaped(pos, i, len(taps[i]), counts[i]) for i, (pos, _) in enumerate(tables))
-                mask = None
-                for i, (_, valid) in enumerate(tables):
-                    if valid is not None:
-                        v = shaped(valid, i, len(taps[i]), counts[i])
-                        mask = v if mask is None else mask & v
+                index = tuple(shaped(table.cells, i, len(taps[i]), counts[i]) for i, table in enumerate(tables))
+                mask: NDArray[np.bool_] | None = None
+                for i, table in enumerate(tables):
+                    if table.real is not None:
+                        real = shaped(table.real, i, len(taps[i]), counts[i])
+                        mask = real if mask is None else mask & real
                 for g in range(groups):
-                    cols = x[n0 : n0 + nb, g * cg : (g + 1) * cg][(slice(None), slice(None)) + index]
+                    cols = x[n0 : n0 + nb, in_slices[g]][(slice(None), slice(None)) + index]
                     if mask is not None:
                         np.copyto(cols, 0, where=~mask)
-                    acc[:, g * og : (g + 1) * og] += np.matmul(wb[g], cols.reshape(nb, k_inner, cells))
+                    acc[:, out_slices[g]] += np.matmul(group_weights[g], cols.reshape(nb, k_inner, cells))
             target = out[n0 : n0 + nb]
             target[(slice(None), slice(None)) + np.ix_(*outs)] = acc.reshape(nb, cout, *counts)
     return out
