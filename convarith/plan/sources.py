@@ -7,11 +7,17 @@ Nothing is ever evaluated: TOML and JSON are data, and code is read with ``ast``
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, TypedDict
 
 from ..errors import ShapeError
-from .schema import check_layer, check_shape, is_integer, show
+from .schema import Spec, Value, check_layer, check_shape, is_integer, show
 from .signatures import TORCH, bind, torch_layer
+
+if TYPE_CHECKING:
+    from .readers import Network
 
 ALIASES = {
     "conv": "conv",
@@ -73,7 +79,7 @@ ALIASES = {
     "identity": "identity",
 }
 KNOWN_TYPES = sorted(set(ALIASES.values()))
-PARAMETERS = {
+PARAMETERS: dict[str, set[str]] = {
     "conv": {
         "in_channels",
         "out_channels",
@@ -113,7 +119,7 @@ PARAMETERS = {
     "crop": {"like"},
     "pad": {"like"},
 }
-REQUIRED = {
+REQUIRED: dict[str, tuple[str, ...]] = {
     "conv": ("out_channels", "kernel_size"),
     "conv_transpose": ("out_channels", "kernel_size"),
     "max_pool": ("kernel_size",),
@@ -131,7 +137,7 @@ def _spec_error(origin: str, where: str, rule: str) -> ShapeError:
     return ShapeError("spec", f"{origin}: {where}: {rule}")
 
 
-def normalise(layer: dict, where: str, origin: str = "<spec>") -> dict:
+def normalise(layer: Value, where: str, origin: str = "<spec>") -> Spec:
     """Check one layer table of a spec: known type, known parameters, required ones present,
     every value of the right type and range (``where`` is its path, e.g. ``layers[2]``)."""
     if isinstance(layer, dict) and "block" in layer and where.startswith("blocks."):
@@ -194,7 +200,7 @@ UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area
 ACTIVATION_PARAMETERS = {"inplace", "negative_slope", "dim", "approximate", "alpha"}
 
 
-def _torch_class_layer(cls: str, layer: dict, where: str, origin: str) -> dict:
+def _torch_class_layer(cls: str, layer: Spec, where: str, origin: str) -> Spec:
     """A layer written with a PyTorch class name and its keyword arguments, through the shared signature table."""
     try:
         checked = check_layer({k: v for k, v in layer.items() if k != "type"}, where, strict=True)
@@ -223,7 +229,24 @@ TOP_LEVEL = ("input", "framework", "dtype", "layers", "blocks")
 FRAMEWORKS = ("torch", "tf", "keras")
 
 
-def read_spec(data, origin: str) -> dict:
+class SpecContents(TypedDict):
+    """A spec file's contents, checked."""
+
+    layers: list[Spec]  # blocks expanded
+    input: tuple[int, ...] | None  # (C, *spatial), if the spec gives it
+    framework: str  # as written, lower case (pytorch and tensorflow not yet mapped)
+    dtype: str | None
+
+
+class _Entry(NamedTuple):
+    """One item of a spec's ``layers`` list: a layer table, or a block repeated."""
+
+    layer: Value = None  # the layer table as given (checked when expanded)
+    block: str | None = None
+    repeat: int = 0
+
+
+def read_spec(data: Value, origin: str) -> SpecContents:
     """The checked contents of a parsed spec: ``layers`` (blocks expanded), ``input``, ``framework``, ``dtype``.
 
     Everything is checked before anything is expanded: the layer count (repeats included)
@@ -271,7 +294,7 @@ def read_spec(data, origin: str) -> dict:
         if extra:
             raise _spec_error(origin, f"blocks.{name}", f"unknown key {show(extra[0])}; a block has only 'layers'")
     # Count first, expand after.
-    total, plan = 0, []
+    total, entries = 0, []
     for n, entry in enumerate(data["layers"]):
         where = f"layers[{n}]"
         if isinstance(entry, dict) and "block" in entry:
@@ -293,10 +316,10 @@ def read_spec(data, origin: str) -> dict:
             if not is_integer(repeat) or not repeat >= 0:
                 raise _spec_error(origin, f"{where}.repeat", f"must be an integer >= 0, got {show(repeat)}")
             count = int(repeat) * len(blocks[name]["layers"])
-            plan.append((name, int(repeat) if count else 0))
+            entries.append(_Entry(block=name, repeat=int(repeat) if count else 0))
         else:
             count = 1
-            plan.append((None, entry))
+            entries.append(_Entry(layer=entry))
         total += count
         if total > limits.layers:
             limits.check(f"{origin}: {where}", "the spec (blocks repeated)", total, "layers", unit="layers")
@@ -305,30 +328,30 @@ def read_spec(data, origin: str) -> dict:
         for name, block in blocks.items()
     }
     layers = []
-    for n, (name, item) in enumerate(plan):
-        if name is None:
-            layers.append(normalise(item, f"layers[{n}]", origin))
+    for n, entry in enumerate(entries):
+        if entry.block is None:
+            layers.append(normalise(entry.layer, f"layers[{n}]", origin))
             continue
-        for _ in range(item):
-            layers += [_copy(layer) for layer in checked_blocks[name]]
+        for _ in range(entry.repeat):
+            layers += [_copy(layer) for layer in checked_blocks[entry.block]]
     return {"layers": layers, "input": shape, "framework": framework.lower(), "dtype": dtype}
 
 
-def _copy(layer: dict) -> dict:
+def _copy(layer: Spec) -> Spec:
     return {k: list(v) if isinstance(v, list) else v for k, v in layer.items()}
 
 
-def from_spec_data(data: dict, origin: str):
+def from_spec_data(data: Value, origin: str) -> tuple[list[Spec], tuple[int, ...] | None, str]:
     """(layers, input_shape, framework) from parsed TOML/JSON; blocks expanded."""
     spec = read_spec(data, origin)
     return spec["layers"], spec["input"], spec["framework"]
 
 
-def _refuse_constant(name):
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number (JSON has no NaN or Infinity: give a finite number)")
 
 
-def parse_spec_text(text: str, origin: str = "<spec>", kind: str | None = None):
+def parse_spec_text(text: object, origin: str = "<spec>", kind: str | None = None) -> Value:
     """The parsed TOML or JSON data (JSON when it starts with '{' unless ``kind`` says otherwise)."""
     if not isinstance(text, str):
         raise ShapeError("spec", f"{origin}: expected the text of a spec, got {show(text)}")
@@ -345,8 +368,10 @@ def parse_spec_text(text: str, origin: str = "<spec>", kind: str | None = None):
     try:
         if kind == "json":
             return json.loads(text, parse_constant=_refuse_constant)
-        import tomllib
-
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # the backport pyproject requires before 3.11 (mypy's 3.10 target looks for it; dev installs may lack it)
+            import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
         return tomllib.loads(text)
     except RecursionError:
         raise ShapeError("spec", f"{origin}: nests too deeply to read (a spec nests lists a few levels deep)") from None
@@ -364,12 +389,14 @@ def _one_line(message: str) -> str:
     return message if len(message) < 300 else message[:300] + "..."
 
 
-def from_spec_text(text: str, origin: str = "<spec>", kind: str | None = None):
+def from_spec_text(
+    text: object, origin: str = "<spec>", kind: str | None = None
+) -> tuple[list[Spec], tuple[int, ...] | None, str]:
     """Parse TOML or JSON text (JSON when it starts with '{' unless ``kind`` says otherwise)."""
     return from_spec_data(parse_spec_text(text, origin, kind), origin)
 
 
-def from_spec_file(path):
+def from_spec_file(path: object) -> tuple[list[Spec], tuple[int, ...] | None, str]:
     path = _path("spec", path)
     suffix = path.suffix.lower()
     if suffix == ".py":
@@ -379,13 +406,12 @@ def from_spec_file(path):
     return from_spec_text(_read_text(path), origin=display(path), kind=suffix[1:])
 
 
-def from_code(text: str, origin: str = "<code>"):
+def from_code(text: object, origin: str = "<code>") -> tuple[list[Spec], None]:
     """Layers from bare PyTorch layer code (``nn.Conv2d(3, 64, 7, 2, 3), nn.ReLU()``), in order.
     Returns (layers, None). Module classes need :func:`load_network` (their forward decides the order)."""
     from .readers.torch_code import Leaf, read_torch
 
-    _check_text("code", text, origin)
-    model = read_torch(text, origin)
+    model = read_torch(_check_text("code", text, origin), origin)
     if model.label != "the layers":
         raise ShapeError(
             "code",
@@ -394,7 +420,8 @@ def from_code(text: str, origin: str = "<code>"):
     return [{**leaf.layer, "name": leaf.name} for leaf in model.leaves() if isinstance(leaf, Leaf)], None
 
 
-def _check_text(parameter: str, text, origin) -> None:
+def _check_text(parameter: str, text: object, origin: object) -> str:
+    """``text`` if it is model code of a size that can be read (``origin`` names it)."""
     if not isinstance(origin, str):
         raise ShapeError("origin", f"must be a string, got {show(origin)}")
     if not isinstance(text, str):
@@ -407,14 +434,22 @@ def _check_text(parameter: str, text, origin) -> None:
         )
     if "\x00" in text:
         raise ShapeError(parameter, "contains NUL characters: not model code")
+    return text
 
 
-def _optional_text(parameter: str, value) -> None:
+def _optional_text(parameter: str, value: object) -> None:
     if value is not None and not isinstance(value, str):
         raise ShapeError(parameter, f"must be a string or None, got {show(value)}")
 
 
-def load_network(spec=None, preset=None, code=None, framework=None, cls=None, args=None):
+def load_network(
+    spec: object = None,
+    preset: str | None = None,
+    code: str | None = None,
+    framework: str | None = None,
+    cls: str | None = None,
+    args: str | None = None,
+) -> Network:
     """The network from exactly one source: a spec/code file, a preset name or code text."""
     from . import presets
     from .model import layout_of
@@ -427,45 +462,45 @@ def load_network(spec=None, preset=None, code=None, framework=None, cls=None, ar
     if framework is not None:
         if not isinstance(framework, str) or framework.lower() not in FRAMEWORKS + ("pytorch", "tensorflow"):
             raise ShapeError("framework", f"must be one of {', '.join(FRAMEWORKS)}, got {show(framework)}")
-        framework = {"pytorch": "torch", "tensorflow": "tf"}.get(framework.lower(), framework.lower())
+        framework = _framework_name(framework.lower())
     if preset is not None:
         layers, shape = presets.preset(preset)
         if framework is not None and layout_of(framework) == "channels_last":
             shape = (*shape[1:], shape[0])
         return LayerList(layers, tuple(shape), framework or "torch", dims=len(shape) - 1)
     if code is not None:
-        _check_text("code", code, "--code")
-        return read(code, "--code", framework, cls, args)
+        return read(_check_text("code", code, "--code"), "--code", framework, cls, args)
     path = _path("spec", spec)
     suffix = path.suffix.lower()
     if suffix in (".py", ".txt"):
-        text = _read_text(path, MAX_CODE_CHARS)
-        _check_text("code", text, display(path))
+        text = _check_text("code", _read_text(path, MAX_CODE_CHARS), display(path))
         return read(text, display(path), framework, cls, args)
     if suffix not in (".toml", ".json"):
         raise ShapeError("spec", f"{display(path)}: expected a .toml, .json, .py or .txt file")
     spec_data = read_spec(parse_spec_text(_read_text(path), display(path), suffix[1:]), display(path))
-    spec_data["framework"] = {"pytorch": "torch", "tensorflow": "tf"}.get(
-        spec_data["framework"], spec_data["framework"]
-    )
-    layers, shape = spec_data["layers"], spec_data["input"]
-    effective = framework or spec_data["framework"]
-    if shape is not None and layout_of(effective) == "channels_last":  # a spec's input is (C, *spatial) always
-        shape = (*shape[1:], shape[0])
+    layers, given = spec_data["layers"], spec_data["input"]
+    effective = framework or _framework_name(spec_data["framework"])
+    if given is not None and layout_of(effective) == "channels_last":  # a spec's input is (C, *spatial) always
+        given = (*given[1:], given[0])
     return LayerList(
         layers,
-        shape,
+        given,
         effective,
-        dims=layer_dims(layers) or (len(shape) - 1 if shape else None),
+        dims=layer_dims(layers) or (len(given) - 1 if given else None),
         dtype=spec_data["dtype"],
     )
+
+
+def _framework_name(name: str) -> str:
+    """A framework's name as the planner spells it (pytorch and tensorflow are torch and tf)."""
+    return {"pytorch": "torch", "tensorflow": "tf"}.get(name, name)
 
 
 MAX_SOURCE_BYTES = 4_000_000  # a spec file (JSON/TOML)
 MAX_CODE_CHARS = 1_000_000  # model code or print(model) text: Python's parser takes ~10 us and ~2 KB a statement
 
 
-def display(path) -> str:
+def display(path: object) -> str:
     """A path as one printable line (a name with a newline or control characters is quoted)."""
     text = str(path)
     if text.isprintable() and len(text) <= 300:
@@ -474,9 +509,7 @@ def display(path) -> str:
     return shown if len(shown) <= 300 else shown[:300] + "...'"
 
 
-def _path(parameter: str, value) -> Path:
-    import os
-
+def _path(parameter: str, value: object) -> Path:
     if not isinstance(value, (str, os.PathLike)):
         raise ShapeError(parameter, f"must be a file path, got {show(value)}")
     try:
