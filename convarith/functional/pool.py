@@ -7,36 +7,48 @@ maximum/add operations over views. Two threads take halves of the batch*channel 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from math import prod
+from typing import Any, Literal, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import limits
+from ..arithmetic import AxisArithmetic
 from ..axes import is_int
 from ..errors import ShapeError
-from ..layers import AvgPool, MaxPool
+from ..layers import AvgPool, IntOrAxes, Layer, MaxPool, Padding
 from . import checks, sparse
+from .checks import Array
 
 THREADS = 2
 MIN_PLANES_PER_THREAD = 8
 
 
-def _as_array(input):
+Combine = Callable[..., Any]
+"""``np.maximum`` or ``np.add``: called as ``combine(a, b, out=a)``."""
+
+TapRange = tuple[int, int]
+"""Taps ``start`` to ``stop - 1`` of one axis."""
+
+
+def _as_array(input: ArrayLike) -> Array:
     x = checks.array("input", input)
     if x.ndim < 2:
         raise ShapeError("input", f"a pool needs (N, C, *spatial) or (C, *spatial), got shape {x.shape}")
     return x
 
 
-def _split_planes(x, nd):
+def _split_planes(x: Array, nd: int) -> tuple[Array, tuple[int, ...]]:
     """(..., *spatial) -> (planes, *spatial) view plus the leading shape."""
     lead = x.shape[: x.ndim - nd]
     return x.reshape(-1, *x.shape[x.ndim - nd :]), lead
 
 
-def _in_threads(fn, planes_in, planes_out):
+def _in_threads(fn: Callable[[Array, Array], None], planes_in: Array, planes_out: Array) -> None:
     n = planes_in.shape[0]
     if n < 2 * MIN_PLANES_PER_THREAD or THREADS < 2:
         fn(planes_in, planes_out)
@@ -51,14 +63,13 @@ def _in_threads(fn, planes_in, planes_out):
             job.result()
 
 
-def _resolve(layer, x, nd):
+def _resolve(layer: Layer, x: Array, nd: int) -> tuple[AxisArithmetic, ...]:
     if x.ndim not in (nd + 1, nd + 2):
         raise ShapeError("input", f"a {nd}-D pool needs (N, C, *spatial) or (C, *spatial), got shape {x.shape}")
-    axes = layer.arithmetic(x.shape[x.ndim - nd :])
-    return axes
+    return layer.arithmetic(x.shape[x.ndim - nd :])
 
 
-def _ndim(kernel_size, stride, padding, dilation, x):
+def _ndim(kernel_size: object, stride: object, padding: object, dilation: object, x: Array) -> int:
     if kernel_size is None:
         raise ShapeError("kernel_size", "is required, got None")
     for value in (kernel_size, stride, padding, dilation):
@@ -71,7 +82,7 @@ def _ndim(kernel_size, stride, padding, dilation, x):
     return x.ndim - 2
 
 
-def tap_ranges(ax):
+def tap_ranges(ax: AxisArithmetic) -> list[TapRange]:
     """The taps of one axis that some output reads on an input cell, as merged (start, stop) ranges.
 
     Output o, tap t reads cell o*s + t*d - before; the taps of output o on the input form an
@@ -82,7 +93,7 @@ def tap_ranges(ax):
     if k <= 64:
         return [(0, k)]
     big = before + n * s + k * d + size >= sparse.INT_SAFE
-    base = sparse._arange(n, big)[::-1] * s - before  # last output first: intervals in increasing order
+    base = sparse.arange(n, big)[::-1] * s - before  # last output first: intervals in increasing order
     lo = np.maximum(-(base // d), 0)
     hi = np.minimum((size - 1 - base) // d, k - 1)
     keep = lo <= hi
@@ -90,20 +101,28 @@ def tap_ranges(ax):
     if lo.size == 0:
         return []
     if big:  # tap numbers past int64 (a kernel of 10**30): merge in Python, one step per live output
-        ranges = []
+        ranges: list[TapRange] = []
         for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
             if ranges and a <= ranges[-1][1]:
-                ranges[-1][1] = max(ranges[-1][1], b + 1)
+                ranges[-1] = (ranges[-1][0], max(ranges[-1][1], b + 1))
             else:
-                ranges.append([a, b + 1])
-        return [tuple(r) for r in ranges]
+                ranges.append((a, b + 1))
+        return ranges
     hi = np.maximum.accumulate(hi)
     starts = np.flatnonzero(np.r_[True, lo[1:] > hi[:-1] + 1])
     stops = np.r_[starts[1:], lo.size] - 1
     return [(int(lo[a]), int(hi[b]) + 1) for a, b in zip(starts, stops, strict=True)]
 
 
-def _reduce_axis(src, axis, ax, combine, fill, dst, ranges):
+def _reduce_axis(
+    src: Array,
+    axis: int,
+    ax: AxisArithmetic,
+    combine: Combine,
+    fill: float,
+    dst: Array,
+    ranges: Sequence[TapRange],
+) -> None:
     """One axis of a pool: dst[..., o, ...] = combine over taps of src (padding reads as ``fill``)."""
     size, s, d = ax.input, ax.stride, ax.dilation
     before = ax.padding[0]
@@ -125,7 +144,9 @@ def _reduce_axis(src, axis, ax, combine, fill, dst, ranges):
             combine(view, src[tuple(in_sel)], out=view)
 
 
-def _separable(x, axes, nd, combine, fill, dtype):
+def _separable(
+    x: Array, axes: Sequence[AxisArithmetic], nd: int, combine: Combine, fill: float, dtype: DTypeLike
+) -> Array:
     """An N-D box reduction as N one-axis ones, planes in chunks that keep scratch in budget."""
     planes, lead = _split_planes(x, nd)
     out = np.empty((planes.shape[0], *[a.output for a in axes]), dtype=dtype)
@@ -138,7 +159,7 @@ def _separable(x, axes, nd, combine, fill, dtype):
     chunk = max(1, min(planes.shape[0], limits.temporary_bytes // max(per_plane, 1)))
     limits.check_temporary("input", "one plane's partial reductions", per_plane)
 
-    def work(src, dst):
+    def work(src: Array, dst: Array) -> None:
         current = src
         for i, ax in enumerate(axes):
             shape = list(current.shape)
@@ -152,15 +173,71 @@ def _separable(x, axes, nd, combine, fill, dtype):
     return out.reshape(*lead, *out.shape[1:])
 
 
+@overload
 def max_pool(
-    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, framework="torch"
-):
+    input: ArrayLike,
+    kernel_size: IntOrAxes,
+    stride: IntOrAxes | None = None,
+    padding: Padding = 0,
+    dilation: IntOrAxes = 1,
+    ceil_mode: bool = False,
+    return_indices: Literal[False] = False,
+    framework: str = "torch",
+) -> Array: ...
+
+
+@overload
+def max_pool(
+    input: ArrayLike,
+    kernel_size: IntOrAxes,
+    stride: IntOrAxes | None = None,
+    padding: Padding = 0,
+    dilation: IntOrAxes = 1,
+    ceil_mode: bool = False,
+    *,
+    return_indices: Literal[True],
+    framework: str = "torch",
+) -> tuple[Array, NDArray[np.int64]]: ...
+
+
+@overload
+def max_pool(
+    input: ArrayLike,
+    kernel_size: IntOrAxes,
+    stride: IntOrAxes | None = None,
+    padding: Padding = 0,
+    dilation: IntOrAxes = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+    framework: str = "torch",
+) -> Array | tuple[Array, NDArray[np.int64]]: ...
+
+
+def max_pool(
+    input: ArrayLike,
+    kernel_size: IntOrAxes,
+    stride: IntOrAxes | None = None,
+    padding: Padding = 0,
+    dilation: IntOrAxes = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+    framework: str = "torch",
+) -> Array | tuple[Array, NDArray[np.int64]]:
     """Like torch.nn.functional.max_pool1d/2d/3d; NaN propagates as in PyTorch."""
     with np.errstate(all="ignore"):
         return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, framework)
 
 
-def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, framework):
+def _max_pool(
+    input: ArrayLike,
+    kernel_size: IntOrAxes,
+    stride: IntOrAxes | None,
+    padding: Padding,
+    dilation: IntOrAxes,
+    ceil_mode: bool,
+    return_indices: bool,
+    framework: str,
+) -> Array | tuple[Array, NDArray[np.int64]]:
     ceil_mode, return_indices = checks.flag("ceil_mode", ceil_mode), checks.flag("return_indices", return_indices)
     checks.framework(framework)
     x = _as_array(input)
@@ -181,7 +258,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     return _separable(x, axes, nd, np.maximum, fill, x.dtype)
 
 
-def _max_with_indices(x, axes, nd):
+def _max_with_indices(x: Array, axes: Sequence[AxisArithmetic], nd: int) -> tuple[Array, NDArray[np.int64]]:
     """Flat indices into each input plane, first maximum wins, NaN wins (PyTorch's CPU rule)."""
     planes, lead = _split_planes(x, nd)
     outs = [a.output for a in axes]
@@ -200,7 +277,8 @@ def _max_with_indices(x, axes, nd):
     n_planes = max(1, min(planes.shape[0], cells // max(rows * rest, 1)))
     is_float = x.dtype.kind == "f"
 
-    def positions(ax, t, o):
+    def positions(ax: AxisArithmetic, t: int, o: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """The cells tap t of outputs o reads (0 where outside the input), and where they are inside."""
         shift = t * ax.dilation - ax.padding[0]
         pos = (
             o * ax.stride + shift
@@ -239,7 +317,7 @@ def _max_with_indices(x, axes, nd):
     return best.reshape(*lead, *out_shape[1:]), index.reshape(*lead, *out_shape[1:])
 
 
-def _empty_window_index(axes, flat_strides):
+def _empty_window_index(axes: Sequence[AxisArithmetic], flat_strides: Sequence[int]) -> NDArray[np.int64]:
     """PyTorch's index for a window that reads only padding (its value is -inf).
 
     The CPU kernel starts each window at its first tap, moved right by the dilation until it is
@@ -260,21 +338,30 @@ def _empty_window_index(axes, flat_strides):
 
 
 def avg_pool(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-    framework="torch",
-):
+    input: ArrayLike,
+    kernel_size: IntOrAxes,
+    stride: IntOrAxes | None = None,
+    padding: Padding = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    framework: str = "torch",
+) -> Array:
     """Like torch.nn.functional.avg_pool1d/2d/3d (TensorFlow's SAME averages real cells only)."""
     with np.errstate(all="ignore"):
         return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, framework)
 
 
-def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, framework):
+def _avg_pool(
+    input: ArrayLike,
+    kernel_size: IntOrAxes,
+    stride: IntOrAxes | None,
+    padding: Padding,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int | None,
+    framework: str,
+) -> Array:
     ceil_mode = checks.flag("ceil_mode", ceil_mode)
     count_include_pad = checks.flag("count_include_pad", count_include_pad)
     checks.framework(framework)
@@ -314,11 +401,12 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     return out
 
 
-def _window_counts(ax, include_pad):
+def _window_counts(ax: AxisArithmetic, include_pad: bool) -> NDArray[np.int64]:
     """Cells each window averages: PyTorch clips to the padded input (or the real one)."""
     big = ax.output * ax.stride + ax.padding[0] + ax.kernel_size + ax.input + ax.padding[1] >= sparse.INT_SAFE
-    starts = sparse._arange(ax.output, big) * ax.stride - ax.padding[0]
+    starts = sparse.arange(ax.output, big) * ax.stride - ax.padding[0]
     ends = np.minimum(starts + ax.kernel_size, ax.input + ax.padding[1])
-    if include_pad:
-        return (ends - starts).astype(np.int64)
-    return (np.minimum(ends, ax.input) - np.maximum(starts, 0)).astype(np.int64)
+    counts: NDArray[np.int64] = (
+        (ends - starts) if include_pad else (np.minimum(ends, ax.input) - np.maximum(starts, 0))
+    ).astype(np.int64)
+    return counts
