@@ -57,7 +57,7 @@ def scene(
     labels: bool = True,
     values: bool = False,
     seed: int = 1234,
-    output_size: object = None,
+    output_size: int | Sequence[int] | None = None,
     force: bool = False,
 ) -> Scene:
     """The animation of ``layer`` on a 1-D or 2-D input: one frame per output position.

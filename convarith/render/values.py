@@ -16,7 +16,12 @@ from .geometry import AxisLayout
 
 
 def compute(
-    layer: Layer, spatial: Sequence[int], rows: AxisLayout, cols: AxisLayout, seed: int, output_size: object = None
+    layer: Layer,
+    spatial: Sequence[int],
+    rows: AxisLayout,
+    cols: AxisLayout,
+    seed: int,
+    output_size: int | Sequence[int] | None = None,
 ) -> Values:
     """Inputs 0..3 and kernel 0..2 (Dumoulin & Visin's ranges), outputs from the backend.
 

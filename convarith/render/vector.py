@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .drawing import DASH, Path, Polygon, Scene, Shade, Text
+from typing import Any
+
+from .drawing import DASH, Colour, Path, Polygon, Scene, Shade, Text
 
 PX_TO_PT = 72 / 100  # the figure is laid out at 100 px per inch
 
@@ -42,7 +44,7 @@ def save(scene: Scene, index: int, path: str, fmt: str) -> None:
             )
         elif isinstance(item, Path):
             xs, ys = zip(*item.points, strict=True)
-            style = dict(dashes=(DASH / item.width, DASH / item.width)) if item.dashed else {}
+            style: dict[str, Any] = {"dashes": (DASH / item.width, DASH / item.width)} if item.dashed else {}
             ax.plot(
                 xs,
                 ys,
@@ -67,5 +69,5 @@ def save(scene: Scene, index: int, path: str, fmt: str) -> None:
     fig.savefig(path, format=fmt, dpi=100)
 
 
-def _rgb(colour):
+def _rgb(colour: Colour) -> tuple[float, ...]:
     return tuple(v / 255 for v in colour)
