@@ -12,14 +12,14 @@ instead. Work is bounded: a step budget and size limits on the values it builds.
 from __future__ import annotations
 
 import ast
+import enum
 import math
 import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import NotImplementedType
-from typing import Any, NamedTuple, Protocol, TypeAlias
+from typing import Any, Final, NamedTuple, Protocol, TypeAlias
 
 from ...errors import ShapeError
 
@@ -35,6 +35,8 @@ MAX_DEPTH = 50  # nested calls (real models nest a dozen deep; Python's own stac
 Value: TypeAlias = Any
 # Where a value comes from (an expression or a statement): errors name its line.
 Node: TypeAlias = ast.expr | ast.stmt
+Args: TypeAlias = list[Value]  # a call's positional arguments, evaluated
+Kwargs: TypeAlias = dict[str, Value]  # a call's keyword arguments, evaluated
 
 
 class CodeError(ShapeError):
@@ -195,23 +197,30 @@ class Scope:
         raise KeyError(name)
 
 
+class Unhandled(enum.Enum):
+    """What a library hook returns for a value it does not own (NotImplemented, typed)."""
+
+    UNHANDLED = enum.auto()
+
+
+UNHANDLED: Final = Unhandled.UNHANDLED
+
+
 class Library(Protocol):
-    """What a framework means to the interpreter. Each hook returns NotImplemented for the values
+    """What a framework means to the interpreter. Each hook returns UNHANDLED for the values
     it does not own (the interpreter then applies Python's rules)."""
 
     def unknown_name(self, interp: Interpreter, name: str, node: ast.Name) -> Value: ...
-    def call(
-        self, interp: Interpreter, func: Value, args: list[Value], kwargs: dict[str, Value], node: Node
-    ) -> Value: ...
+    def call(self, interp: Interpreter, func: Value, args: Args, kwargs: Kwargs, node: Node) -> Value: ...
     def attribute(self, interp: Interpreter, value: Value, name: str, node: Node) -> Value: ...
     def set_attribute(self, interp: Interpreter, owner: Value, name: str, value: Value, node: Node) -> None: ...
     def set_item(self, interp: Interpreter, owner: Value, index: Value, value: Value, node: Node) -> None: ...
     def subscript(self, interp: Interpreter, value: Value, index: Value, node: Node) -> Value: ...
     def binary(self, interp: Interpreter, op: ast.operator, left: Value, right: Value, node: Node) -> Value: ...
     def unary(self, interp: Interpreter, op: ast.unaryop, value: Value, node: Node) -> Value: ...
-    def truth(self, interp: Interpreter, value: Value, node: Node) -> bool | NotImplementedType: ...
-    def length(self, interp: Interpreter, value: Value, node: Node) -> int | NotImplementedType: ...
-    def iterate(self, interp: Interpreter, value: Value, node: Node) -> list[Value] | NotImplementedType: ...
+    def truth(self, interp: Interpreter, value: Value, node: Node) -> bool | Unhandled: ...
+    def length(self, interp: Interpreter, value: Value, node: Node) -> int | Unhandled: ...
+    def iterate(self, interp: Interpreter, value: Value, node: Node) -> list[Value] | Unhandled: ...
     def isinstance(self, interp: Interpreter, value: Value, kinds: Value, node: Node) -> bool: ...
     def hasattr(self, interp: Interpreter, value: Value, name: str, node: Node) -> bool: ...
     def super(self, interp: Interpreter, node: Node, *args: Value) -> Value: ...
@@ -494,7 +503,7 @@ class Interpreter:
         if node.id in self.builtins:
             return self.builtins[node.id]
         fallback = self.library.unknown_name(self, node.id, node)
-        if fallback is not NotImplemented:
+        if fallback is not UNHANDLED:
             return fallback
         raise self.error(node, f"{node.id!r} is not defined in the text (define it, or pass it with --args)")
 
@@ -546,7 +555,7 @@ class Interpreter:
 
     def binary(self, op: ast.operator, left: Value, right: Value, node: Node, inplace: bool = False) -> Value:
         handled = self.library.binary(self, op, left, right, node)
-        if handled is not NotImplemented:
+        if handled is not UNHANDLED:
             return handled
         left, right = self.known(node, left), self.known(node, right)
         if not isinstance(left, PLAIN) or not isinstance(right, PLAIN):
@@ -584,7 +593,7 @@ class Interpreter:
         if isinstance(node.op, ast.Not):
             return not self.truth(value, node.operand)
         handled = self.library.unary(self, node.op, value, node)
-        if handled is not NotImplemented:
+        if handled is not UNHANDLED:
             return handled
         value = self.known(node, value)
         try:
@@ -632,7 +641,7 @@ class Interpreter:
 
     def attribute(self, value: Value, name: str, node: Node) -> Value:
         handled = self.library.attribute(self, value, name, node)
-        if handled is not NotImplemented:
+        if handled is not UNHANDLED:
             return handled
         if isinstance(value, LibRef):
             return self.attribute_of_standard_library(value.attr(name))
@@ -662,7 +671,7 @@ class Interpreter:
         value = self.eval(node.value, scope)
         index = self.eval(node.slice, scope)
         handled = self.library.subscript(self, value, index, node)
-        if handled is not NotImplemented:
+        if handled is not UNHANDLED:
             return handled
         self.known(node, value)
         if isinstance(value, LibRef):  # typing annotations such as Optional[int]
@@ -720,14 +729,14 @@ class Interpreter:
 
     def library_truth(self, value: Value, node: Node) -> bool:
         handled = self.library.truth(self, value, node)
-        if handled is not NotImplemented:
+        if handled is not UNHANDLED:
             return handled
         self.known(node, value, "a value it can decide")
         return bool(value)
 
     def length(self, value: Value, node: Node) -> int:
         handled = self.library.length(self, value, node)
-        if handled is not NotImplemented:
+        if handled is not UNHANDLED:
             return handled
         self.known(node, value)
         try:
@@ -737,7 +746,7 @@ class Interpreter:
 
     def iterate(self, value: Value, node: Node) -> list[Value]:
         handled = self.library.iterate(self, value, node)
-        if handled is not NotImplemented:
+        if handled is not UNHANDLED:
             return handled
         self.known(node, value, "something to iterate over")
         if isinstance(value, dict):
@@ -768,12 +777,12 @@ class Interpreter:
                 kwargs[k.arg] = self.eval(k.value, scope)
         return self.call(func, args, kwargs, node)
 
-    def call(self, func: Value, args: list[Value], kwargs: dict[str, Value], node: Node) -> Value:
+    def call(self, func: Value, args: Args, kwargs: Kwargs, node: Node) -> Value:
         self.tick(node)
         if isinstance(func, Partial):
             return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
         handled = self.library.call(self, func, args, kwargs, node)
-        if handled is not NotImplemented:
+        if handled is not UNHANDLED:
             return handled
         if isinstance(func, LibRef):
             return self.call_standard_library(func, args, kwargs, node)
@@ -787,7 +796,7 @@ class Interpreter:
         callee = ast.unparse(node.func)[:40] if isinstance(node, ast.Call) else type(func).__name__
         raise self.error(node, f"{callee!r} is not something convarith can call")
 
-    def call_standard_library(self, func: LibRef, args: list[Value], kwargs: dict[str, Value], node: Node) -> Value:
+    def call_standard_library(self, func: LibRef, args: Args, kwargs: Kwargs, node: Node) -> Value:
         """functools.partial, collections.OrderedDict, math and typing: the rest is the library's."""
         module, _, name = func.path.lstrip(".").rpartition(".")
         if func.path.endswith("functools.partial") or func.path == "partial":
@@ -807,9 +816,7 @@ class Interpreter:
             return MATH[name]
         return ref
 
-    def call_function(
-        self, func: Function, args: list[Value], kwargs: dict[str, Value], node: Node, bound_self: Value = None
-    ) -> Value:
+    def call_function(self, func: Function, args: Args, kwargs: Kwargs, node: Node, bound_self: Value = None) -> Value:
         if self.depth >= MAX_DEPTH:
             raise self.error(node, f"calls nest deeper than {MAX_DEPTH} levels")
         local = Scope(func.scope)
@@ -833,9 +840,7 @@ class Interpreter:
             self.frames.pop()
         return None
 
-    def bind_arguments(
-        self, func: Function, args: list[Value], kwargs: dict[str, Value], local: Scope, node: Node
-    ) -> None:
+    def bind_arguments(self, func: Function, args: Args, kwargs: Kwargs, local: Scope, node: Node) -> None:
         spec = func.node.args
         name = getattr(func.node, "name", "lambda")
         positional = [*spec.posonlyargs, *spec.args]
@@ -872,7 +877,7 @@ class Interpreter:
         elif kwargs:
             raise self.error(node, f"{name}() has no argument {next(iter(kwargs))!r}")
 
-    def call_plain_method(self, method: BoundMethod, args: list[Value], kwargs: dict[str, Value], node: Node) -> Value:
+    def call_plain_method(self, method: BoundMethod, args: Args, kwargs: Kwargs, node: Node) -> Value:
         target, name = method.target, method.name
         if isinstance(target, str) and name == "format":
             _check_format(self, node, target)

@@ -17,7 +17,7 @@ from ...errors import ShapeError
 from ..model import ACTIVATIONS, Plan, Planner, check_options, finish
 from ..schema import check_shape, show
 from ..signatures import bind
-from .interpreter import BoundMethod, CodeError, Interpreter, LibRef, Scope, guarded, parse
+from .interpreter import UNHANDLED, BoundMethod, CodeError, Interpreter, LibRef, Scope, guarded, parse
 
 _CONV = (
     "filters",
@@ -257,7 +257,7 @@ class KerasLibrary:
             "tf": LibRef("tensorflow"),
             "models": LibRef("keras.models"),
         }
-        return defaults.get(name, NotImplemented)
+        return defaults.get(name, UNHANDLED)
 
     @staticmethod
     def keras_name(ref: LibRef) -> tuple[str, str]:
@@ -296,7 +296,7 @@ class KerasLibrary:
                 if name == "Input":
                     return self.make_model(interp, "Input", args, kwargs, node)
                 return self.make_layer(interp, name, args, kwargs, node)
-            return NotImplemented
+            return UNHANDLED
         if isinstance(func, KLayer):
             return self.call_layer(interp, func, args[0] if args else kwargs.get("inputs"), node)
         if isinstance(func, SequentialModel):
@@ -310,7 +310,7 @@ class KerasLibrary:
             if func.name in MODEL_METHODS_IGNORED:
                 return None
             raise interp.error(node, f"model.{func.name}() is not modelled")
-        return NotImplemented
+        return UNHANDLED
 
     def make_model(self, interp, name, args, kwargs, node):
         if name == "Input":
@@ -442,7 +442,7 @@ class KerasLibrary:
             if name == "name":
                 return value.name
             raise interp.error(node, f"{value.cls}.{name} is not known to convarith")
-        return NotImplemented
+        return UNHANDLED
 
     def set_attribute(self, interp, owner, name, value, node):
         if isinstance(owner, KLayer) and name == "trainable":
@@ -455,20 +455,20 @@ class KerasLibrary:
     def subscript(self, interp, value, index, node):
         if isinstance(value, KTensor):
             raise interp.error(node, "slicing a Keras tensor is not modelled (use layers.Cropping*)")
-        return NotImplemented
+        return UNHANDLED
 
     def truth(self, interp, value, node):
         if isinstance(value, (KLayer, SequentialModel, FunctionalModel, KTensor)):
             return True
-        return NotImplemented
+        return UNHANDLED
 
     def iterate(self, interp, value, node):
-        return NotImplemented
+        return UNHANDLED
 
     def length(self, interp, value, node):
         if isinstance(value, SequentialModel):
             return len(value.layers)
-        return NotImplemented
+        return UNHANDLED
 
     def binary(self, interp, op, left, right, node):
         if isinstance(left, KTensor) or isinstance(right, KTensor):
@@ -476,10 +476,10 @@ class KerasLibrary:
                 layer = self.make_layer(interp, "Add", [], {}, node)
                 return self.call_layer(interp, layer, [left, right], node)
             return left if isinstance(left, KTensor) else right
-        return NotImplemented
+        return UNHANDLED
 
     def unary(self, interp, op, value, node):
-        return value if isinstance(value, KTensor) else NotImplemented
+        return value if isinstance(value, KTensor) else UNHANDLED
 
     def isinstance(self, interp, value, kinds, node):
         return False

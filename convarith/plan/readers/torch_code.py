@@ -12,22 +12,30 @@ counted once). The model is in eval mode (``self.training`` is False).
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from math import prod
+from typing import Any, NoReturn
 
 from ...errors import ShapeError
-from ..model import SHAPE_KEEPING, Plan, Planner, check_options, finish
-from ..schema import check_shape, show
-from ..signatures import TORCH, bind, functional_pads, torch_layer
+from ..model import SHAPE_KEEPING, Plan, Planner, Shape, check_options, finish
+from ..schema import Spec, check_shape, show
+from ..signatures import TORCH, Bound, bind, functional_pads, torch_layer
 from .interpreter import (
+    UNHANDLED,
+    Args,
     BoundMethod,
     ClassValue,
     CodeError,
     Function,
     Interpreter,
+    Kwargs,
     LibRef,
+    Node,
     Partial,
     Scope,
+    Unhandled,
+    Value,
     guarded,
     parse,
 )
@@ -42,45 +50,55 @@ class Module:
 
 @dataclass(eq=False)
 class Leaf(Module):
+    """A torch layer (nn.Conv2d(...)): its bound arguments and the planner's layer dict for it."""
+
     cls: str
-    bound: dict
-    layer: dict
+    bound: Bound
+    layer: Spec
     line: int
-    dims: int | None = None
+    dims: int | None = None  # spatial axes it takes, when its class fixes them
     name: str | None = None
     calls: int = 0
-    wrappers: list = field(default_factory=list)  # weight_norm / spectral_norm
+    wrappers: list[str] = field(default_factory=list)  # weight_norm / spectral_norm
 
 
 @dataclass(eq=False)
 class Container(Module):
+    """nn.Sequential, nn.ModuleList or nn.ModuleDict."""
+
     kind: str  # Sequential, ModuleList, ModuleDict
-    children: dict
+    children: dict[str, Value]  # modules, unless the code put something else in (append, [key] = ...)
     name: str | None = None
     calls: int = 0
 
 
 @dataclass(eq=False)
 class Instance(Module):
+    """An instance of a module class of the text: its attributes as __init__ set them."""
+
     cls: ClassValue
-    attrs: dict = field(default_factory=dict)
+    attrs: dict[str, Value] = field(default_factory=dict)
     name: str | None = None
     calls: int = 0
     leaf: Leaf | None = None  # for a subclass of a torch layer (class Conv3DSimple(nn.Conv3d))
 
     @property
-    def children(self) -> dict:
+    def children(self) -> dict[str, Module]:
         return {k: v for k, v in self.attrs.items() if isinstance(v, Module)}
 
 
 @dataclass(frozen=True)
 class Tensor:
+    """A tensor in forward: the row that produced it and its shape."""
+
     node: str  # the planner row that produced it ("input" for the network input)
-    shape: tuple  # with the batch dimension
+    shape: Shape  # with the batch dimension
 
 
 @dataclass
 class Super:
+    """super() in a method: the instance, and the class whose successors in the MRO are searched."""
+
     instance: Instance
     after: ClassValue
 
@@ -89,7 +107,7 @@ class Super:
 class Weights:
     """A tensor made in __init__ (torch.ones(dim, 1, 1) * scale); a parameter once wrapped in nn.Parameter."""
 
-    shape: tuple
+    shape: tuple[int, ...]
     parameter: bool = False
 
     @property
@@ -100,7 +118,7 @@ class Weights:
 class Ignored:
     """Weight initialisation and other calls that cannot change shapes."""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Ignored"
 
 
@@ -240,13 +258,13 @@ class TorchLibrary:
 
     repr_mode = False  # print(model) text: a Linear fed a feature map gets an assumed flatten
 
-    def __init__(self, origin: str):
+    def __init__(self, origin: str) -> None:
         self.origin = origin
         self.planner: Planner | None = None
         self.notes: list[str] = []
 
     # Defaults for pasted snippets without imports.
-    def unknown_name(self, interp, name, node):
+    def unknown_name(self, interp: Interpreter, name: str, node: ast.Name) -> Value:
         defaults = {
             "nn": LibRef("torch.nn"),
             "F": LibRef("torch.nn.functional"),
@@ -259,10 +277,10 @@ class TorchLibrary:
             return defaults[name]
         if name in TORCH or name in ("Sequential", "ModuleList", "ModuleDict"):
             return LibRef(f"torch.nn.{name}")
-        return NotImplemented
+        return UNHANDLED
 
     # Building modules.
-    def make_leaf(self, interp, cls, args, kwargs, node):
+    def make_leaf(self, interp: Interpreter, cls: str, args: Args, kwargs: Kwargs, node: Node) -> Leaf:
         sig = TORCH[cls]
         where = ""
         accepts_any = cls == "Identity"
@@ -279,8 +297,8 @@ class TorchLibrary:
             raise interp.error(node, f"nn.{cls}: {exc}") from None
         return Leaf(cls, bound, layer, node.lineno, sig.dims)
 
-    def make_container(self, interp, kind, args, kwargs, node):
-        children: dict = {}
+    def make_container(self, interp: Interpreter, kind: str, args: Args, kwargs: Kwargs, node: Node) -> Container:
+        children: dict[str, Value] = {}
         if kind == "Sequential":
             if len(args) == 1 and isinstance(args[0], dict):
                 children = dict(args[0])
@@ -298,7 +316,7 @@ class TorchLibrary:
                 raise interp.error(node, f"nn.{kind} gets {type(child).__name__} at {key!r}, not a module")
         return Container(kind, children)
 
-    def instantiate(self, interp, cls: ClassValue, args, kwargs, node):
+    def instantiate(self, interp: Interpreter, cls: ClassValue, args: Args, kwargs: Kwargs, node: Node) -> Module:
         instance = Instance(cls)
         owner, init = cls.lookup("__init__")
         if init is not None:
@@ -309,7 +327,8 @@ class TorchLibrary:
             return instance.leaf
         return instance
 
-    def layer_base(self, cls):
+    def layer_base(self, cls: ClassValue) -> str | None:
+        """The torch layer a class of the text subclasses (class Conv3DSimple(nn.Conv3d): Conv3d), if any."""
         return next(
             (
                 p.rsplit(".", 1)[-1]
@@ -319,7 +338,9 @@ class TorchLibrary:
             None,
         )
 
-    def library_init(self, interp, instance, cls, args, kwargs, node):
+    def library_init(
+        self, interp: Interpreter, instance: Instance, cls: ClassValue, args: Args, kwargs: Kwargs, node: Node
+    ) -> None:
         layer = self.layer_base(cls)
         if layer is not None:
             instance.leaf = self.make_leaf(interp, layer, args, kwargs, node)
@@ -343,7 +364,7 @@ class TorchLibrary:
         return any(_library_path(LibRef(p)) in MODULE_BASES for p in cls.library_bases())
 
     # Interpreter hooks.
-    def call(self, interp, func, args, kwargs, node):
+    def call(self, interp: Interpreter, func: Value, args: Args, kwargs: Kwargs, node: Node) -> Value:
         if isinstance(func, LibRef):
             return self.call_library(interp, _library_path(func), args, kwargs, node)
         if isinstance(func, ClassValue):
@@ -356,9 +377,9 @@ class TorchLibrary:
             return IGNORED
         if isinstance(func, Function) and getattr(func.node, "name", "") in NO_EFFECT_FUNCTIONS:
             return IGNORED
-        return NotImplemented
+        return UNHANDLED
 
-    def call_library(self, interp, path, args, kwargs, node):
+    def call_library(self, interp: Interpreter, path: str, args: Args, kwargs: Kwargs, node: Node) -> Value:
         module, _, name = path.rpartition(".")
         if module == "torch.nn" and name in TORCH:
             return self.make_leaf(interp, name, args, kwargs, node)
@@ -398,16 +419,16 @@ class TorchLibrary:
             return False
         if path in ("torch.Size",):
             return tuple(args[0]) if args else ()
-        return NotImplemented
+        return UNHANDLED
 
-    def made_tensor(self, interp, name, args, node):
+    def made_tensor(self, interp: Interpreter, name: str, args: Args, node: Node) -> Weights:
         sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
         sizes = tuple(interp.known(node, v, "the sizes") for v in sizes)
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in sizes):
             raise interp.error(node, f"torch.{name} needs sizes, got {show(sizes)}")
         return Weights(sizes)
 
-    def call_module(self, interp, module, args, kwargs, node):
+    def call_module(self, interp: Interpreter, module: Module, args: Args, kwargs: Kwargs, node: Node) -> Value:
         tensors = [
             a
             for a in args
@@ -431,6 +452,7 @@ class TorchLibrary:
                     x = self.add(interp, {"type": "flatten", "name": f"flatten>{flatten_at[i].name}"}, [x], node)
                 x = self.call_module(interp, child, [x], {}, node)
             return x
+        assert isinstance(module, Instance), module  # Leaf, Container and Instance are the only modules
         owner, forward = module.cls.lookup("forward")
         module.calls += 1
         if forward is not None and not module.children:
@@ -449,10 +471,10 @@ class TorchLibrary:
         )
 
     @staticmethod
-    def assumed_flattens(container) -> dict:
+    def assumed_flattens(container: Container) -> dict[int, Leaf]:
         """print(model) text: a Linear's flatten goes before the dropouts and activations leading to it."""
         children = list(container.children.values())
-        found = {}
+        found: dict[int, Leaf] = {}
         for i, child in enumerate(children):
             if isinstance(child, Leaf) and child.layer["type"] == "linear":
                 j = i
@@ -461,15 +483,17 @@ class TorchLibrary:
                 found[j] = child
         return found
 
-    def call_leaf_instance(self, interp, module, forward, args, kwargs, node):
+    def call_leaf_instance(
+        self, interp: Interpreter, module: Instance, forward: Function, args: Args, kwargs: Kwargs, node: Node
+    ) -> Value:
         """A user module without sub-modules is a leaf to torch (and torchinfo): its rows carry its name."""
-        planner = self.planner
+        planner = self.planning
         first = len(planner.rows)
         out = interp.call_function(forward, args, kwargs, node, bound_self=module)
         made = planner.rows[first:]
         label = module.name or module.cls.name
         if not made and isinstance(out, Tensor):
-            spec = {"type": "identity", "name": label, "describe": module.cls.name}
+            spec: Spec = {"type": "identity", "name": label, "describe": module.cls.name}
             if module.calls > 1:
                 spec["shared"] = True
             return self.add(interp, spec, [out], node)
@@ -490,7 +514,7 @@ class TorchLibrary:
             planner.rename(row, f"{label}/{row.name}")
         return out
 
-    def call_method(self, interp, method, args, kwargs, node):
+    def call_method(self, interp: Interpreter, method: BoundMethod, args: Args, kwargs: Kwargs, node: Node) -> Value:
         target, name = method.target, method.name
         if isinstance(target, Tensor):
             return self.tensor_method(interp, target, name, args, kwargs, node)
@@ -498,9 +522,11 @@ class TorchLibrary:
             return self.call_super(interp, target, name, args, kwargs, node)
         if isinstance(target, (Instance, Container)):
             return self.module_method(interp, target, name, args, kwargs, node)
-        return NotImplemented
+        return UNHANDLED
 
-    def module_method(self, interp, target, name, args, kwargs, node):
+    def module_method(
+        self, interp: Interpreter, target: Instance | Container, name: str, args: Args, kwargs: Kwargs, node: Node
+    ) -> Value:
         children = target.attrs if isinstance(target, Instance) else target.children
         if name in ("add_module", "register_module"):
             key = interp.known(node, args[0] if args else kwargs.get("name"), "a module name")
@@ -532,7 +558,7 @@ class TorchLibrary:
             return self.call_module(interp, target, args, kwargs, node)
         raise interp.error(node, f"module method {name}() is not modelled")
 
-    def call_super(self, interp, proxy: Super, name, args, kwargs, node):
+    def call_super(self, interp: Interpreter, proxy: Super, name: str, args: Args, kwargs: Kwargs, node: Node) -> Value:
         mro = proxy.instance.cls.mro()
         after = mro[mro.index(proxy.after) + 1 :] if proxy.after in mro else []
         for cls in after:
@@ -551,7 +577,7 @@ class TorchLibrary:
             return x
         raise interp.error(node, f"super().{name}() is not modelled")
 
-    def super(self, interp, node, *args):
+    def super(self, interp: Interpreter, node: Node, *args: Value) -> Super:
         if len(args) == 2:
             return Super(args[1], args[0])
         frame = interp.frames[-1] if interp.frames else None
@@ -559,7 +585,7 @@ class TorchLibrary:
             raise interp.error(node, "super() outside a method")
         return Super(frame.vars["__self__"], frame.vars["__class__"])
 
-    def type_of(self, interp, value, node):
+    def type_of(self, interp: Interpreter, value: Value, node: Node) -> ClassValue | LibRef:
         if isinstance(value, Partial):
             return LibRef("functools.partial")
         if isinstance(value, Instance):
@@ -568,7 +594,7 @@ class TorchLibrary:
             return LibRef(f"torch.nn.{value.cls}")
         return LibRef(type(value).__name__)
 
-    def attribute(self, interp, value, name, node):
+    def attribute(self, interp: Interpreter, value: Value, name: str, node: Node) -> Value:
         if isinstance(value, Instance):
             if name in value.attrs:
                 return value.attrs[name]
@@ -613,9 +639,9 @@ class TorchLibrary:
             return BoundMethod(value, name)
         if isinstance(value, Ignored):
             return IGNORED
-        return NotImplemented
+        return UNHANDLED
 
-    def leaf_attribute(self, interp, leaf: Leaf, name, node):
+    def leaf_attribute(self, interp: Interpreter, leaf: Leaf, name: str, node: Node) -> Value:
         if name in ("weight", "bias", "running_mean", "running_var", "weight_g", "weight_v"):
             return IGNORED
         if name in leaf.bound:
@@ -637,7 +663,7 @@ class TorchLibrary:
             return IGNORED
         raise interp.error(node, f"nn.{leaf.cls}.{name} is not known to convarith")
 
-    def set_attribute(self, interp, owner, name, value, node):
+    def set_attribute(self, interp: Interpreter, owner: Value, name: str, value: Value, node: Node) -> None:
         if isinstance(owner, Instance):
             owner.attrs[name] = value
             return
@@ -645,13 +671,13 @@ class TorchLibrary:
             return  # e.g. m.weight.data = ..., conv.inplace = True
         raise interp.error(node, f"cannot set attribute {name!r} on {type(owner).__name__}")
 
-    def set_item(self, interp, owner, index, value, node):
+    def set_item(self, interp: Interpreter, owner: Value, index: Value, value: Value, node: Node) -> None:
         if isinstance(owner, Container):
             owner.children[str(index)] = value
             return
         raise interp.error(node, f"cannot assign into {type(owner).__name__}")
 
-    def subscript(self, interp, value, index, node):
+    def subscript(self, interp: Interpreter, value: Value, index: Value, node: Node) -> Value:
         if isinstance(value, Container):
             items = list(value.children.items())
             if isinstance(index, slice):
@@ -667,18 +693,19 @@ class TorchLibrary:
                     ) from None
         if isinstance(value, Tensor):
             return self.slice_tensor(interp, value, index, node)
-        return NotImplemented
+        return UNHANDLED
 
-    def truth(self, interp, value, node):
+    def truth(self, interp: Interpreter, value: Value, node: Node) -> bool | Unhandled:
         if isinstance(value, Module):
             return True
         if isinstance(value, Tensor):
             raise interp.error(node, "branches on a tensor's values, which a static plan cannot know")
         if isinstance(value, Ignored):
             return False
-        return NotImplemented
+        return UNHANDLED
 
-    def container_base(self, cls):
+    def container_base(self, cls: ClassValue) -> str | None:
+        """The torch container a class of the text subclasses (Sequential, ModuleList, ModuleDict), if any."""
         return next(
             (
                 p.rsplit(".", 1)[-1]
@@ -688,7 +715,7 @@ class TorchLibrary:
             None,
         )
 
-    def length(self, interp, value, node):
+    def length(self, interp: Interpreter, value: Value, node: Node) -> int | Unhandled:
         if (
             isinstance(value, (Container, Instance))
             and not isinstance(value, Instance)
@@ -698,9 +725,9 @@ class TorchLibrary:
             return len(value.children)
         if isinstance(value, Tensor):
             return value.shape[0]
-        return NotImplemented
+        return UNHANDLED
 
-    def iterate(self, interp, value, node):
+    def iterate(self, interp: Interpreter, value: Value, node: Node) -> list[Value] | Unhandled:
         if isinstance(value, Container):
             return list(value.children) if value.kind == "ModuleDict" else list(value.children.values())
         if isinstance(value, Instance) and self.container_base(value.cls):
@@ -710,9 +737,9 @@ class TorchLibrary:
             return []
         if isinstance(value, Tensor):
             raise interp.error(node, "iterates over a tensor, which a static plan cannot follow")
-        return NotImplemented
+        return UNHANDLED
 
-    def binary(self, interp, op, left, right, node):
+    def binary(self, interp: Interpreter, op: ast.operator, left: Value, right: Value, node: Node) -> Value:
         if not isinstance(left, Tensor) and not isinstance(right, Tensor):
             if isinstance(left, Weights) or isinstance(right, Weights):
                 weights = left if isinstance(left, Weights) else right
@@ -720,15 +747,15 @@ class TorchLibrary:
                 if isinstance(other, (int, float)) and not isinstance(other, bool):
                     return weights  # scaling keeps the shape
                 raise interp.error(node, "arithmetic between made-up tensors is not modelled")
-            return NotImplemented
+            return UNHANDLED
         if isinstance(left, Tensor) and isinstance(right, Tensor):
-            return self.merge(interp, "add", [left, right], node, type(op).__name__.lower())
+            return self.merge(interp, [left, right], node, type(op).__name__.lower())
         return left if isinstance(left, Tensor) else right
 
-    def unary(self, interp, op, value, node):
-        return value if isinstance(value, Tensor) else NotImplemented
+    def unary(self, interp: Interpreter, op: ast.unaryop, value: Value, node: Node) -> Value:
+        return value if isinstance(value, Tensor) else UNHANDLED
 
-    def isinstance(self, interp, value, kinds, node):
+    def isinstance(self, interp: Interpreter, value: Value, kinds: Value, node: Node) -> bool:
         kinds = kinds if isinstance(kinds, (tuple, list)) else (kinds,)
         for kind in kinds:
             matched = self.instance_of(value, kind)
@@ -740,11 +767,11 @@ class TorchLibrary:
         return False
 
     @staticmethod
-    def instance_of(value, kind) -> bool | None:
+    def instance_of(value: Value, kind: Value) -> bool | None:
         """Whether value is a kind; None for a kind the reader does not know."""
         if isinstance(kind, ClassValue):
             return isinstance(value, Instance) and kind in value.cls.mro()
-        python = {
+        python: dict[str, type | tuple[type, ...]] = {
             "int": int,
             "float": float,
             "str": str,
@@ -783,7 +810,7 @@ class TorchLibrary:
             return isinstance(value, python[name])
         return None
 
-    def hasattr(self, interp, value, name, node):
+    def hasattr(self, interp: Interpreter, value: Value, name: str, node: Node) -> bool:
         if isinstance(value, Instance):
             return name in value.attrs or value.cls.lookup(name).value is not None
         if isinstance(value, Leaf):
@@ -791,17 +818,24 @@ class TorchLibrary:
         return hasattr(value, name)
 
     # Forward: planning tensors.
-    def start(self, shape_with_batch, framework, dtype, batch):
+    def start(self, shape_with_batch: Shape, framework: str, dtype: str, batch: int) -> Tensor:
         self.planner = Planner(shape_with_batch[1:], framework, dtype, batch)
         return Tensor("input", tuple(shape_with_batch))
 
-    def add(self, interp, spec, inputs, node) -> Tensor:
-        row = self.planner.add({**spec, "inputs": [t.node for t in inputs]})
+    @property
+    def planning(self) -> Planner:
+        """The planner of the forward being followed."""
+        if self.planner is None:
+            raise RuntimeError("no input is being planned (TorchModel.plan starts one)")
+        return self.planner
+
+    def add(self, interp: Interpreter, spec: Spec, inputs: list[Tensor], node: Node) -> Tensor:
+        row = self.planning.add({**spec, "inputs": [t.node for t in inputs]})
         if row.shape is None:
             raise StopPlanning()
         return Tensor(row.name, (inputs[0].shape[0], *row.shape))
 
-    def plan_leaf(self, interp, leaf: Leaf, args, node):
+    def plan_leaf(self, interp: Interpreter, leaf: Leaf, args: Args, node: Node) -> Tensor:
         x = args[0]
         if not isinstance(x, Tensor):
             raise interp.error(node, f"{leaf.name or leaf.cls} is called on {type(x).__name__}, not a tensor")
@@ -824,25 +858,26 @@ class TorchLibrary:
             inputs = [x, args[1]]
         return self.add(interp, spec, inputs, node)
 
-    def op_name(self, name, node):
+    def op_name(self, name: str, node: Node) -> str:
         return f"{name}@{node.lineno}"
 
-    def merge(self, interp, kind, tensors, node, label):
+    def merge(self, interp: Interpreter, tensors: list[Tensor], node: Node, label: str) -> Tensor:
         return self.add(interp, {"type": "add", "name": self.op_name(label, node)}, tensors, node)
 
-    def concat(self, interp, tensors, dim, node, label):
-        tensors = list(interp.iterate(tensors, node))
-        if not all(isinstance(t, Tensor) for t in tensors):
+    def concat(self, interp: Interpreter, tensors: Value, dim: Value, node: Node, label: str) -> Tensor:
+        items = interp.iterate(tensors, node)
+        inputs = [t for t in items if isinstance(t, Tensor)]
+        if len(inputs) != len(items):
             raise interp.error(node, f"{label} gets something that is not a tensor")
-        rank = len(tensors[0].shape)
-        dim = _axis(interp, node, interp.known(node, dim), rank)
-        if dim == 0:
+        rank = len(inputs[0].shape)
+        axis = _axis(interp, node, interp.known(node, dim), rank)
+        if axis == 0:
             raise interp.error(node, f"{label} along the batch dimension is not planned")
-        if len(tensors) == 1:
-            return tensors[0]
-        return self.add(interp, {"type": "concat", "axis": dim - 1, "name": self.op_name(label, node)}, tensors, node)
+        if len(inputs) == 1:
+            return inputs[0]
+        return self.add(interp, {"type": "concat", "axis": axis - 1, "name": self.op_name(label, node)}, inputs, node)
 
-    def call_tensor_function(self, interp, name, args, kwargs, node):
+    def call_tensor_function(self, interp: Interpreter, name: str, args: Args, kwargs: Kwargs, node: Node) -> Value:
         if name in ("cat", "concat", "concatenate"):
             return self.concat(
                 interp,
@@ -858,17 +893,17 @@ class TorchLibrary:
                 raise interp.error(
                     node, f"torch.{name} creates a new tensor; convarith plans only what flows from the input"
                 )
-            return NotImplemented
+            return UNHANDLED
         x = args[0]
         if name in MERGING and len(args) > 1 and isinstance(args[1], Tensor):
-            return self.merge(interp, "add", [x, args[1]], node, name)
+            return self.merge(interp, [x, args[1]], node, name)
         if name in MERGING:
             return x
         if name in ELEMENTWISE:
             return x
         return self.tensor_method(interp, x, name, args[1:], kwargs, node, functional=True)
 
-    def window(self, interp, kind, x, bound, node, label):
+    def window(self, interp: Interpreter, kind: str, x: Tensor, bound: Bound, node: Node, label: str) -> Tensor:
         if kind in ("max_pool", "avg_pool"):
             spec = {"type": kind, "kernel_size": bound["kernel_size"]}
             for key in ("stride", "padding", "dilation", "ceil_mode"):
@@ -878,13 +913,22 @@ class TorchLibrary:
             spec = {"type": kind, "output_size": bound["output_size"]}
         return self.add(interp, {**spec, "name": self.op_name(label, node)}, [x], node)
 
-    def tensor_method(self, interp, x: Tensor, name, args, kwargs, node, functional=False):
+    def tensor_method(
+        self,
+        interp: Interpreter,
+        x: Tensor,
+        name: str,
+        args: Args,
+        kwargs: Kwargs,
+        node: Node,
+        functional: bool = False,
+    ) -> Value:
         rank = len(x.shape)
         if name in ELEMENTWISE:
             return x
         if name in MERGING:
             other = args[0] if args else kwargs.get("other")
-            return self.merge(interp, "add", [x, other], node, name) if isinstance(other, Tensor) else x
+            return self.merge(interp, [x, other], node, name) if isinstance(other, Tensor) else x
         if name == "size":
             dim = args[0] if args else kwargs.get("dim")
             return x.shape if dim is None else x.shape[interp.known(node, dim)]
@@ -893,7 +937,9 @@ class TorchLibrary:
         if name == "numel":
             return prod(x.shape)
         if name in ("view", "reshape"):
-            shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args or kwargs.get("shape")
+            shape: Value = (
+                args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args or kwargs.get("shape")
+            )
             return self.reshape(interp, x, list(shape), node, name)
         if name in ("view_as", "reshape_as", "expand_as"):
             return self.reshape(interp, x, list(args[0].shape), node, name) if name != "expand_as" else args[0]
@@ -1042,9 +1088,9 @@ class TorchLibrary:
             "einsum",
         ):
             raise interp.error(node, f"tensor.{name}() is not modelled")
-        return NotImplemented if functional else self._unknown_method(interp, name, node)
+        return UNHANDLED if functional else self._unknown_method(interp, name, node)
 
-    def chunk(self, interp, x, args, kwargs, node):
+    def chunk(self, interp: Interpreter, x: Tensor, args: Args, kwargs: Kwargs, node: Node) -> tuple[Tensor, ...]:
         bound = bind("chunk", ("chunks", "dim"), args, kwargs, ("chunks",))
         dim = _axis(interp, node, bound.get("dim", 0), len(x.shape))
         if dim == 0:
@@ -1058,10 +1104,10 @@ class TorchLibrary:
             pieces.append(self.slice_tensor(interp, x, tuple(index), node))
         return tuple(pieces)
 
-    def _unknown_method(self, interp, name, node):
+    def _unknown_method(self, interp: Interpreter, name: str, node: Node) -> NoReturn:
         raise interp.error(node, f"tensor.{name}() is not modelled")
 
-    def reshape(self, interp, x: Tensor, shape, node, label):
+    def reshape(self, interp: Interpreter, x: Tensor, shape: list[Value], node: Node, label: str) -> Tensor:
         shape = [interp.known(node, v, "the target shape") for v in shape]
         batch, per_sample = x.shape[0], prod(x.shape[1:])
         if shape.count(-1) > 1:
@@ -1093,7 +1139,7 @@ class TorchLibrary:
             spec = {"type": "flatten", "name": self.op_name(label, node)}
         return self.add(interp, spec, [x], node)
 
-    def slice_tensor(self, interp, x: Tensor, index, node):
+    def slice_tensor(self, interp: Interpreter, x: Tensor, index: Value, node: Node) -> Tensor:
         index = index if isinstance(index, tuple) else (index,)
         if any(i is Ellipsis for i in index):
             at = index.index(Ellipsis)
@@ -1133,26 +1179,30 @@ class StopPlanning(Exception):
 
 def declared_params(leaf: Leaf) -> int:
     """Parameters of a torch layer from its constructor arguments (for layers subclassed with a new forward)."""
-    b, kind = leaf.bound, leaf.layer["type"]
+    bound, kind = leaf.bound, leaf.layer["type"]
+    params: int  # from arguments torch_layer has checked
     if kind == "layer_norm":
-        shape = b["normalized_shape"]
-        n = prod(shape) if isinstance(shape, (tuple, list)) else shape
-        return n * (1 + bool(b.get("bias", True))) if b.get("elementwise_affine", True) else 0
+        shape = bound["normalized_shape"]
+        features = prod(shape) if isinstance(shape, (tuple, list)) else shape
+        params = features * (1 + bool(bound.get("bias", True))) if bound.get("elementwise_affine", True) else 0
+        return params
     if kind in ("batch_norm", "instance_norm"):
-        return b.get("num_features", 0) * leaf.layer["affine_terms"]
+        params = bound.get("num_features", 0) * leaf.layer["affine_terms"]
+        return params
     if kind == "group_norm":
-        return 2 * b["num_channels"] if b.get("affine", True) else 0
-    if kind == "linear" and "in_features" in b:
-        return b["in_features"] * b["out_features"] + (b["out_features"] if b.get("bias", True) else 0)
-    if kind in ("conv", "conv_transpose") and "in_channels" in b:
-        k = (
-            prod(b["kernel_size"])
-            if isinstance(b["kernel_size"], (tuple, list))
-            else b["kernel_size"] ** (leaf.dims or 1)
+        params = 2 * bound["num_channels"] if bound.get("affine", True) else 0
+        return params
+    if kind == "linear" and "in_features" in bound:
+        params = bound["in_features"] * bound["out_features"] + (
+            bound["out_features"] if bound.get("bias", True) else 0
         )
-        groups = b.get("groups", 1)
-        weights = b["in_channels"] * b["out_channels"] // groups * k
-        return weights + (b["out_channels"] if b.get("bias", True) else 0)
+        return params
+    if kind in ("conv", "conv_transpose") and "in_channels" in bound:
+        kernel = bound["kernel_size"]
+        taps = prod(kernel) if isinstance(kernel, (tuple, list)) else kernel ** (leaf.dims or 1)
+        weights = bound["in_channels"] * bound["out_channels"] // bound.get("groups", 1) * taps
+        params = weights + (bound["out_channels"] if bound.get("bias", True) else 0)
+        return params
     if kind in ("identity", "dropout", "flatten") or kind in SHAPE_KEEPING:
         return 0
     raise ShapeError("code", f"nn.{leaf.cls} subclassed with its own forward: its parameters are not known")
@@ -1171,11 +1221,11 @@ class TorchModel:
     interp: Interpreter
     library: TorchLibrary
     label: str
-    notes: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     framework: str = "torch"
-    default_input: tuple | None = None
+    default_input: tuple[int, ...] | None = None
 
-    def leaves(self) -> list:
+    def leaves(self) -> list[Leaf]:
         return [m for _, m in walk(self.top) if isinstance(m, Leaf)]
 
     def first_dims(self) -> tuple[int | None, str]:
@@ -1189,11 +1239,13 @@ class TorchModel:
                 return None, ""
         return None, ""
 
-    def plan(self, input_shape, framework="torch", dtype="float32", macs="multiply") -> Plan:
+    def plan(
+        self, input_shape: Value, framework: str = "torch", dtype: str = "float32", macs: str = "multiply"
+    ) -> Plan:
         with guarded(self.interp.origin):
             return self._plan(input_shape, framework, dtype, macs)
 
-    def _plan(self, input_shape, framework, dtype, macs) -> Plan:
+    def _plan(self, input_shape: Value, framework: str, dtype: str, macs: str) -> Plan:
         if framework != "torch":
             raise ShapeError("--framework", f"PyTorch code is planned with torch's rules, not {show(framework)}")
         check_options(dtype, macs)
@@ -1210,7 +1262,8 @@ class TorchModel:
             outputs = [o for o in (out if isinstance(out, (tuple, list)) else [out]) if isinstance(o, Tensor)]
             if not outputs:
                 raise self.interp.error(None, f"{self.label}'s forward returns no tensor")
-            last = self.library.planner.rows[-1].name if self.library.planner.rows else "input"
+            rows = self.library.planning.rows
+            last = rows[-1].name if rows else "input"
             if outputs[0].node != last:
                 notes.append(f"forward returns {outputs[0].node}, not the last row {last}")
             if len(outputs) > 1:
@@ -1222,7 +1275,7 @@ class TorchModel:
         except StopPlanning:
             pass
         except CodeError as exc:
-            self.library.planner.stop(str(exc.rule))
+            self.library.planning.stop(str(exc.rule))
         loose = {
             f"{name}.{key}" if name else key: value.count
             for name, module in walk(self.top)
@@ -1236,27 +1289,28 @@ class TorchModel:
                 + ", ".join(f"{k} {v:,}" for k, v in list(loose.items())[:3])
                 + (", ..." if len(loose) > 3 else "")
             )
-        if self.library.planner.stopped and self.library.repr_mode:
+        if self.library.planning.stopped and self.library.repr_mode:
             notes.append(
                 "print(model) does not show forward's functional calls (F.max_pool2d, torch.flatten, "
                 "torch.cat, +): plan the class code for an exact plan"
             )
-        plan = finish(self.library.planner, [*notes, *self.library.notes], macs)
+        plan = finish(self.library.planning, [*notes, *self.library.notes], macs)
         plan.loose_params = loose
         return plan
 
 
-def _node(line):
+def _node(line: int) -> ast.Pass:
+    """A statement standing for a line, where a call has no node of its own."""
     node = ast.Pass()
     node.lineno = line
     return node
 
 
-def walk(module, prefix=""):
+def walk(module: Module, prefix: str = "") -> Iterator[tuple[str, Module]]:
     """(qualified name, module) in registration order, each module once (named_modules())."""
-    seen = set()
+    seen: set[int] = set()
 
-    def visit(m, name):
+    def visit(m: Module, name: str) -> Iterator[tuple[str, Module]]:
         if id(m) in seen:
             return
         seen.add(id(m))
@@ -1269,13 +1323,13 @@ def walk(module, prefix=""):
     yield from visit(module, prefix)
 
 
-def name_tree(top: Module):
+def name_tree(top: Module) -> None:
     for name, module in walk(top):
         if module.name is None:
             module.name = name or "model"
 
 
-def torch_input(shape: tuple, dims: int | None, first: str):
+def torch_input(shape: Shape, dims: int | None, first: str) -> tuple[Shape, int]:
     """(N, C, *spatial) and N from -i given with or without the batch."""
     if dims is None:
         return (shape if len(shape) > 1 else (1, *shape)), (shape[0] if len(shape) > 1 else 1)
@@ -1296,7 +1350,7 @@ def read_torch(text: str, origin: str, cls: str | None = None, args: str | None 
         return _read_torch(parse(text, origin), origin, cls, args)
 
 
-def _read_torch(tree, origin, cls, args) -> TorchModel:
+def _read_torch(tree: ast.Module, origin: str, cls: str | None, args: str | None) -> TorchModel:
     library = TorchLibrary(origin)
     interp = Interpreter(origin, library)
     scope = Scope()
@@ -1304,7 +1358,7 @@ def _read_torch(tree, origin, cls, args) -> TorchModel:
     if not classes and cls is None:
         return _read_expressions(tree, origin, interp, library, scope)
     interp.run_module(tree, scope)
-    build, label = _build_expression(tree, scope, interp, library, origin, cls, args)
+    build, label = _build_expression(tree, scope, library, origin, cls, args)
     top = interp.eval(build, scope)
     if not isinstance(top, Module):
         raise CodeError(origin, None, f"{label} does not give an nn.Module (got {type(top).__name__})")
@@ -1312,7 +1366,9 @@ def _read_torch(tree, origin, cls, args) -> TorchModel:
     return TorchModel(top, interp, library, label)
 
 
-def _build_expression(tree, scope, interp, library, origin, cls, args):
+def _build_expression(
+    tree: ast.Module, scope: Scope, library: TorchLibrary, origin: str, cls: str | None, args: str | None
+) -> tuple[ast.expr, str]:
     """The expression that builds the model: --class, else the one module class no other uses."""
     keywords = _parse_args(args, origin) if args else []
     if cls is not None:
@@ -1324,9 +1380,11 @@ def _build_expression(tree, scope, interp, library, origin, cls, args):
             node = ast.Call(func=node, args=[], keywords=keywords)
         elif isinstance(node, ast.Call):
             node.keywords += keywords
+        else:
+            raise ShapeError("--class", f"{show(cls)} is not a class name or a call like Net(num_classes=10)")
         ast.fix_missing_locations(ast.copy_location(node, tree.body[0] if tree.body else node))
         _set_lines(node, 1)
-        value = scope.vars.get(getattr(node.func, "id", None)) if isinstance(node.func, ast.Name) else None
+        value = scope.vars.get(node.func.id) if isinstance(node.func, ast.Name) else None
         if value is None and isinstance(node.func, ast.Name):
             known = [n for n, v in scope.vars.items() if isinstance(v, (ClassValue, Function))]
             raise ShapeError(
@@ -1359,22 +1417,24 @@ def _build_expression(tree, scope, interp, library, origin, cls, args):
     return node, top[0]
 
 
-def _set_lines(node, line):
-    for n in ast.walk(node):
+def _set_lines(node: ast.AST, line: int) -> None:
+    """Every node of an expression made from an option gets the line, as if the text had it there."""
+    for walked in ast.walk(node):
+        n: Any = walked  # operator and context nodes too, which typeshed gives no positions
         n.lineno = getattr(n, "lineno", None) or line
         n.end_lineno = line
         n.col_offset = getattr(n, "col_offset", 0) or 0
         n.end_col_offset = 0
 
 
-def _parse_args(text: str, origin: str) -> list:
+def _parse_args(text: str, origin: str) -> list[ast.keyword]:
     call = _parse_option("--args", text, "f", "is not a list of name=value pairs")
     if not isinstance(call, ast.Call) or call.args:
         raise ShapeError("--args", f"give names: name=value, got {show(text)}")
     return call.keywords
 
 
-def _axis(interp, node, d, rank: int) -> int:
+def _axis(interp: Interpreter, node: Node, d: Value, rank: int) -> int:
     """A tensor dimension in [-rank, rank), as torch checks it (IndexError: Dimension out of range)."""
     if isinstance(d, bool) or not isinstance(d, int):
         raise interp.error(node, f"a dimension must be an integer, got {show(d)}")
@@ -1385,7 +1445,7 @@ def _axis(interp, node, d, rank: int) -> int:
     return d % rank
 
 
-def _parse_option(option: str, text, wrap: str, rule: str):
+def _parse_option(option: str, text: Value, wrap: str, rule: str) -> ast.expr:
     """An option holding a Python expression (--class, --args): any failure to parse is one ShapeError."""
     if not isinstance(text, str) or len(text) > 10_000:
         raise ShapeError(option, f"{rule}: got {show(text)}")
@@ -1395,9 +1455,11 @@ def _parse_option(option: str, text, wrap: str, rule: str):
         raise ShapeError(option, f"{show(text)} {rule}") from None
 
 
-def _read_expressions(tree, origin, interp, library, scope) -> TorchModel:
+def _read_expressions(
+    tree: ast.Module, origin: str, interp: Interpreter, library: TorchLibrary, scope: Scope
+) -> TorchModel:
     """Bare layer code: expressions and assignments of layers, chained in order."""
-    layers: list = []
+    layers: list[Module] = []
     for statement in tree.body:
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
             interp.exec_statement(statement, scope)
@@ -1429,7 +1491,7 @@ def _read_expressions(tree, origin, interp, library, scope) -> TorchModel:
     return TorchModel(top, interp, library, "the layers")
 
 
-def _modules_in(value) -> list:
+def _modules_in(value: Value) -> list[Module]:
     if isinstance(value, Module):
         return [value]
     if isinstance(value, (list, tuple)):

@@ -14,7 +14,7 @@ import re
 
 from ...errors import ShapeError
 from ..signatures import TORCH
-from .interpreter import CodeError, Interpreter, Scope
+from .interpreter import UNHANDLED, CodeError, Interpreter, Scope
 from .torch_code import Container, Leaf, TorchLibrary, TorchModel, name_tree
 
 LINE = re.compile(r"^(?P<indent>\s*)\((?P<key>[\w.-]+)\): (?:(?P<count>\d+) x )?(?P<body>.*)$")
@@ -26,7 +26,7 @@ class ReprLibrary(TorchLibrary):
 
     def unknown_name(self, interp, name, node):
         found = super().unknown_name(interp, name, node)
-        return name if found is NotImplemented else found
+        return name if found is UNHANDLED else found
 
 
 def read_repr(text: str, origin: str) -> TorchModel:
