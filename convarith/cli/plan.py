@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..dialects.common import fmt
 from . import app, parse
 from .options import MaxLayersOpt, MaxMemoryOpt, use_max_layers, use_max_memory
+
+if TYPE_CHECKING:
+    from ..plan.readers import Network
 
 SpecArg = Annotated[
     Path | None,
@@ -68,7 +72,15 @@ class Dtype(str, Enum):
     int8 = "int8"
 
 
-def _load(spec, preset, code, input_text, framework, cls=None, args=None):
+def _load(
+    spec: Path | None,
+    preset: str | None,
+    code: str | None,
+    input_text: str | None,
+    framework: Framework | None,
+    cls: str | None = None,
+    args: str | None = None,
+) -> tuple[Network, tuple[int, ...], str]:
     """(network, input shape, framework) from exactly one of SPEC, --preset, --code."""
     from ..errors import ShapeError
     from ..plan.sources import load_network
@@ -79,7 +91,9 @@ def _load(spec, preset, code, input_text, framework, cls=None, args=None):
     fw = framework.value if framework is not None else None
     network = load_network(spec=spec, preset=preset, code=code, framework=fw, cls=cls, args=args)
     fw = fw or network.framework
-    shape = parse.shape("--input", input_text) if input_text is not None else network.default_input
+    shape: tuple[int, ...] | None = (
+        parse.shape("--input", input_text) if input_text is not None else network.default_input
+    )
     if shape is None:
         example = "224x224x3" if fw in ("tf", "keras") else "3x224x224"
         raise ShapeError(
@@ -131,15 +145,15 @@ def plan(
     list_presets: Annotated[bool, typer.Option("--list-presets", help="List the built-in networks and exit.")] = False,
     max_memory: MaxMemoryOpt = None,
     max_layers: MaxLayersOpt = None,
-):
+) -> None:
     """Shapes, parameters, MACs, memory and receptive field of a network, with diagnostics."""
     from ..errors import ShapeError
     from ..plan import PRESETS
-    from ..plan.report import to_csv, to_json, to_markdown
+    from ..plan.report import to_csv, to_markdown
 
     if list_presets:
         for name, (_, shape, text) in PRESETS.items():
-            typer.echo(f"{name:10} {'x'.join(map(str, shape)):>11}  {text}")
+            typer.echo(f"{name:10} {fmt(shape):>11}  {text}")
         return
     if sum((json, markdown, csv)) > 1:
         raise ShapeError("--json", "choose one of --json, --markdown, --csv")
@@ -157,13 +171,16 @@ def plan(
 
         run_verify(result.layers, result, skip_macs_above=None if skip_heavy is None else skip_heavy * 1e9)
     if json:
-        typer.echo(to_json(result, flops))
+        from ..plan.report import to_data
+        from .output import print_json
+
+        print_json(to_data(result, flops))
     elif markdown:
         typer.echo(to_markdown(result, flops))
     elif csv:
         typer.echo(to_csv(result, flops), nl=False)
     else:
-        from ..plan.report import LARGE, plain_plan, table
+        from ..plan.report import LARGE, after_table, plain_plan, table
         from .output import console, print_table
 
         con = console()
@@ -171,14 +188,8 @@ def plan(
             typer.echo(plain_plan(result, flops))
         else:
             print_table(con, table(result, flops))
-        for line in result.notes:
-            con.print(f"note: {line}", markup=False)
-        for line in result.diagnostics:
-            con.print(f"warning: {line}", markup=False)
-        if result.non_trainable_params:
-            con.print(
-                f"parameters: {result.trainable_params:,} trainable, {result.non_trainable_params:,} non-trainable"
-            )
+        for line in after_table(result):
+            con.print(line, markup=False)
         if verify:
             con.print("verified: a random tensor through convarith.functional gives every planned shape")
     if not result.complete:
@@ -201,14 +212,14 @@ def rf(
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     max_layers: MaxLayersOpt = None,
-):
+) -> None:
     """Receptive-field growth per layer: size, jump and where output 0's field starts."""
     use_max_layers(max_layers)
 
     network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
     result = network.plan(shape, fw)
     rows = [r for r in result.rows if r.field and r.shape is not None]
-    data = [
+    data: list[dict[str, Any]] = [  # the JSON objects of --json
         {
             "index": r.index,
             "name": r.name,
@@ -239,41 +250,30 @@ def rf(
             str(d["index"]),
             d["name"],
             d["type"],
-            "whole input" if d["whole_input"] else "x".join(map(str, d["size"])),
-            "-" if d["whole_input"] else "x".join(d["jump"]),
-            "-" if d["whole_input"] else "x".join(map(str, d["start"])),
+            "whole input" if d["whole_input"] else fmt(d["size"]),
+            "-" if d["whole_input"] else fmt(d["jump"]),
+            "-" if d["whole_input"] else fmt(d["start"]),
         )
         for d in data
     ]
     con = console()
+    title, headers = f"receptive field, input {fmt(shape)}", ("#", "layer", "type", "size", "jump", "start")
     if len(cells) > LARGE:
-        typer.echo(
-            plain_table(
-                f"receptive field, input {'x'.join(map(str, shape))}",
-                ("#", "layer", "type", "size", "jump", "start"),
-                cells,
-            )
-        )
-        for line in result.diagnostics:
-            con.print(f"warning: {line}", markup=False)
-        if plot is not None:
-            con.print(f"wrote {plot}", markup=False)
-        return
-    table = Table(
-        title=Text(f"receptive field, input {'x'.join(map(str, shape))}"), title_justify="left", box=box.SIMPLE_HEAD
-    )
-    for name in ("#", "layer", "type", "size", "jump", "start"):
-        table.add_column(name, justify="left" if name in ("layer", "type") else "right", no_wrap=True)
-    for row in cells:
-        table.add_row(*(Text(cell) for cell in row))
-    print_table(con, table)
+        typer.echo(plain_table(title, headers, cells))
+    else:
+        table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD)
+        for name in headers:
+            table.add_column(name, justify="left" if name in ("layer", "type") else "right", no_wrap=True)
+        for row in cells:
+            table.add_row(*(Text(cell) for cell in row))
+        print_table(con, table)
     for line in result.diagnostics:
         con.print(f"warning: {line}", markup=False)
     if plot is not None:
         con.print(f"wrote {plot}", markup=False)
 
 
-def _plot(path, data):
+def _plot(path: Path, data: list[dict[str, Any]]) -> None:
     from fractions import Fraction
 
     from ..errors import ShapeError
