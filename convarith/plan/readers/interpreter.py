@@ -72,6 +72,11 @@ def guarded(origin: str) -> Iterator[None]:
         raise CodeError(origin, None, "nests too deeply to read (expressions or calls inside each other)") from None
 
 
+def line_node(line: int) -> ast.Pass:
+    """A statement standing for a line, where a call has no node of its own."""
+    return ast.Pass(lineno=line)
+
+
 class StepLimit(CodeError):
     """The step budget is spent: fatal, so later statements are not blamed for it."""
 

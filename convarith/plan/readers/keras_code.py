@@ -12,12 +12,28 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ...errors import ShapeError
-from ..model import ACTIVATIONS, Plan, Planner, check_options, finish
-from ..schema import check_shape, show
-from ..signatures import bind
-from .interpreter import UNHANDLED, BoundMethod, CodeError, Interpreter, LibRef, Scope, guarded, parse
+from ..model import ACTIVATIONS, Plan, Planner, Shape, check_options, finish
+from ..schema import Spec, check_shape, show
+from ..signatures import Bound, bind
+from .interpreter import (
+    UNHANDLED,
+    Args,
+    BoundMethod,
+    CodeError,
+    Interpreter,
+    Kwargs,
+    LibRef,
+    Node,
+    Scope,
+    Unhandled,
+    Value,
+    guarded,
+    line_node,
+    parse,
+)
 
 _CONV = (
     "filters",
@@ -83,19 +99,19 @@ ALIASES = {
     "SeparableConvolution2D": "SeparableConv2D",
 }
 SIGNATURES: dict[str, tuple[str, ...]] = {}
-for _dims in ("1D", "2D", "3D"):
+for _rank in ("1D", "2D", "3D"):
     SIGNATURES.update(
         {
-            f"Conv{_dims}": _CONV,
-            f"Conv{_dims}Transpose": _CONV_T,
-            f"MaxPooling{_dims}": _POOL,
-            f"AveragePooling{_dims}": _POOL,
-            f"GlobalAveragePooling{_dims}": ("data_format", "keepdims"),
-            f"GlobalMaxPooling{_dims}": ("data_format", "keepdims"),
-            f"ZeroPadding{_dims}": ("padding", "data_format"),
-            f"Cropping{_dims}": ("cropping", "data_format"),
-            f"UpSampling{_dims}": ("size", "data_format", "interpolation"),
-            f"SpatialDropout{_dims}": ("rate", "seed"),
+            f"Conv{_rank}": _CONV,
+            f"Conv{_rank}Transpose": _CONV_T,
+            f"MaxPooling{_rank}": _POOL,
+            f"AveragePooling{_rank}": _POOL,
+            f"GlobalAveragePooling{_rank}": ("data_format", "keepdims"),
+            f"GlobalMaxPooling{_rank}": ("data_format", "keepdims"),
+            f"ZeroPadding{_rank}": ("padding", "data_format"),
+            f"Cropping{_rank}": ("cropping", "data_format"),
+            f"UpSampling{_rank}": ("size", "data_format", "interpolation"),
+            f"SpatialDropout{_rank}": ("rate", "seed"),
         }
     )
 SIGNATURES.update(
@@ -203,45 +219,66 @@ def snake_case(name: str) -> str:
 
 @dataclass(eq=False)
 class KLayer:
+    """A Keras layer object (layers.Conv2D(...)): its class (aliases resolved) and bound arguments."""
+
     cls: str
-    bound: dict
-    name: str
+    bound: Bound
+    name: str  # Keras's automatic name unless name= was given
     line: int
     calls: int = 0
 
 
 @dataclass(eq=False)
 class KTensor:
+    """A symbolic Keras tensor: the graph it belongs to and the row that produced it."""
+
     graph: Graph
     node: str
-    shape: tuple  # without the batch
+    shape: Shape  # without the batch
 
 
 @dataclass(eq=False)
 class Graph:
+    """The layers called since one keras.Input, planned as they are called."""
+
     planner: Planner
 
 
 @dataclass(eq=False)
 class SequentialModel:
+    """keras.Sequential: its layers (or nested Sequentials), planned when an input is known."""
+
     name: str
-    layers: list = field(default_factory=list)
-    input_shape: tuple | None = None
+    layers: list[KLayer | SequentialModel] = field(default_factory=list)
+    input_shape: tuple[Value, ...] | None = None  # as the code states it (None for a free axis)
 
 
 @dataclass(eq=False)
 class FunctionalModel:
+    """keras.Model(inputs, outputs): already planned along its graph."""
+
     name: str
     graph: Graph
-    outputs: list
+    outputs: list[KTensor]
 
 
 class FreeAxis(Exception):
-    pass
+    """keras.Input with a None axis: the input must come from -i."""
+
+
+class PlanKey(NamedTuple):
+    """What a Keras plan depends on (the text is read again for each)."""
+
+    input_shape: tuple[int, ...] | None
+    dtype: str
+    macs: str
+    batch: int
 
 
 class KerasLibrary:
-    def __init__(self, origin: str, override: tuple | None, dtype: str, macs: str):
+    """What keras means to the interpreter: layers, Sequential/functional models and tensors."""
+
+    def __init__(self, origin: str, override: tuple[int, ...] | None, dtype: str, macs: str) -> None:
         self.origin, self.override, self.dtype, self.macs = origin, override, dtype, macs
         self.counters: dict[str, int] = {}
 
@@ -250,7 +287,7 @@ class KerasLibrary:
         self.counters[prefix] = n + 1
         return prefix if n == 0 else f"{prefix}_{n}"
 
-    def unknown_name(self, interp, name, node):
+    def unknown_name(self, interp: Interpreter, name: str, node: ast.Name) -> Value:
         defaults = {
             "keras": LibRef("keras"),
             "layers": LibRef("keras.layers"),
@@ -276,7 +313,7 @@ class KerasLibrary:
             return "layers", name
         return "", name
 
-    def call(self, interp, func, args, kwargs, node):
+    def call(self, interp: Interpreter, func: Value, args: Args, kwargs: Kwargs, node: Node) -> Value:
         if isinstance(func, LibRef):
             path = func.path
             if "initializer" in path or path.endswith(("regularizers.l2", "regularizers.l1", "constraints.max_norm")):
@@ -301,8 +338,8 @@ class KerasLibrary:
             return self.call_layer(interp, func, args[0] if args else kwargs.get("inputs"), node)
         if isinstance(func, SequentialModel):
             x = args[0]
-            for layer in func.layers:
-                x = self.call(interp, layer, [x], {}, node)
+            for step in func.layers:
+                x = self.call(interp, step, [x], {}, node)
             return x
         if isinstance(func, BoundMethod) and isinstance(func.target, SequentialModel):
             return self.sequential_method(interp, func.target, func.name, args, kwargs, node)
@@ -312,7 +349,9 @@ class KerasLibrary:
             raise interp.error(node, f"model.{func.name}() is not modelled")
         return UNHANDLED
 
-    def make_model(self, interp, name, args, kwargs, node):
+    def make_model(
+        self, interp: Interpreter, name: str, args: Args, kwargs: Kwargs, node: Node
+    ) -> KTensor | SequentialModel | FunctionalModel:
         if name == "Input":
             bound = bind(
                 "keras.Input", ("shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor"), args, kwargs
@@ -323,7 +362,8 @@ class KerasLibrary:
             shape = tuple(self.override or interp.known(node, shape, "an input shape"))
             if any(v is None for v in shape):
                 raise FreeAxis()
-            self.auto_name("input_layer") if "name" not in bound else None
+            if "name" not in bound:
+                self.auto_name("input_layer")  # Keras numbers input layers too
             planner = Planner(shape, "keras", self.dtype)
             return KTensor(Graph(planner), "input", shape)
         if name == "Sequential":
@@ -343,12 +383,13 @@ class KerasLibrary:
             raise interp.error(node, "keras.Model needs tensors from keras.Input and layer calls")
         return FunctionalModel(bound.get("name") or self.auto_name("functional"), inputs[0].graph, outputs)
 
-    def sequential_add(self, interp, model, layer, node):
+    def sequential_add(self, interp: Interpreter, model: SequentialModel, layer: Value, node: Node) -> None:
         if isinstance(layer, KTensor) and layer.node == "input":
             model.input_shape = layer.shape
             return
         if isinstance(layer, KLayer) and layer.cls == "InputLayer":
-            model.input_shape = tuple(layer.bound.get("shape") or layer.bound.get("input_shape"))
+            stated: Value = layer.bound.get("shape") or layer.bound.get("input_shape")
+            model.input_shape = tuple(stated)
             return
         if not isinstance(layer, (KLayer, SequentialModel)):
             raise interp.error(node, f"Sequential gets {type(layer).__name__}, not a layer")
@@ -358,12 +399,14 @@ class KerasLibrary:
             model.input_shape = layer.input_shape
         model.layers.append(layer)
 
-    def sequential_method(self, interp, model, name, args, kwargs, node):
+    def sequential_method(
+        self, interp: Interpreter, model: SequentialModel, name: str, args: Args, kwargs: Kwargs, node: Node
+    ) -> Value:
         if name == "add":
             self.sequential_add(interp, model, args[0], node)
             return None
         if name == "build":
-            shape = args[0] if args else kwargs.get("input_shape")
+            shape: Value = args[0] if args else kwargs.get("input_shape")
             model.input_shape = tuple(shape)[1:]
             return None
         if name == "pop":
@@ -372,7 +415,7 @@ class KerasLibrary:
             return None
         raise interp.error(node, f"Sequential.{name}() is not modelled")
 
-    def make_layer(self, interp, name, args, kwargs, node):
+    def make_layer(self, interp: Interpreter, name: str, args: Args, kwargs: Kwargs, node: Node) -> KLayer:
         cls = ALIASES.get(name, name)
         if cls not in SIGNATURES:
             raise interp.error(
@@ -394,7 +437,7 @@ class KerasLibrary:
         layer_name = bound.get("name") or self.auto_name(snake_case(cls))
         return KLayer(cls, bound, layer_name, node.lineno)
 
-    def call_layer(self, interp, layer, x, node):
+    def call_layer(self, interp: Interpreter, layer: KLayer, x: Value, node: Node) -> KTensor:
         inputs = list(x) if isinstance(x, (list, tuple)) else [x]
         if not inputs or not all(isinstance(t, KTensor) for t in inputs):
             raise interp.error(node, f"{layer.name} ({layer.cls}) is called on something that is not a Keras tensor")
@@ -409,7 +452,9 @@ class KerasLibrary:
             raise StopPlanning(graph)
         return KTensor(graph, row.name, row.shape)
 
-    def output_shape(self, interp, model, node):
+    def output_shape(
+        self, interp: Interpreter, model: SequentialModel | FunctionalModel, node: Node
+    ) -> tuple[int | None, ...]:
         if isinstance(model, FunctionalModel):
             return (None, *model.outputs[-1].shape)
         if model.input_shape is None:
@@ -423,7 +468,7 @@ class KerasLibrary:
         return (None, *out.shape)
 
     # Interpreter hooks.
-    def attribute(self, interp, value, name, node):
+    def attribute(self, interp: Interpreter, value: Value, name: str, node: Node) -> Value:
         if isinstance(value, (SequentialModel, FunctionalModel)):
             if name == "layers" and isinstance(value, SequentialModel):
                 return list(value.layers)
@@ -444,33 +489,33 @@ class KerasLibrary:
             raise interp.error(node, f"{value.cls}.{name} is not known to convarith")
         return UNHANDLED
 
-    def set_attribute(self, interp, owner, name, value, node):
+    def set_attribute(self, interp: Interpreter, owner: Value, name: str, value: Value, node: Node) -> None:
         if isinstance(owner, KLayer) and name == "trainable":
             return
         raise interp.error(node, f"cannot set attribute {name!r} on {type(owner).__name__}")
 
-    def set_item(self, interp, owner, index, value, node):
+    def set_item(self, interp: Interpreter, owner: Value, index: Value, value: Value, node: Node) -> None:
         raise interp.error(node, f"cannot assign into {type(owner).__name__}")
 
-    def subscript(self, interp, value, index, node):
+    def subscript(self, interp: Interpreter, value: Value, index: Value, node: Node) -> Value:
         if isinstance(value, KTensor):
             raise interp.error(node, "slicing a Keras tensor is not modelled (use layers.Cropping*)")
         return UNHANDLED
 
-    def truth(self, interp, value, node):
+    def truth(self, interp: Interpreter, value: Value, node: Node) -> bool | Unhandled:
         if isinstance(value, (KLayer, SequentialModel, FunctionalModel, KTensor)):
             return True
         return UNHANDLED
 
-    def iterate(self, interp, value, node):
+    def iterate(self, interp: Interpreter, value: Value, node: Node) -> list[Value] | Unhandled:
         return UNHANDLED
 
-    def length(self, interp, value, node):
+    def length(self, interp: Interpreter, value: Value, node: Node) -> int | Unhandled:
         if isinstance(value, SequentialModel):
             return len(value.layers)
         return UNHANDLED
 
-    def binary(self, interp, op, left, right, node):
+    def binary(self, interp: Interpreter, op: ast.operator, left: Value, right: Value, node: Node) -> Value:
         if isinstance(left, KTensor) or isinstance(right, KTensor):
             if isinstance(left, KTensor) and isinstance(right, KTensor):
                 layer = self.make_layer(interp, "Add", [], {}, node)
@@ -478,28 +523,30 @@ class KerasLibrary:
             return left if isinstance(left, KTensor) else right
         return UNHANDLED
 
-    def unary(self, interp, op, value, node):
+    def unary(self, interp: Interpreter, op: ast.unaryop, value: Value, node: Node) -> Value:
         return value if isinstance(value, KTensor) else UNHANDLED
 
-    def isinstance(self, interp, value, kinds, node):
+    def isinstance(self, interp: Interpreter, value: Value, kinds: Value, node: Node) -> bool:
         return False
 
-    def hasattr(self, interp, value, name, node):
+    def hasattr(self, interp: Interpreter, value: Value, name: str, node: Node) -> bool:
         return hasattr(value, name)
 
-    def super(self, interp, node, *args):
+    def super(self, interp: Interpreter, node: Node, *args: Value) -> Value:
         raise interp.error(node, "custom Keras layer classes are not modelled")
 
-    def type_of(self, interp, value, node):
+    def type_of(self, interp: Interpreter, value: Value, node: Node) -> LibRef:
         return LibRef(type(value).__name__)
 
 
 class StopPlanning(Exception):
-    def __init__(self, graph):
+    """The planner stopped on a fatal diagnostic: the rest of the code is not followed."""
+
+    def __init__(self, graph: Graph) -> None:
         self.graph = graph
 
 
-def _pair(value, n):
+def _pair(value: Value, n: int) -> tuple[Value, ...]:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,) * n
 
 
@@ -508,105 +555,105 @@ def _dims(cls: str) -> int:
     return int(match.group(1)) if match else 2
 
 
-def keras_spec(interp, layer: KLayer, node) -> dict:
+def keras_spec(interp: Interpreter, layer: KLayer, node: Node) -> Spec:
     """A planner layer dict from a Keras layer, by Keras's own rules."""
-    cls, b = layer.cls, layer.bound
-    for key, value in b.items():
+    cls, bound = layer.cls, layer.bound
+    for key, value in bound.items():
         if key not in ("activation", "name", "kernel_initializer", "seed"):
             interp.known(node, value, f"the value of {key}")
     n = _dims(cls)
-    if b.get("data_format") == "channels_first":
+    if bound.get("data_format") == "channels_first":
         raise interp.error(node, f"{layer.name}: data_format='channels_first' is not planned (channels last only)")
     if cls.startswith(("Conv", "SeparableConv", "DepthwiseConv")):
         spec = {
-            "kernel_size": b["kernel_size"],
-            "stride": b.get("strides", 1),
-            "padding": b.get("padding", "valid"),
-            "dilation": b.get("dilation_rate", 1),
-            "bias": b.get("use_bias", True),
+            "kernel_size": bound["kernel_size"],
+            "stride": bound.get("strides", 1),
+            "padding": bound.get("padding", "valid"),
+            "dilation": bound.get("dilation_rate", 1),
+            "bias": bound.get("use_bias", True),
         }
         if cls.startswith("SeparableConv"):
             return {
                 **spec,
                 "type": "separable_conv",
-                "out_channels": b["filters"],
-                "depth_multiplier": b.get("depth_multiplier", 1),
+                "out_channels": bound["filters"],
+                "depth_multiplier": bound.get("depth_multiplier", 1),
             }
         if cls.startswith("DepthwiseConv"):
-            return {**spec, "type": "depthwise_conv", "depth_multiplier": b.get("depth_multiplier", 1)}
+            return {**spec, "type": "depthwise_conv", "depth_multiplier": bound.get("depth_multiplier", 1)}
         if cls.endswith("Transpose"):
             return {
                 **spec,
                 "type": "conv_transpose",
-                "out_channels": b["filters"],
-                "output_padding": b.get("output_padding"),
+                "out_channels": bound["filters"],
+                "output_padding": bound.get("output_padding"),
             }
-        return {**spec, "type": "conv", "out_channels": b["filters"], "groups": b.get("groups", 1)}
+        return {**spec, "type": "conv", "out_channels": bound["filters"], "groups": bound.get("groups", 1)}
     if cls.startswith(("MaxPooling", "AveragePooling")):
-        size = b.get("pool_size", 2)
+        size = bound.get("pool_size", 2)
         return {
             "type": "max_pool" if cls.startswith("Max") else "avg_pool",
             "kernel_size": size,
-            "stride": b.get("strides") if b.get("strides") is not None else size,
-            "padding": b.get("padding", "valid"),
+            "stride": bound.get("strides") if bound.get("strides") is not None else size,
+            "padding": bound.get("padding", "valid"),
         }
     if cls.startswith(("GlobalAveragePooling", "GlobalMaxPooling")):
-        if b.get("keepdims"):
+        if bound.get("keepdims"):
             return {"type": "adaptive_avg_pool" if "Average" in cls else "adaptive_max_pool", "output_size": (1,) * n}
         return {"type": "global_pool"}
     if cls.startswith("ZeroPadding"):
-        pads = _keras_pairs(b.get("padding", 1), n)
+        pads = _keras_pairs(bound.get("padding", 1), n)
         return {"type": "border_pad", "pads": pads, "mode": "constant", "describe": cls}
     if cls.startswith("Cropping"):
-        crops = _keras_pairs(b.get("cropping", 1 if n == 1 else 0), n)
+        crops = _keras_pairs(bound.get("cropping", 1 if n == 1 else 0), n)
         return {"type": "border_pad", "pads": tuple((-a, -c) for a, c in crops), "mode": "constant", "describe": cls}
     if cls.startswith("UpSampling"):
         return {
             "type": "upsample",
-            "scale_factor": _pair(b.get("size", 2), n),
-            "mode": "nearest" if b.get("interpolation", "nearest") == "nearest" else "bilinear",
+            "scale_factor": _pair(bound.get("size", 2), n),
+            "mode": "nearest" if bound.get("interpolation", "nearest") == "nearest" else "bilinear",
         }
     if cls == "Resizing":
-        return {"type": "upsample", "size": (b["height"], b["width"]), "mode": "bilinear"}
+        return {"type": "upsample", "size": (bound["height"], bound["width"]), "mode": "bilinear"}
     if cls == "Dense":
-        return {"type": "linear", "out_features": b["units"], "bias": b.get("use_bias", True)}
+        return {"type": "linear", "out_features": bound["units"], "bias": bound.get("use_bias", True)}
     if cls == "Flatten":
         return {"type": "flatten"}
     if cls == "Reshape":
-        return {"type": "reshape", "shape": tuple(b["target_shape"])}
+        return {"type": "reshape", "shape": tuple(bound["target_shape"])}
     if cls == "Permute":
-        return {"type": "permute", "dims": tuple(d - 1 for d in b["dims"])}
+        return {"type": "permute", "dims": tuple(d - 1 for d in bound["dims"])}
     if cls == "BatchNormalization":
         return {
             "type": "batch_norm",
             "moving_statistics": True,
-            "affine_terms": int(b.get("center", True)) + int(b.get("scale", True)),
+            "affine_terms": int(bound.get("center", True)) + int(bound.get("scale", True)),
         }
     if cls == "LayerNormalization":
         return {
             "type": "layer_norm",
             "normalized_shape": None,
-            "affine_terms": int(b.get("center", True)) + int(b.get("scale", True)),
+            "affine_terms": int(bound.get("center", True)) + int(bound.get("scale", True)),
         }
     if cls == "GroupNormalization":
-        return {"type": "group_norm", "num_groups": b.get("groups", 32)}
+        return {"type": "group_norm", "num_groups": bound.get("groups", 32)}
     if cls in MERGES:
-        axis = b.get("axis", -1)
+        axis = bound.get("axis", -1)
         return {"type": "concat" if cls == "Concatenate" else "add", "axis": axis - 1 if axis > 0 else axis}
     if cls == "PReLU":
-        return {"type": "prelu", "per_element": not b.get("shared_axes")}
+        return {"type": "prelu", "per_element": not bound.get("shared_axes")}
     if cls == "Rescaling":
         return {"type": "rescale"}
     if cls.startswith("Random"):
         return {"type": "augment"}
     if "Dropout" in cls or cls.startswith("Gaussian"):
         return {"type": "dropout"}
-    activation = b.get("activation") if cls == "Activation" else snake_case(cls).replace("re_lu", "relu")
+    activation = bound.get("activation") if cls == "Activation" else snake_case(cls).replace("re_lu", "relu")
     kind = activation if isinstance(activation, str) and activation in ACTIVATIONS else "identity"
     return {"type": kind, "describe": activation if isinstance(activation, str) else cls}
 
 
-def _keras_pairs(value, n):
+def _keras_pairs(value: Value, n: int) -> tuple[Value, ...]:
     """Keras padding/cropping: an int, a per-axis int, or per-axis (before, after)."""
     if isinstance(value, int):
         return ((value, value),) * n
@@ -620,15 +667,16 @@ def _keras_pairs(value, n):
 class KerasModel:
     """Keras code; planned by reading it again with the input chosen."""
 
-    text: str
     tree: ast.Module
     origin: str
-    variable: str | None
+    variable: str | None  # --class: the variable holding the model
     framework: str = "keras"
-    default_input: tuple | None = None
-    plans: dict = field(default_factory=dict)  # (input, dtype, macs, batch) -> Plan: reading the input costs a run
+    default_input: tuple[int, ...] | None = None
+    plans: dict[PlanKey, Plan] = field(default_factory=dict)  # each costs a reading of the text
 
-    def plan(self, input_shape=None, framework="keras", dtype="float32", macs="multiply") -> Plan:
+    def plan(
+        self, input_shape: Value = None, framework: str = "keras", dtype: str = "float32", macs: str = "multiply"
+    ) -> Plan:
         if not isinstance(framework, str) or framework not in ("keras", "tf"):
             raise ShapeError("--framework", f"Keras code is planned with Keras's rules, not {show(framework)}")
         check_options(dtype, macs)
@@ -640,14 +688,14 @@ class KerasModel:
                 batch, override = override[0], override[1:]
         return self._run(override, dtype, macs, batch)
 
-    def _run(self, override, dtype, macs, batch=1) -> Plan:
-        key = (override or self.default_input, dtype, macs, batch)
+    def _run(self, override: tuple[int, ...] | None, dtype: str, macs: str, batch: int = 1) -> Plan:
+        key = PlanKey(override or self.default_input, dtype, macs, batch)
         if key not in self.plans:
             with guarded(self.origin):
                 self.plans[key] = self._interpret(override, dtype, macs, batch)
         return self.plans[key]
 
-    def _interpret(self, override, dtype, macs, batch) -> Plan:
+    def _interpret(self, override: tuple[int, ...] | None, dtype: str, macs: str, batch: int) -> Plan:
         library = KerasLibrary(self.origin, override, dtype, macs)
         interp = Interpreter(self.origin, library)
         scope = Scope()
@@ -658,7 +706,7 @@ class KerasModel:
         model = _select(scope, self.variable, self.origin)
         if isinstance(model, FunctionalModel):
             planner = model.graph.planner
-            notes = []
+            notes: list[str] = []
             if len(model.outputs) > 1:
                 notes.append(f"the model has {len(model.outputs)} outputs; the table's output is the last row")
             planner.batch = batch
@@ -672,7 +720,7 @@ class KerasModel:
         graph = Graph(planner)
         x = KTensor(graph, "input", tuple(shape))
         try:
-            library.call(interp, model, [x], {}, _node(1))
+            library.call(interp, model, [x], {}, line_node(1))
         except StopPlanning:
             pass
         except CodeError as exc:
@@ -689,13 +737,7 @@ def _rescale(plan: Plan, batch: int) -> Plan:
     return plan
 
 
-def _node(line):
-    node = ast.Pass()
-    node.lineno = line
-    return node
-
-
-def _select(scope: Scope, variable: str | None, origin: str):
+def _select(scope: Scope, variable: str | None, origin: str) -> SequentialModel | FunctionalModel:
     models = {k: v for k, v in scope.vars.items() if isinstance(v, (SequentialModel, FunctionalModel))}
     if variable is not None:
         value = scope.vars.get(variable)
@@ -729,11 +771,11 @@ def _select(scope: Scope, variable: str | None, origin: str):
 def read_keras(text: str, origin: str, variable: str | None = None, args: str | None = None) -> KerasModel:
     if args:
         raise ShapeError("--args", "Keras code takes its values from the text; edit the call that builds the model")
-    model = KerasModel(text, parse(text, origin), origin, variable)
+    model = KerasModel(parse(text, origin), origin, variable)
     try:
         probe = model._run(None, "float32", "multiply")
         model.default_input = probe.input_shape
-        model.plans[(probe.input_shape, "float32", "multiply", 1)] = probe
+        model.plans[PlanKey(probe.input_shape, "float32", "multiply", 1)] = probe
     except FreeAxis:
         model.default_input = None
     except ShapeError as exc:

@@ -37,6 +37,7 @@ from .interpreter import (
     Unhandled,
     Value,
     guarded,
+    line_node,
     parse,
 )
 
@@ -1258,7 +1259,7 @@ class TorchModel:
         self.library.notes = []
         notes = self.notes
         try:
-            out = self.library.call_module(self.interp, self.top, [x], {}, _node(1))
+            out = self.library.call_module(self.interp, self.top, [x], {}, line_node(1))
             outputs = [o for o in (out if isinstance(out, (tuple, list)) else [out]) if isinstance(o, Tensor)]
             if not outputs:
                 raise self.interp.error(None, f"{self.label}'s forward returns no tensor")
@@ -1297,13 +1298,6 @@ class TorchModel:
         plan = finish(self.library.planning, [*notes, *self.library.notes], macs)
         plan.loose_params = loose
         return plan
-
-
-def _node(line: int) -> ast.Pass:
-    """A statement standing for a line, where a call has no node of its own."""
-    node = ast.Pass()
-    node.lineno = line
-    return node
 
 
 def walk(module: Module, prefix: str = "") -> Iterator[tuple[str, Module]]:
