@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
 from . import app
-from .options import MaxMemoryOpt, use_max_memory
-from .shape import (
+from .options import (
     CeilOpt,
     DilationOpt,
     Framework,
     FrameworkOpt,
     InputOpt,
     KernelOpt,
+    MaxMemoryOpt,
     Op,
     OutPadOpt,
     PaddingOpt,
     StrideOpt,
-    layer_from_options,
-    spatial_input,
+    use_max_memory,
 )
+from .shape import layer_from_options, spatial_input
 
 
 class AnimatedOp(str, Enum):
@@ -38,7 +38,7 @@ class Style(str, Enum):
     flat = "flat"
 
 
-OutSizeOpt = Annotated[
+OutSizeOpt = Annotated[  # options.OutSizeOpt's help also speaks of adaptive pools, which are not drawn
     str | None,
     typer.Option(
         "--output-size", help="conv-transpose: the output size asked of forward(output_size=) / tf output_shape."
@@ -100,7 +100,7 @@ def animate(
     sheet: SheetOpt = False,
     force: ForceOpt = False,
     max_memory: MaxMemoryOpt = None,
-):
+) -> None:
     """Draw a 1-D or 2-D layer: one frame per output position, as in Dumoulin & Visin's guide.
 
     The frame count, the canvas and the memory drawing needs are computed from the
@@ -127,8 +127,17 @@ def animate(
     from ..render.raster import keep_freed_memory
 
     keep_freed_memory()
+    # only adaptive pools take 'none' for an axis, and they are not drawn: the size is ints
+    output_sizes = cast("int | tuple[int, ...] | None", call_size)
     scene = render.scene(
-        layer, spatial, style=style.value, labels=labels, values=values, seed=seed, output_size=call_size, force=force
+        layer,
+        spatial,
+        style=style.value,
+        labels=labels,
+        values=values,
+        seed=seed,
+        output_size=output_sizes,
+        force=force,
     )
     render.save(scene, output, duration=duration, frame=frame, sheet=sheet, force=force)
     count = len(scene.frames)

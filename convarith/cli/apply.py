@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
+from .. import limits
 from . import app, parse
 from .options import MaxMemoryOpt, use_max_memory
+
+if TYPE_CHECKING:
+    from ..arithmetic import AxisArithmetic
+    from ..layers import Conv, IntOrAxes, Padding
 
 
 class PaddingMode(str, Enum):
@@ -60,11 +65,13 @@ def apply(
     ] = False,
     max_pixels: Annotated[
         int | None,
-        typer.Option("--max-pixels", help="Refuse images with more pixels than this (default: 100,000,000)."),
+        typer.Option(
+            "--max-pixels", help=f"Refuse images with more pixels than this (default: {limits.image_pixels:,})."
+        ),
     ] = None,
     max_memory: MaxMemoryOpt = None,
     json: Annotated[bool, typer.Option("--json", help="Print the arithmetic and the written file as JSON.")] = False,
-):
+) -> None:
     """Convolve an image (cross-correlation, as the frameworks do) and write the result.
 
     Every size is known before any pixel is decoded: the image from its header, the result
@@ -73,6 +80,7 @@ def apply(
     import numpy as np
 
     from .. import images, kernels
+    from ..dialects.common import fmt
     from ..errors import ShapeError
     from ..functional import conv
     from ..layers import Conv
@@ -88,14 +96,22 @@ def apply(
     source = image if image is not None else images.default_image_path()
     info = images.inspect(source, max_pixels, grey=grey)
     channels = 1 if grey else info.channels
-    params = dict(stride=parse.sizes("--stride", stride), dilation=parse.sizes("--dilation", dilation))
+    strides, dilations = _sizes("--stride", stride), _sizes("--dilation", dilation)
     if padding is None:
-        dil = params["dilation"] if isinstance(params["dilation"], tuple) else (params["dilation"],) * 2
-        if len(dil) != 2 or any(isinstance(d, bool) or d < 1 for d in dil):
+        per_axis = dilations if isinstance(dilations, tuple) else (dilations,) * 2
+        if len(per_axis) != 2 or any(isinstance(d, bool) or d < 1 for d in per_axis):
             raise ShapeError("--dilation", f"expected one or two sizes of at least 1, like 2 or 2x1, got {dilation!r}")
-        padding = "x".join(str(d * (k - 1) // 2) for k, d in zip(weights.shape, dil, strict=True))
-    params["padding"] = parse.padding(padding)
-    layer = Conv(weights.shape, groups=channels, in_channels=channels, out_channels=channels, **params)
+        padding = fmt(d * (k - 1) // 2 for k, d in zip(weights.shape, per_axis, strict=True))
+    paddings = _padding(padding)
+    layer = Conv(
+        weights.shape,
+        stride=strides,
+        padding=paddings,
+        dilation=dilations,
+        groups=channels,
+        in_channels=channels,
+        out_channels=channels,
+    )
     axes = layer.arithmetic((info.height, info.width))
     shape_out = (channels, *(a.output for a in axes))
     _check_output(shape_out, suffix)
@@ -106,9 +122,11 @@ def apply(
         result = conv(
             pixels[None],
             np.broadcast_to(weights, (channels, 1, *weights.shape)),
+            stride=strides,
+            padding=paddings,
+            dilation=dilations,
             groups=channels,
             padding_mode=padding_mode.value,
-            **params,
         )[0]
         del pixels
         if not images.all_finite(result):
@@ -118,7 +136,7 @@ def apply(
             )
         signed = bool(abs(float(np.sum(weights))) < 1e-9)  # zero-sum kernels (edges) respond with both signs
 
-    def write(path):
+    def write(path: str) -> None:
         if suffix == ".npy":
             with open(path, "wb") as handle:
                 np.save(handle, result)
@@ -133,11 +151,19 @@ def apply(
     _report(layer, axes, shape_in, shape_out, output, signed, json)
 
 
-def _check_output(shape, suffix: str) -> None:
+def _sizes(option: str, text: str) -> IntOrAxes:
+    # parse.sizes without allow_none: an int or a tuple of ints, never None nor an axis of None
+    return cast("IntOrAxes", parse.sizes(option, text))
+
+
+def _padding(text: str) -> Padding:
+    # parse.padding: a word, explicit pairs, or parse.sizes without allow_none (as above)
+    return cast("Padding", parse.padding(text))
+
+
+def _check_output(shape: tuple[int, ...], suffix: str) -> None:
     """The result (float64) and, for a .png, its uint8 image and Pillow's copy, against
     limits.output_bytes, before anything is read."""
-    from .. import limits
-
     pixels = shape[1] * shape[2]
     nbytes = limits.array_bytes(shape, 8)
     what = f"the result {tuple(shape)} float64"
@@ -147,7 +173,15 @@ def _check_output(shape, suffix: str) -> None:
     limits.check_bytes("output", what, nbytes)
 
 
-def _report(layer, axes, shape_in, shape_out, output, signed, as_json):
+def _report(
+    layer: Conv,
+    axes: tuple[AxisArithmetic, ...],
+    shape_in: tuple[int, ...],
+    shape_out: tuple[int, ...],
+    output: Path,
+    signed: bool,
+    as_json: bool,
+) -> None:
     from ..dialects.common import fmt
     from . import output as out
 

@@ -22,7 +22,7 @@ def gallery(
     force: Annotated[
         bool, typer.Option("--force", help="Write into a folder that holds other files of the same names.")
     ] = False,
-):
+) -> None:
     """Dumoulin & Visin's 15 animations under their original names, plus dilated transposed,
     rectangular, TF SAME, pooling, ceil_mode, 1-D and numerical ones, with an index.
 
@@ -35,7 +35,7 @@ def gallery(
     from ..render import check_duration
     from ..render import gallery as g
 
-    g._check_workers(workers)
+    g.check_workers(workers)
     check_duration(duration)
     g.prepare(dir, force, create=False)  # refused before the progress bar
     start = time.perf_counter()
@@ -50,10 +50,10 @@ def gallery(
     ) as progress:
         task = progress.add_task(f"drawing {len(g.ENTRIES)} animations", total=total)
         results = g.build(
-            dir, force, on_done=lambda r: progress.advance(task, r[1]), workers=workers, duration=duration
+            dir, force, on_done=lambda drawn: progress.advance(task, drawn.frames), workers=workers, duration=duration
         )
-    frames = sum(r[1] for r in results)
-    size = sum(r[2] for r in results)
+    frames = sum(drawn.frames for drawn in results)
+    size = sum(drawn.size for drawn in results)
     typer.echo(
         f"wrote {len(results)} animations ({frames} frames, {size / 1e6:.1f} MB) and {dir / 'README.md'} "
         f"in {time.perf_counter() - start:.1f} s"

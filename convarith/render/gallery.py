@@ -312,7 +312,7 @@ def build(
     from . import check_duration
 
     folder = Path(path)
-    _check_workers(workers)
+    check_workers(workers)
     check_duration(duration)
     created = not folder.exists()
     prepare(folder, force)
@@ -393,7 +393,7 @@ def _failure(entry: Entry, exc: BaseException) -> ConvarithError:
 MAX_WORKERS = 64
 
 
-def _check_workers(workers: object) -> None:
+def check_workers(workers: object) -> None:
     from numbers import Integral
 
     if workers is not None and (
@@ -414,7 +414,7 @@ def run(
     workers are terminated before it propagates. (``build`` adds the staging folder.)
     """
     folder = Path(path)
-    _check_workers(workers)
+    check_workers(workers)
     ordered = sorted(ENTRIES, key=frames, reverse=True)  # longest first balances the pool
     processes = min(int(workers or os.cpu_count() or 1), len(ordered))
     results: list[Drawn] = []
