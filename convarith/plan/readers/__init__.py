@@ -11,32 +11,44 @@ Code is parsed with ``ast`` and never executed or imported.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from ...errors import ShapeError
 from ..model import Plan, layout_of
 from ..model import plan as plan_layers
+from ..schema import Spec, Value
 
 
 class Network(Protocol):
-    framework: str  # whose rules the network is written in
-    default_input: tuple | None  # per-sample shape the source states, if any
+    """What every reader gives: a network planned on an input shape (framework: its own by default)."""
 
-    def plan(self, input_shape: tuple, framework: str, dtype: str = "float32", macs: str = "multiply") -> Plan: ...
+    framework: str  # whose rules the network is written in
+    default_input: tuple[int, ...] | None  # per-sample shape the source states, if any
+
+    def plan(
+        self, input_shape: tuple[int, ...], framework: str = ..., dtype: str = "float32", macs: str = "multiply"
+    ) -> Plan: ...
 
 
 @dataclass
 class LayerList:
     """A spec file or preset: layer dicts planned in order (or along their ``inputs``)."""
 
-    layers: list
-    default_input: tuple | None
+    layers: list[Spec]
+    default_input: tuple[int, ...] | None
     framework: str = "torch"
     dims: int | None = None  # spatial axes, when the layers fix them
     dtype: str | None = None  # the spec's element type, for the memory column
 
-    def plan(self, input_shape=None, framework=None, dtype=None, macs="multiply") -> Plan:
+    def plan(
+        self,
+        input_shape: Value = None,
+        framework: str | None = None,
+        dtype: str | None = None,
+        macs: str = "multiply",
+    ) -> Plan:
         from ..schema import check_shape
 
         if input_shape is None:
@@ -48,7 +60,7 @@ class LayerList:
         return plan_layers(self.layers, shape, framework, dtype or self.dtype or "float32", batch=batch, macs=macs)
 
 
-def with_batch(shape: tuple, dims: int | None, framework: str) -> tuple[tuple, int]:
+def with_batch(shape: tuple[int, ...], dims: int | None, framework: str) -> tuple[tuple[int, ...], int]:
     """(per-sample shape, batch) from -i given with or without the batch dimension."""
     if dims is not None and len(shape) == dims + 2:
         return shape[1:], shape[0]
@@ -62,7 +74,8 @@ def with_batch(shape: tuple, dims: int | None, framework: str) -> tuple[tuple, i
     return shape, 1
 
 
-def layer_dims(layers) -> int | None:
+def layer_dims(layers: Iterable[Spec]) -> int | None:
+    """Spatial axes the layers fix (the length of the first per-axis kernel_size/output_size), if any."""
     for layer in layers:
         for key in ("kernel_size", "output_size"):
             value = layer.get(key)

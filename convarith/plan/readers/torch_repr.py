@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 from ...errors import ShapeError
 from ..signatures import TORCH
-from .interpreter import UNHANDLED, CodeError, Interpreter, Scope
+from .interpreter import UNHANDLED, CodeError, Interpreter, Scope, Value
 from .torch_code import Container, Leaf, TorchLibrary, TorchModel, name_tree
 
 LINE = re.compile(r"^(?P<indent>\s*)\((?P<key>[\w.-]+)\): (?:(?P<count>\d+) x )?(?P<body>.*)$")
@@ -24,7 +25,7 @@ OPEN = re.compile(r"^(?P<cls>[A-Za-z_][\w.]*)\($")
 class ReprLibrary(TorchLibrary):
     """Bare words in reprs (``padding_mode=reflect``) are strings."""
 
-    def unknown_name(self, interp, name, node):
+    def unknown_name(self, interp: Interpreter, name: str, node: ast.Name) -> Value:
         found = super().unknown_name(interp, name, node)
         return name if found is UNHANDLED else found
 
@@ -38,7 +39,7 @@ def read_repr(text: str, origin: str) -> TorchModel:
         raise CodeError(origin, lines[0][0] if lines else None, "expected print(model) text starting with 'Name('")
     notes = ["print(model) has no forward: the layers run once each, in the printed order"]
     root = Container("Sequential", {})
-    stack = [(root, -1)]
+    stack = [root]  # the containers open at this line
 
     for number, line in lines[1:]:
         if line.strip() == ")":
@@ -49,13 +50,12 @@ def read_repr(text: str, origin: str) -> TorchModel:
         match = LINE.match(line)
         if match is None:
             raise CodeError(origin, number, f"expected '(name): Layer(...)' or ')', got {line.strip()[:60]!r}")
-        parent = stack[-1][0]
+        parent = stack[-1]
         key, body, count = match["key"], match["body"].strip(), int(match["count"] or 1)
-        opened = OPEN.match(body)
-        if opened:
+        module: Leaf | Container
+        if OPEN.match(body):
             module = Container("Sequential", {})
-            module.display = opened["cls"]
-            stack.append((module, len(match["indent"])))
+            stack.append(module)
         else:
             module = _leaf(interp, body, number, origin, notes)
         _attach(parent, key, module, count)
@@ -64,7 +64,8 @@ def read_repr(text: str, origin: str) -> TorchModel:
     return model
 
 
-def _attach(parent, key, module, count):
+def _attach(parent: Container, key: str, module: Leaf | Container, count: int) -> None:
+    """Module under key; a folded repeat ('0-2' with count 3) as copies under '0', '1', '2'."""
     if count == 1:
         parent.children[key] = module
         return
@@ -73,28 +74,29 @@ def _attach(parent, key, module, count):
         parent.children[str(i)] = module if i == int(first) else _copy(module)
 
 
-def _copy(module):
+def _copy(module: Leaf | Container) -> Leaf | Container:
     if isinstance(module, Leaf):
         return Leaf(module.cls, module.bound, dict(module.layer), module.line, module.dims)
-    copy = Container(module.kind, {k: _copy(v) for k, v in module.children.items()})
-    copy.display = getattr(module, "display", module.kind)
-    return copy
+    return Container(module.kind, {k: _copy(v) for k, v in module.children.items()})
 
 
-def _leaf(interp, body, number, origin, notes):
+def _leaf(interp: Interpreter, body: str, number: int, origin: str, notes: list[str]) -> Leaf:
+    """The layer one line of the text constructs (a class convarith does not know keeps its input's shape)."""
     try:
         node = ast.parse(body[:2000], mode="eval").body
     except (SyntaxError, RecursionError, ValueError, MemoryError):
         raise CodeError(origin, number, f"cannot read the layer {body[:60]!r}") from None
     if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
         raise CodeError(origin, number, f"expected a layer like Conv2d(...), got {body[:60]!r}")
-    for n in ast.walk(node):
+    for walked in ast.walk(node):
+        n: Any = walked  # operator and context nodes too, which typeshed gives no positions
         n.lineno = number
     cls = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
     if cls not in TORCH:
         notes.append(f"line {number}: {cls} is not a layer convarith knows: assumed to keep its input's shape")
         return Leaf("Identity", {}, {"type": "identity", "describe": cls}, number, None)
     try:
-        return interp.eval(node, Scope())
+        layer: Leaf = interp.eval(node, Scope())  # a class in TORCH: make_leaf builds it
+        return layer
     except ShapeError as exc:
         raise CodeError(origin, number, exc.rule.split(": ", 2)[-1]) from None
