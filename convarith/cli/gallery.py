@@ -33,13 +33,13 @@ def gallery(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..render import check_duration
-    from ..render import gallery as g
+    from ..render import gallery as render_gallery
 
-    g.check_workers(workers)
+    render_gallery.check_workers(workers)
     check_duration(duration)
-    g.prepare(dir, force, create=False)  # refused before the progress bar
+    render_gallery.prepare(dir, force, create=False)  # refused before the progress bar
     start = time.perf_counter()
-    total = sum(g.frames(e) for e in g.ENTRIES)
+    total = sum(render_gallery.frames(e) for e in render_gallery.ENTRIES)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -48,8 +48,8 @@ def gallery(
         TimeElapsedColumn(),
         transient=False,
     ) as progress:
-        task = progress.add_task(f"drawing {len(g.ENTRIES)} animations", total=total)
-        results = g.build(
+        task = progress.add_task(f"drawing {len(render_gallery.ENTRIES)} animations", total=total)
+        results = render_gallery.build(
             dir, force, on_done=lambda drawn: progress.advance(task, drawn.frames), workers=workers, duration=duration
         )
     frames = sum(drawn.frames for drawn in results)
