@@ -124,7 +124,9 @@ class Ignored:
 
 
 IGNORED = Ignored()
-MODULE_BASES = {"torch.nn.Module", "torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"}
+CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+CONTAINER_BASES = {f"torch.nn.{kind}" for kind in CONTAINERS}
+MODULE_BASES = {"torch.nn.Module", *CONTAINER_BASES}
 NO_EFFECT_METHODS = {
     "modules",
     "named_modules",
@@ -254,6 +256,30 @@ def _library_path(ref: LibRef) -> str:
     return path
 
 
+def _torch_bases(cls: ClassValue) -> list[str]:
+    """The library classes a class of the text derives from, as full paths (torch.nn.Module)."""
+    return [_library_path(LibRef(path)) for path in cls.library_bases()]
+
+
+# isinstance(value, kind) for Python and typing kinds, by name.
+PYTHON_KINDS: dict[str, type | tuple[type, ...]] = {
+    "int": int,
+    "float": float,
+    "str": str,
+    "tuple": tuple,
+    "list": list,
+    "dict": dict,
+    "bool": bool,
+    "Sequence": (list, tuple, str),
+    "List": list,
+    "Tuple": tuple,
+    "Iterable": (list, tuple, str, dict),
+    "Mapping": dict,
+    "Dict": dict,
+    "Callable": (Function, ClassValue, Partial, LibRef, Module),
+}
+
+
 class TorchLibrary:
     """What torch means to the interpreter: building modules, and planning tensors in forward."""
 
@@ -276,7 +302,7 @@ class TorchLibrary:
         }
         if name in defaults:
             return defaults[name]
-        if name in TORCH or name in ("Sequential", "ModuleList", "ModuleDict"):
+        if name in TORCH or name in CONTAINERS:
             return LibRef(f"torch.nn.{name}")
         return UNHANDLED
 
@@ -333,7 +359,7 @@ class TorchLibrary:
         return next(
             (
                 p.rsplit(".", 1)[-1]
-                for p in map(lambda b: _library_path(LibRef(b)), cls.library_bases())
+                for p in _torch_bases(cls)
                 if p.startswith("torch.nn.") and p.rsplit(".", 1)[-1] in TORCH
             ),
             None,
@@ -346,15 +372,7 @@ class TorchLibrary:
         if layer is not None:
             instance.leaf = self.make_leaf(interp, layer, args, kwargs, node)
             return
-        bases = cls.library_bases()
-        kind = next(
-            (
-                b.rsplit(".", 1)[-1]
-                for b in map(lambda p: _library_path(LibRef(p)), bases)
-                if b in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict")
-            ),
-            None,
-        )
+        kind = self.container_base(cls)
         if kind is None:
             return
         container = self.make_container(interp, kind, args, kwargs, node)
@@ -362,7 +380,7 @@ class TorchLibrary:
             instance.attrs[key] = child
 
     def is_module_class(self, cls: ClassValue) -> bool:
-        return any(_library_path(LibRef(p)) in MODULE_BASES for p in cls.library_bases())
+        return any(p in MODULE_BASES for p in _torch_bases(cls))
 
     # Interpreter hooks.
     def call(self, interp: Interpreter, func: Value, args: Args, kwargs: Kwargs, node: Node) -> Value:
@@ -384,7 +402,7 @@ class TorchLibrary:
         module, _, name = path.rpartition(".")
         if module == "torch.nn" and name in TORCH:
             return self.make_leaf(interp, name, args, kwargs, node)
-        if module == "torch.nn" and name in ("Sequential", "ModuleList", "ModuleDict"):
+        if module == "torch.nn" and name in CONTAINERS:
             return self.make_container(interp, name, args, kwargs, node)
         if name in ("weight_norm", "spectral_norm") and module.startswith("torch.nn.utils"):
             target = args[0] if args else kwargs.get("module")
@@ -461,7 +479,7 @@ class TorchLibrary:
                 interp, module, Function(forward.node, forward.scope, owner=owner), args, kwargs, node
             )
         if forward is None:
-            if any(_library_path(LibRef(b)) == "torch.nn.Sequential" for b in module.cls.library_bases()):
+            if "torch.nn.Sequential" in _torch_bases(module.cls):
                 x = args[0]
                 for child in module.children.values():
                     x = self.call_module(interp, child, [x], {}, node)
@@ -564,9 +582,9 @@ class TorchLibrary:
         after = mro[mro.index(proxy.after) + 1 :] if proxy.after in mro else []
         for cls in after:
             if name in cls.body and isinstance(cls.body[name], Function):
-                f = cls.body[name]
+                method = cls.body[name]
                 return interp.call_function(
-                    Function(f.node, f.scope, owner=cls), args, kwargs, node, bound_self=proxy.instance
+                    Function(method.node, method.scope, owner=cls), args, kwargs, node, bound_self=proxy.instance
                 )
         if name == "__init__":
             self.library_init(interp, proxy.instance, proxy.after, args, kwargs, node)
@@ -708,21 +726,11 @@ class TorchLibrary:
     def container_base(self, cls: ClassValue) -> str | None:
         """The torch container a class of the text subclasses (Sequential, ModuleList, ModuleDict), if any."""
         return next(
-            (
-                p.rsplit(".", 1)[-1]
-                for p in map(lambda b: _library_path(LibRef(b)), cls.library_bases())
-                if p in ("torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict")
-            ),
-            None,
+            (p.rsplit(".", 1)[-1] for p in _torch_bases(cls) if p in MODULE_BASES and p != "torch.nn.Module"), None
         )
 
     def length(self, interp: Interpreter, value: Value, node: Node) -> int | Unhandled:
-        if (
-            isinstance(value, (Container, Instance))
-            and not isinstance(value, Instance)
-            or isinstance(value, Instance)
-            and self.container_base(value.cls)
-        ):
+        if isinstance(value, Container) or isinstance(value, Instance) and self.container_base(value.cls):
             return len(value.children)
         if isinstance(value, Tensor):
             return value.shape[0]
@@ -731,8 +739,8 @@ class TorchLibrary:
     def iterate(self, interp: Interpreter, value: Value, node: Node) -> list[Value] | Unhandled:
         if isinstance(value, Container):
             return list(value.children) if value.kind == "ModuleDict" else list(value.children.values())
-        if isinstance(value, Instance) and self.container_base(value.cls):
-            kind = self.container_base(value.cls)
+        kind = self.container_base(value.cls) if isinstance(value, Instance) else None
+        if isinstance(value, Instance) and kind:
             return list(value.children) if kind == "ModuleDict" else list(value.children.values())
         if isinstance(value, Ignored):
             return []
@@ -772,43 +780,27 @@ class TorchLibrary:
         """Whether value is a kind; None for a kind the reader does not know."""
         if isinstance(kind, ClassValue):
             return isinstance(value, Instance) and kind in value.cls.mro()
-        python: dict[str, type | tuple[type, ...]] = {
-            "int": int,
-            "float": float,
-            "str": str,
-            "tuple": tuple,
-            "list": list,
-            "dict": dict,
-            "bool": bool,
-            "Sequence": (list, tuple, str),
-            "List": list,
-            "Tuple": tuple,
-            "Iterable": (list, tuple, str, dict),
-            "Mapping": dict,
-            "Dict": dict,
-            "Callable": (Function, ClassValue, Partial, LibRef, Module),
-        }
         if not isinstance(kind, LibRef):
             name = getattr(kind, "name", None)  # builtins such as int are Builtin values
-            return isinstance(value, python[name]) if name in python else None
+            return isinstance(value, PYTHON_KINDS[name]) if name in PYTHON_KINDS else None
         path = _library_path(kind)
         module, _, name = path.rpartition(".")
         if path == "torch.nn.Module":
             return isinstance(value, Module)
         if path == "torch.Tensor":
             return isinstance(value, Tensor)
-        if module == "torch.nn" and (name in TORCH or name in ("Sequential", "ModuleList", "ModuleDict")):
+        if module == "torch.nn" and (name in TORCH or name in CONTAINERS):
             if isinstance(value, Leaf):
                 return value.cls == name
             if isinstance(value, Container):
                 return value.kind == name
             if isinstance(value, Instance):
-                return path in map(lambda p: _library_path(LibRef(p)), value.cls.library_bases())
+                return path in _torch_bases(value.cls)
             return False
         if path.endswith("functools.partial"):
             return isinstance(value, Partial)
-        if module in ("typing", "collections.abc", "builtins", "") and name in python:
-            return isinstance(value, python[name])
+        if module in ("typing", "collections.abc", "builtins", "") and name in PYTHON_KINDS:
+            return isinstance(value, PYTHON_KINDS[name])
         return None
 
     def hasattr(self, interp: Interpreter, value: Value, name: str, node: Node) -> bool:
