@@ -12,6 +12,10 @@ from hostile import Case, problems, report, run_all
 BIG = "10000000000000000000"  # 10**19
 SPEC_K9 = b'[[layers]]\ntype = "conv1d"\nin_channels = 1\nout_channels = 1\nkernel_size = 1000000000\ndilation = 1000\n'
 
+# About 2 s of work (40,000 candidates), so that a signal sent at 1 s lands after start-up
+# (before the handlers are installed the default action kills, with no message) and mid-search.
+LONG_SOLVE = ["solve", "-i", "1000", "-o", "1000", "--max-kernel", "20000", "--max-stride", "1", "-f", "tf"]
+
 CASES = [
     # 1. work that grows with a number: every one of these answers (or refuses) at once
     Case(
@@ -103,15 +107,15 @@ CASES = [
     Case("shape-json-full-disk", ["shape", "conv", "-i", "224", "-k", "3", "--json"], stdout="/dev/full", expect=2),
     Case(
         "solve-sigterm",
-        ["solve", "-i", "1000000000", "-o", "50008", "-s", "19997", "--max-kernel", "4000"],
-        send=(0.6, signal.SIGTERM),
+        LONG_SOLVE,
+        send=(1.0, signal.SIGTERM),
         expect=128 + signal.SIGTERM,
         timeout=8,
     ),
     Case(
         "solve-sighup",
-        ["solve", "-i", "1000000000", "-o", "50008", "-s", "19997", "--max-kernel", "4000"],
-        send=(0.6, signal.SIGHUP),
+        LONG_SOLVE,
+        send=(1.0, signal.SIGHUP),
         expect=128 + signal.SIGHUP,
         timeout=8,
     ),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -12,9 +10,9 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from .. import jsontext
 from ..arithmetic import AxisArithmetic
 from ..dialects.common import fmt
-from ..errors import ShapeError
 from ..explain import axis_names
 from ..layers import Layer
 
@@ -34,17 +32,8 @@ def print_table(con: Console, table: Table) -> None:
 
 
 def print_json(data: Any) -> None:
-    """Indented, but with short lists of numbers kept on one line."""
-    try:
-        text = json.dumps(data, indent=2, allow_nan=False)
-    except ValueError:  # NaN or infinity: JSON has no spelling for them
-        raise ShapeError(
-            "--json", "the result holds a number that is not finite (NaN or infinity), which JSON cannot carry"
-        ) from None
-    print(_SHORT_LIST.sub(lambda m: "[" + ", ".join(m.group(1).split()).replace(",,", ",") + "]", text))
-
-
-_SHORT_LIST = re.compile(r"\[\s*((?:-?\d+|null|true|false)(?:,\s*(?:-?\d+|null|true|false))*)\s*\]")
+    """Indented, short lists of numbers on one line, strictly finite (see ``jsontext``)."""
+    print(jsontext.dumps(data))
 
 
 def arithmetic_table(layer: Layer, axes: Sequence[AxisArithmetic], title: str) -> Table:

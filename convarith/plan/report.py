@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import jsontext
 from ..dialects.common import fmt
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def to_data(plan: Plan, flops: bool = False) -> Json:
 
 
 def to_json(plan: Plan, flops: bool = False) -> str:
-    return json.dumps(to_data(plan, flops), indent=2, allow_nan=False)
+    return jsontext.dumps(to_data(plan, flops))
 
 
 def _rows_as_text(plan: Plan, flops: bool) -> Iterator[list[str]]:

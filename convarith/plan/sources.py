@@ -371,7 +371,7 @@ def parse_spec_text(text: object, origin: str = "<spec>", kind: str | None = Non
         if sys.version_info >= (3, 11):
             import tomllib
         else:  # the backport pyproject requires before 3.11 (mypy's 3.10 target looks for it; dev installs may lack it)
-            import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+            import tomli as tomllib
         return tomllib.loads(text)
     except RecursionError:
         raise ShapeError("spec", f"{origin}: nests too deeply to read (a spec nests lists a few levels deep)") from None
