@@ -550,7 +550,8 @@ def _pair(value: Value, n: int) -> tuple[Value, ...]:
     return tuple(value) if isinstance(value, (list, tuple)) else (value,) * n
 
 
-def _dims(cls: str) -> int:
+def _spatial_axes(cls: str) -> int:
+    """1, 2 or 3 from the class name (Conv1D, MaxPooling3D); 2 for classes without (Dense, Resizing)."""
     match = re.search(r"([123])D", cls)
     return int(match.group(1)) if match else 2
 
@@ -561,7 +562,7 @@ def keras_spec(interp: Interpreter, layer: KLayer, node: Node) -> Spec:
     for key, value in bound.items():
         if key not in ("activation", "name", "kernel_initializer", "seed"):
             interp.known(node, value, f"the value of {key}")
-    n = _dims(cls)
+    axes = _spatial_axes(cls)
     if bound.get("data_format") == "channels_first":
         raise interp.error(node, f"{layer.name}: data_format='channels_first' is not planned (channels last only)")
     if cls.startswith(("Conv", "SeparableConv", "DepthwiseConv")):
@@ -599,18 +600,21 @@ def keras_spec(interp: Interpreter, layer: KLayer, node: Node) -> Spec:
         }
     if cls.startswith(("GlobalAveragePooling", "GlobalMaxPooling")):
         if bound.get("keepdims"):
-            return {"type": "adaptive_avg_pool" if "Average" in cls else "adaptive_max_pool", "output_size": (1,) * n}
+            return {
+                "type": "adaptive_avg_pool" if "Average" in cls else "adaptive_max_pool",
+                "output_size": (1,) * axes,
+            }
         return {"type": "global_pool"}
     if cls.startswith("ZeroPadding"):
-        pads = _keras_pairs(bound.get("padding", 1), n)
+        pads = _keras_pairs(bound.get("padding", 1), axes)
         return {"type": "border_pad", "pads": pads, "mode": "constant", "describe": cls}
     if cls.startswith("Cropping"):
-        crops = _keras_pairs(bound.get("cropping", 1 if n == 1 else 0), n)
+        crops = _keras_pairs(bound.get("cropping", 1 if axes == 1 else 0), axes)
         return {"type": "border_pad", "pads": tuple((-a, -c) for a, c in crops), "mode": "constant", "describe": cls}
     if cls.startswith("UpSampling"):
         return {
             "type": "upsample",
-            "scale_factor": _pair(bound.get("size", 2), n),
+            "scale_factor": _pair(bound.get("size", 2), axes),
             "mode": "nearest" if bound.get("interpolation", "nearest") == "nearest" else "bilinear",
         }
     if cls == "Resizing":

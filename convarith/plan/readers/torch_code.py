@@ -975,9 +975,9 @@ class TorchLibrary:
         if name in ("transpose", "swapaxes"):
             if len(args) < 2:
                 raise interp.error(node, f"{name} needs two dimensions")
-            a, b = (_axis(interp, node, d, rank) for d in args[:2])
+            first, second = (_axis(interp, node, d, rank) for d in args[:2])
             order = list(range(rank))
-            order[a], order[b] = order[b], order[a]
+            order[first], order[second] = order[second], order[first]
             if order[0] != 0:
                 raise interp.error(node, "transpose moves the batch dimension, which is not planned")
             return self.add(
