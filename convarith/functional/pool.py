@@ -293,7 +293,7 @@ def _max_with_indices(x: Array, axes: Sequence[AxisArithmetic], nd: int) -> tupl
         for r0 in range(0, outs[0], rows):
             ranges = [np.arange(r0, min(outs[0], r0 + rows))] + [np.arange(n) for n in outs[1:]]
             cell = (slice(p0, p0 + n_planes), slice(r0, r0 + rows))
-            b, ix = best[cell], index[cell]
+            best_here, index_here = best[cell], index[cell]  # views: this chunk's outputs
             for combo in product(*taps):
                 pos, inside = zip(
                     *(positions(ax, t, o) for ax, t, o in zip(axes, combo, ranges, strict=True)), strict=True
@@ -305,12 +305,14 @@ def _max_with_indices(x: Array, axes: Sequence[AxisArithmetic], nd: int) -> tupl
                 inside_all = np.ones((1,) * nd, dtype=bool)
                 for i, m in enumerate(inside):
                     inside_all = inside_all & m.reshape([-1 if j == i else 1 for j in range(nd)])
-                better = (values > b) | (np.isnan(values) & ~np.isnan(b)) if is_float else values > b
-                better |= ix < 0
+                better = (
+                    (values > best_here) | (np.isnan(values) & ~np.isnan(best_here)) if is_float else values > best_here
+                )
+                better |= index_here < 0
                 better &= inside_all
-                np.copyto(b, values, where=better)
+                np.copyto(best_here, values, where=better)
                 flat = sum(g * st for g, st in zip(grid, flat_strides, strict=True))
-                np.copyto(ix, np.broadcast_to(flat, ix.shape), where=better)
+                np.copyto(index_here, np.broadcast_to(flat, index_here.shape), where=better)
     missing = index < 0
     if missing.any():
         np.copyto(index, np.broadcast_to(_empty_window_index(axes, flat_strides), index.shape), where=missing)
