@@ -725,9 +725,7 @@ class TorchLibrary:
 
     def container_base(self, cls: ClassValue) -> str | None:
         """The torch container a class of the text subclasses (Sequential, ModuleList, ModuleDict), if any."""
-        return next(
-            (p.rsplit(".", 1)[-1] for p in _torch_bases(cls) if p in MODULE_BASES and p != "torch.nn.Module"), None
-        )
+        return next((p.rsplit(".", 1)[-1] for p in _torch_bases(cls) if p in CONTAINER_BASES), None)
 
     def length(self, interp: Interpreter, value: Value, node: Node) -> int | Unhandled:
         if isinstance(value, Container) or isinstance(value, Instance) and self.container_base(value.cls):
