@@ -218,3 +218,11 @@ def test_command_line_budgets_last_for_one_command():
     result = CliRunner().invoke(app, ["plan", "--preset", "vgg16", "--max-memory", "1G", "--max-layers", "50"])
     assert result.exit_code == 0, result.output
     assert (limits.output_bytes, limits.layers) == before
+
+
+@pytest.mark.parametrize("layer", [convarith.AdaptiveAvgPool(3), convarith.AdaptiveMaxPool((2, 2)), "conv", None, 3])
+def test_only_drawable_layers_are_drawn(layer):
+    from convarith import render
+
+    with pytest.raises(convarith.ShapeError, match="layer: only conv"):
+        render.scene(layer, (7, 7))

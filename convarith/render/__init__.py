@@ -49,6 +49,9 @@ def _whole(name: str, value: object, minimum: int = 0) -> int:
     return int(value)
 
 
+DRAWABLE = ("conv", "conv_transpose", "max_pool", "avg_pool")  # windows a picture can show, one per frame
+
+
 def scene(
     layer: Layer,
     spatial_input: Sequence[int],
@@ -67,6 +70,8 @@ def scene(
     """
     if style not in STYLES:
         raise ShapeError("style", f"must be one of {', '.join(STYLES)}, got {style!r}")
+    if getattr(layer, "op", None) not in DRAWABLE:
+        raise ShapeError("layer", f"only {', '.join(DRAWABLE)} layers are drawn, not {layer!r}")
     seed = _whole("seed", seed)
     if output_size is not None and layer.op != "conv_transpose":
         raise ShapeError("output_size", "applies to conv-transpose only")
