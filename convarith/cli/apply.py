@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -152,13 +152,11 @@ def apply(
 
 
 def _sizes(option: str, text: str) -> IntOrAxes:
-    # parse.sizes without allow_none: an int or a tuple of ints, never None nor an axis of None
-    return cast("IntOrAxes", parse.sizes(option, text))
+    return parse.sizes(option, text)
 
 
 def _padding(text: str) -> Padding:
-    # parse.padding: a word, explicit pairs, or parse.sizes without allow_none (as above)
-    return cast("Padding", parse.padding(text))
+    return parse.padding(text)
 
 
 def _check_output(shape: tuple[int, ...], suffix: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal, overload
 
 from ..errors import ShapeError
 from ..layers import split_tensor
@@ -16,6 +17,10 @@ def _int(option: str, text: str) -> int:
     return int(text)
 
 
+@overload
+def sizes(option: str, text: str, allow_none: Literal[False] = False) -> int | tuple[int, ...]: ...
+@overload
+def sizes(option: str, text: str, allow_none: bool) -> int | tuple[int | None, ...] | None: ...
 def sizes(option: str, text: str, allow_none: bool = False) -> int | tuple[int | None, ...] | None:
     """'3' -> 3, '3x5' or '3,5' -> (3, 5); with ``allow_none``, 'none' keeps an axis ('1xnone')."""
     parts = [p.strip() for p in _SEP.split(text.strip().lower())]
@@ -29,13 +34,11 @@ def sizes(option: str, text: str, allow_none: bool = False) -> int | tuple[int |
 
 def shape(option: str, text: str) -> tuple[int, ...]:
     """A shape is always a tuple, even with one entry."""
-    value = sizes(option, text)  # without allow_none, never None nor holding one
-    if isinstance(value, tuple):
-        return tuple(v for v in value if v is not None)
-    return () if value is None else (value,)
+    value = sizes(option, text)
+    return value if isinstance(value, tuple) else (value,)
 
 
-def padding(text: str) -> str | int | tuple[int | None, ...] | tuple[tuple[int, int], ...] | None:
+def padding(text: str) -> str | int | tuple[int, ...] | tuple[tuple[int, int], ...]:
     """An int, per-axis ints, a word ('same', 'valid', 'causal'), or explicit before:after pairs."""
     stripped = text.strip()
     if re.fullmatch(r"[A-Za-z]+", stripped):
