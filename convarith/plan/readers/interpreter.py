@@ -232,7 +232,7 @@ class Library(Protocol):
     def type_of(self, interp: Interpreter, value: Value, node: Node) -> Value: ...
 
 
-_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+_BINARY: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -246,7 +246,7 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.BitOr: operator.or_,
     ast.BitXor: operator.xor,
 }
-_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+_COMPARE: dict[type[ast.cmpop], Callable[[Value, Value], Value]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
@@ -258,8 +258,8 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b,
 }
-_EXTEND: Callable[[Any, Any], Any] = operator.iadd  # list += iterable
-_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+_EXTEND: Callable[[Value, Value], Value] = operator.iadd  # list += iterable
+_UNARY: dict[type[ast.unaryop], Callable[[Value], Value]] = {
     ast.USub: operator.neg,
     ast.UAdd: operator.pos,
     ast.Invert: operator.invert,
