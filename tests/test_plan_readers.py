@@ -13,7 +13,7 @@ import pytest
 from golden import DATA
 from typer.testing import CliRunner
 
-from convarith import ShapeError
+from convarith import LimitError, ShapeError
 from convarith.cli import app
 from convarith.plan.readers import detect, read
 from convarith.plan.readers.keras_code import read_keras
@@ -392,3 +392,27 @@ def test_printed_models_count_the_parameters_their_arguments_declare(name):
     model = next(m for m in TORCH if m["name"] == name)
     plan = read_repr((MODELS / model["repr_file"]).read_text(), name).plan(model["input"])
     assert plan.total_params == model["total_params"]
+
+
+# torch 2.13.0: print(Net()) of three identical Sequential blocks in a ModuleList, folded by
+# torch as "(0-2): 3 x Sequential(", with sum(p.numel()) == 1788 and output (1, 4, 16, 16).
+FOLDED_REPR = """Net(
+  (blocks): ModuleList(
+    (0-2): 3 x Sequential(
+      (0): Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+      (1): ReLU()
+    )
+  )
+  (head): Conv2d(8, 4, kernel_size=(1, 1), stride=(1, 1))
+)"""
+
+
+def test_folded_repeats_of_containers_keep_their_children():
+    from convarith.plan.sources import load_network
+
+    plan = load_network(code=FOLDED_REPR).plan((1, 8, 16, 16), "torch")
+    assert plan.total_params == 1788 and tuple(plan.output_shape) == (4, 16, 16)  # shapes without the batch
+    assert [r.name for r in plan.rows if r.type == "conv"] == ["blocks.0.0", "blocks.1.0", "blocks.2.0", "head"]
+    huge = FOLDED_REPR.replace("(0-2): 3 x", "(0-99999999): 100000000 x")
+    with pytest.raises(LimitError, match="100,000,000 copies"):
+        load_network(code=huge)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
-from ...errors import ShapeError
+from ... import limits
+from ...errors import LimitError, ShapeError
 from ..signatures import TORCH
 from .interpreter import UNHANDLED, CodeError, Interpreter, Scope, Value
 from .torch_code import Container, Leaf, TorchLibrary, TorchModel, name_tree
@@ -39,39 +40,65 @@ def read_repr(text: str, origin: str) -> TorchModel:
         raise CodeError(origin, lines[0][0] if lines else None, "expected print(model) text starting with 'Name('")
     notes = ["print(model) has no forward: the layers run once each, in the printed order"]
     root = Container("Sequential", {})
-    stack = [root]  # the containers open at this line
+    stack = [_Open(root, root, "", 1, 0)]  # the containers open at this line
 
     for number, line in lines[1:]:
         if line.strip() == ")":
             if len(stack) == 1:
                 continue
-            stack.pop()
+            opened = stack.pop()  # attached now, complete: a folded repeat copies its children too
+            _attach(opened.parent, opened.key, opened.module, opened.copies, origin, opened.line)
             continue
         match = LINE.match(line)
         if match is None:
             raise CodeError(origin, number, f"expected '(name): Layer(...)' or ')', got {line.strip()[:60]!r}")
-        parent = stack[-1]
-        key, body, count = match["key"], match["body"].strip(), int(match["count"] or 1)
-        module: Leaf | Container
+        parent = stack[-1].module
+        key, body = match["key"], match["body"].strip()
+        count = int(match["count"][:12] or 1) if match["count"] else 1
         if OPEN.match(body):
-            module = Container("Sequential", {})
-            stack.append(module)
+            stack.append(_Open(Container("Sequential", {}), parent, key, count, number))
         else:
-            module = _leaf(interp, body, number, origin, notes)
-        _attach(parent, key, module, count)
+            _attach(parent, key, _leaf(interp, body, number, origin, notes), count, origin, number)
     model = TorchModel(root, interp, library, "print(model)", notes)
     name_tree(root)
     return model
 
 
-def _attach(parent: Container, key: str, module: Leaf | Container, count: int) -> None:
-    """Module under key; a folded repeat ('0-2' with count 3) as copies under '0', '1', '2'."""
+class _Open(NamedTuple):
+    """A container whose lines are being read, and where it goes once its ')' closes it."""
+
+    module: Container
+    parent: Container
+    key: str
+    copies: int
+    line: int
+
+
+def _attach(parent: Container, key: str, module: Leaf | Container, count: int, origin: str, line: int) -> None:
+    """Module under key; a folded repeat ('0-2' with count 3) as copies under '0', '1', '2'.
+
+    The copies are counted against ``limits.layers`` before any is made."""
     if count == 1:
         parent.children[key] = module
         return
-    first, _, last = key.partition("-")
-    for i in range(int(first), int(last or first) + 1):
-        parent.children[str(i)] = module if i == int(first) else _copy(module)
+    layers = count * _leaf_count(module)
+    if layers > limits.layers:
+        raise LimitError(
+            "code",
+            f"{origin}: line {line}: {count:,} copies of {layers // count:,} layer(s) would be "
+            f"{limits.count_text(layers)} layers, over the limit of {limits.layers:,}",
+            limits.LIFT["layers"],
+        )
+    first = key.partition("-")[0]
+    start = int(first) if first.isdigit() else 0
+    for i in range(count):
+        parent.children[str(start + i)] = module if i == 0 else _copy(module)
+
+
+def _leaf_count(module: Leaf | Container) -> int:
+    if isinstance(module, Leaf):
+        return 1
+    return max(1, sum(_leaf_count(child) for child in module.children.values() if isinstance(child, (Leaf, Container))))
 
 
 def _copy(module: Leaf | Container) -> Leaf | Container:
