@@ -389,6 +389,8 @@ class KerasLibrary:
             return
         if isinstance(layer, KLayer) and layer.cls == "InputLayer":
             stated: Value = layer.bound.get("shape") or layer.bound.get("input_shape")
+            if not isinstance(stated, (tuple, list)):
+                raise interp.error(node, "InputLayer needs its shape (shape=(H, W, C))")
             model.input_shape = tuple(stated)
             return
         if not isinstance(layer, (KLayer, SequentialModel)):
@@ -403,10 +405,14 @@ class KerasLibrary:
         self, interp: Interpreter, model: SequentialModel, name: str, args: Args, kwargs: Kwargs, node: Node
     ) -> Value:
         if name == "add":
+            if len(args) != 1:
+                raise interp.error(node, "model.add() takes one layer")
             self.sequential_add(interp, model, args[0], node)
             return None
         if name == "build":
             shape: Value = args[0] if args else kwargs.get("input_shape")
+            if not isinstance(shape, (tuple, list)) or not shape:
+                raise interp.error(node, "model.build() needs the input shape, batch first: (None, H, W, C)")
             model.input_shape = tuple(shape)[1:]
             return None
         if name == "pop":

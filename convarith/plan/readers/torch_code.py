@@ -931,6 +931,8 @@ class TorchLibrary:
             shape: Value = (
                 args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args or kwargs.get("shape")
             )
+            if not isinstance(shape, (tuple, list)) or not shape:
+                raise interp.error(node, f"tensor.{name}() needs the new shape")
             return self.reshape(interp, x, list(shape), node, name)
         if name in ("view_as", "reshape_as", "expand_as"):
             return self.reshape(interp, x, list(args[0].shape), node, name) if name != "expand_as" else args[0]
