@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from itertools import islice, product
 from typing import Any
 
+from . import limits
 from .arithmetic import AxisArithmetic
 from .axes import check_spatial, is_int
 from .dialects.common import fmt
@@ -46,6 +47,12 @@ def _as_sizes(name: str, value: object) -> tuple[int, ...]:
 
 def _choices(name: str, fixed: object, upto: int) -> Sequence[int]:
     if fixed is None:
+        if upto > MAX_COMBINATIONS:  # before range(): its len() overflows past 2**63
+            raise LimitError(
+                f"max_{name.split('_')[0]}",
+                f"searching {limits.count_text(upto)} values of {name} is over {MAX_COMBINATIONS:,} combinations",
+                f"fix {name} or lower max_{name.split('_')[0]}",
+            )
         return range(1, int(upto) + 1)
     if not is_int(fixed) or fixed < 1:
         raise ShapeError(name, f"must be a positive integer, got {fixed!r}")

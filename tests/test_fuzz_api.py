@@ -168,6 +168,8 @@ def test_solve_answers_or_refuses(size_in, size_out, op, f, k, s, max_kernel, li
         lambda: convarith.MaxPool(3, stride=0.5),
         lambda: convarith.Conv(3, groups=0),
         lambda: convarith.solve(8, 4, max_kernel=7.5),
+        lambda: convarith.solve(224, 112, max_kernel=2**63),
+        lambda: convarith.solve(224, 112, kernel_size=3, max_stride=10**30),
         lambda: convarith.solve(8, 4, limit="all"),
         lambda: convarith.Conv(3).output_shape(None),
         lambda: convarith.Conv(3).output_shape("224"),
@@ -226,3 +228,22 @@ def test_only_drawable_layers_are_drawn(layer):
 
     with pytest.raises(convarith.ShapeError, match="layer: only conv"):
         render.scene(layer, (7, 7))
+
+
+def test_render_api_refuses_what_it_cannot_use(tmp_path):
+    from convarith import render
+
+    scene = render.scene(convarith.Conv(3), (5, 5))
+    calls = [
+        lambda: render.scene(convarith.Conv(3), (5, 5), force="no"),
+        lambda: render.scene(convarith.Conv(3), (5, 5), labels="no"),
+        lambda: render.save(None, tmp_path / "g.gif"),
+        lambda: render.save(scene, b"c.svg"),
+        lambda: render.save(scene, 3),
+        lambda: render.save(scene, str(tmp_path / "a\x00b.gif")),
+        lambda: render.save(scene, tmp_path / "s.png", sheet="yes"),
+    ]
+    for call in calls:
+        with pytest.raises(convarith.ShapeError):
+            call()
+    assert list(tmp_path.iterdir()) == []

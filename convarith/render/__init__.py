@@ -73,6 +73,7 @@ def scene(
     if getattr(layer, "op", None) not in DRAWABLE:
         raise ShapeError("layer", f"only {', '.join(DRAWABLE)} layers are drawn, not {layer!r}")
     seed = _whole("seed", seed)
+    labels, values, force = _yes_no("labels", labels), _yes_no("values", values), _yes_no("force", force)
     if output_size is not None and layer.op != "conv_transpose":
         raise ShapeError("output_size", "applies to conv-transpose only")
     axes = layer.arithmetic(tuple(spatial_input), output_size)
@@ -141,6 +142,13 @@ def check_duration(duration: object) -> int:
     return int(duration)
 
 
+def _yes_no(name: str, value: object) -> bool:
+    """A flag: True or False (a string such as "no" is not quietly taken as true)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    raise ShapeError(name, f"must be True or False, got {value!r}")
+
+
 def _check_side(what: str, side: int, force: bool) -> None:
     if side > limits.side and not force:
         raise LimitError(what, f"would be {side} px on a side, over {limits.side}", limits.LIFT["side"])
@@ -148,6 +156,10 @@ def _check_side(what: str, side: int, force: bool) -> None:
 
 def output_format(path: str | os.PathLike[str]) -> str:
     """The format a path asks for, checked before any drawing."""
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise ShapeError("output", f"must be a file path (str or pathlib.Path), got {path!r}")
+    if "\x00" in os.fspath(path):
+        raise ShapeError("output", f"a file name cannot hold a NUL character: {os.fspath(path)!r}")
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in FORMATS:
@@ -177,6 +189,9 @@ def save(
     does not grow with their number. Stills and sheets are checked against
     ``limits.side`` and ``limits.output_bytes`` before anything is drawn.
     """
+    if not isinstance(scene, Scene):
+        raise ShapeError("scene", f"must be a Scene from render.scene(...), got {scene!r}")
+    sheet, force = _yes_no("sheet", sheet), _yes_no("force", force)
     fmt = output_format(path)
     count = len(scene.frames)
     if fmt == "gif" and (frame is not None or sheet):
