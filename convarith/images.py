@@ -114,7 +114,8 @@ def _bits(image: PillowImage) -> int:
     return {"1": 1, "I": 32, "F": 32}.get(image.mode, 16 if image.mode.startswith("I;16") else 8)
 
 
-# Raster formats read: not EPS (Pillow would run Ghostscript on it) nor other exotic plugins.
+# Raster formats read: not EPS (Pillow would run Ghostscript on it) nor other exotic plugins,
+# nor ICO, whose plugin decodes the embedded image while opening it: before any size check.
 FORMATS = (
     "PNG",
     "JPEG",
@@ -126,7 +127,6 @@ FORMATS = (
     "WEBP",
     "PPM",
     "TGA",
-    "ICO",
     "PCX",
     "QOI",
     "SGI",

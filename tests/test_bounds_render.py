@@ -537,3 +537,13 @@ def test_scene_gives_a_scene_or_a_convarith_error(op, k, s, p, d, i, values, sty
         return
     assert len(scene.frames) >= 1 and scene.width > 0 and scene.height > 0
     assert time.perf_counter() - start < 5
+
+
+def test_icons_are_not_opened(tmp_path):
+    """Pillow's ICO plugin decodes the embedded image while opening: before any size check."""
+    from PIL import Image
+
+    path = tmp_path / "x.ico"
+    Image.new("RGB", (16, 16)).save(path)
+    with pytest.raises(convarith.ConvarithError, match="not a readable image"):
+        images.read(path)
