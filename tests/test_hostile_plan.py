@@ -35,6 +35,15 @@ DEEP = 100_000
 CONV = {"type": "conv", "out_channels": 4, "kernel_size": 3}
 
 # name -> (Case, fragment the one error line must contain; None: exit 0 expected)
+FOLDED_HUGE = b"""Net(
+  (blocks): ModuleList(
+    (0-99999999999): 100000000000 x Sequential(
+      (0): Conv2d(8, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+    )
+  )
+)
+"""
+
 TABLE: list[tuple[Case, str | None]] = [
     # 1. nesting deeper than any spec: one line, not a RecursionError
     (
@@ -517,6 +526,15 @@ TABLE: list[tuple[Case, str | None]] = [
     (
         Case("code-too-big", ["plan", "m.py", "-i", "3x8x8"], files={"m.py": b"x = 1\n" * 800_000}, expect=2),
         "over 1,000,000",
+    ),
+    (Case("list-presets-json", ["plan", "--list-presets", "--json"], expect=0), None),
+    (
+        Case("skip-heavy-past-float", ["plan", "--preset", "vgg16", "--verify", "--skip-heavy", "1e308"], expect=2),
+        "--skip-heavy",
+    ),
+    (
+        Case("print-model-folded-billions", ["plan", "m.txt", "-i", "8x16x16"], files={"m.txt": FOLDED_HUGE}, expect=2),
+        "copies",
     ),
 ]
 CASES = [case for case, _ in TABLE]

@@ -152,6 +152,13 @@ def plan(
     from ..plan.report import to_csv, to_markdown
 
     if list_presets:
+        if json:
+            from .output import print_json
+
+            print_json(
+                {name: {"input": list(shape), "description": text} for name, (_, shape, text) in PRESETS.items()}
+            )
+            return
         for name, (_, shape, text) in PRESETS.items():
             typer.echo(f"{name:10} {fmt(shape):>11}  {text}")
         return
@@ -159,8 +166,8 @@ def plan(
         raise ShapeError("--json", "choose one of --json, --markdown, --csv")
     use_max_memory(max_memory)
     use_max_layers(max_layers)
-    if skip_heavy is not None and not (skip_heavy >= 0 and skip_heavy != float("inf")):
-        raise ShapeError("--skip-heavy", f"must be a finite number of GMACs >= 0, got {skip_heavy}")
+    if skip_heavy is not None and not (0 <= skip_heavy * 1e9 < float("inf")):
+        raise ShapeError("--skip-heavy", f"must be a finite number of GMACs >= 0 (below 1e299), got {skip_heavy}")
     if skip_heavy is not None and not verify:
         raise ShapeError("--skip-heavy", "only applies with --verify")
     network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
