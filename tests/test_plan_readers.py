@@ -416,3 +416,23 @@ def test_folded_repeats_of_containers_keep_their_children():
     huge = FOLDED_REPR.replace("(0-2): 3 x", "(0-99999999): 100000000 x")
     with pytest.raises(LimitError, match="100,000,000 copies"):
         load_network(code=huge)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{"input": [3, 32, 32], "layers": [{"type": "Conv2d", "in_channels": 3, "out_channels": 4, "kernel_size": 3},'
+        ' {"type": "Conv1d", "in_channels": 4, "out_channels": 4, "kernel_size": 3}]}',
+        '{"input": [3, 32, 32], "layers": [{"type": "maxpool3d", "kernel_size": 2}]}',
+        "from tensorflow import keras\nfrom keras import layers\n"
+        "model = keras.Sequential([keras.Input((28, 28, 3)), layers.Conv3D(8, 3)])\n",
+        "from tensorflow import keras\nfrom keras import layers\n"
+        "model = keras.Sequential([keras.Input((28, 28, 3)), layers.MaxPooling1D(2)])\n",
+    ],
+)
+def test_a_layer_named_for_other_axes_is_refused(source, tmp_path):
+    """torch and Keras refuse Conv1d / Conv3D / MaxPooling1D on a 2-D feature map."""
+    path = tmp_path / ("net.json" if source.startswith("{") else "net.py")
+    path.write_text(source)
+    result = CliRunner().invoke(app, ["plan", str(path)])
+    assert result.exit_code == 2 and "spatial axes" in result.output, result.output

@@ -364,6 +364,13 @@ class Planner:
         if t in ("crop", "pad"):
             return self._crop(spec, index, name, shape, fields)
         if t in WINDOW_OPS:
+            dims = spec.get("spatial_dims")
+            if dims is not None and len(self.spatial(shape)) != dims:
+                raise ShapeError(
+                    "input",
+                    f"a {dims}-D {t} takes {dims} spatial axes, but its input {fmt(shape)} has "
+                    f"{len(self.spatial(shape))}",
+                )
             return self._window(spec, index, name, shape, fields, source)
         if t == "linear":
             return self._linear(spec, index, name, shape, fields)

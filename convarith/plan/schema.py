@@ -215,6 +215,7 @@ FIELDS: dict[str, Check] = {
     "inputs": optional(names),
     "like": text,
     "describe": text,
+    "spatial_dims": optional(positive),  # spatial axes a class name fixes (Conv2d: 2), checked against the input
     "how": text,
     "shared": boolean,
     # counts

@@ -214,7 +214,19 @@ def functional_pads(padding: Value, where: str) -> tuple[tuple[int, int], ...]:
 
 
 def torch_layer(cls: str, bound: Bound, where: str = "") -> Spec:
-    """A planner layer dict from a PyTorch class name and its bound arguments."""
+    """A planner layer dict from a PyTorch class name and its bound arguments; layers whose
+    name fixes their spatial axes (Conv2d: 2) carry ``spatial_dims``, checked against their input."""
+    layer = _torch_layer(cls, bound, where)
+    dims = TORCH[cls].dims
+    if dims is not None and layer["type"] in RANKED:
+        layer["spatial_dims"] = dims
+    return layer
+
+
+RANKED = ("conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool")
+
+
+def _torch_layer(cls: str, bound: Bound, where: str = "") -> Spec:
     sig = TORCH[cls]
     kind = sig.kind
     if kind in ("conv", "conv_transpose"):

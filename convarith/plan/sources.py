@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, TypedDict
 
 from ..errors import ShapeError
 from .schema import Spec, Value, check_layer, check_shape, is_integer, show
-from .signatures import TORCH, bind, torch_layer
+from .signatures import RANKED, TORCH, bind, torch_layer
 
 if TYPE_CHECKING:
     from .readers import Network
@@ -176,6 +177,9 @@ def normalise(layer: Value, where: str, origin: str = "<spec>") -> Spec:
         raise _spec_error(origin, exc.parameter, exc.rule) from None
     out = {k: list(v) if k == "inputs" else v for k, v in out.items()}
     out["type"] = kind
+    ranked = RANK_SUFFIX.search(layer["type"].lower())
+    if ranked and kind in RANKED:  # conv2d, MaxPool1d...: the name fixes the spatial axes
+        out["spatial_dims"] = int(ranked.group(1))
     if kind == "upsample" and out.get("mode") is not None and out["mode"] not in UPSAMPLE_MODES:
         raise _spec_error(
             origin, f"{where}.mode", f"must be one of {', '.join(UPSAMPLE_MODES)}, got {show(out['mode'])}"
@@ -196,6 +200,7 @@ def normalise(layer: Value, where: str, origin: str = "<spec>") -> Spec:
 
 
 TORCH_NAMES = {name.lower(): name for name in TORCH}
+RANK_SUFFIX = re.compile(r"([123])d$")
 UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 ACTIVATION_PARAMETERS = {"inplace", "negative_slope", "dim", "approximate", "alpha"}
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from ...errors import ShapeError
 from ..model import ACTIVATIONS, Plan, Planner, Shape, check_options, finish
 from ..schema import Spec, check_shape, show
-from ..signatures import Bound, bind
+from ..signatures import RANKED, Bound, bind
 from .interpreter import (
     UNHANDLED,
     Args,
@@ -449,6 +449,8 @@ class KerasLibrary:
             raise interp.error(node, f"{layer.name} ({layer.cls}) is called on something that is not a Keras tensor")
         graph = inputs[0].graph
         spec = keras_spec(interp, layer, node)
+        if re.search(r"[123]D", layer.cls) and spec["type"] in RANKED:  # Conv1D on a 2-D map: Keras refuses it
+            spec["spatial_dims"] = _spatial_axes(layer.cls)
         spec.update(name=layer.name, inputs=[t.node for t in inputs])
         if layer.calls:
             spec["shared"] = True
