@@ -23,6 +23,7 @@ from fractions import Fraction
 from math import floor, gcd
 from typing import TYPE_CHECKING
 
+from . import limits
 from .arithmetic import AxisArithmetic
 from .axes import check_spatial
 from .errors import ShapeError
@@ -250,6 +251,7 @@ def receptive_field(layers: Sequence[Layer], input_size: int | Sequence[int]) ->
     sizes = check_spatial("input", input_size)
     if not isinstance(layers, (list, tuple)):
         raise ShapeError("layers", f"must be a list of convarith layers, got {type(layers).__name__}")
+    limits.check("layers", "the stack", len(layers), "layers", unit="layers")
     fields = tuple(INPUT for _ in sizes)
     out = []
     for n, layer in enumerate(layers):
