@@ -16,6 +16,7 @@ import enum
 import math
 import operator
 import re
+import string
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from ...errors import ShapeError
 MAX_STEPS = 1_000_000  # evaluation steps for one text (DenseNet-121 takes about 11,000)
 MAX_ITEMS = 100_000  # elements of one list, tuple, string or range it builds
 MAX_INT_BITS = 4096
+WORK_LIMIT = 10 * MAX_ITEMS  # element operations of one native comparison or sort
+WORK_PER_STEP = 25  # element operations that cost one step (walking them to count costs too)
 MAX_DEPTH = 50  # nested calls (real models nest a dozen deep; Python's own stack must not run out first)
 
 # A value of the code being read: an int, str, tuple, list, dict, slice or None; or one of the
@@ -303,7 +306,19 @@ class Interpreter:
                 "definitions, not programs (simplify the loops, or plan a spec file)",
             )
 
-    def check_size(self, node: Node | None, value: Value) -> Value:
+    def charge(self, node: Node | None, cost: int, what: str) -> None:
+        """Native work of ``cost`` element operations: refused past WORK_LIMIT, and a step per
+        WORK_PER_STEP of it, so that a loop repeating it cannot escape the step budget."""
+        if cost > WORK_LIMIT:
+            raise self.error(node, f"{what} compares or copies over {WORK_LIMIT:,} elements at once")
+        if cost >= WORK_PER_STEP:
+            self.steps += cost // WORK_PER_STEP - 1
+            self.tick(node)
+
+    def check_size(self, node: Node | None, value: Value, work: int | None = None) -> Value:
+        """``value`` within the size limits; building it charged ``work`` steps (its size, unless
+        it grew in place)."""
+        self.charge(node, min(_size_of(value) if work is None else work, WORK_LIMIT), "building a value")
         if _size_of(value) > MAX_ITEMS:
             raise self.error(node, f"builds a value of {_size_of(value):,} elements (limit {MAX_ITEMS:,})")
         if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
@@ -542,14 +557,18 @@ class Interpreter:
 
     def eval_JoinedStr(self, node: ast.JoinedStr, scope: Scope) -> Value:
         parts = []
+        total = 0
         for value in node.values:
             if isinstance(value, ast.FormattedValue):
                 v = self.known(value, self.eval(value.value, scope))
                 spec = self.eval(value.format_spec, scope) if value.format_spec is not None else ""
                 _check_format(self, node, spec)
+                _check_text(self, node, total + _spec_size(str(spec)) + _text_size(v))
                 parts.append(format(v if isinstance(v, PLAIN) else str(v), spec))
             elif isinstance(value, ast.Constant):
                 parts.append(str(value.value))
+            total += len(parts[-1]) if parts else 0
+            _check_text(self, node, total)
         return self.check_size(node, "".join(parts))
 
     def eval_FormattedValue(self, node: ast.FormattedValue, scope: Scope) -> Value:
@@ -586,12 +605,22 @@ class Interpreter:
             raise self.error(node, f"shifts by {right} bits")
         if isinstance(op, ast.Mod) and isinstance(left, str):
             _check_format(self, node, left)
+            conversions = _PERCENT.findall(left)
+            if any("*" in c for c in conversions):
+                raise self.error(node, "formats with a width or precision taken from the arguments (%*)")
+            _check_text(
+                self,
+                node,
+                len(left) + sum(_spec_size(c) for c in conversions) + len(conversions) * _text_size(right),
+            )
         try:
             if inplace and isinstance(left, list) and isinstance(op, ast.Add):
-                return self.check_size(node, _EXTEND(left, right))  # in place: aliases see the change
-            return self.check_size(node, _BINARY[type(op)](left, right))
+                result = _EXTEND(left, right)  # in place: aliases see the change
+            else:
+                result = _BINARY[type(op)](left, right)
         except (ArithmeticError, TypeError, ValueError) as exc:
             raise self.error(node, f"{ast.unparse(node)[:60]}: {exc}") from None
+        return self.check_size(node, result, _size_of(right) if result is left else None)
 
     def eval_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Value:
         value = self.eval(node.operand, scope)
@@ -628,6 +657,7 @@ class Interpreter:
                     self.known(node, left if isinstance(left, Opaque) else right)
             else:
                 self.known(node, left), self.known(node, right)
+                self.charge(node, _compare_cost(left) + _compare_cost(right), "a comparison")
                 try:
                     result = _COMPARE[type(op)](left, right)
                 except TypeError as exc:
@@ -789,14 +819,21 @@ class Interpreter:
         handled = self.library.call(self, func, args, kwargs, node)
         if handled is not UNHANDLED:
             return handled
-        if isinstance(func, LibRef):
-            return self.call_standard_library(func, args, kwargs, node)
         if isinstance(func, Function):
             return self.call_function(func, args, kwargs, node)
-        if isinstance(func, Builtin):
-            return func.fn(node, *args, **kwargs)
-        if isinstance(func, BoundMethod):
-            return self.call_plain_method(func, args, kwargs, node)
+        try:
+            if isinstance(func, LibRef):
+                return self.call_standard_library(func, args, kwargs, node)
+            if isinstance(func, Builtin):
+                return func.fn(node, *args, **kwargs)
+            if isinstance(func, BoundMethod):
+                return self.call_plain_method(func, args, kwargs, node)
+        except ShapeError:  # the interpreter's own errors (CodeError, StepLimit) pass as they are
+            raise
+        except (ArithmeticError, LookupError, ValueError, TypeError) as exc:  # raised by the callee itself
+            shown = ast.unparse(node)[:60] if isinstance(node, ast.Call) else _callee_name(func)
+            message = _PYTHON_NAME.sub(f"{_callee_name(func)}()", str(exc))
+            raise self.error(node, f"{shown} fails: {message}") from None
         self.known(node, func, "a function to call")
         callee = ast.unparse(node.func)[:40] if isinstance(node, ast.Call) else type(func).__name__
         raise self.error(node, f"{callee!r} is not something convarith can call")
@@ -810,10 +847,33 @@ class Interpreter:
             pairs = self.iterate(args[0], node) if args else []
             return {k: v for k, v in pairs}
         if module == "math" and name in MATH and callable(MATH[name]):
-            return self.check_size(node, MATH[name](*[self.known(node, a) for a in args]))
+            return self.call_math(name, args, kwargs, node)
         if module == "typing" and name == "cast":
             return args[1]
         raise self.error(node, f"calls {func.path.lstrip('.')}, which convarith does not model")
+
+    def call_math(self, name: str, args: Args, kwargs: Kwargs, node: Node) -> Value:
+        """math functions take numbers only (a string or list would make math.prod build it natively);
+        math.prod multiplies through the checked arithmetic, a step per factor."""
+        if name == "prod":
+            if len(args) != 1 or set(kwargs) - {"start"}:
+                raise TypeError("math.prod takes one iterable (and start=)")
+            result = self.number(node, kwargs.get("start", 1), "math.prod")
+            for factor in self.iterate(args[0], node):
+                self.tick(node)
+                result = self.binary(ast.Mult(), result, self.number(node, factor, "math.prod"), node)
+            return result
+        if kwargs:
+            raise TypeError(f"math.{name}() takes no keyword arguments")
+        numbers = [self.number(node, a, f"math.{name}") for a in args]
+        return self.check_size(node, MATH[name](*numbers))
+
+    def number(self, node: Node, value: Value, what: str) -> int | float:
+        """An int, bool or float argument (known, at most MAX_INT_BITS), or an error naming ``what``."""
+        value = self.known(node, value, f"a number for {what}")
+        if not isinstance(value, (int, float)):
+            raise self.error(node, f"{what} takes numbers, not {type(value).__name__}")
+        return self.check_size(node, value)  # type: ignore[no-any-return]
 
     def attribute_of_standard_library(self, ref: LibRef) -> Value:
         module, _, name = ref.path.rpartition(".")
@@ -884,23 +944,79 @@ class Interpreter:
 
     def call_plain_method(self, method: BoundMethod, args: Args, kwargs: Kwargs, node: Node) -> Value:
         target, name = method.target, method.name
-        if isinstance(target, str) and name == "format":
-            _check_format(self, node, target)
         args = [self.known(node, a) if not isinstance(target, list) else a for a in args]
+        self.predict_method(target, name, args, kwargs, node)
+        if name in ("index", "count"):
+            self.charge(node, _compare_cost(target) + _compare_cost(args), f"{name}()")
         result = getattr(target, name)(*args, **kwargs)
         if isinstance(result, _DICT_VIEWS):
             result = list(result)
+        if isinstance(target, (list, dict)):
+            grown = _size_of(args[0]) if args and name in ("extend", "update") else 1
+            self.check_size(node, target, grown)  # append/insert/update grow the target in place
         return self.check_size(node, result)
+
+    def predict_method(self, target: Value, name: str, args: Args, kwargs: Kwargs, node: Node) -> None:
+        """Refuse a str/list method whose result would pass MAX_ITEMS before Python builds it."""
+        size: int | None = None
+        if isinstance(target, str) and name == "format":
+            size = _format_size(self, node, target, [*args, *kwargs.values()])
+        elif isinstance(target, str) and name == "replace" and len(args) >= 2:
+            old, new = args[0], args[1]
+            if isinstance(old, str) and isinstance(new, str):
+                count = target.count(old) if old else len(target) + 1
+                if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+                    count = min(count, args[2])
+                size = len(target) + count * (len(new) - len(old))
+        elif isinstance(target, str) and name == "join" and args:
+            items = self.iterate(args[0], node)
+            args[0] = items
+            size = sum(len(i) if isinstance(i, str) else 0 for i in items) + len(target) * max(len(items) - 1, 0)
+        elif isinstance(target, list) and name == "extend" and args:
+            args[0] = self.iterate(args[0], node)
+            size = len(target) + len(args[0])
+        if size is not None and size > MAX_ITEMS:
+            raise self.error(node, f"builds a value of {size:,} elements (limit {MAX_ITEMS:,})")
+
+    def _pow(self, node: Node, base: Value, exp: Value, mod: Value = None) -> Value:
+        if mod is None:
+            return self.binary(ast.Pow(), base, exp, node)
+        numbers = [self.known(node, v) for v in (base, exp, mod)]
+        if not all(isinstance(v, int) for v in numbers):
+            raise self.error(node, "pow() with a modulus takes integers only")
+        for v in numbers:
+            self.check_size(node, v)
+        return pow(*numbers)  # the result is below the modulus; modular powers take a step per exponent bit
+
+    def _sum(self, node: Node, items: Value, start: Value = 0) -> Value:
+        """sum() through the checked addition, a step per item (summing lists copies them each time)."""
+        if isinstance(start, str):
+            raise TypeError("sum() can't sum strings [use ''.join(seq) instead]")
+        total = start
+        for item in self.iterate(items, node):
+            self.tick(node)
+            total = self.binary(ast.Add(), total, item, node)
+        return total
+
+    def _str(self, node: Node, *args: Value) -> Value:
+        if len(args) > 1:
+            raise TypeError("str() with an encoding is not read")
+        value = self.known(node, args[0]) if args else ""
+        _check_text(self, node, _text_size(value))
+        return self.check_size(node, str(value))
 
     def _builtins(self) -> dict[str, Value]:
         def plain(fn: Callable[..., Value], name: str) -> Builtin:
             def run(node: Node, *args: Value, **kwargs: Value) -> Value:
                 for a in [*args, *kwargs.values()]:
                     self.known(node, a)
+                if name in ("sorted", "max", "min") and len(args) == 1:
+                    self.charge(node, _compare_cost(args[0]), f"{name}()")
                 try:
-                    return self.check_size(node, fn(*args, **kwargs))
+                    result = fn(*args, **kwargs)
                 except (TypeError, ValueError, ArithmeticError) as exc:
                     raise self.error(node, f"{name}(): {exc}") from None
+                return self.check_size(node, result)
 
             return Builtin(name, run)
 
@@ -917,11 +1033,9 @@ class Interpreter:
             "abs": abs,
             "max": max,
             "min": min,
-            "sum": sum,
             "tuple": tuple,
             "list": list,
             "dict": dict,
-            "str": str,
             "bool": bool,
             "sorted": sorted,
             "range": bounded_range,
@@ -932,7 +1046,9 @@ class Interpreter:
         }
         table: dict[str, Value] = {name: plain(fn, name) for name, fn in python.items()}
         table["len"] = Builtin("len", lambda node, value: self.length(value, node))
-        table["pow"] = Builtin("pow", lambda node, a, b: self.binary(ast.Pow(), a, b, node))
+        table["pow"] = Builtin("pow", self._pow)
+        table["sum"] = Builtin("sum", self._sum)
+        table["str"] = Builtin("str", self._str)
         table["enumerate"] = Builtin(
             "enumerate", lambda node, items, start=0: [(start + i, v) for i, v in enumerate(self.iterate(items, node))]
         )
@@ -963,6 +1079,116 @@ def _check_format(interp: Interpreter, node: Node, text: Value) -> None:
     wide = _WIDE.search(text) if isinstance(text, str) else None
     if wide is not None:
         raise interp.error(node, f"formats with a width of {wide.group()} characters")
+
+
+_PYTHON_NAME = re.compile(r"\S*(<lambda>|Interpreter\.\w+)\(\)")  # the evaluator's own function names
+_PERCENT = re.compile(r"%[^a-zA-Z%]*[a-zA-Z%]")
+_NUMBER = re.compile(r"\d+")
+_FLOAT_TEXT = 330  # the longest float, formatted with "f" (1e308 has 309 digits)
+_OTHER_TEXT = 200  # a value of the evaluator's or the library's own
+
+
+def _spec_size(spec: str) -> int:
+    """An upper bound on what a format spec's widths and precisions add (``>20.3f``: 23)."""
+    return sum(int(n) for n in _NUMBER.findall(spec))
+
+
+def _text_size(value: Value, limit: int = MAX_ITEMS) -> int:
+    """An upper bound on ``len(str(value))``, or a number past ``limit`` once it is sure to pass it.
+    Walks nested containers without recursion and stops early, so a list of long lists costs
+    at most about ``limit`` visits."""
+    if isinstance(value, str):
+        return len(value)  # quoted only inside a container
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item) + 2
+        elif isinstance(item, bool) or item is None:
+            total += 5
+        elif isinstance(item, int):
+            total += item.bit_length() + 10  # binary formatting is the longest
+        elif isinstance(item, float):
+            total += _FLOAT_TEXT
+        elif isinstance(item, dict):
+            total += 2 + 4 * len(item)
+            if len(item) > limit:
+                return limit + 1
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, (list, tuple, range)):
+            total += 2 + 2 * len(item)
+            if isinstance(item, range) or len(item) > limit:
+                total += 20 if isinstance(item, range) else limit + 1
+            else:
+                stack += item
+        else:
+            total += _OTHER_TEXT
+        if total > limit:
+            return total
+    return total
+
+
+def _check_text(interp: Interpreter, node: Node, size: int) -> None:
+    if size > MAX_ITEMS:
+        raise interp.error(node, f"builds a string of over {MAX_ITEMS:,} characters (limit {MAX_ITEMS:,})")
+
+
+def _format_size(interp: Interpreter, node: Node, template: str, args: list[Value]) -> int:
+    """An upper bound on the length of ``template.format(*args)``: each field is at most its
+    spec's widths plus the text of every argument."""
+    _check_format(interp, node, template)
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise interp.error(node, f"{template[:40]!r}.format fails: {exc}") from None
+    text = _text_size(args)
+    size = 0
+    for literal, name, spec, _conversion in fields:
+        size += len(literal)
+        if name is not None:
+            if spec and "{" in spec:
+                raise interp.error(node, "formats with a width taken from the arguments ({:{}})")
+            size += _spec_size(spec or "") + text
+        if size > MAX_ITEMS:
+            break
+    return size
+
+
+_CONTAINERS = (list, tuple, dict)
+_CONTAINER_TYPES = frozenset(_CONTAINERS)
+
+
+def _compare_cost(value: Value, limit: int = WORK_LIMIT) -> int:
+    """An upper bound on the element operations of comparing (or hashing) ``value``: the elements
+    of it and of every container inside it, counted again for each time a container is repeated
+    (``[[0] * 99999] * 99999`` costs 10^10). Stops past ``limit``, and past MAX_ITEMS containers
+    (a list that contains itself)."""
+    if not isinstance(value, _CONTAINERS):
+        return 1
+    total = 0
+    visits = 0
+    stack: list[Value] = [value]
+    while stack:
+        item = stack.pop()
+        visits += 1
+        items = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        total += len(items) + 1
+        if total > limit or visits > MAX_ITEMS:
+            return limit + 1
+        if not _CONTAINER_TYPES.isdisjoint(map(type, items)):  # a scan at C speed first
+            stack += [i for i in items if isinstance(i, _CONTAINERS)]
+    return total
+
+
+def _callee_name(func: Value) -> str:
+    if isinstance(func, LibRef):
+        return func.path.lstrip(".")
+    if isinstance(func, Builtin):
+        return func.name
+    if isinstance(func, BoundMethod):
+        return f"{type(func.target).__name__}.{func.name}"
+    return type(func).__name__
 
 
 def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> bool:
