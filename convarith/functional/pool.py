@@ -259,7 +259,12 @@ def _max_pool(
 
 
 def _max_with_indices(x: Array, axes: Sequence[AxisArithmetic], nd: int) -> tuple[Array, NDArray[np.int64]]:
-    """Flat indices into each input plane, first maximum wins, NaN wins (PyTorch's CPU rule)."""
+    """Flat indices into each input plane, first maximum wins, NaN wins (the first NaN).
+
+    Loops over taps; when the window has more taps than there are outputs, over outputs instead.
+    """
+    if prod(sum(hi - lo for lo, hi in tap_ranges(a)) for a in axes) > prod(a.output for a in axes):
+        return _max_with_indices_by_outputs(x, axes, nd)
     planes, lead = _split_planes(x, nd)
     outs = [a.output for a in axes]
     out_shape = (planes.shape[0], *outs)
@@ -317,6 +322,144 @@ def _max_with_indices(x: Array, axes: Sequence[AxisArithmetic], nd: int) -> tupl
     if missing.any():
         np.copyto(index, np.broadcast_to(_empty_window_index(axes, flat_strides), index.shape), where=missing)
     return best.reshape(*lead, *out_shape[1:]), index.reshape(*lead, *out_shape[1:])
+
+
+def _max_with_indices_by_outputs(x: Array, axes: Sequence[AxisArithmetic], nd: int) -> tuple[Array, NDArray[np.int64]]:
+    """``_max_with_indices`` for windows with more taps than there are outputs.
+
+    An argmax is separable like the max: the first maximum in row-major window order is, in the
+    first row holding the window's maximum, that row's first maximum (the first NaN likewise).
+    So the last axis is reduced first, then the one before it, each carrying the winners' flat
+    indices. Each axis loops in Python over its outputs (one NumPy argmax over a strided view of
+    each window) or over its taps, whichever are fewer.
+    """
+    planes, lead = _split_planes(x, nd)
+    ins, outs = list(planes.shape[1:]), [a.output for a in axes]
+    flat_strides = [prod(ins[i + 1 :]) for i in range(nd)]
+    is_float = x.dtype.kind == "f"
+    fill = -np.inf if is_float else np.iinfo(x.dtype).min
+    ranges = [tap_ranges(a) for a in axes]
+    # Per plane: the partial reductions (values and indices) and one step's gathered windows.
+    partial = sum(prod(ins[:i]) * prod(outs[i:]) for i in range(1, nd))
+    gathered = max(prod(ins[: i + 1]) * prod(outs[i + 1 :]) for i in range(nd))
+    per_plane = (x.dtype.itemsize + 8) * (partial + gathered)
+    limits.check_temporary("input", "one plane's max-pool windows", per_plane)
+    chunk = max(1, min(planes.shape[0], limits.temporary_bytes // max(per_plane, 1)))
+    best = np.empty((planes.shape[0], *outs), dtype=x.dtype)
+    index = np.empty((planes.shape[0], *outs), dtype=np.int64)
+
+    def work(p0: int, p1: int) -> None:
+        values: Array = planes[p0:p1]
+        cells: NDArray[np.int64] | None = None
+        for i in reversed(range(nd)):
+            if i == 0:
+                dst, dst_index = best[p0:p1], index[p0:p1]
+            else:
+                shape = (p1 - p0, *ins[:i], *outs[i:])
+                dst, dst_index = np.empty(shape, dtype=x.dtype), np.empty(shape, dtype=np.int64)
+            taps = sum(hi - lo for lo, hi in ranges[i])
+            step = _argmax_by_outputs if axes[i].output < taps else _argmax_by_taps
+            step(values, cells, i + 1, axes[i], ranges[i], flat_strides[i], dst, dst_index, is_float, fill)
+            values, cells = dst, dst_index
+
+    for p0 in range(0, planes.shape[0], chunk):
+        work(p0, min(planes.shape[0], p0 + chunk))
+    empty = np.zeros((1,) * (nd + 1), dtype=bool)
+    for i, ax in enumerate(axes):
+        empty = empty | _empty_windows(ax).reshape([1] + [-1 if j == i else 1 for j in range(nd)])
+    if empty.any():
+        empty = np.broadcast_to(empty, best.shape)
+        np.copyto(best, np.asarray(fill, dtype=x.dtype), where=empty)
+        np.copyto(index, np.broadcast_to(_empty_window_index(axes, flat_strides)[None], index.shape), where=empty)
+    return best.reshape(*lead, *outs), index.reshape(*lead, *outs)
+
+
+def _empty_windows(ax: AxisArithmetic) -> NDArray[np.bool_]:
+    """Per output of one axis: whether its window reads no input cell."""
+    size, n, k, s, d, before = ax.input, ax.output, ax.kernel_size, ax.stride, ax.dilation, ax.padding[0]
+    big = before + n * s + k * d + size >= sparse.INT_SAFE
+    base = sparse.arange(n, big) * s - before
+    lo = np.maximum(-(base // d), 0)
+    hi = np.minimum((size - 1 - base) // d, k - 1)
+    return np.asarray(lo > hi, dtype=bool)
+
+
+def _argmax_by_outputs(
+    src: Array,
+    src_index: NDArray[np.int64] | None,
+    axis: int,
+    ax: AxisArithmetic,
+    ranges: Sequence[TapRange],
+    flat_stride: int,
+    dst: Array,
+    dst_index: NDArray[np.int64],
+    is_float: bool,
+    fill: float,
+) -> None:
+    """One axis of an argmax pool, one NumPy argmax per output over a strided view of its window.
+
+    Outputs whose window reads no cell are left as they are (``_empty_windows`` fixes them)."""
+    size, k, s, d, before = ax.input, ax.kernel_size, ax.stride, ax.dilation, ax.padding[0]
+    lead = (slice(None),) * axis
+    for o in range(ax.output):
+        start = o * s - before
+        lo, hi = max(0, -(start // d)), min(k - 1, (size - 1 - start) // d)
+        if hi < lo:
+            continue
+        first, count = start + lo * d, hi - lo + 1
+        step = d if count > 1 else 1  # one cell: the step may be past int64
+        sel = (*lead, slice(first, first + (count - 1) * step + 1, step))
+        view = src[sel]
+        j = np.argmax(view, axis=axis)  # the first NaN, else the first maximum
+        jj = np.expand_dims(j, axis)
+        here: tuple[slice | int, ...] = (*lead, o)
+        dst[here] = np.take_along_axis(view, jj, axis).squeeze(axis)
+        flat = (first + j * step) * flat_stride
+        if src_index is not None:
+            flat += np.take_along_axis(src_index[sel], jj, axis).squeeze(axis)
+        dst_index[here] = flat
+
+
+def _argmax_by_taps(
+    src: Array,
+    src_index: NDArray[np.int64] | None,
+    axis: int,
+    ax: AxisArithmetic,
+    ranges: Sequence[TapRange],
+    flat_stride: int,
+    dst: Array,
+    dst_index: NDArray[np.int64],
+    is_float: bool,
+    fill: float,
+) -> None:
+    """One axis of an argmax pool, one strided comparison per tap over every output at once."""
+    size, s, d, before = ax.input, ax.stride, ax.dilation, ax.padding[0]
+    dst.fill(fill)
+    dst_index.fill(-1)
+    lead = (slice(None),) * axis
+    trail = (1,) * (src.ndim - axis - 1)
+    for lo, hi in ranges:
+        for t in range(lo, hi):
+            shift = t * d - before
+            o_lo = max(0, -(shift // s))
+            o_hi = min(ax.output - 1, (size - 1 - shift) // s)
+            if o_hi < o_lo:
+                continue
+            start = o_lo * s + shift
+            step = s if o_hi > o_lo else 1  # one output: the stride may be past int64
+            sel = (*lead, slice(start, start + (o_hi - o_lo) * step + 1, step))
+            out = (*lead, slice(o_lo, o_hi + 1))
+            values, here, here_index = src[sel], dst[out], dst_index[out]
+            better = values > here
+            if is_float:
+                better |= np.isnan(values) & ~np.isnan(here)
+            better |= here_index < 0
+            np.copyto(here, values, where=better)
+            flat = (np.arange(o_hi - o_lo + 1, dtype=np.int64) * step + start) * flat_stride
+            cand = flat.reshape(-1, *trail)
+            if src_index is not None:
+                cand = cand + src_index[sel]
+            np.copyto(here_index, np.broadcast_to(cand, here_index.shape), where=better)
 
 
 def _empty_window_index(axes: Sequence[AxisArithmetic], flat_strides: Sequence[int]) -> NDArray[np.int64]:
