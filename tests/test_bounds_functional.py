@@ -106,7 +106,7 @@ def naive_max_pool(x, axes):
                 )
                 v = planes[(p, *pos)]
                 b = best[(p, *cell)]
-                if index[(p, *cell)] < 0 or v > b or (np.isnan(v) and not np.isnan(b)):
+                if index[(p, *cell)] < 0 or v > b or np.isnan(v):  # torch: a later NaN takes the index
                     best[(p, *cell)] = v
                     index[(p, *cell)] = int(np.ravel_multi_index(pos, planes.shape[1:]))
         for cell in product(*(range(o) for o in outs)):

@@ -310,9 +310,8 @@ def _max_with_indices(x: Array, axes: Sequence[AxisArithmetic], nd: int) -> tupl
                 inside_all = np.ones((1,) * nd, dtype=bool)
                 for i, m in enumerate(inside):
                     inside_all = inside_all & m.reshape([-1 if j == i else 1 for j in range(nd)])
-                better = (
-                    (values > best_here) | (np.isnan(values) & ~np.isnan(best_here)) if is_float else values > best_here
-                )
+                # torch's CPU kernel: val > max || isnan(val), so a later NaN takes the index
+                better = (values > best_here) | np.isnan(values) if is_float else values > best_here
                 better |= index_here < 0
                 better &= inside_all
                 np.copyto(best_here, values, where=better)
@@ -328,7 +327,8 @@ def _max_with_indices_by_outputs(x: Array, axes: Sequence[AxisArithmetic], nd: i
     """``_max_with_indices`` for windows with more taps than there are outputs.
 
     An argmax is separable like the max: the first maximum in row-major window order is, in the
-    first row holding the window's maximum, that row's first maximum (the first NaN likewise).
+    first row holding the window's maximum, that row's first maximum; the last NaN is the last
+    NaN of the last row holding one (torch reports the last NaN of a window).
     So the last axis is reduced first, then the one before it, each carrying the winners' flat
     indices. Each axis loops in Python over its outputs (one NumPy argmax over a strided view of
     each window) or over its taps, whichever are fewer.
@@ -410,7 +410,11 @@ def _argmax_by_outputs(
         step = d if count > 1 else 1  # one cell: the step may be past int64
         sel = (*lead, slice(first, first + (count - 1) * step + 1, step))
         view = src[sel]
-        j = np.argmax(view, axis=axis)  # the first NaN, else the first maximum
+        j = np.argmax(view, axis=axis)  # the first maximum
+        if is_float:  # torch: the last NaN in window order, where there is one
+            nan = np.isnan(view)
+            last_nan = count - 1 - np.argmax(np.flip(nan, axis=axis), axis=axis)
+            j = np.where(nan.any(axis=axis), last_nan, j)
         jj = np.expand_dims(j, axis)
         here: tuple[slice | int, ...] = (*lead, o)
         dst[here] = np.take_along_axis(view, jj, axis).squeeze(axis)
@@ -452,7 +456,7 @@ def _argmax_by_taps(
             values, here, here_index = src[sel], dst[out], dst_index[out]
             better = values > here
             if is_float:
-                better |= np.isnan(values) & ~np.isnan(here)
+                better |= np.isnan(values)  # as torch: the last NaN in window order wins
             better |= here_index < 0
             np.copyto(here, values, where=better)
             flat = (np.arange(o_hi - o_lo + 1, dtype=np.int64) * step + start) * flat_stride
