@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GiB = 2**30
+LAUNCHER = Path(__file__).with_name("hostile_launch.py")  # measures the command's own peak memory
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,9 @@ def run(case: Case) -> Outcome:
         env.pop("PYTHONPATH", None)
         with open(case.stdout or out_path, "wb") as out, open(err_path, "wb") as err:
             start = time.monotonic()
+            stats = Path(root) / "peak"
             proc = subprocess.Popen(
-                [sys.executable, "-m", "convarith", *case.args],
+                [sys.executable, str(LAUNCHER), str(stats), *case.args],
                 cwd=folder,
                 stdin=subprocess.PIPE,
                 stdout=out,
@@ -125,7 +127,7 @@ def run(case: Case) -> Outcome:
             stdout,
             err_path.read_text(errors="replace"),
             seconds,
-            usage.ru_maxrss * 1024,
+            int(stats.read_text() or 0) * 1024 if stats.exists() else usage.ru_maxrss * 1024,
             timed_out.is_set(),
             tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))),
         )
