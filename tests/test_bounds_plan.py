@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convarith import limits
-from convarith.errors import LimitError, ShapeError
+from convarith.errors import ConvarithError, LimitError
 from convarith.plan import from_code, from_spec_text, plan
 from convarith.plan.report import _bytes, plain_plan, to_json
 from convarith.plan.sources import from_spec_data, load_network, read_spec
@@ -99,7 +99,7 @@ def strict_json(text):
     ],
 )
 def test_odd_api_input_is_a_shape_error(call, fragment):
-    with pytest.raises(ShapeError, match=fragment):
+    with pytest.raises(ConvarithError, match=fragment):
         call()
 
 
@@ -113,7 +113,7 @@ def test_verify_refuses_odd_arguments():
         (result.layers[:0], result, None),
         (result.layers, result, "1"),
     ]:
-        with pytest.raises(ShapeError):
+        with pytest.raises(ConvarithError):
             verify(layers, p, skip)
 
 
@@ -147,18 +147,18 @@ def test_repeat_must_be_a_count(repeat):
         "blocks": {"b": {"layers": [{"type": "relu"}]}},
         "layers": [{"block": "b", "repeat": repeat}],
     }
-    with pytest.raises(ShapeError, match=r"layers\[0\].repeat"):
+    with pytest.raises(ConvarithError, match=r"layers\[0\].repeat"):
         read_spec(data, "s")
 
 
 def test_deep_nesting_and_long_literals_are_one_error():
-    with pytest.raises(ShapeError, match="nests too deeply"):
+    with pytest.raises(ConvarithError, match="nests too deeply"):
         from_spec_text('{"layers": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    with pytest.raises(ShapeError, match="nests too deeply"):
+    with pytest.raises(ConvarithError, match="nests too deeply"):
         from_spec_text("layers = " + "[" * 50_000 + "]" * 50_000)
-    with pytest.raises(ShapeError, match="too long"):
+    with pytest.raises(ConvarithError, match="too long"):
         from_spec_text('{"input": [' + "9" * 5000 + '], "layers": []}')
-    with pytest.raises(ShapeError, match="NaN is not a JSON number"):
+    with pytest.raises(ConvarithError, match="NaN is not a JSON number"):
         from_spec_text('{"input": [1, 8], "layers": [{"type": "dropout", "p": NaN}]}')
 
 
@@ -211,7 +211,7 @@ def test_booleans_in_specs_are_booleans():
     layers, _, _ = from_spec_data({"layers": [{**CONV, "bias": False}]}, "s")
     assert plan(layers, (3, 8, 8)).total_params == 4 * 3 * 9
     for value in ("no", 0, 1, None, "false"):
-        with pytest.raises(ShapeError, match=r"layers\[0\].bias"):
+        with pytest.raises(ConvarithError, match=r"layers\[0\].bias"):
             from_spec_data({"layers": [{**CONV, "bias": value}]}, "s")
 
 
@@ -224,9 +224,9 @@ def test_spec_concat_dim_counts_the_batch_as_torch_does():
 
 
 def test_unknown_keys_name_the_known_ones():
-    with pytest.raises(ShapeError, match="expected input, framework, dtype, layers, blocks"):
+    with pytest.raises(ConvarithError, match="expected input, framework, dtype, layers, blocks"):
         from_spec_data({"layers": [], "inptu": [3]}, "s")
-    with pytest.raises(ShapeError, match="no parameter 'strides'; it takes .*stride"):
+    with pytest.raises(ConvarithError, match="no parameter 'strides'; it takes .*stride"):
         from_spec_data({"layers": [{**CONV, "strides": 2}]}, "s")
 
 
@@ -383,20 +383,20 @@ def test_fuzz_spec_normaliser(data):
     start = time.perf_counter()
     try:
         spec = read_spec(data, "fuzz")
-    except ShapeError:
+    except ConvarithError:
         return
     finally:
         assert time.perf_counter() - start < 2
     assert len(spec["layers"]) <= limits.layers
     if spec["input"] is not None:
-        with contextlib.suppress(ShapeError):
+        with contextlib.suppress(ConvarithError):
             _planned(spec["layers"], spec["input"], spec["framework"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(good_layer, layer, trees), max_size=5), st.one_of(st.just((3, 8, 8)), st.just((4,)), trees))
 def test_fuzz_plan_api(layers, shape):
-    with contextlib.suppress(ShapeError):
+    with contextlib.suppress(ConvarithError):
         _planned(layers, shape)
 
 
@@ -445,7 +445,7 @@ def test_spec_input_is_channels_first_for_every_framework(tmp_path):
     ],
 )
 def test_mode_strings_are_checked(layer, fragment):
-    with pytest.raises(ShapeError, match=fragment):
+    with pytest.raises(ConvarithError, match=fragment):
         from_spec_data({"layers": [layer]}, "s")
 
 
@@ -540,5 +540,5 @@ READER_CODE = {
 def test_reader_networks_refuse_odd_plan_arguments(form, shape, framework, dtype, macs):
     network = load_network(code=READER_CODE[form])
     framework = framework or network.framework
-    with pytest.raises(ShapeError):
+    with pytest.raises(ConvarithError):
         network.plan(shape, framework, dtype, macs)

@@ -8,7 +8,7 @@ import pytest
 from golden import DATA
 from typer.testing import CliRunner
 
-from convarith import ShapeError
+from convarith import ConvarithError
 from convarith.cli import app
 from convarith.plan import PRESETS, from_code, plan, preset
 
@@ -155,7 +155,7 @@ head = [nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(64, 10)]
         ("nn.Transformer(8)", "nn.Transformer is not a layer convarith knows"),
         ("import os\nos.system('x')", "line 2: calls os.system, which convarith does not model"),
     ]:
-        with pytest.raises(ShapeError, match=fragment):
+        with pytest.raises(ConvarithError, match=fragment):
             from_code(bad)
 
 

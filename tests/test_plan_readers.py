@@ -13,7 +13,7 @@ import pytest
 from golden import DATA
 from typer.testing import CliRunner
 
-from convarith import LimitError, ShapeError
+from convarith import ConvarithError, LimitError
 from convarith.cli import app
 from convarith.plan.readers import detect, read
 from convarith.plan.readers.keras_code import read_keras
@@ -144,7 +144,7 @@ def test_keras_code_matches_keras(model):
 @pytest.mark.parametrize("name, fragment", KERAS_REFUSED.items())
 def test_keras_refusals(name, fragment):
     model = next(m for m in KERAS if m["name"] == name)
-    with pytest.raises(ShapeError, match=fragment):
+    with pytest.raises(ConvarithError, match=fragment):
         read_keras((MODELS / model["file"]).read_text(), model["file"], variable=model["variable"]).plan()
 
 
@@ -219,7 +219,7 @@ def test_refusals_name_line_and_construct(code, fragment):
     try:
         plan = read(code, "m.py").plan((3, 8, 8), "torch")
         message = plan.diagnostics[-1] if not plan.complete else "complete"
-    except ShapeError as exc:
+    except ConvarithError as exc:
         message = str(exc)
     assert fragment in message
     assert time.perf_counter() - start < 5

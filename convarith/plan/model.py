@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from .. import limits, receptive
 from ..arithmetic import AxisArithmetic
 from ..dialects.common import fmt
-from ..errors import ShapeError
+from ..errors import ConvarithError, ShapeError
 from ..layers import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Conv, ConvTranspose, Layer, MaxPool, _dialect
 from .schema import MAX_INT, Spec, Value, check_layer, check_required, check_shape, check_size, is_integer, show
 
@@ -317,12 +317,12 @@ class Planner:
         else:
             try:
                 spec = spec if checked else check_layer(spec, name, strict=False)
-            except ShapeError as exc:
+            except ConvarithError as exc:
                 self.stop(str(exc))
                 spec = {**spec, "type": spec["type"]}
             try:
                 row = Row(index, name, spec["type"], None) if self.stopped else self._plan(spec, index, name)
-            except ShapeError as exc:
+            except ConvarithError as exc:
                 self.stop(f"{name}: {exc}")
                 row = Row(index, name, spec["type"], None)
             except (TypeError, KeyError, AttributeError, IndexError, ZeroDivisionError, OverflowError) as exc:

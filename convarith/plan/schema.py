@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable
 from numbers import Integral, Real
 from typing import Any
 
-from ..errors import ShapeError
+from ..errors import ShapeError, SpecError
 
 Spec = dict[str, Any]
 """A layer as a dict: its ``type``, its arguments, optionally ``name`` and ``inputs``. JSON-like: the values
@@ -312,13 +312,13 @@ def check_layer(layer: Value, where: str, strict: bool = True) -> Spec:
     Raises ShapeError("spec" or the field path, ...).
     """
     if not isinstance(layer, dict):
-        raise ShapeError(where, f"must be a table of a layer's fields, got {show(layer)}")
+        raise SpecError(where, f"must be a table of a layer's fields, got {show(layer)}")
     out: Spec = {}
     kind = layer.get("type")
     not_none = NOT_NONE.get(kind, set()) if isinstance(kind, str) else set()
     for key, value in layer.items():
         if not isinstance(key, str):
-            raise ShapeError(where, f"field names must be strings, got {show(key)}")
+            raise SpecError(where, f"field names must be strings, got {show(key)}")
         check = FIELDS.get(key)
         if check is None:
             out[key] = value
@@ -331,7 +331,7 @@ def check_layer(layer: Value, where: str, strict: bool = True) -> Spec:
             else:
                 out[key] = check(value)
         except Bad as exc:
-            raise ShapeError(f"{where}.{key}{exc.at}", exc.message) from None
+            raise SpecError(f"{where}.{key}{exc.at}", exc.message) from None
     return out
 
 
@@ -381,7 +381,7 @@ REQUIRED = {
 def check_required(layer: Spec, where: str) -> None:
     kind = layer.get("type")
     if not isinstance(kind, str):
-        raise ShapeError(f"{where}.type", f"must be a layer type name, got {show(kind)}")
+        raise SpecError(f"{where}.type", f"must be a layer type name, got {show(kind)}")
     missing = [p for p in REQUIRED.get(kind, ()) if p not in layer]
     if missing:
-        raise ShapeError(where, f"{kind} needs {', '.join(missing)}")
+        raise SpecError(where, f"{kind} needs {', '.join(missing)}")

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, TypedDict
 
-from ..errors import ShapeError
+from ..errors import ConvarithError, ShapeError, SpecError
 from .schema import Spec, Value, check_layer, check_shape, is_integer, show
 from .signatures import RANKED, TORCH, bind, torch_layer
 
@@ -134,8 +134,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 ALWAYS = {"type", "name", "inputs"}
 
 
-def _spec_error(origin: str, where: str, rule: str) -> ShapeError:
-    return ShapeError("spec", f"{origin}: {where}: {rule}")
+def _spec_error(origin: str, where: str, rule: str) -> SpecError:
+    return SpecError("spec", f"{origin}: {where}: {rule}")
 
 
 def normalise(layer: Value, where: str, origin: str = "<spec>") -> Spec:
@@ -173,7 +173,7 @@ def normalise(layer: Value, where: str, origin: str = "<spec>") -> Spec:
         raise _spec_error(origin, where, f"{kind} needs {', '.join(missing)}")
     try:
         out = check_layer({k: v for k, v in layer.items() if k != "type"}, where, strict=True)
-    except ShapeError as exc:
+    except ConvarithError as exc:
         raise _spec_error(origin, exc.parameter, exc.rule) from None
     out = {k: list(v) if k == "inputs" else v for k, v in out.items()}
     out["type"] = kind
@@ -209,14 +209,14 @@ def _torch_class_layer(cls: str, layer: Spec, where: str, origin: str) -> Spec:
     """A layer written with a PyTorch class name and its keyword arguments, through the shared signature table."""
     try:
         checked = check_layer({k: v for k, v in layer.items() if k != "type"}, where, strict=True)
-    except ShapeError as exc:
+    except ConvarithError as exc:
         raise _spec_error(origin, exc.parameter, exc.rule) from None
     arguments = {k: v for k, v in checked.items() if k not in ALWAYS | {"weight_norm"}}
     sig = TORCH[cls]
     try:
         out = torch_layer(cls, bind(cls, sig.params, (), arguments, sig.required, accepts_any=cls == "Identity"))
         out = check_layer(out, where, strict=False)
-    except ShapeError as exc:
+    except ConvarithError as exc:
         if exc.parameter.startswith(where):
             raise _spec_error(origin, exc.parameter, exc.rule) from None
         raise _spec_error(
@@ -281,7 +281,7 @@ def read_spec(data: Value, origin: str) -> SpecContents:
     if shape is not None:
         try:
             shape = check_shape(shape, "input") if isinstance(shape, list) else check_shape("not a list", "input")
-        except ShapeError as exc:
+        except ConvarithError as exc:
             raise _spec_error(
                 origin,
                 exc.parameter,
@@ -525,7 +525,7 @@ def _path(parameter: str, value: object) -> Path:
             raise ShapeError(parameter, f"{display(path)} is a directory, not a file")
         if not path.is_file():
             raise ShapeError(parameter, f"{display(path)} is not a regular file")
-    except ShapeError:
+    except ConvarithError:
         raise
     except (OSError, ValueError, TypeError) as exc:  # a NUL in the name, a name too long, no permission
         raise ShapeError(parameter, f"{display(value)}: cannot open it ({type(exc).__name__})") from None

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, Protocol, TypeAlias
 
-from ...errors import ShapeError
+from ...errors import ConvarithError, SpecError
 
 MAX_STEPS = 1_000_000  # evaluation steps for one text (DenseNet-121 takes about 11,000)
 MAX_ITEMS = 100_000  # elements of one list, tuple, string or range it builds
@@ -42,7 +42,7 @@ Args: TypeAlias = list[Value]  # a call's positional arguments, evaluated
 Kwargs: TypeAlias = dict[str, Value]  # a call's keyword arguments, evaluated
 
 
-class CodeError(ShapeError):
+class CodeError(SpecError):
     """Code the reader cannot follow: names the line, the construct and what to write instead."""
 
     def __init__(self, origin: str, line: int | None, message: str):
@@ -828,7 +828,7 @@ class Interpreter:
                 return func.fn(node, *args, **kwargs)
             if isinstance(func, BoundMethod):
                 return self.call_plain_method(func, args, kwargs, node)
-        except ShapeError:  # the interpreter's own errors (CodeError, StepLimit) pass as they are
+        except ConvarithError:  # the interpreter's own errors (CodeError, StepLimit) pass as they are
             raise
         except (ArithmeticError, LookupError, ValueError, TypeError) as exc:  # raised by the callee itself
             shown = ast.unparse(node)[:60] if isinstance(node, ast.Call) else _callee_name(func)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ...errors import ShapeError
+from ...errors import ConvarithError, ShapeError
 from ..model import ACTIVATIONS, Plan, Planner, Shape, check_options, finish
 from ..schema import Spec, check_shape, show
 from ..signatures import RANKED, Bound, bind
@@ -790,7 +790,7 @@ def read_keras(text: str, origin: str, variable: str | None = None, args: str | 
         model.plans[PlanKey(probe.input_shape, "float32", "multiply", 1)] = probe
     except FreeAxis:
         model.default_input = None
-    except ShapeError as exc:
+    except ConvarithError as exc:
         if exc.parameter != "--input":  # a model without a stated input is planned once -i is given
             raise
         model.default_input = None

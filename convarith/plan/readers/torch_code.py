@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any, NoReturn
 
-from ...errors import ShapeError
+from ...errors import ConvarithError, ShapeError
 from ..model import SHAPE_KEEPING, Plan, Planner, Shape, check_options, finish
 from ..schema import Spec, check_shape, show
 from ..signatures import TORCH, Bound, bind, functional_pads, torch_layer
@@ -313,14 +313,14 @@ class TorchLibrary:
         accepts_any = cls == "Identity"
         try:
             bound = bind(f"nn.{cls}", sig.params, args, kwargs, sig.required, where, accepts_any=accepts_any)
-        except ShapeError as exc:
+        except ConvarithError as exc:
             raise interp.error(node, exc.rule) from None
         for key, value in bound.items():
             if key not in ("device", "dtype"):
                 interp.known(node, value, f"the value of {key}")
         try:
             layer = torch_layer(cls, bound)
-        except ShapeError as exc:
+        except ConvarithError as exc:
             raise interp.error(node, f"nn.{cls}: {exc}") from None
         return Leaf(cls, bound, layer, node.lineno, sig.dims)
 

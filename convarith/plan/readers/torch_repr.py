@@ -14,7 +14,7 @@ import re
 from typing import Any, NamedTuple
 
 from ... import limits
-from ...errors import LimitError, ShapeError
+from ...errors import ConvarithError, LimitError
 from ..signatures import TORCH
 from .interpreter import UNHANDLED, CodeError, Interpreter, Scope, Value
 from .torch_code import Container, Leaf, TorchLibrary, TorchModel, name_tree
@@ -125,5 +125,5 @@ def _leaf(interp: Interpreter, body: str, number: int, origin: str, notes: list[
     try:
         layer: Leaf = interp.eval(node, Scope())  # a class in TORCH: make_leaf builds it
         return layer
-    except ShapeError as exc:
+    except ConvarithError as exc:
         raise CodeError(origin, number, exc.rule.split(": ", 2)[-1]) from None
