@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, TypedDict
 
-from ..errors import ConvarithError, ShapeError, SpecError
+from ..errors import ConvarithError, InputFileError, SpecError
 from .schema import Spec, Value, check_layer, check_shape, is_integer, show
 from .signatures import RANKED, TORCH, bind, torch_layer
 
@@ -261,12 +261,12 @@ def read_spec(data: Value, origin: str) -> SpecContents:
     from .model import DTYPES
 
     if not isinstance(data, dict):
-        raise ShapeError("spec", f"{origin}: the top level must be a table/object, got {show(data)}")
+        raise SpecError("spec", f"{origin}: the top level must be a table/object, got {show(data)}")
     unknown = sorted(set(map(str, data)) - set(TOP_LEVEL))
     if unknown:
-        raise ShapeError("spec", f"{origin}: unknown top-level key {show(unknown[0])}; expected {', '.join(TOP_LEVEL)}")
+        raise SpecError("spec", f"{origin}: unknown top-level key {show(unknown[0])}; expected {', '.join(TOP_LEVEL)}")
     if not isinstance(data.get("layers"), list):
-        raise ShapeError("spec", f"{origin}: expected a 'layers' list, got {show(data.get('layers'))}")
+        raise SpecError("spec", f"{origin}: expected a 'layers' list, got {show(data.get('layers'))}")
     framework = data.get("framework", "torch")
     if not isinstance(framework, str) or framework.lower() not in FRAMEWORKS + ("pytorch", "tensorflow"):
         raise _spec_error(origin, "framework", f"must be one of {', '.join(FRAMEWORKS)}, got {show(framework)}")
@@ -359,16 +359,16 @@ def _refuse_constant(name: str) -> NoReturn:
 def parse_spec_text(text: object, origin: str = "<spec>", kind: str | None = None) -> Value:
     """The parsed TOML or JSON data (JSON when it starts with '{' unless ``kind`` says otherwise)."""
     if not isinstance(text, str):
-        raise ShapeError("spec", f"{origin}: expected the text of a spec, got {show(text)}")
+        raise SpecError("spec", f"{origin}: expected the text of a spec, got {show(text)}")
     if kind not in (None, "json", "toml"):
-        raise ShapeError("kind", f"must be 'json', 'toml' or None, got {show(kind)}")
+        raise SpecError("kind", f"must be 'json', 'toml' or None, got {show(kind)}")
     if len(text) > MAX_SOURCE_BYTES:
-        raise ShapeError("spec", f"{origin}: {len(text):,} characters; specs over {MAX_SOURCE_BYTES:,} are refused")
+        raise SpecError("spec", f"{origin}: {len(text):,} characters; specs over {MAX_SOURCE_BYTES:,} are refused")
     if "\x00" in text:
-        raise ShapeError("spec", f"{origin}: contains NUL characters: not a text spec")
+        raise SpecError("spec", f"{origin}: contains NUL characters: not a text spec")
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise ShapeError("spec", f"{origin}: is empty: expected a TOML or JSON spec with a 'layers' list")
+        raise SpecError("spec", f"{origin}: is empty: expected a TOML or JSON spec with a 'layers' list")
     kind = kind or ("json" if text.lstrip().startswith("{") else "toml")
     try:
         if kind == "json":
@@ -379,14 +379,14 @@ def parse_spec_text(text: object, origin: str = "<spec>", kind: str | None = Non
             import tomli as tomllib
         return tomllib.loads(text)
     except RecursionError:
-        raise ShapeError("spec", f"{origin}: nests too deeply to read (a spec nests lists a few levels deep)") from None
+        raise SpecError("spec", f"{origin}: nests too deeply to read (a spec nests lists a few levels deep)") from None
     except json.JSONDecodeError as exc:
-        raise ShapeError("spec", f"{origin}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise SpecError("spec", f"{origin}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except ValueError as exc:  # tomllib.TOMLDecodeError says "(at line L, column C)"; int digit limits
         message = str(exc)
         if "integer string conversion" in message:
             message = "an integer literal is too long (sizes are at most 10^100)"
-        raise ShapeError("spec", f"{origin}: {_one_line(message)}") from None
+        raise SpecError("spec", f"{origin}: {_one_line(message)}") from None
 
 
 def _one_line(message: str) -> str:
@@ -407,7 +407,7 @@ def from_spec_file(path: object) -> tuple[list[Spec], tuple[int, ...] | None, st
     if suffix == ".py":
         return from_code(_read_text(path, MAX_CODE_CHARS), origin=display(path)) + ("torch",)
     if suffix not in (".toml", ".json"):
-        raise ShapeError("spec", f"{display(path)}: expected a .toml, .json or .py file")
+        raise SpecError("spec", f"{display(path)}: expected a .toml, .json or .py file")
     return from_spec_text(_read_text(path), origin=display(path), kind=suffix[1:])
 
 
@@ -418,7 +418,7 @@ def from_code(text: object, origin: str = "<code>") -> tuple[list[Spec], None]:
 
     model = read_torch(_check_text("code", text, origin), origin)
     if model.label != "the layers":
-        raise ShapeError(
+        raise SpecError(
             "code",
             f"{origin}: defines nn.Module classes: plan it with load_network (forward decides the order of the layers)",
         )
@@ -428,23 +428,23 @@ def from_code(text: object, origin: str = "<code>") -> tuple[list[Spec], None]:
 def _check_text(parameter: str, text: object, origin: object) -> str:
     """``text`` if it is model code of a size that can be read (``origin`` names it)."""
     if not isinstance(origin, str):
-        raise ShapeError("origin", f"must be a string, got {show(origin)}")
+        raise SpecError("origin", f"must be a string, got {show(origin)}")
     if not isinstance(text, str):
-        raise ShapeError(parameter, f"must be the text of the model, got {show(text)}")
+        raise SpecError(parameter, f"must be the text of the model, got {show(text)}")
     if len(text) > MAX_CODE_CHARS:
-        raise ShapeError(
+        raise SpecError(
             parameter,
             f"{origin} is {len(text):,} characters; model code over {MAX_CODE_CHARS:,} is "
             "refused (reading it would take seconds and gigabytes)",
         )
     if "\x00" in text:
-        raise ShapeError(parameter, "contains NUL characters: not model code")
+        raise SpecError(parameter, "contains NUL characters: not model code")
     return text
 
 
 def _optional_text(parameter: str, value: object) -> None:
     if value is not None and not isinstance(value, str):
-        raise ShapeError(parameter, f"must be a string or None, got {show(value)}")
+        raise SpecError(parameter, f"must be a string or None, got {show(value)}")
 
 
 def load_network(
@@ -461,12 +461,12 @@ def load_network(
     from .readers import LayerList, layer_dims, read
 
     if sum(x is not None for x in (spec, preset, code)) != 1:
-        raise ShapeError("spec", "give exactly one of a spec file, a preset name or code")
+        raise SpecError("spec", "give exactly one of a spec file, a preset name or code")
     for parameter, value in (("preset", preset), ("cls", cls), ("args", args)):
         _optional_text(parameter, value)
     if framework is not None:
         if not isinstance(framework, str) or framework.lower() not in FRAMEWORKS + ("pytorch", "tensorflow"):
-            raise ShapeError("framework", f"must be one of {', '.join(FRAMEWORKS)}, got {show(framework)}")
+            raise SpecError("framework", f"must be one of {', '.join(FRAMEWORKS)}, got {show(framework)}")
         framework = _framework_name(framework.lower())
     if preset is not None:
         layers, shape = presets.preset(preset)
@@ -481,7 +481,7 @@ def load_network(
         text = _check_text("code", _read_text(path, MAX_CODE_CHARS), display(path))
         return read(text, display(path), framework, cls, args)
     if suffix not in (".toml", ".json"):
-        raise ShapeError("spec", f"{display(path)}: expected a .toml, .json, .py or .txt file")
+        raise SpecError("spec", f"{display(path)}: expected a .toml, .json, .py or .txt file")
     spec_data = read_spec(parse_spec_text(_read_text(path), display(path), suffix[1:]), display(path))
     layers, given = spec_data["layers"], spec_data["input"]
     effective = framework or _framework_name(spec_data["framework"])
@@ -516,19 +516,19 @@ def display(path: object) -> str:
 
 def _path(parameter: str, value: object) -> Path:
     if not isinstance(value, (str, os.PathLike)):
-        raise ShapeError(parameter, f"must be a file path, got {show(value)}")
+        raise InputFileError(parameter, f"must be a file path, got {show(value)}")
     try:
         path = Path(value)
         if not path.exists():
-            raise ShapeError(parameter, f"{display(path)} does not exist")
+            raise InputFileError(parameter, f"{display(path)} does not exist")
         if path.is_dir():
-            raise ShapeError(parameter, f"{display(path)} is a directory, not a file")
+            raise InputFileError(parameter, f"{display(path)} is a directory, not a file")
         if not path.is_file():
-            raise ShapeError(parameter, f"{display(path)} is not a regular file")
+            raise InputFileError(parameter, f"{display(path)} is not a regular file")
     except ConvarithError:
         raise
     except (OSError, ValueError, TypeError) as exc:  # a NUL in the name, a name too long, no permission
-        raise ShapeError(parameter, f"{display(value)}: cannot open it ({type(exc).__name__})") from None
+        raise InputFileError(parameter, f"{display(value)}: cannot open it ({type(exc).__name__})") from None
     return path
 
 
@@ -536,28 +536,30 @@ def _read_text(path: Path, limit: int = MAX_SOURCE_BYTES) -> str:
     try:
         size = path.stat().st_size
         if size > limit * 4:  # UTF-8: at most 4 bytes a character
-            raise ShapeError(
+            raise SpecError(
                 "spec", f"{display(path)} is {size:,} bytes; model sources over {limit:,} characters are refused"
             )
         with open(path, "rb") as stream:
             data = stream.read(limit * 4 + 1)
     except OSError as exc:
-        raise ShapeError("spec", f"{display(path)}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+        raise InputFileError(
+            "spec", f"{display(path)}: cannot read it ({exc.strerror or type(exc).__name__})"
+        ) from None
     if len(data) > limit * 4:
-        raise ShapeError("spec", f"{display(path)} is over {limit:,} characters; model sources that large are refused")
+        raise SpecError("spec", f"{display(path)} is over {limit:,} characters; model sources that large are refused")
     if b"\x00" in data:
-        raise ShapeError("spec", f"{display(path)}: contains NUL bytes: not a text file")
+        raise SpecError("spec", f"{display(path)}: contains NUL bytes: not a text file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ShapeError(
+        raise SpecError(
             "spec", f"{display(path)}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})"
         ) from None
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise ShapeError("spec", f"{display(path)} is empty")
+        raise SpecError("spec", f"{display(path)} is empty")
     if len(text) > limit:
-        raise ShapeError(
+        raise SpecError(
             "spec", f"{display(path)} is {len(text):,} characters; model sources over {limit:,} are refused"
         )
     return text
