@@ -290,10 +290,13 @@ def test_hostile(case, outcomes):
 @pytest.mark.parametrize("case", INTERRUPTED, ids=lambda c: c.name)
 def test_interrupted(case, outcomes):
     outcome = outcomes[case.name]
-    allowed = (0, 128 + case.send[1])
+    # 128+n: stopped through convarith's handler. 0: it had finished. -n: the signal landed
+    # before the handler is installed or after Python removed it at exit (a race no
+    # program can close); the files must then be whole or absent all the same.
+    allowed = (0, 128 + case.send[1], -case.send[1])
     found = [p for p in problems(case, outcome) if not (p.startswith("exit code") and outcome.code in allowed)]
     assert outcome.code in allowed and not found, report(case, outcome)
-    if outcome.code:
+    if outcome.code > 0:
         assert outcome.stderr.strip().splitlines() == [f"error: interrupted by {signal.Signals(case.send[1]).name}"]
     hidden = [f for f in outcome.folder_files if any(part.startswith(".") for part in Path(f).parts)]
     assert not hidden, report(case, outcome)
