@@ -736,3 +736,12 @@ def test_random_geometry_matches_loops(nd, n, g, cin, cout, size, k, s, d, p, mo
     wt = rng.integers(-3, 4, (cin * g, cout, *k[:nd])).astype(float)
     got = timed(lambda: F.conv_transpose(x, wt, groups=g, **kw))
     np.testing.assert_array_equal(got, naive_conv_transpose(x, wt, t_axes, groups=g))
+
+
+def test_avg_pool_divisor_past_int64():
+    """count_include_pad with padding past int64: the divisor is 2 * (2**63 + 1) + 1 cells
+    (the window clipped to the padded input, as torch counts it), computed exactly."""
+    x = np.ones((1, 1, 1))
+    pad = 2**63 + 1
+    got = F.avg_pool(x, (10**30,), padding=(pad,), ceil_mode=True, count_include_pad=True)
+    np.testing.assert_allclose(got, [[[1 / (2 * pad + 1)]]], rtol=1e-12)

@@ -550,12 +550,12 @@ def _avg_pool(
     return out
 
 
-def _window_counts(ax: AxisArithmetic, include_pad: bool) -> NDArray[np.int64]:
+def _window_counts(ax: AxisArithmetic, include_pad: bool) -> Array:
     """Cells each window averages: PyTorch clips to the padded input (or the real one)."""
     big = ax.output * ax.stride + ax.padding[0] + ax.kernel_size + ax.input + ax.padding[1] >= sparse.INT_SAFE
     starts = sparse.arange(ax.output, big) * ax.stride - ax.padding[0]
     ends = np.minimum(starts + ax.kernel_size, ax.input + ax.padding[1])
-    counts: NDArray[np.int64] = (
+    counts: Array = (
         (ends - starts) if include_pad else (np.minimum(ends, ax.input) - np.maximum(starts, 0))
-    ).astype(np.int64)
+    )  # int64, or Python ints past its range (the caller divides in floats)
     return counts
