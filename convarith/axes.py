@@ -16,6 +16,14 @@ def is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, Integral) and type(value).__name__ not in ("bool", "bool_")
 
 
+def flag(name: str, value: object) -> bool:
+    """A yes/no argument: a bool (NumPy's too), or 0/1 as the frameworks also take; a string
+    such as "no" is refused, not quietly taken as true."""
+    if type(value).__name__ in ("bool", "bool_") or (is_int(value) and value in (0, 1)):
+        return bool(value)
+    raise ShapeError(name, f"must be True or False, got {value!r}"[:200])
+
+
 def plain(value: Any) -> Any:
     """Integers of any type as Python ints (exact at any size), in tuples and lists too;
     everything else unchanged, for the checks to refuse with a message."""

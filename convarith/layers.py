@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from .arithmetic import AxisArithmetic
-from .axes import check_int_or_axes, check_spatial, common_ndim, expand, is_int, plain
+from .axes import check_int_or_axes, check_spatial, common_ndim, expand, flag, is_int, plain
 from .dialects import keras as _keras
 from .dialects import tf as _tf
 from .dialects import torch as _torch
@@ -50,13 +50,6 @@ def split_tensor(shape: tuple[int, ...], framework: str) -> tuple[int, int, tupl
     if framework == "torch":
         return shape[0], shape[1], shape[2:]
     return shape[0], shape[-1], shape[1:-1]
-
-
-def _flag(name: str, value: object) -> bool:
-    """A yes/no argument: a bool, or 0/1 as the frameworks also take."""
-    if isinstance(value, bool) or type(value).__name__ == "bool_" or (is_int(value) and value in (0, 1)):
-        return bool(value)
-    raise ShapeError(name, f"must be True or False, got {value!r}")
 
 
 class Layer:
@@ -326,7 +319,7 @@ class MaxPool(_Pool):
         ceil_mode: bool = False,
         framework: str = "torch",
     ) -> None:
-        ceil_mode = _flag("ceil_mode", ceil_mode)
+        ceil_mode = flag("ceil_mode", ceil_mode)
         _check_ceil_mode(ceil_mode, framework)
         self._setup(
             framework,
@@ -353,7 +346,7 @@ class AvgPool(_Pool):
         count_include_pad: bool = True,
         framework: str = "torch",
     ) -> None:
-        ceil_mode = _flag("ceil_mode", ceil_mode)
+        ceil_mode = flag("ceil_mode", ceil_mode)
         _check_ceil_mode(ceil_mode, framework)
         self._setup(
             framework,
@@ -363,7 +356,7 @@ class AvgPool(_Pool):
             padding=padding,
             dilation=1,
             ceil_mode=ceil_mode,
-            count_include_pad=_flag("count_include_pad", count_include_pad),
+            count_include_pad=flag("count_include_pad", count_include_pad),
         )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import limits
+from ..axes import flag as flag  # re-exported: the one yes/no check, shared with the layers
 from ..axes import is_int
 from ..errors import ShapeError
 
@@ -44,15 +45,6 @@ def array(name: str, value: object, kinds: str = NUMERIC_KINDS) -> Array:
         kind = "bool" if arr.dtype == np.bool_ else str(arr.dtype)
         raise ShapeError(name, f"cannot compute on arrays of dtype {kind}")
     return arr
-
-
-def flag(name: str, value: object) -> bool:
-    """A bool (NumPy's too, or the integers 0 and 1)."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if is_int(value) and int(value) in (0, 1):
-        return bool(value)
-    raise ShapeError(name, f"must be True or False, got {short(value)}")
 
 
 def choice(name: str, value: object, options: Collection[str]) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import limits
+from ..axes import flag
 from ..errors import LimitError, ShapeError
 from ..images import check_folder
 from .drawing import Scene, build, canvas
@@ -73,7 +74,7 @@ def scene(
     if getattr(layer, "op", None) not in DRAWABLE:
         raise ShapeError("layer", f"only {', '.join(DRAWABLE)} layers are drawn, not {layer!r}")
     seed = _whole("seed", seed)
-    labels, values, force = _yes_no("labels", labels), _yes_no("values", values), _yes_no("force", force)
+    labels, values, force = flag("labels", labels), flag("values", values), flag("force", force)
     if output_size is not None and layer.op != "conv_transpose":
         raise ShapeError("output_size", "applies to conv-transpose only")
     axes = layer.arithmetic(tuple(spatial_input), output_size)
@@ -142,13 +143,6 @@ def check_duration(duration: object) -> int:
     return int(duration)
 
 
-def _yes_no(name: str, value: object) -> bool:
-    """A flag: True or False (a string such as "no" is not quietly taken as true)."""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
-        return bool(value)
-    raise ShapeError(name, f"must be True or False, got {value!r}")
-
-
 def _check_side(what: str, side: int, force: bool) -> None:
     if side > limits.side and not force:
         raise LimitError(what, f"would be {side} px on a side, over {limits.side}", limits.LIFT["side"])
@@ -191,7 +185,7 @@ def save(
     """
     if not isinstance(scene, Scene):
         raise ShapeError("scene", f"must be a Scene from render.scene(...), got {scene!r}")
-    sheet, force = _yes_no("sheet", sheet), _yes_no("force", force)
+    sheet, force = flag("sheet", sheet), flag("force", force)
     fmt = output_format(path)
     count = len(scene.frames)
     if fmt == "gif" and (frame is not None or sheet):
