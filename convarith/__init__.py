@@ -5,7 +5,7 @@ The core imported here is pure Python: importing convarith never imports NumPy.
 
 from . import limits
 from .arithmetic import AxisArithmetic, TransposedEquivalent
-from .errors import ConvarithError, InputFileError, LimitError, ShapeError, SpecError
+from .errors import ConvarithError, InputFileError, LimitError, OptionError, ShapeError, SpecError
 from .layers import (
     FRAMEWORKS,
     AdaptiveAvgPool,
@@ -29,6 +29,7 @@ __all__ = [
     "InputFileError",
     "LimitError",
     "MaxPool",
+    "OptionError",
     "ShapeError",
     "SpecError",
     "TransposedEquivalent",

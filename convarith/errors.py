@@ -36,6 +36,11 @@ class InputFileError(ConvarithError):
     to decode, or a folder that is not convarith's to write into."""
 
 
+class OptionError(ConvarithError):
+    """A command-line option the ``convarith`` command cannot use: text that does not parse,
+    a missing option or two that exclude each other. ``parameter`` names the option."""
+
+
 class LimitError(ShapeError):
     """A request whose size, computed before any work, is past one of ``convarith.limits``.
 

@@ -151,6 +151,20 @@ def test_version_and_help():
     assert run("--version").stdout.strip() == f"convarith {convarith.__version__}"
     result = run("shape", "--help")
     assert result.exit_code == 0 and "--kernel-size" in result.output
+    result = run()  # a bare command asks for help: shown, and success
+    assert result.exit_code == 0 and "Usage: " in result.output and "plan" in result.output
+
+
+def test_option_errors_are_their_own_class():
+    from convarith.cli import parse
+
+    with pytest.raises(convarith.OptionError, match="--stride: expected an integer") as caught:
+        parse.sizes("--stride", "two")
+    assert isinstance(caught.value, convarith.ConvarithError) and not isinstance(caught.value, convarith.ShapeError)
+    result = run("shape", "conv", "-i", "5", "-k", "3", "--stride", "two")
+    assert result.exit_code == 2 and result.stderr.startswith("error: --stride: expected an integer")
+    result = run("shape", "conv", "-i", "5", "--kernel-size")  # a usage error Typer finds, on one line
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and "--kernel-size" in result.stderr
 
 
 def test_tour_answers_its_questions():

@@ -31,8 +31,8 @@ class Interrupted(BaseException):
 class OneLineErrors(TyperGroup):
     """Every user mistake ends as one line ``error: ...`` on stderr and exit code 2.
 
-    Usage errors are recognised by shape (``format_message`` and ``exit_code``) so this
-    works whether Typer brings click or its own vendored copy.
+    Typer's usage errors are ``typer.TyperException``s (Typer 0.28 vendors click); convarith's
+    own are ``ConvarithError``s.
     """
 
     def main(  # type: ignore[override]  # NoReturn: it always exits
@@ -65,14 +65,12 @@ class OneLineErrors(TyperGroup):
                 _quiet_stdout()
                 fail(f"cannot write the output: {exc.strerror}")
             raise
+        except typer.Abort:
+            fail("aborted")
+        except typer.TyperException as exc:  # a usage error Typer found: its message, on one line
+            fail(" ".join(_usage_message(exc).split()))
         except Exception as exc:
             kind = type(exc).__name__
-            if kind == "NoArgsIsHelpError":  # Typer has already printed the help
-                sys.exit(0)
-            if kind == "Abort":
-                fail("aborted")
-            if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
-                fail(" ".join(exc.format_message().split()))
             if os.environ.get("CONVARITH_DEBUG"):
                 raise
             typer.echo(
@@ -82,6 +80,21 @@ class OneLineErrors(TyperGroup):
             )
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click.Context, vendored by Typer
+        # Typer would raise a usage error carrying the help; a bare `convarith` is a request
+        # for help, so it is shown and the command succeeds.
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            help_text = ctx.get_help()  # Typer's Rich help prints itself and returns ""
+            if help_text:
+                typer.echo(help_text)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+def _usage_message(exc: typer.TyperException) -> str:
+    format_message = getattr(exc, "format_message", None)  # click's usage errors add the option's name
+    return str(format_message()) if callable(format_message) else str(exc)
 
 
 def one_line(message: str) -> str:

@@ -81,16 +81,16 @@ def apply(
 
     from .. import images, kernels
     from ..dialects.common import fmt
-    from ..errors import ShapeError
+    from ..errors import OptionError
     from ..functional import conv
     from ..layers import Conv
 
     use_max_memory(max_memory)
     if max_pixels is not None and max_pixels < 1:
-        raise ShapeError("--max-pixels", f"must be at least 1, got {max_pixels}")
+        raise OptionError("--max-pixels", f"must be at least 1, got {max_pixels}")
     suffix = output.suffix.lower()
     if suffix not in (".png", ".npy"):
-        raise ShapeError("--output", f"must end in .png or .npy, got {output.name!r}")
+        raise OptionError("--output", f"must end in .png or .npy, got {output.name!r}")
     images.check_folder(output)
     weights = kernels.load(kernel_file) if kernel_file is not None else kernels.named(kernel)
     source = image if image is not None else images.default_image_path()
@@ -100,7 +100,7 @@ def apply(
     if padding is None:
         per_axis = dilations if isinstance(dilations, tuple) else (dilations,) * 2
         if len(per_axis) != 2 or any(isinstance(d, bool) or d < 1 for d in per_axis):
-            raise ShapeError("--dilation", f"expected one or two sizes of at least 1, like 2 or 2x1, got {dilation!r}")
+            raise OptionError("--dilation", f"expected one or two sizes of at least 1, like 2 or 2x1, got {dilation!r}")
         padding = fmt(d * (k - 1) // 2 for k, d in zip(weights.shape, per_axis, strict=True))
     paddings = _padding(padding)
     layer = Conv(
@@ -130,8 +130,8 @@ def apply(
         )[0]
         del pixels
         if not images.all_finite(result):
-            raise ShapeError(
-                "kernel",
+            raise OptionError(
+                "--kernel",
                 "the result is not finite (it overflows float64: the kernel's values are too large for this image)",
             )
         signed = bool(abs(float(np.sum(weights))) < 1e-9)  # zero-sum kernels (edges) respond with both signs

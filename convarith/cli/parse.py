@@ -1,11 +1,11 @@
-"""Turning command-line text into layer arguments. Every failure is a ShapeError."""
+"""Turning command-line text into layer arguments. Every failure is an OptionError naming the option."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal, overload
 
-from ..errors import ShapeError
+from ..errors import OptionError
 from ..layers import split_tensor
 
 _SEP = re.compile(r"[x,×]")
@@ -13,7 +13,7 @@ _SEP = re.compile(r"[x,×]")
 
 def _int(option: str, text: str) -> int:
     if len(text) > 100:
-        raise ShapeError(option, f"a number of {len(text)} digits is beyond any tensor size")
+        raise OptionError(option, f"a number of {len(text)} digits is beyond any tensor size")
     return int(text)
 
 
@@ -27,7 +27,7 @@ def sizes(option: str, text: str, allow_none: bool = False) -> int | tuple[int |
     word = r"-?[0-9]+|none" if allow_none else r"-?[0-9]+"
     if not parts or any(not re.fullmatch(word, p) for p in parts):
         extra = ", or none to keep an axis" if allow_none else ""
-        raise ShapeError(option, f"expected an integer or per-axis integers like 3x5 or 3,5{extra}, got {text!r}")
+        raise OptionError(option, f"expected an integer or per-axis integers like 3x5 or 3,5{extra}, got {text!r}")
     values = tuple(None if p == "none" else _int(option, p) for p in parts)
     return values[0] if len(values) == 1 else values
 
@@ -44,7 +44,7 @@ def padding(text: str) -> str | int | tuple[int, ...] | tuple[tuple[int, int], .
     if re.fullmatch(r"[A-Za-z]+", stripped):
         return stripped
     if not stripped:
-        raise ShapeError(
+        raise OptionError(
             "--padding",
             "is empty: give an int (1), per-axis ints (1x2), a word (same, valid, causal) "
             "or before:after pairs (0:1x1:0)",
@@ -54,7 +54,7 @@ def padding(text: str) -> str | int | tuple[int, ...] | tuple[tuple[int, int], .
         for part in _SEP.split(stripped):
             match = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", part)
             if not match:
-                raise ShapeError("--padding", f"explicit padding is before:after per axis, like 0:1x1:1, got {text!r}")
+                raise OptionError("--padding", f"explicit padding is before:after per axis, like 0:1x1:1, got {text!r}")
             pairs.append((_int("--padding", match.group(1)), _int("--padding", match.group(2))))
         return tuple(pairs)
     return sizes("--padding", text)
@@ -83,7 +83,7 @@ def split_input(
             return values, None
         if len(values) == ndim + 2:
             return _spatial_of(values, framework), values
-        raise ShapeError(
+        raise OptionError(
             "--input",
             f"has {len(values)} value{'s' if len(values) > 1 else ''} but the layer's "
             f"{fixed_by} have {_axes(ndim)} (give {ndim} spatial size{'s' if ndim > 1 else ''}, "
@@ -93,7 +93,7 @@ def split_input(
         return values, None
     if len(values) <= 5:
         return _spatial_of(values, framework), values
-    raise ShapeError(
+    raise OptionError(
         "--input",
         f"{len(values)} values is ambiguous: give per-axis parameters (e.g. -k 3x3x3x3) to fix the number of axes",
     )

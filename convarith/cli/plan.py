@@ -82,12 +82,12 @@ def _load(
     args: str | None = None,
 ) -> tuple[Network, tuple[int, ...], str]:
     """(network, input shape, framework) from exactly one of SPEC, --preset, --code."""
-    from ..errors import ShapeError
+    from ..errors import OptionError
     from ..plan.sources import load_network
 
     given = [x is not None for x in (spec, preset, code)]
     if sum(given) != 1:
-        raise ShapeError("spec", 'give exactly one of SPEC, --preset NAME or --code "..."')
+        raise OptionError("spec", 'give exactly one of SPEC, --preset NAME or --code "..."')
     fw = framework.value if framework is not None else None
     network = load_network(spec=spec, preset=preset, code=code, framework=fw, cls=cls, args=args)
     fw = fw or network.framework
@@ -96,7 +96,7 @@ def _load(
     )
     if shape is None:
         example = "224x224x3" if fw in ("tf", "keras") else "3x224x224"
-        raise ShapeError(
+        raise OptionError(
             "--input", f"is needed: the network does not say its input shape (give e.g. --input {example})"
         )
     return network, shape, fw
@@ -147,7 +147,7 @@ def plan(
     max_layers: MaxLayersOpt = None,
 ) -> None:
     """Shapes, parameters, MACs, memory and receptive field of a network, with diagnostics."""
-    from ..errors import ShapeError
+    from ..errors import OptionError
     from ..plan import PRESETS
     from ..plan.report import to_csv, to_markdown
 
@@ -163,13 +163,13 @@ def plan(
             typer.echo(f"{name:10} {fmt(shape):>11}  {text}")
         return
     if sum((json, markdown, csv)) > 1:
-        raise ShapeError("--json", "choose one of --json, --markdown, --csv")
+        raise OptionError("--json", "choose one of --json, --markdown, --csv")
     use_max_memory(max_memory)
     use_max_layers(max_layers)
     if skip_heavy is not None and not (0 <= skip_heavy * 1e9 < float("inf")):
-        raise ShapeError("--skip-heavy", f"must be a finite number of GMACs >= 0 (below 1e299), got {skip_heavy}")
+        raise OptionError("--skip-heavy", f"must be a finite number of GMACs >= 0 (below 1e299), got {skip_heavy}")
     if skip_heavy is not None and not verify:
-        raise ShapeError("--skip-heavy", "only applies with --verify")
+        raise OptionError("--skip-heavy", "only applies with --verify")
     network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
     element = dtype.value if dtype is not None else (getattr(network, "dtype", None) or "float32")
     result = network.plan(shape, fw, dtype=element, macs=macs.value)
@@ -283,11 +283,11 @@ def rf(
 def _plot(path: Path, data: list[dict[str, Any]]) -> None:
     from fractions import Fraction
 
-    from ..errors import ShapeError
+    from ..errors import OptionError
     from ..images import write_atomically
 
     if path.suffix.lower() != ".png":
-        raise ShapeError("--plot", f"must end in .png, got {path.name!r}")
+        raise OptionError("--plot", f"must end in .png, got {path.name!r}")
     import matplotlib
 
     matplotlib.use("Agg")

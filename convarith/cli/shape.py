@@ -94,11 +94,11 @@ def layer_from_options(
 ) -> tuple[Layer, int | tuple[int | None, ...] | None]:
     """The layer the command-line options describe, and the output size asked of a
     conv-transpose call (None otherwise). Shared by every command that takes one layer."""
-    from ..errors import ShapeError
+    from ..errors import OptionError
 
     adaptive = op.value.startswith("adaptive")
     if not adaptive and kernel_size is None:
-        raise ShapeError("--kernel-size", f"is required for {op.value}")
+        raise OptionError("--kernel-size", f"is required for {op.value}")
     params: dict[str, Any] = dict(
         kernel_size=parse.optional_sizes("--kernel-size", kernel_size),
         stride=parse.optional_sizes("--stride", stride),
@@ -114,18 +114,18 @@ def layer_from_options(
         params["padding"] = params["padding"].upper()  # tf.nn itself is case-sensitive; the CLI need not be
     call_size = None if output_size is None else parse.sizes("--output-size", output_size, allow_none=adaptive)
     if adaptive and framework is not Framework.torch:
-        raise ShapeError(
+        raise OptionError(
             "--framework", "adaptive pools exist in PyTorch only (tf and Keras have global pooling layers)"
         )
     if adaptive:
         if call_size is None:
-            raise ShapeError("--output-size", f"is required for {op.value}")
+            raise OptionError("--output-size", f"is required for {op.value}")
         params = {"output_size": call_size, **{k: v for k, v in params.items() if v is not None}}
         call_size = None
     else:
         params["framework"] = framework.value
     if call_size is not None and op is not Op.conv_transpose:
-        raise ShapeError("--output-size", "applies to conv-transpose and adaptive pools only")
+        raise OptionError("--output-size", "applies to conv-transpose and adaptive pools only")
     return make_layer(op.value, **params), call_size
 
 

@@ -50,11 +50,11 @@ def solve(
     Exit status, as grep's: 0 when some configuration is found, 1 when none is (the JSON
     then lists no solutions), 2 for a usage error.
     """
-    from ..errors import ShapeError
+    from ..errors import OptionError
     from ..search import solve as search
 
     if op not in SOLVABLE:
-        raise ShapeError("--op", f"solve handles {', '.join(o.value for o in SOLVABLE)}, not {op.value}")
+        raise OptionError("--op", f"solve handles {', '.join(o.value for o in SOLVABLE)}, not {op.value}")
     for name, value in (
         ("--max-kernel", max_kernel),
         ("--max-stride", max_stride),
@@ -62,7 +62,7 @@ def solve(
         ("--limit", limit),
     ):
         if value < 1:
-            raise ShapeError(name, f"must be at least 1, got {value}")
+            raise OptionError(name, f"must be at least 1, got {value}")
     sizes_in, sizes_out = parse.shape("--input", input), parse.shape("--output", output)
     found = search(
         sizes_in,
