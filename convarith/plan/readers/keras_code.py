@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -449,8 +450,6 @@ class KerasLibrary:
             raise interp.error(node, f"{layer.name} ({layer.cls}) is called on something that is not a Keras tensor")
         graph = inputs[0].graph
         spec = keras_spec(interp, layer, node)
-        if re.search(r"[123]D", layer.cls) and spec["type"] in RANKED:  # Conv1D on a 2-D map: Keras refuses it
-            spec["spatial_dims"] = _spatial_axes(layer.cls)
         spec.update(name=layer.name, inputs=[t.node for t in inputs])
         if layer.calls:
             spec["shared"] = True
@@ -565,14 +564,27 @@ def _spatial_axes(cls: str) -> int:
 
 
 def keras_spec(interp: Interpreter, layer: KLayer, node: Node) -> Spec:
-    """A planner layer dict from a Keras layer, by Keras's own rules."""
-    cls, bound = layer.cls, layer.bound
-    for key, value in bound.items():
+    """A planner layer dict from a Keras layer of the code, by Keras's own rules."""
+    for key, value in layer.bound.items():
         if key not in ("activation", "name", "kernel_initializer", "seed"):
             interp.known(node, value, f"the value of {key}")
+    return keras_layer_spec(layer.cls, layer.bound, layer.name, lambda message: interp.error(node, message))
+
+
+def keras_layer_spec(cls: str, bound: Bound, name: str, refuse: Callable[[str], Exception]) -> Spec:
+    """A planner layer dict from a Keras layer class (aliases resolved) and its arguments by
+    name, by Keras's own rules; shared by the code reader and the reader of live models'
+    configs. ``refuse`` makes the error for a layer that is not planned (its message given)."""
+    spec = _keras_layer_spec(cls, bound, name, refuse)
+    if re.search(r"[123]D", cls) and spec["type"] in RANKED:  # Conv1D on a 2-D map: Keras refuses it
+        spec["spatial_dims"] = _spatial_axes(cls)
+    return spec
+
+
+def _keras_layer_spec(cls: str, bound: Bound, name: str, refuse: Callable[[str], Exception]) -> Spec:
     axes = _spatial_axes(cls)
     if bound.get("data_format") == "channels_first":
-        raise interp.error(node, f"{layer.name}: data_format='channels_first' is not planned (channels last only)")
+        raise refuse(f"{name}: data_format='channels_first' is not planned (channels last only)")
     if cls.startswith(("Conv", "SeparableConv", "DepthwiseConv")):
         spec = {
             "kernel_size": bound["kernel_size"],
