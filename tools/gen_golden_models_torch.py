@@ -1,31 +1,40 @@
-"""Record golden data for the static PyTorch model reader from real PyTorch.
+"""Record golden data for the PyTorch model readers (static and live) from real PyTorch.
 
 Run (needs torch 2.13.0 CPU, torchinfo 1.8.0 and numpy; torchvision is NOT needed):
 
     python3 -m venv /tmp/venv-torch
     /tmp/venv-torch/bin/pip install torch==2.13.0 numpy
-    /tmp/venv-torch/bin/pip install --no-deps torchinfo
-    /tmp/venv-torch/bin/python tools/gen_golden_models_torch.py
+    /tmp/venv-torch/bin/pip install --no-deps torchinfo==1.8.0
+    /tmp/venv-torch/bin/python tools/gen_golden_models_torch.py [name ...]
+
+(names: record only those entries and print them, without writing anything.)
 
 For every entry of MODELS below it executes the corpus file
-tests/data/models/<file> (published architecture source, see each file's header)
-in a fresh namespace, evaluates the entry's `build` expression in that namespace,
-calls model.eval(), and runs torch.zeros(input) through it under torch.no_grad()
-with a forward hook on every leaf module. It writes
+tests/data/models/<file> (published architecture source, or a network written for the
+corpus from its paper; see each file's header) in a fresh namespace, evaluates the
+entry's `build` expression in that namespace, calls model.eval(), and runs
+torch.zeros(input) through it under torch.no_grad() with a forward hook on every leaf
+module. It writes
 
   tests/data/golden_models_torch.json   per model: output shape, every leaf call in
       execution order (module, type, first positional input shape, output shape),
       every leaf module (type, parameter counts, registration index), parameter
-      totals, parameters held outside leaf modules, and torchinfo's summary
-      (totals and per-leaf-call MACs);
+      totals, parameters held outside leaf modules, "static": false for the files the
+      static code reader is not expected to read, and torchinfo's summary:
+      totals and per-leaf-call MACs ("layers"), ModelStatistics' exact byte counts, and
+      every row of summary_list ("summary_list": dotted module name, class, depth, input
+      and output size, parameter counts, MACs, recursive/leaf/executed flags); for
+      TEXT_MODELS also str(summary) ("text": the default call; "text_all_rows": every
+      row and column), for BATCH4_MODELS the same statistics at batch size 4 ("batch4");
   tests/data/models/torch_repr/<name>.txt   the exact text `print(model)` prints,
       for the entries whose `repr` flag is set.
 
 Leaf = a module with no child modules, except that a module whose only children are
 `parametrizations` containers (torch.nn.utils.parametrize, e.g. the new
 parametrizations.weight_norm) is itself the leaf and its parameters are counted
-recursively. The output is deterministic (no randomness reaches shapes, counts or
-MACs); keys keep execution/registration order.
+recursively, and nn.MultiheadAttention (whose out_proj child is never called) is a leaf
+with its parameters counted recursively too. The output is deterministic (no randomness
+reaches shapes, counts, MACs or bytes); keys keep execution/registration order.
 """
 
 import json
@@ -41,7 +50,11 @@ DATA = os.path.join(ROOT, "tests", "data")
 MODELS_DIR = os.path.join(DATA, "models")
 OUT_JSON = os.path.join(DATA, "golden_models_torch.json")
 
-# (name, corpus file under tests/data/models, build expression, input shape with batch, write repr)
+# Trailing options of a MODELS entry: LIVE_ONLY marks files the static code reader is not
+# expected to read (recorded as "static": false); they are planned from the live module only.
+LIVE_ONLY = {"static": False}
+
+# (name, corpus file under tests/data/models, build expression, input shape with batch, write repr[, options])
 MODELS = [
     ("alexnet", "torch/alexnet.py", "AlexNet()", [1, 3, 224, 224], True),
     ("vgg16", "torch/vgg.py", 'VGG(make_layers(cfgs["D"], batch_norm=False))', [1, 3, 224, 224], True),
@@ -113,6 +126,24 @@ MODELS = [
     ("c3d", "torch/c3d.py", "C3D()", [1, 3, 16, 112, 112], True),
     ("conv_autoencoder", "torch/conv_autoencoder.py", "ConvAutoencoder()", [1, 1, 28, 28], True),
     ("nn_tutorial_sequential", "torch/nn_tutorial_sequential.py", "model", [1, 784], True),
+    # Written for the corpus from the papers (see each file's header); planned live only.
+    ("vit_b_16", "torch/vit.py", "VisionTransformer()", [1, 3, 224, 224], True, LIVE_ONLY),
+    (
+        "vit_tiny_matmul",
+        "torch/vit.py",
+        "VisionTransformer(image_size=32, patch_size=8, depth=2, dim=64, heads=4, mlp_dim=128, num_classes=10, "
+        "attention='matmul')",
+        [1, 3, 32, 32],
+        True,
+        LIVE_ONLY,
+    ),
+    ("efficientnet_b0", "torch/efficientnet.py", "EfficientNet()", [1, 3, 224, 224], True, LIVE_ONLY),
+    ("mobilenet_v3_large", "torch/mobilenetv3.py", "MobileNetV3()", [1, 3, 224, 224], True, LIVE_ONLY),
+    ("googlenet", "torch/googlenet.py", "GoogLeNet()", [1, 3, 224, 224], True, LIVE_ONLY),
+    ("regnet_x_400mf", "torch/regnet.py", "RegNetX()", [1, 3, 224, 224], True, LIVE_ONLY),
+    ("spp_net_zf5", "torch/spp_net.py", "SPPNet()", [1, 3, 224, 224], True, LIVE_ONLY),
+    ("spp_net_zf5_wide", "torch/spp_net.py", "SPPNet()", [1, 3, 224, 320], False, LIVE_ONLY),
+    ("fpn_segmenter", "torch/fpn_segmenter.py", "FPNSegmenter()", [1, 3, 100, 150], True, LIVE_ONLY),
 ]
 
 # Published parameter counts (torchvision's weight metadata), asserted below.
@@ -127,7 +158,72 @@ EXPECTED_TOTAL_PARAMS = {
     "densenet121": 7978856,
     "r3d_18": 33371472,
     "convnext_tiny": 28589128,
+    "vit_b_16": 86567656,
+    "efficientnet_b0": 5288548,
+    "mobilenet_v3_large": 5483032,
+    "googlenet": 6624904,  # without the auxiliary classifiers
+    "regnet_x_400mf": 5495976,
 }
+
+
+# torchinfo.summary arguments for the recorded statistics: every row at any nesting depth
+# (depth only changes what str() shows, not summary_list) and the columns the table can show.
+SUMMARY_DEPTH = 100
+SUMMARY_COLUMNS = ("input_size", "output_size", "num_params", "params_percent", "kernel_size", "mult_adds", "trainable")
+# Models whose str(summary) is recorded, and models also summarized at batch size 4.
+TEXT_MODELS = {"resnet18", "mobilenet_v2"}
+BATCH4_MODELS = {"resnet18", "mobilenet_v2", "unet_original"}
+
+
+def qualified_name(layer_info):
+    """Dotted module path of a torchinfo row ("layer1.0.conv1"), built from its parent chain; the root is ""."""
+    parts = []
+    node = layer_info
+    while node.parent_info is not None:
+        parts.append(node.var_name)
+        node = node.parent_info
+    return ".".join(reversed(parts))
+
+
+def plain_size(size):
+    """A torchinfo size (list of ints, or nested lists for tuple outputs) as plain JSON ints."""
+    if isinstance(size, (list, tuple)):
+        return [plain_size(d) for d in size]
+    return int(size)
+
+
+def summary_statistics(s):
+    """torchinfo's ModelStatistics as exact integers, and every row of its summary_list in order."""
+    rows = []
+    for li in s.summary_list:
+        rows.append(
+            {
+                "name": qualified_name(li),
+                "class_name": li.class_name,
+                "depth": int(li.depth),
+                "input_size": plain_size(li.input_size),
+                "output_size": plain_size(li.output_size),
+                "num_params": int(li.num_params),
+                "trainable_params": int(li.trainable_params),
+                # what the "Param #" column shows for a row that is neither a leaf nor recursive
+                "leftover_params": int(li.leftover_params()),
+                "macs": int(li.macs),
+                "is_recursive": bool(li.is_recursive),
+                "is_leaf": bool(li.is_leaf_layer),
+                "executed": bool(li.executed),
+            }
+        )
+    return {
+        "total_params": int(s.total_params),
+        "trainable_params": int(s.trainable_params),
+        "non_trainable_params": int(s.total_params - s.trainable_params),
+        "total_mult_adds": int(s.total_mult_adds),
+        "input_bytes": int(s.total_input),
+        "forward_backward_pass_bytes": int(s.total_output_bytes),
+        "params_bytes": int(s.total_param_bytes),
+        "estimated_total_bytes": int(s.total_input + s.total_output_bytes + s.total_param_bytes),
+        "summary_list": rows,
+    }
 
 
 def load_namespace(rel):
@@ -159,6 +255,11 @@ def leaf_modules(model):
         elif all(cn == "parametrizations" and is_parametrization_container(c) for cn, c in children):
             leaves.append((name, m))
             inside.append(name)
+        elif isinstance(m, torch.nn.MultiheadAttention):
+            # its forward reads out_proj's weight directly and never calls out_proj, so the
+            # attention itself is the call to record
+            leaves.append((name, m))
+            inside.append(name)
     return leaves
 
 
@@ -183,7 +284,7 @@ def shape_of(obj):
     return None if t is None else list(t.shape)
 
 
-def record(name, rel, build, input_shape, want_repr):
+def record(name, rel, build, input_shape, want_repr, options):
     ns = load_namespace(rel)
     torch.manual_seed(0)
     model = eval(build, ns)
@@ -234,7 +335,9 @@ def record(name, rel, build, input_shape, want_repr):
     ti = None
     ti_error = None
     try:
-        s = torchinfo.summary(model, input_size=input_shape, verbose=0, device="cpu")
+        s = torchinfo.summary(
+            model, input_size=input_shape, verbose=0, device="cpu", depth=SUMMARY_DEPTH, col_names=SUMMARY_COLUMNS
+        )
         layers = []
         for li in s.summary_list:
             qn = leaf_names.get(id(li.module))
@@ -247,6 +350,17 @@ def record(name, rel, build, input_shape, want_repr):
             "total_mult_adds": int(s.total_mult_adds),
             "layers": layers,
         }
+        ti.update(summary_statistics(s))
+        if name in TEXT_MODELS:
+            # what a user sees: the default call, then every row and the MACs column
+            ti["text"] = str(torchinfo.summary(model, input_size=input_shape, verbose=0, device="cpu"))
+            ti["text_all_rows"] = str(s)
+        if name in BATCH4_MODELS:
+            batched = [4, *input_shape[1:]]
+            s4 = torchinfo.summary(
+                model, input_size=batched, verbose=0, device="cpu", depth=SUMMARY_DEPTH, col_names=SUMMARY_COLUMNS
+            )
+            ti["batch4"] = {"input": batched, **summary_statistics(s4)}
     except Exception as e:  # recorded as null; reported by the caller
         ti_error = f"{type(e).__name__}: {e}"
 
@@ -264,6 +378,7 @@ def record(name, rel, build, input_shape, want_repr):
         "input": input_shape,
         "output": shape_of(out),
         "repr_file": repr_file,
+        **options,
         "calls": calls,
         "modules": modules,
         "total_params": total,
@@ -282,10 +397,10 @@ def main():
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     only = set(sys.argv[1:])
     entries = []
-    for name, rel, build, inp, want_repr in MODELS:
+    for name, rel, build, inp, want_repr, *options in MODELS:
         if only and name not in only:
             continue
-        e = record(name, rel, build, inp, want_repr)
+        e = record(name, rel, build, inp, want_repr, options[0] if options else {})
         print(
             f"{name:26s} out={e['output']} params={e['total_params']:>11,d} leaves={len(e['modules']):4d} "
             f"calls={len(e['calls']):4d} torchinfo={'ok' if e['torchinfo'] else e.get('torchinfo_error')}",
