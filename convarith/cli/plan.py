@@ -13,6 +13,7 @@ from . import app, parse
 from .options import MaxLayersOpt, MaxMemoryOpt, use_max_layers, use_max_memory
 
 if TYPE_CHECKING:
+    from ..plan.model import Plan
     from ..plan.readers import Network
 
 SpecArg = Annotated[
@@ -45,6 +46,37 @@ ClassOpt = Annotated[
     ),
 ]
 ArgsOpt = Annotated[str | None, typer.Option("--args", help='Constructor arguments, e.g. "num_classes=10, ngpu=1".')]
+FromTorchOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from-torch",
+        help="Plan a live nn.Module: FILE.py:NAME or package.module:NAME (a class, a function returning a "
+        "module, or a module). This IMPORTS AND RUNS that code (built on the meta device, one forward pass); "
+        "--input is then the whole input tensor, batch first (1x3x224x224). Needs torch.",
+    ),
+]
+FromKerasOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from-keras",
+        help="Plan a Keras model: FILE.keras or FILE.json (read as data, no TensorFlow needed) or FILE.py:NAME "
+        "(IMPORTS AND RUNS that code; needs keras). --input, if given, is batch first (1x224x224x3).",
+    ),
+]
+DepthOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--depth", help="Live models: fold the steps below this module depth into one row (as torchinfo's depth)."
+    ),
+]
+ColumnsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="Columns, comma-separated, from: #, layer, type, input, output, kernel, padding, params, params %, "
+        "trainable, MACs, memory, field, jump (torchinfo's names work too: input_size, num_params, mult_adds...).",
+    ),
+]
 
 
 class Framework(str, Enum):
@@ -111,6 +143,10 @@ def plan(
     framework: FrameworkOpt = None,
     cls: ClassOpt = None,
     args: ArgsOpt = None,
+    from_torch: FromTorchOpt = None,
+    from_keras: FromKerasOpt = None,
+    depth: DepthOpt = None,
+    columns: ColumnsOpt = None,
     dtype: Annotated[
         Dtype | None,
         typer.Option("--dtype", help="Element type for activation memory (default: the spec's dtype, else float32)."),
@@ -170,9 +206,27 @@ def plan(
         raise OptionError("--skip-heavy", f"must be a finite number of GMACs >= 0 (below 1e299), got {skip_heavy}")
     if skip_heavy is not None and not verify:
         raise OptionError("--skip-heavy", "only applies with --verify")
-    network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
-    element = dtype.value if dtype is not None else (getattr(network, "dtype", None) or "float32")
-    result = network.plan(shape, fw, dtype=element, macs=macs.value)
+    from ..plan.report import COLUMNS, column_names
+
+    chosen = column_names(columns) if columns is not None else COLUMNS
+    if from_torch is not None or from_keras is not None:
+        if sum(x is not None for x in (spec, preset, code, from_torch, from_keras)) != 1:
+            raise OptionError("--from-torch", "give exactly one of SPEC, --preset, --code, --from-torch, --from-keras")
+        if verify:
+            raise OptionError("--verify", "checks static plans; a live model's plan is already checked against its run")
+        if framework is not None or cls is not None:
+            raise OptionError("--framework", "a live model is planned in its own framework; --class does not apply")
+        result = _plan_live(from_torch, from_keras, args, input, dtype.value if dtype else "float32", macs.value)
+    else:
+        network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
+        element = dtype.value if dtype is not None else (getattr(network, "dtype", None) or "float32")
+        result = network.plan(shape, fw, dtype=element, macs=macs.value)
+    if depth is not None:
+        if not result.module_classes:
+            raise OptionError("--depth", "folds the modules of a live model (--from-torch or --from-keras)")
+        if depth < 0:
+            raise OptionError("--depth", f"must be at least 0, got {depth}")
+        result = result.folded(depth)
     if verify:
         from ..plan.verify import verify as run_verify
 
@@ -183,18 +237,18 @@ def plan(
 
         print_json(to_data(result, flops))
     elif markdown:
-        typer.echo(to_markdown(result, flops))
+        typer.echo(to_markdown(result, flops, chosen))
     elif csv:
-        typer.echo(to_csv(result, flops), nl=False)
+        typer.echo(to_csv(result, flops, chosen), nl=False)
     else:
         from ..plan.report import LARGE, after_table, plain_plan, table
         from .output import console, print_table
 
         con = console()
         if len(result.rows) > LARGE:
-            typer.echo(plain_plan(result, flops))
+            typer.echo(plain_plan(result, flops, chosen))
         else:
-            print_table(con, table(result, flops))
+            print_table(con, table(result, flops, chosen))
         for line in after_table(result):
             con.print(line, markup=False)
         if verify:
@@ -203,6 +257,49 @@ def plan(
         from . import fail
 
         fail("the plan stopped early: " + next(d for d in result.diagnostics if d.endswith("(planning stops here)")))
+
+
+def _plan_live(
+    from_torch: str | None, from_keras: str | None, arguments: str | None, input_text: str | None, dtype: str, macs: str
+) -> Plan:
+    """Plan a model by running its code (torch) or reading its saved config (keras)."""
+    from ..errors import OptionError
+
+    size = parse.shape("--input", input_text) if input_text is not None else None
+    if from_torch is not None:
+        from ..plan.live_torch import build_module, plan_module
+
+        if size is None:
+            raise OptionError("--input", "is needed with --from-torch: the whole input, batch first (1x3x224x224)")
+        model, notes = build_module(from_torch, arguments)
+        result = plan_module(model, size, dtype, macs)
+        result.notes[:0] = notes
+        return result
+    from ..plan import live_keras
+    from ..plan.model import plan as plan_layers
+
+    assert from_keras is not None
+    if from_keras.lower().endswith((".keras", ".json")):
+        if arguments:
+            raise OptionError("--args", "a saved Keras model takes no constructor arguments")
+        network = live_keras.network_from_file(from_keras)
+    else:
+        from ..plan.live_torch import load_object, parse_arguments
+
+        positional, keywords = parse_arguments(arguments)
+        obj = load_object(from_keras, "--from-keras")
+        model = obj(*positional, **keywords) if callable(obj) and not hasattr(obj, "get_config") else obj
+        network = live_keras.network_from_model(model)
+    if size is None:
+        if network.input_shape is None:
+            raise OptionError("--input", "is needed: the model does not fix its input shape (give e.g. 1x224x224x3)")
+        size = (1, *network.input_shape)
+    if len(size) < 2:
+        raise OptionError("--input", f"is the whole input, batch first (1x224x224x3), got {fmt(size)}")
+    result = plan_layers(network.layers, size[1:], "keras", dtype, batch=size[0], macs=macs)
+    result.notes[:0] = network.notes
+    result.module_classes = {str(spec.get("name")): str(spec.get("type")) for spec in network.layers}
+    return result
 
 
 @app.command()

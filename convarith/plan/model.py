@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import prod
 from typing import Any, NamedTuple
 
@@ -93,6 +93,20 @@ class Row:
     shared: bool = False  # a second call of a module: its parameters are counted at the first
     torchinfo_macs: int = 0  # the same layer as torchinfo 1.8 counts it
     padding: Pads = ()  # (before, after) per spatial axis, as applied, for window layers
+    input_shape: Shape | None = None  # the first input's shape, without the batch
+    module: str = ""  # a live model's module path ("layer1.0.conv1"); "" for a spec's layers
+    layer_class: str = ""  # a live model's class or function name ("Conv2d", "cat"), shown as the type
+    depth: int = 0  # a live model's nesting: 1 for the model's children; a function one below its caller
+
+
+class Sizes(NamedTuple):
+    """Memory as torchinfo 1.8 estimates it: the input, twice the outputs of the layers with
+    parameters (forward and backward), the parameters, and their sum."""
+
+    input_bytes: int
+    forward_backward_bytes: int
+    params_bytes: int
+    total_bytes: int
 
 
 @dataclass
@@ -108,6 +122,8 @@ class Plan:
     macs_convention: str = "multiply"
     layers: list[Spec] = field(default_factory=list)  # the layer dicts planned, in order, with their inputs
     loose_params: dict[str, int] = field(default_factory=dict)  # module attribute -> parameters held outside any layer
+    loose_non_trainable: int = 0  # of loose_params, those frozen (requires_grad False)
+    module_classes: dict[str, str] = field(default_factory=dict)  # a live model's module path -> class name
 
     @property
     def layout(self) -> str:
@@ -119,7 +135,7 @@ class Plan:
 
     @property
     def non_trainable_params(self) -> int:
-        return sum(r.non_trainable for r in self.rows if not r.shared)
+        return sum(r.non_trainable for r in self.rows if not r.shared) + self.loose_non_trainable
 
     @property
     def trainable_params(self) -> int:
@@ -137,6 +153,56 @@ class Plan:
         return sum(r.memory for r in self.rows)
 
     @property
+    def sizes(self) -> Sizes:
+        element = DTYPES[self.dtype]
+        given = self.batch * prod(self.input_shape) * element
+        passes = 2 * sum(r.memory for r in self.rows if r.params > 0)
+        params = element * sum(r.params for r in self.rows if not r.shared)
+        return Sizes(given, passes, params, given + passes + params)
+
+    def folded(self, depth: int) -> Plan:
+        """The plan with every step deeper than ``depth`` folded into its module at that depth
+        (torchinfo's ``depth``): one row per module, its parameters, MACs and memory summed,
+        its output and field those of its last step."""
+        if not is_integer(depth) or depth < 0:
+            raise ShapeError("depth", f"must be an integer >= 0, got {show(depth)}")
+        rows: list[Row] = []
+        groups: list[tuple[str | None, list[Row]]] = []
+        for r in self.rows:
+            key = _ancestor(r, depth)
+            if key is not None and groups and groups[-1][0] == key:
+                groups[-1][1].append(r)
+            else:
+                groups.append((key, [r]))
+        for key, members in groups:
+            if key is None or len(members) == 1 and members[0].module == key:
+                rows.append(members[0])
+                continue
+            first, last = members[0], members[-1]
+            counted = [m for m in members if not m.shared]
+            rows.append(
+                Row(
+                    first.index,
+                    key,
+                    "module",
+                    last.shape,
+                    params=sum(m.params for m in counted),
+                    macs=sum(m.macs for m in members),
+                    memory=sum(m.memory for m in members),
+                    field=last.field,
+                    description=f"{len(members)} steps folded",
+                    non_trainable=sum(m.non_trainable for m in counted),
+                    shared=not counted,
+                    torchinfo_macs=sum(m.torchinfo_macs for m in members),
+                    input_shape=first.input_shape,
+                    module=key,
+                    layer_class=self.module_classes.get(key, "module"),
+                    depth=depth,
+                )
+            )
+        return replace(self, rows=rows)
+
+    @property
     def output_shape(self) -> Shape | None:
         return self.rows[-1].shape if self.rows else self.input_shape
 
@@ -144,6 +210,13 @@ class Plan:
         from .report import render_text
 
         return render_text(self)
+
+
+def _ancestor(row: Row, depth: int) -> str | None:
+    """The module path at ``depth`` that holds this row, or None when the row is not deeper."""
+    if row.depth <= depth or not row.module:
+        return None
+    return ".".join(row.module.split(".")[:depth]) if depth else ""
 
 
 def layout_of(framework: str) -> str:
@@ -322,6 +395,8 @@ class Planner:
                 spec = {**spec, "type": spec["type"]}
             try:
                 row = Row(index, name, spec["type"], None) if self.stopped else self._plan(spec, index, name)
+                if row.shape is not None:
+                    row.input_shape = self._source(spec, index)[0].shape
             except ConvarithError as exc:
                 self.stop(f"{name}: {exc}")
                 row = Row(index, name, spec["type"], None)
@@ -361,6 +436,8 @@ class Planner:
             raise ShapeError("input", "its input was not planned")
         if t in ("add", "concat"):
             return self._merge(spec, index, name, sources)
+        if t == "traced":
+            return self._traced(spec, index, name, sources)
         if t in ("crop", "pad"):
             return self._crop(spec, index, name, shape, fields)
         if t in WINDOW_OPS:
@@ -900,6 +977,33 @@ class Planner:
             self.diagnostics.append(f"{name} ({', '.join(where)}): {note}")
         return self._row(index, name, t, out, fields=fields, description=" + ".join(map(fmt, shapes)))
 
+    def _traced(self, spec: Spec, index: int, name: str, sources: list[Source]) -> Row:
+        """An operation of a live model that convarith does not model: its shape is the one the
+        framework computed. Each output sees what its inputs see when they keep the output's
+        spatial sizes (elementwise work), else the whole input."""
+        out = tuple(spec["shape"])
+        spatial = self.spatial(out) if len(out) > 1 else ()
+        kept = [
+            fs
+            for s, fs, _ in sources
+            if s is not None and len(s) == len(out) and self.spatial(s) == spatial and len(fs) == len(spatial)
+        ]
+        if spatial and sources and len(kept) == len(sources):
+            fields = tuple(receptive.merge([fs[i] for fs in kept]) for i in range(len(spatial)))
+        else:
+            fields = self._whole()
+        return self._row(
+            index,
+            name,
+            str(spec.get("op", "traced")),
+            out,
+            params=int(spec.get("params", 0)),
+            macs=int(spec.get("macs", 0)),
+            fields=fields,
+            description=str(spec.get("describe", "")),
+            torchinfo_macs=int(spec.get("torchinfo_macs", 0)),
+        )
+
     def _crop(self, spec: Spec, index: int, name: str, shape: Shape, fields: Fields) -> Row:
         fields = self._fields_for(fields, len(self.spatial(shape)))
         like = spec.get("like")
@@ -944,9 +1048,21 @@ def plan(
     batch: int = 1,
     macs: object = "multiply",
 ) -> Plan:
-    """Plan a list of layer dicts on one sample's shape (the framework's layout, no batch)."""
+    """Plan a list of layer dicts on one sample's shape (the framework's layout, no batch).
+
+    ``layers`` may also be a live model: a ``torch.nn.Module`` or a ``keras.Model``. Then
+    ``input_shape`` is the whole input tensor, batch first, as torchinfo's ``input_size``
+    (``(1, 3, 224, 224)``; for Keras ``(1, 224, 224, 3)``, or None for the model's own input
+    with batch 1), and the model's own forward is run once (on PyTorch's meta device: no
+    weight or activation memory) to see what it does.
+    """
     if not isinstance(macs, str) or macs not in MAC_CONVENTIONS:
         raise ShapeError("macs", f"must be one of {', '.join(MAC_CONVENTIONS)}, got {show(macs)}")
+    live = _live_kind(layers)
+    if live is not None:
+        if batch != 1:
+            raise ShapeError("batch", "a live model takes its batch from input_shape (batch first)")
+        return _plan_live(live, layers, input_shape, dtype, macs)
     if not isinstance(layers, (list, tuple)):
         raise ShapeError("layers", f"must be a list of layer dicts, got {show(layers)}")
     limits.check("layers", "the network", len(layers), "layers", unit="layers")
@@ -961,6 +1077,41 @@ def plan(
     for spec in checked:
         planner.add(spec, checked=True)
     return finish(planner, macs=macs)
+
+
+def _live_kind(model: object) -> str | None:
+    """'torch' or 'keras' for a live model object, told from its classes (nothing imported)."""
+    for cls in type(model).__mro__:
+        if cls.__name__ == "Module" and cls.__module__ == "torch.nn.modules.module":
+            return "torch"
+        if cls.__name__ == "Model" and cls.__module__.split(".")[0] in ("keras", "tf_keras"):
+            return "keras"
+    return None
+
+
+def _plan_live(kind: str, model: object, input_shape: Iterable[int] | None, dtype: str, macs: str) -> Plan:
+    if kind == "torch":
+        from .live_torch import plan_module
+
+        if input_shape is None:
+            raise ShapeError(
+                "input_shape", "is needed for a torch model: the whole input, batch first (1, 3, 224, 224)"
+            )
+        return plan_module(model, tuple(input_shape), dtype, macs)
+    from .live_keras import network_from_model
+
+    network = network_from_model(model)
+    shape = tuple(input_shape) if input_shape is not None else None
+    if shape is None:
+        if network.input_shape is None:
+            raise ShapeError("input_shape", "is needed: the model does not fix its input shape")
+        shape = (1, *network.input_shape)
+    full = check_shape(shape, "input_shape")
+    if len(full) < 2:
+        raise ShapeError("input_shape", f"is the whole input, batch first (1, 224, 224, 3), got {full}")
+    result = plan(network.layers, full[1:], "keras", dtype, batch=full[0], macs=macs)
+    result.notes[:0] = network.notes
+    return result
 
 
 def finish(planner: Planner, notes: Iterable[str] = (), macs: str = "multiply") -> Plan:

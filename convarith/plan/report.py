@@ -18,6 +18,40 @@ if TYPE_CHECKING:
 Json = dict[str, Any]  # a JSON object, as json.dumps takes it
 
 COLUMNS = ["#", "layer", "type", "output", "params", "MACs", "memory", "field", "jump"]
+# Every column a table can show; torchinfo's column names are accepted as aliases.
+ALL_COLUMNS: tuple[str, ...] = ("#", "layer", "type", "input", "output", "kernel", "padding", "params")
+ALL_COLUMNS += ("params %", "trainable", "MACs", "memory", "field", "jump")
+COLUMN_ALIASES = {
+    "index": "#",
+    "name": "layer",
+    "input_size": "input",
+    "output_size": "output",
+    "kernel_size": "kernel",
+    "num_params": "params",
+    "params_percent": "params %",
+    "params%": "params %",
+    "mult_adds": "MACs",
+    "macs": "MACs",
+    "flops": "MACs",
+    "receptive_field": "field",
+}
+RIGHT = {"#", "input", "output", "kernel", "params", "params %", "MACs", "memory", "field", "jump"}
+
+
+def column_names(text: str) -> list[str]:
+    """'input,output,params' (our names or torchinfo's) as column names, in the order given."""
+    from ..errors import OptionError
+
+    out = []
+    for item in (t.strip() for t in text.split(",")):
+        name = COLUMN_ALIASES.get(item.lower(), item)
+        known = {c.lower(): c for c in ALL_COLUMNS}
+        if name.lower() not in known:
+            raise OptionError("--columns", f"unknown column {item!r}; known: {', '.join(ALL_COLUMNS)}")
+        out.append(known[name.lower()])
+    if not out:
+        raise OptionError("--columns", "give at least one column")
+    return list(dict.fromkeys(out))
 
 
 def _shape(shape: Sequence[int] | None) -> str:
@@ -58,12 +92,17 @@ def records(plan: Plan, flops: bool = False) -> list[Json]:
             "index": r.index,
             "name": r.name,
             "type": r.type,
+            "class": _type(r),
+            "module": r.module,
+            "depth": r.depth,
+            "input": list(r.input_shape) if r.input_shape else None,
             "output": list(r.shape) if r.shape else None,
             "params": r.params,
             "non_trainable_params": r.non_trainable,
             "shared": r.shared,
             "macs": plan.macs_of(r),
             "padding": [list(p) for p in r.padding],
+            "trainable_params": 0 if r.shared else r.params - r.non_trainable,
             "memory_bytes": r.memory,
             "receptive_field": size,
             "jump": jump,
@@ -90,6 +129,8 @@ def to_data(plan: Plan, flops: bool = False) -> Json:
         "non_trainable_params": plan.non_trainable_params,
         "total_macs": plan.total_macs,
         "total_memory_bytes": plan.total_memory,
+        "loose_params": plan.loose_params,
+        "torchinfo_sizes": plan.sizes._asdict(),
         "output": list(plan.output_shape) if plan.output_shape else None,
         "diagnostics": plan.diagnostics,
         "notes": plan.notes,
@@ -103,47 +144,81 @@ def to_json(plan: Plan, flops: bool = False) -> str:
     return jsontext.dumps(to_data(plan, flops))
 
 
-def _rows_as_text(plan: Plan, flops: bool) -> Iterator[list[str]]:
+def _type(row: Row) -> str:
+    return row.layer_class or row.type
+
+
+def _kernel(plan: Plan, row: Row) -> str:
+    if row.type == "module":  # a folded module: many kernels
+        return ""
+    spec = plan.layers[row.index] if row.index < len(plan.layers) else {}
+    k = spec.get("kernel_size") if isinstance(spec, dict) else None
+    n = len(row.padding) or len(row.field)
+    if k is None:
+        return ""
+    return fmt((k,) * n if isinstance(k, int) else k)
+
+
+def _trainable(row: Row) -> str:
+    if not row.params or row.shared:
+        return ""
+    return "yes" if not row.non_trainable else ("no" if row.non_trainable == row.params else "partly")
+
+
+def _cells(plan: Plan, r: Row, flops: bool) -> dict[str, str]:
+    size, jump = _field(r)
+    total = plan.total_params
+    return {
+        "#": str(r.index),
+        "layer": r.name,
+        "type": _type(r),
+        "input": _shape(r.input_shape) if r.input_shape is not None else "",
+        "output": _shape(r.shape),
+        "kernel": _kernel(plan, r),
+        "padding": ",".join(f"{a}:{b}" for a, b in r.padding),
+        "params": f"({r.params:,})" if r.shared else f"{r.params:,}",
+        "params %": f"{100 * r.params / total:.2f}%" if total and r.params and not r.shared else "",
+        "trainable": _trainable(r),
+        "MACs": f"{_per_macs(flops) * plan.macs_of(r):,}",
+        "memory": _bytes(r.memory),
+        "field": size,
+        "jump": jump,
+    }
+
+
+def _rows_as_text(plan: Plan, flops: bool, columns: Sequence[str] = COLUMNS) -> Iterator[list[str]]:
     for r in plan.rows:
-        size, jump = _field(r)
-        macs = _per_macs(flops) * plan.macs_of(r)
-        params = f"({r.params:,})" if r.shared else f"{r.params:,}"
-        yield [str(r.index), r.name, r.type, _shape(r.shape), params, f"{macs:,}", _bytes(r.memory), size, jump]
+        cells = _cells(plan, r, flops)
+        yield [cells[c] for c in columns]
 
 
-def _headers(flops: bool) -> list[str]:
-    return [c if c != "MACs" else ("FLOPs" if flops else "MACs") for c in COLUMNS]
+def _headers(flops: bool, columns: Sequence[str] = COLUMNS) -> list[str]:
+    return [c if c != "MACs" else ("FLOPs" if flops else "MACs") for c in columns]
 
 
-def to_markdown(plan: Plan, flops: bool = False) -> str:
-    lines = ["| " + " | ".join(_headers(flops)) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _rows_as_text(plan, flops)]
-    lines.append(
-        f"| | total | | {_shape(plan.output_shape)} | {plan.total_params:,} | "
-        f"{_per_macs(flops) * plan.total_macs:,} | {_bytes(plan.total_memory)} | | |"
-    )
+def to_markdown(plan: Plan, flops: bool = False, columns: Sequence[str] = COLUMNS) -> str:
+    lines = ["| " + " | ".join(_headers(flops, columns)) + " |", "|" + "---|" * len(columns)]
+    lines += [
+        "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+        for row in _rows_as_text(plan, flops, columns)
+    ]
+    lines.append("| " + " | ".join(_totals(plan, flops, columns)) + " |")
     return "\n".join(lines) + "\n" + "".join(f"\n- {d}" for d in plan.diagnostics)
 
 
-def to_csv(plan: Plan, flops: bool = False) -> str:
+def to_csv(plan: Plan, flops: bool = False, columns: Sequence[str] = COLUMNS) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(_headers(flops))
+    writer.writerow(_headers(flops, columns))
     for r in plan.rows:
         size, jump = _field(r)
-        writer.writerow(
-            [
-                r.index,
-                r.name,
-                r.type,
-                _shape(r.shape),
-                r.params,
-                _per_macs(flops) * plan.macs_of(r),
-                r.memory,
-                size,
-                jump,
-            ]
-        )
+        raw: dict[str, object] = {
+            **_cells(plan, r, flops),
+            "params": r.params,
+            "MACs": _per_macs(flops) * plan.macs_of(r),
+            "memory": r.memory,
+        }
+        writer.writerow([raw[c] for c in columns])
     return buffer.getvalue()
 
 
@@ -155,29 +230,26 @@ def _title(plan: Plan, flops: bool) -> str:
     return f"{_shape(plan.input_shape)} -> {_shape(plan.output_shape)} ({plan.framework}, {batch}{plan.dtype}); {what}"
 
 
-def _totals(plan: Plan, flops: bool) -> list[str]:
-    return [
-        "",
-        "total",
-        "",
-        _shape(plan.output_shape),
-        f"{plan.total_params:,}",
-        f"{_per_macs(flops) * plan.total_macs:,}",
-        _bytes(plan.total_memory),
-        "",
-        "",
-    ]
+def _totals(plan: Plan, flops: bool, columns: Sequence[str] = COLUMNS) -> list[str]:
+    sums = {
+        "layer": "total",
+        "output": _shape(plan.output_shape),
+        "params": f"{plan.total_params:,}",
+        "MACs": f"{_per_macs(flops) * plan.total_macs:,}",
+        "memory": _bytes(plan.total_memory),
+    }
+    return [sums.get(c, "") for c in columns]
 
 
-def table(plan: Plan, flops: bool = False) -> Table:
+def table(plan: Plan, flops: bool = False, columns: Sequence[str] = COLUMNS) -> Table:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
     t = Table(title=Text(_title(plan, flops)), title_justify="left", box=box.SIMPLE_HEAD, show_footer=True)
-    for name, foot in zip(_headers(flops), _totals(plan, flops), strict=True):
-        t.add_column(name, footer=foot, justify="left" if name in ("layer", "type") else "right", no_wrap=True)
-    for row in _rows_as_text(plan, flops):
+    for name, header, foot in zip(columns, _headers(flops, columns), _totals(plan, flops, columns), strict=True):
+        t.add_column(header, footer=foot, justify="right" if name in RIGHT else "left", no_wrap=True)
+    for row in _rows_as_text(plan, flops, columns):
         t.add_row(*(Text(cell) for cell in row))  # names are the user's text: never Rich markup
     return t
 
@@ -194,10 +266,21 @@ def render_text(plan: Plan, flops: bool = False, width: int = 120) -> str:
 
 
 def after_table(plan: Plan) -> list[str]:
-    """The lines printed under the table: notes, warnings, and the trainable split when some are not."""
+    """The lines printed under the table: notes, warnings, the trainable split when some are
+    not, loose parameters, and for live models torchinfo's size estimate."""
     lines = [f"note: {note}" for note in plan.notes] + [f"warning: {d}" for d in plan.diagnostics]
     if plan.non_trainable_params:
         lines.append(f"parameters: {plan.trainable_params:,} trainable, {plan.non_trainable_params:,} non-trainable")
+    if plan.loose_params:
+        shown = ", ".join(f"{k} ({v:,})" for k, v in list(plan.loose_params.items())[:5])
+        more = f" and {len(plan.loose_params) - 5} more" if len(plan.loose_params) > 5 else ""
+        lines.append(f"parameters outside the rows (in the total): {shown}{more}")
+    if plan.module_classes:
+        s = plan.sizes
+        lines.append(
+            f"sizes as torchinfo estimates them: input {_bytes(s.input_bytes)}, forward/backward pass "
+            f"{_bytes(s.forward_backward_bytes)}, params {_bytes(s.params_bytes)}, total {_bytes(s.total_bytes)}"
+        )
     return lines
 
 
@@ -228,5 +311,11 @@ def plain_table(
     return "\n".join(out)
 
 
-def plain_plan(plan: Plan, flops: bool = False) -> str:
-    return plain_table(_title(plan, flops), _headers(flops), _rows_as_text(plan, flops), _totals(plan, flops))
+def plain_plan(plan: Plan, flops: bool = False, columns: Sequence[str] = COLUMNS) -> str:
+    return plain_table(
+        _title(plan, flops),
+        _headers(flops, columns),
+        _rows_as_text(plan, flops, columns),
+        _totals(plan, flops, columns),
+        left=("layer", "type", "padding", "trainable"),
+    )

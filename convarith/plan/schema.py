@@ -353,6 +353,7 @@ def check_size(shape: Iterable[int], parameter: str = "output") -> None:
 
 
 REQUIRED = {
+    "traced": ("shape",),
     "conv": ("out_channels", "kernel_size"),
     "conv_transpose": ("out_channels", "kernel_size"),
     "separable_conv": ("out_channels", "kernel_size"),
