@@ -239,6 +239,7 @@ def test_cli_from_torch_file(tmp_path):
     assert "features.0" in result.output and "Conv2d" in result.output and "1:1,1:1" in result.output
     assert "8x16x16" in result.output and "14,343" in result.output  # 3*8*9+8 + 8*256*7+7
     assert "sizes as torchinfo estimates them" in result.output
+    assert result.output.count("Conv2d") == 1
     folded = runner.invoke(
         app, ["plan", "--from-torch", f"{model}:Tiny", "-i", "1x3x32x32", "--depth", "1", "--json"], env=ENV
     )

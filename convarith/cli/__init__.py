@@ -52,11 +52,7 @@ class OneLineErrors(TyperGroup):
         except ConvarithError as exc:
             fail(str(exc))
         except Interrupted as exc:
-            import signal
-
-            _quiet_stdout()
-            typer.echo(f"error: interrupted by {signal.Signals(exc.signum).name}", err=True)
-            sys.exit(128 + exc.signum)
+            exit_interrupted(exc)
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # the reader went away (| head): stop quietly, as cat does
                 _quiet_stdout()
@@ -95,6 +91,14 @@ class OneLineErrors(TyperGroup):
 def _usage_message(exc: typer.TyperException) -> str:
     format_message = getattr(exc, "format_message", None)  # click's usage errors add the option's name
     return str(format_message()) if callable(format_message) else str(exc)
+
+
+def exit_interrupted(exc: Interrupted) -> NoReturn:
+    import signal
+
+    _quiet_stdout()
+    typer.echo(f"error: interrupted by {signal.Signals(exc.signum).name}", err=True)
+    sys.exit(128 + exc.signum)
 
 
 def one_line(message: str) -> str:
@@ -160,4 +164,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _interrupt)
-    app(args=argv, prog_name="convarith")
+    try:
+        app(args=argv, prog_name="convarith")
+    except Interrupted as exc:  # a signal while Typer still builds the command, before main's own handling
+        exit_interrupted(exc)

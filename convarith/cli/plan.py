@@ -284,10 +284,12 @@ def _plan_live(
             raise OptionError("--args", "a saved Keras model takes no constructor arguments")
         network = live_keras.network_from_file(from_keras)
     else:
+        import sys
+
         from ..plan.live_torch import load_object, parse_arguments
 
-        positional, keywords = parse_arguments(arguments)
         obj = load_object(from_keras, "--from-keras")
+        positional, keywords = parse_arguments(arguments, sys.modules.get(getattr(obj, "__module__", "") or ""))
         model = obj(*positional, **keywords) if callable(obj) and not hasattr(obj, "get_config") else obj
         network = live_keras.network_from_model(model)
     if size is None:

@@ -650,22 +650,40 @@ def plan_module(model: Any, input_size: Sequence[int], dtype: str = "float32", m
 # Loading a model from a file or module -------------------------------------------------
 
 
-def parse_arguments(text: str | None) -> tuple[list[Any], dict[str, Any]]:
-    """'num_classes=10, width=0.5' as Python literals (never evaluated as code)."""
+def parse_arguments(text: str | None, namespace: object = None) -> tuple[list[Any], dict[str, Any]]:
+    """'Bottleneck, [3, 4, 6, 3], num_classes=10' as values: Python literals, and names (or
+    dotted names like nn.BatchNorm2d) looked up in ``namespace`` (the model's module). Nothing
+    else is evaluated: no calls, no operators but a sign."""
     if not text or not text.strip():
         return [], {}
     try:
         call = ast.parse(f"f({text})", mode="eval").body
     except SyntaxError:
         raise SpecError("--args", f"expected Python arguments like 'num_classes=10', got {text!r}") from None
-    if not isinstance(call, ast.Call):
+    if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
         raise SpecError("--args", f"expected Python arguments like 'num_classes=10', got {text!r}")
-    try:
-        args = [ast.literal_eval(a) for a in call.args]
-        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg is not None}
-    except (ValueError, TypeError, SyntaxError, RecursionError):
-        raise SpecError("--args", f"values must be Python literals (numbers, strings, lists), got {text!r}") from None
-    return args, kwargs
+    if any(k.arg is None for k in call.keywords):
+        raise SpecError("--args", "**kwargs is not taken: write each argument")
+
+    def value(node: ast.expr) -> Any:
+        if isinstance(node, ast.Name):
+            if namespace is None or not hasattr(namespace, node.id):
+                raise SpecError("--args", f"{node.id!r} is not a name the model's module defines")
+            return getattr(namespace, node.id)
+        if isinstance(node, ast.Attribute):
+            owner = value(node.value)
+            if not hasattr(owner, node.attr):
+                raise SpecError("--args", f"{ast.unparse(node)!r} does not exist")
+            return getattr(owner, node.attr)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = [value(e) for e in node.elts]
+            return items if isinstance(node, ast.List) else tuple(items)
+        try:
+            return ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            raise SpecError("--args", f"values are Python literals or names, not {ast.unparse(node)!r}") from None
+
+    return [value(a) for a in call.args], {str(k.arg): value(k.value) for k in call.keywords}
 
 
 def load_object(target: str, parameter: str) -> Any:
@@ -702,12 +720,29 @@ def load_object(target: str, parameter: str) -> Any:
     return getattr(module, name)
 
 
+def _skip_meta_init(torch: Any) -> Any:
+    """A mode in which in-place initialisation of meta tensors (nn.init.kaiming_normal_,
+    tensor.normal_, ...) does nothing: meta tensors hold no values, and torch's meta path for
+    random fills imports its compiler (2 s) on first use."""
+
+    class SkipInit(torch.overrides.TorchFunctionMode):  # type: ignore[misc,unused-ignore]
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            kwargs = kwargs or {}
+            name = getattr(func, "__name__", "")
+            first = args[0] if args else None
+            if name.endswith("_") and not name.startswith("__") and getattr(first, "is_meta", False):
+                return first
+            return func(*args, **kwargs)
+
+    return SkipInit()
+
+
 def build_module(target: str, arguments: str | None = None) -> tuple[Any, list[str]]:
     """The nn.Module named by ``target``, built on the meta device (no weight memory) when it
     can be; a class or function is called with ``arguments``."""
     torch = import_torch()
-    args, kwargs = parse_arguments(arguments)
     obj = load_object(target, "--from-torch")
+    args, kwargs = parse_arguments(arguments, sys.modules.get(getattr(obj, "__module__", "") or ""))
     notes: list[str] = []
     if isinstance(obj, torch.nn.Module):
         if args or kwargs:
@@ -716,7 +751,7 @@ def build_module(target: str, arguments: str | None = None) -> tuple[Any, list[s
     if not callable(obj):
         raise SpecError("--from-torch", f"{target} is neither an nn.Module, a class nor a function")
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _skip_meta_init(torch):
             model = obj(*args, **kwargs)
     except Exception as exc:
         try:

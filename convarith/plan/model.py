@@ -124,6 +124,7 @@ class Plan:
     loose_params: dict[str, int] = field(default_factory=dict)  # module attribute -> parameters held outside any layer
     loose_non_trainable: int = 0  # of loose_params, those frozen (requires_grad False)
     module_classes: dict[str, str] = field(default_factory=dict)  # a live model's module path -> class name
+    steps: list[Row] = field(default_factory=list)  # a folded plan's rows before folding
 
     @property
     def layout(self) -> str:
@@ -155,9 +156,10 @@ class Plan:
     @property
     def sizes(self) -> Sizes:
         element = DTYPES[self.dtype]
+        rows = self.steps or self.rows
         given = self.batch * prod(self.input_shape) * element
-        passes = 2 * sum(r.memory for r in self.rows if r.params > 0)
-        params = element * sum(r.params for r in self.rows if not r.shared)
+        passes = 2 * sum(r.memory for r in rows if r.params > 0)
+        params = element * sum(r.params for r in rows if not r.shared)
         return Sizes(given, passes, params, given + passes + params)
 
     def folded(self, depth: int) -> Plan:
@@ -200,7 +202,7 @@ class Plan:
                     depth=depth,
                 )
             )
-        return replace(self, rows=rows)
+        return replace(self, rows=rows, steps=self.steps or self.rows)
 
     @property
     def output_shape(self) -> Shape | None:

@@ -278,8 +278,9 @@ def after_table(plan: Plan) -> list[str]:
     if plan.module_classes:
         s = plan.sizes
         lines.append(
-            f"sizes as torchinfo estimates them: input {_bytes(s.input_bytes)}, forward/backward pass "
-            f"{_bytes(s.forward_backward_bytes)}, params {_bytes(s.params_bytes)}, total {_bytes(s.total_bytes)}"
+            f"sizes as torchinfo estimates them (MB = 10^6 bytes): input {s.input_bytes / 1e6:.2f}, "
+            f"forward/backward pass {s.forward_backward_bytes / 1e6:.2f}, params {s.params_bytes / 1e6:.2f}, "
+            f"estimated total {s.total_bytes / 1e6:.2f}"
         )
     return lines
 
