@@ -29,6 +29,25 @@ from .sources import _path, _read_text, display, parse_spec_text
 MAX_CONFIG_BYTES = 4 * 2**20  # config.json of a .keras archive, or a to_json() file: MobileNet's is 130 KB
 MODELS = {"Sequential", "Functional", "Model"}  # Keras 3 writes Functional; tf.keras 2 wrote Model too
 SUBCLASSED = "a subclassed keras.Model has no layer graph; plan it from its code or build it functionally"
+OPS_MODULES = ("keras.src.ops", "keras.ops")  # where Keras 3 writes the operations of a functional graph
+OP_MERGES = {"Add", "Subtract", "Multiply", "Maximum", "Minimum"}
+OP_ACTIVATIONS = {
+    "Relu": "relu",
+    "Relu6": "relu6",
+    "LeakyRelu": "leaky_relu",
+    "Elu": "elu",
+    "Selu": "selu",
+    "Gelu": "gelu",
+    "Silu": "silu",
+    "Sigmoid": "sigmoid",
+    "HardSigmoid": "hardsigmoid",
+    "HardSilu": "hardswish",
+    "Tanh": "tanh",
+    "Softplus": "softplus",
+    "Softsign": "softsign",
+    "Mish": "mish",
+    "Softmax": "softmax",
+}
 TensorKey = tuple[str, int, int]  # (layer name, call, output) as keras_history and input_layers write it
 
 
@@ -166,6 +185,7 @@ class _ConfigReader:
         self.calls: dict[int, int] = {}  # id of a layer's config -> times called so far
         self.notes: list[str] = []
         self.frozen: list[str] = []
+        self.path: list[str] = []  # the nested models being read, outermost first
 
     def error(self, message: str) -> SpecError:
         return SpecError("model", f"{self.origin}: {message}")
@@ -208,7 +228,7 @@ class _ConfigReader:
             return "Sequential"
         if "input_layers" in body and "layers" in body:
             return "Functional"
-        raise self.error(f"{cls if isinstance(cls, str) else 'the model'}: {SUBCLASSED}")
+        raise self.error(SUBCLASSED if cls == self.origin or not isinstance(cls, str) else f"{cls}: {SUBCLASSED}")
 
     def sequential_input(self, body: Mapping[str, object], build_shape: object) -> tuple[object, ...] | None:
         """The batch-first input shape a Sequential states: its InputLayer, the shape it was
@@ -224,12 +244,12 @@ class _ConfigReader:
 
     def entry_list(self, body: Mapping[str, object]) -> list[Mapping[str, object]]:
         entries = body.get("layers")
-        if not isinstance(entries, list):
+        if not isinstance(entries, (list, tuple)):
             raise self.error(f"a model's 'layers' is a list of layer configs, got {show(entries)}")
         for i, entry in enumerate(entries):
             if not isinstance(entry, Mapping) or not isinstance(entry.get("class_name"), str):
                 raise self.error(f"layers[{i}] is not a layer config with a class_name: {show(entry)}")
-        return entries
+        return list(entries)
 
     # Models: each returns the planner names of its outputs.
     def sequential(self, body: Mapping[str, object], source: str) -> list[str]:
@@ -254,7 +274,7 @@ class _ConfigReader:
             if entry["class_name"] == "InputLayer":
                 continue
             nodes = entry.get("inbound_nodes")
-            if not isinstance(nodes, list):
+            if not isinstance(nodes, (list, tuple)):
                 raise self.error(f"{_entry_name(entry)}: inbound_nodes is {show(nodes)}, not a list")
             for call, node in enumerate(nodes):
                 ready = [(entry, call, self.node_inputs(entry, node))]
@@ -285,9 +305,9 @@ class _ConfigReader:
         if isinstance(node, Mapping):
             _collect_tensors(node.get("args"), keys)
             _collect_tensors(node.get("kwargs"), keys)
-        elif isinstance(node, list):
+        elif isinstance(node, (list, tuple)):
             for item in node:
-                key = _tensor_key(item[:3]) if isinstance(item, list) else None
+                key = _tensor_key(item[:3]) if isinstance(item, (list, tuple)) else None
                 if key is None:
                     raise self.error(f"{_entry_name(entry)}: an inbound node reads {show(item)}")
                 keys.append(key)
@@ -308,11 +328,14 @@ class _ConfigReader:
             raise self.error(f"{_entry_name(entry)} ({cls}): its config is {show(body)}, not an object")
         if cls in MODELS or "layers" in body:
             kind = self.model_kind(cls, body)
+            self.path.append(_entry_name(entry))
             if kind == "Sequential":
                 if len(sources) != 1:
                     raise self.error(f"{_entry_name(entry)} (Sequential) is called on {len(sources)} tensors")
-                return self.sequential(body, sources[0])[-1]
-            outputs = self.functional(body, sources)
+                outputs = self.sequential(body, sources[0])[-1:]
+            else:
+                outputs = self.functional(body, sources)
+            self.path.pop()
             if len(outputs) != 1:
                 raise self.error(f"{_entry_name(entry)}: a nested model with {len(outputs)} outputs is not planned")
             return outputs[0]
@@ -323,6 +346,8 @@ class _ConfigReader:
         module = entry.get("module")
         if isinstance(module, str) and not module.startswith(("keras", "tf_keras", "tensorflow")):
             raise self.error(f"{name} is a custom layer class {cls} (module {module[:100]}): its shape is not known")
+        if isinstance(module, str) and module.startswith(OPS_MODULES):
+            return self.append(entry, body, self.op_spec(name, cls, sources), name, sources)
         cls = ALIASES.get(cls, cls)
         if cls not in SIGNATURES or cls == "InputLayer":
             raise self.error(
@@ -339,13 +364,39 @@ class _ConfigReader:
                 raise
             missing = f"has no {exc.args[0]!r}" if isinstance(exc, KeyError) else f"is malformed ({type(exc).__name__})"
             raise self.error(f"{name} ({cls}): its config {missing}") from None
+        return self.append(entry, body, spec, name, sources)
+
+    def op_spec(self, name: str, cls: str, sources: list[str]) -> Spec:
+        """A keras.ops call in a functional graph (``x + y``, ``keras.ops.relu(x)``): Keras keeps
+        its arguments in the call, not the config, so only the ops whose shape needs none are planned."""
+        if cls in OP_MERGES and len(sources) >= 2:
+            return {"type": "add", "describe": f"keras.ops.{snake_case(cls)}"}
+        if cls in OP_MERGES:  # x + 1.0: a tensor and a constant
+            return {"type": "identity", "describe": f"keras.ops.{snake_case(cls)} with a constant"}
+        if cls in OP_ACTIVATIONS and len(sources) == 1:
+            return {"type": OP_ACTIVATIONS[cls], "describe": f"keras.ops.{snake_case(cls)}"}
+        raise self.error(
+            f"{name} is a keras.ops call ({cls[:100]}), which convarith does not plan; use the matching "
+            "layer (layers.Add, layers.Activation, layers.Reshape, ...)"
+        )
+
+    def append(
+        self, entry: Mapping[str, object], body: Mapping[str, object], spec: Spec, name: str, sources: list[str]
+    ) -> str:
         calls = self.calls.get(id(entry), 0)
         self.calls[id(entry)] = calls + 1
         if calls:
             spec["shared"] = True
         elif body.get("trainable") is False:
             self.frozen.append(name)
-        spec.update(name=self.unique(name), inputs=list(sources))
+        path = [*self.path, name]
+        spec.update(
+            name=self.unique(name),
+            inputs=list(sources),
+            layer_class=str(entry["class_name"]),
+            module=".".join(path),  # nested models' names, then the layer's, as Keras's summary nests them
+            depth=len(path),
+        )
         if len(self.layers) >= limits.layers:
             limits.check("layers", f"{self.origin}: the network", len(self.layers) + 1, "layers", unit="layers")
         self.layers.append(spec)
@@ -412,7 +463,7 @@ def _tensor_keys(value: object) -> list[TensorKey]:
     single = _tensor_key(value)
     if single is not None:
         return [single]
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         keys = [_tensor_key(item) for item in value]
         return [key for key in keys if key is not None] if all(keys) else []
     return []
@@ -430,6 +481,6 @@ def _collect_tensors(value: object, keys: list[TensorKey]) -> None:
             return
         for item in value.values():
             _collect_tensors(item, keys)
-    elif isinstance(value, list):
+    elif isinstance(value, (list, tuple)):
         for item in value:
             _collect_tensors(item, keys)
