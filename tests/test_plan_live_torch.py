@@ -8,6 +8,7 @@ torch's output shape, the totals sum(p.numel()) and torchinfo's MACs exact.
 """
 
 import json
+import math
 
 import pytest
 from golden import DATA
@@ -56,18 +57,71 @@ def test_live_plan_matches_pytorch(model):
     result = plan(net, model["input"])
     assert result.complete, result.diagnostics
     assert not [d for d in result.diagnostics if "bug in convarith" in d]
-    module_rows = [
-        (r.module, [model["input"][0], *r.shape])
-        for r in result.rows
-        if r.depth and r.module and r.layer_class[:1].isupper()
-    ]
-    leaf_calls = [(c["module"], c["output"]) for c in model["calls"]]
-    assert [m for m in module_rows if m[0] in {c[0] for c in leaf_calls}] == leaf_calls
+    rows = [(r.module, [model["input"][0], *r.shape]) for r in module_rows(result)]
+    assert rows == [(c["module"], c["output"]) for c in model["calls"]]  # every hooked call, in order
     assert result.total_params == model["total_params"] == sum(p.numel() for p in net.parameters())
     assert result.trainable_params == model["trainable_params"]
     assert [model["input"][0], *result.output_shape] == model["output"]
     torchinfo = plan(net, model["input"], macs="torchinfo")
     assert torchinfo.total_macs == model["torchinfo"]["total_mult_adds"]
+
+
+STORAGE_HEADER = 64  # torchinfo sizes the input with sys.getsizeof(storage): the data plus CPython's header
+
+
+def module_rows(result):
+    """The rows of module calls (not of functions called between them)."""
+    return [r for r in result.rows if r.module and result.module_classes.get(r.module) == r.layer_class]
+
+
+def torchinfo_sizes(record):
+    """torchinfo's four sizes, its input (and total) without the storage object's header."""
+    data = 4 * math.prod(record["input"]) if "input" in record else None
+    assert data is None or record["input_bytes"] - data == STORAGE_HEADER
+    given, passes, params, total = (
+        record[k] for k in ("input_bytes", "forward_backward_pass_bytes", "params_bytes", "estimated_total_bytes")
+    )
+    return (given - STORAGE_HEADER, passes, params, total - STORAGE_HEADER)
+
+
+@pytest.mark.parametrize("model", TORCH, ids=lambda m: m["name"])
+def test_live_sizes_and_batches_equal_torchinfo(model):
+    """torchinfo's input, forward/backward pass, parameter and total bytes, to the byte."""
+    net = build(model)
+    info = model["torchinfo"]
+    assert tuple(plan(net, model["input"]).sizes) == torchinfo_sizes({**info, "input": model["input"]})
+    if "batch4" in info:
+        four = plan(net, info["batch4"]["input"], macs="torchinfo")
+        assert tuple(four.sizes) == torchinfo_sizes(info["batch4"])
+        assert four.total_macs == info["batch4"]["total_mult_adds"] and four.batch == 4
+
+
+FOLDED = ["resnet18", "googlenet", "mobilenet_v3_large", "efficientnet_b0", "vit_b_16", "densenet121"]
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("name", FOLDED)
+def test_depth_shows_the_rows_torchinfo_shows(name, depth):
+    """--depth N: the modules torchinfo lists at that depth (and leaves above it), in order,
+    with their output shapes and parameter counts."""
+    model = next(m for m in TORCH if m["name"] == name)
+    if name == "vit_b_16" and depth == 3:
+        depth = 2  # below, torchinfo lists attention as a container whose child never runs
+    result = plan(build(model), model["input"]).folded(depth)
+    ours = [(r.module, [model["input"][0], *r.shape]) for r in module_rows(result)]
+    shown = [
+        r
+        for r in model["torchinfo"]["summary_list"]
+        if r["executed"] and r["depth"] > 0 and (r["depth"] == depth or r["is_leaf"] and r["depth"] < depth)
+    ]
+    assert ours == [(r["name"], r["output_size"]) for r in shown]
+    params = {r.name: r.params for r in result.rows if not r.shared}
+    for r in shown:
+        if not r["is_recursive"] and r["name"] in params:
+            assert (
+                params[r["name"]] + sum(v for k, v in result.loose_params.items() if k.startswith(r["name"] + "."))
+                == r["num_params"]
+            ), r["name"]
 
 
 @pytest.mark.parametrize("name", ["resnet18", "densenet121", "mobilenet_v2"])
@@ -79,8 +133,8 @@ def test_live_plan_matches_a_forward_hook_trace_on_real_weights(name):
     result = plan(net, model["input"])
     assert net.training  # its mode restored
     calls = hooked_calls(net, model["input"])
-    rows = [(r.module, [model["input"][0], *r.shape]) for r in result.rows if r.layer_class[:1].isupper()]
-    assert [r for r in rows if r[0] in {c[0] for c in calls}] == calls
+    rows = [(r.module, [model["input"][0], *r.shape]) for r in module_rows(result)]
+    assert rows == calls
     assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())  # the model is untouched
 
 

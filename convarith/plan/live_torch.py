@@ -607,6 +607,7 @@ def plan_module(model: Any, input_size: Sequence[int], dtype: str = "float32", m
         was_stopped = planner.stopped
         row = planner.add(dict(step.spec))
         row.module, row.layer_class = step.module, step.layer_class
+        row.torchinfo_leaf = step.module_object is None or not any(True for _ in step.module_object.children())
         nesting = len(step.module.split(".")) if step.module else 0
         row.depth = nesting if step.module_object is not None else nesting + 1
         if planner.stopped and not was_stopped and step.mapped:

@@ -97,6 +97,7 @@ class Row:
     module: str = ""  # a live model's module path ("layer1.0.conv1"); "" for a spec's layers
     layer_class: str = ""  # a live model's class or function name ("Conv2d", "cat"), shown as the type
     depth: int = 0  # a live model's nesting: 1 for the model's children; a function one below its caller
+    torchinfo_leaf: bool = True  # torchinfo counts its bytes (False: a module with children, as attention)
 
 
 class Sizes(NamedTuple):
@@ -158,8 +159,8 @@ class Plan:
         element = DTYPES[self.dtype]
         rows = self.steps or self.rows
         given = self.batch * prod(self.input_shape) * element
-        passes = 2 * sum(r.memory for r in rows if r.params > 0)
-        params = element * sum(r.params for r in rows if not r.shared)
+        passes = 2 * sum(r.memory for r in rows if r.params > 0 and r.torchinfo_leaf)
+        params = element * sum(r.params for r in rows if not r.shared and r.torchinfo_leaf)
         return Sizes(given, passes, params, given + passes + params)
 
     def folded(self, depth: int) -> Plan:
