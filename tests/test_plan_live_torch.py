@@ -229,6 +229,9 @@ def test_frozen_parameters_and_batch_from_the_input():
         p.requires_grad_(False)
     result = plan(net, (4, 3, 8, 8))
     assert result.batch == 4 and result.output_shape == (5,)
+    data = result.to_dict()
+    assert data["batch"] == 4 and data["layers"][0]["class"] == "Conv2d" and data["layers"][0]["trainable_params"] == 0
+    assert "Conv2d" in str(result) and data["non_trainable_params"] == 3 * 4 * 9 + 4
     assert result.non_trainable_params == 3 * 4 * 9 + 4
     assert result.total_params == 3 * 4 * 9 + 4 + 8 + 4 * 36 * 5 + 5
     assert result.rows[0].memory == 4 * 4 * 6 * 6 * 4  # the whole batch, float32
@@ -302,6 +305,22 @@ def test_cli_from_torch_file(tmp_path):
         row["name"] for row in data["layers"]
     ] == ["features", "flatten", "head"]
     assert data["total_params"] == 3 * 8 * 9 + 8 + 8 * 256 * 10 + 10
+
+
+def test_cli_from_torch_keeps_json_clean_and_survives_exit(tmp_path):
+    chatty = tmp_path / "chatty.py"
+    chatty.write_text(
+        "import torch.nn as nn\nprint('hello from the model file')\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(1, 2, 3)\n"
+        "    def forward(self, x):\n        print('forward!')\n        return self.conv(x)\n"
+        "def quits():\n    raise SystemExit(3)\n"
+    )
+    result = runner.invoke(app, ["plan", "--from-torch", f"{chatty}:Net", "-i", "1x1x5x5", "--json"], env=ENV)
+    assert result.exit_code == 0 and json.loads(result.stdout)["output"] == [2, 3, 3]
+    assert "hello from the model file" in result.stderr
+    result = runner.invoke(app, ["plan", "--from-torch", f"{chatty}:quits", "-i", "1x1x5x5"], env=ENV)
+    assert result.exit_code == 2 and "building" in result.stderr and "SystemExit" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -216,7 +216,11 @@ def plan(
             raise OptionError("--verify", "checks static plans; a live model's plan is already checked against its run")
         if framework is not None or cls is not None:
             raise OptionError("--framework", "a live model is planned in its own framework; --class does not apply")
-        result = _plan_live(from_torch, from_keras, args, input, dtype.value if dtype else "float32", macs.value)
+        import contextlib
+        import sys
+
+        with contextlib.redirect_stdout(sys.stderr):  # the model's own prints must not mix with the table or JSON
+            result = _plan_live(from_torch, from_keras, args, input, dtype.value if dtype else "float32", macs.value)
     else:
         network, shape, fw = _load(spec, preset, code, input, framework, cls, args)
         element = dtype.value if dtype is not None else (getattr(network, "dtype", None) or "float32")

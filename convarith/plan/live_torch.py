@@ -510,7 +510,7 @@ def trace(model: Any, input_size: Sequence[int], dtype: str = "float32") -> Trac
         return _run(torch, model, shape, element, "meta")
     except ConvarithError:
         raise
-    except Exception as first_error:  # the forward does something the meta device cannot (.item(), numpy)
+    except (Exception, SystemExit) as first_error:  # the forward does something the meta device cannot (.item(), numpy)
         reason = f"{type(first_error).__name__}: {str(first_error).splitlines()[0][:160] if str(first_error) else ''}"
         if any(p.is_meta for p in model.parameters()):
             raise SpecError(
@@ -520,7 +520,7 @@ def trace(model: Any, input_size: Sequence[int], dtype: str = "float32") -> Trac
             traced = _run(torch, model, shape, element, "cpu")
         except ConvarithError:
             raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise SpecError(
                 "model", f"its forward fails on a {'x'.join(map(str, shape))} input: {type(exc).__name__}: {exc}"
             ) from None
@@ -706,7 +706,7 @@ def load_object(target: str, parameter: str) -> Any:
         sys.modules[module_name] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise SpecError(parameter, f"running {where} failed: {type(exc).__name__}: {exc}") from None
         finally:
             if folder in sys.path:
@@ -714,7 +714,7 @@ def load_object(target: str, parameter: str) -> Any:
     else:
         try:
             module = importlib.import_module(where)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise SpecError(parameter, f"cannot import {where}: {type(exc).__name__}: {exc}") from None
     if not hasattr(module, name):
         raise SpecError(parameter, f"{where} has no {name!r}")
@@ -754,10 +754,10 @@ def build_module(target: str, arguments: str | None = None) -> tuple[Any, list[s
     try:
         with torch.device("meta"), _skip_meta_init(torch):
             model = obj(*args, **kwargs)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         try:
             model = obj(*args, **kwargs)
-        except Exception:
+        except (Exception, SystemExit):
             raise SpecError("--from-torch", f"building {target} failed: {type(exc).__name__}: {exc}") from None
         notes.append("built on the CPU: the constructor does not run on the meta device")
     if not isinstance(model, torch.nn.Module):

@@ -214,6 +214,12 @@ class Plan:
 
         return render_text(self)
 
+    def to_dict(self, flops: bool = False) -> dict[str, Any]:
+        """The plan as JSON-ready data: what ``plan --json`` prints."""
+        from .report import to_data
+
+        return to_data(self, flops)
+
 
 def _ancestor(row: Row, depth: int) -> str | None:
     """The module path at ``depth`` that holds this row, or None when the row is not deeper."""
