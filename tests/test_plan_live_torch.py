@@ -9,6 +9,7 @@ torch's output shape, the totals sum(p.numel()) and torchinfo's MACs exact.
 
 import json
 import math
+import sys
 
 import pytest
 from golden import DATA
@@ -305,6 +306,17 @@ def test_cli_from_torch_file(tmp_path):
         row["name"] for row in data["layers"]
     ] == ["features", "flatten", "head"]
     assert data["total_params"] == 3 * 8 * 9 + 8 + 8 * 256 * 10 + 10
+
+
+def test_without_torch_the_flag_says_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails, as on a machine without it
+    result = runner.invoke(app, ["plan", "--from-torch", "torchvision.models:resnet18", "-i", "1x3x8x8"], env=ENV)
+    assert result.exit_code == 2 and "pip install 'convarith[torch]'" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    keras_code = tmp_path / "k.py"
+    keras_code.write_text("import torch\nmodel = None\n")
+    result = runner.invoke(app, ["plan", "--from-keras", f"{keras_code}:model"], env=ENV)
+    assert result.exit_code == 2 and "it needs torch, which is not installed" in result.stderr
 
 
 def test_cli_from_torch_keeps_json_clean_and_survives_exit(tmp_path):

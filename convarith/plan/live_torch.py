@@ -687,6 +687,22 @@ def parse_arguments(text: str | None, namespace: object = None) -> tuple[list[An
     return [value(a) for a in call.args], {str(k.arg): value(k.value) for k in call.keywords}
 
 
+FRAMEWORK_PACKAGES = {
+    "torch": "pip install 'convarith[torch]'",
+    "keras": "pip install 'convarith[keras]'",
+    "tensorflow": "pip install 'convarith[keras]'",
+}
+
+
+def _failure(exc: BaseException) -> str:
+    """What went wrong in the user's code, with the install line when a framework is missing."""
+    missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+    root = str(missing).split(".")[0] if missing else ""
+    if root in FRAMEWORK_PACKAGES:
+        return f"it needs {root}, which is not installed: {FRAMEWORK_PACKAGES[root]}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def load_object(target: str, parameter: str) -> Any:
     """FILE.py:NAME or package.module:NAME -> the object NAME. Runs the user's code."""
     where, sep, name = target.rpartition(":")
@@ -707,7 +723,7 @@ def load_object(target: str, parameter: str) -> Any:
         try:
             spec.loader.exec_module(module)
         except (Exception, SystemExit) as exc:
-            raise SpecError(parameter, f"running {where} failed: {type(exc).__name__}: {exc}") from None
+            raise SpecError(parameter, f"running {where} failed: {_failure(exc)}") from None
         finally:
             if folder in sys.path:
                 sys.path.remove(folder)
@@ -715,7 +731,7 @@ def load_object(target: str, parameter: str) -> Any:
         try:
             module = importlib.import_module(where)
         except (Exception, SystemExit) as exc:
-            raise SpecError(parameter, f"cannot import {where}: {type(exc).__name__}: {exc}") from None
+            raise SpecError(parameter, f"cannot import {where}: {_failure(exc)}") from None
     if not hasattr(module, name):
         raise SpecError(parameter, f"{where} has no {name!r}")
     return getattr(module, name)
