@@ -3,7 +3,8 @@
 tests/data/keras_configs/ holds ``model.to_json()`` of every Keras corpus model and two saved
 ``.keras`` archives, written by tools/gen_golden_keras_configs.py (Keras 3.15.1) from the same
 models that tools/gen_golden_models_keras.py recorded in golden_models_keras.json: every layer's
-output shape and parameters here come from Keras, the configs too.
+output shape and parameters here come from Keras, the configs too. tf_keras2/ holds the
+``to_json()`` of five of them under tf.keras 2 (the tf_keras package), Keras 2's own format.
 """
 
 import json
@@ -20,6 +21,7 @@ from convarith.plan.model import plan
 
 CONFIGS = DATA / "keras_configs"
 SAVED = sorted(CONFIGS.glob("*.keras"))
+KERAS2 = sorted((CONFIGS / "tf_keras2").glob("*.json"))
 
 
 def golden(name):
@@ -57,6 +59,14 @@ def check_against_keras(model, network):
 def test_configs_match_keras(model):
     """model.to_json() of every corpus model: each layer's shape and parameters, the totals."""
     check_against_keras(model, network_from_file(CONFIGS / f"{model['name']}.json"))
+
+
+@pytest.mark.parametrize("path", KERAS2, ids=lambda p: p.stem)
+def test_tf_keras_2_configs_match_keras(path):
+    """tf.keras 2's to_json() (inbound nodes as [name, call, output, kwargs] lists; a nested
+    model's calls counted from 1): the generator checked that Keras 2 builds these models with
+    the names, shapes and parameters Keras 3 recorded."""
+    check_against_keras(golden(path.stem), network_from_file(path))
 
 
 @pytest.mark.parametrize("path", SAVED, ids=lambda p: p.name)

@@ -51,6 +51,15 @@ OP_ACTIVATIONS = {
 TensorKey = tuple[str, int, int]  # (layer name, call, output) as keras_history and input_layers write it
 
 
+class Call(NamedTuple):
+    """One call of a layer in a functional graph: the layer's config, which call (as keras_history
+    numbers them) and the tensors it reads."""
+
+    entry: Mapping[str, object]
+    number: int
+    reads: list[TensorKey]
+
+
 class KerasNetwork(NamedTuple):
     """Planner layer dicts (named as Keras names the layers, with ``inputs``), the input shape
     of one sample (channels last, no batch; None when the model fixes none) and the reader's notes."""
@@ -269,25 +278,26 @@ class _ConfigReader:
         if len(input_keys) != len(sources):
             raise self.error(f"a nested model with {len(input_keys)} inputs is called on {len(sources)}")
         known: dict[TensorKey, str] = dict(zip(input_keys, sources, strict=True))
-        waiting: dict[TensorKey, list[tuple[Mapping[str, object], int, list[TensorKey]]]] = {}
+        waiting: dict[TensorKey, list[Call]] = {}  # a tensor not made yet -> the calls that wait for it
         for entry in entries:
             if entry["class_name"] == "InputLayer":
                 continue
             nodes = entry.get("inbound_nodes")
             if not isinstance(nodes, (list, tuple)):
                 raise self.error(f"{_entry_name(entry)}: inbound_nodes is {show(nodes)}, not a list")
-            for call, node in enumerate(nodes):
-                ready = [(entry, call, self.node_inputs(entry, node))]
+            first = _first_call(entry, nodes)
+            for index, node in enumerate(nodes):
+                ready = [Call(entry, first + index, self.node_inputs(entry, node))]
                 while ready:
-                    item = ready.pop()
-                    missing = next((key for key in item[2] if key not in known), None)
+                    pending = ready.pop()
+                    missing = next((key for key in pending.reads if key not in known), None)
                     if missing is not None:
                         if missing[0] not in by_name:
-                            raise self.error(f"{_entry_name(item[0])} reads {missing[0]!r}, which is not a layer")
-                        waiting.setdefault(missing, []).append(item)
+                            raise self.error(f"{_entry_name(pending.entry)} reads {missing[0]!r}, which is not a layer")
+                        waiting.setdefault(missing, []).append(pending)
                         continue
-                    made = (_entry_name(item[0]), item[1], 0)
-                    known[made] = self.call(item[0], [known[key] for key in item[2]])
+                    made = (_entry_name(pending.entry), pending.number, 0)
+                    known[made] = self.call(pending.entry, [known[key] for key in pending.reads])
                     ready.extend(reversed(waiting.pop(made, [])))
         outputs = []
         for key in output_keys:
@@ -420,6 +430,20 @@ def _unwrap(config: Mapping[str, object]) -> tuple[object, object, object]:
     if "class_name" in config:
         return config["class_name"], config.get("config"), None
     return None, config, None
+
+
+def _first_call(entry: Mapping[str, object], nodes: Sequence[object]) -> int:
+    """How tf.keras 2 numbers a layer's calls in keras_history: a nested model that starts
+    with an InputLayer was called once when it was built, a call its config leaves out, so the
+    calls written count from 1. Keras 3 (calls written as {"args": ...}) counts from 0."""
+    body = entry.get("config")
+    if not nodes or not isinstance(nodes[0], (list, tuple)) or not isinstance(body, Mapping):
+        return 0
+    if "input_layers" in body:
+        return 1
+    inner = body.get("layers")
+    first = inner[0] if isinstance(inner, (list, tuple)) and inner else None
+    return 1 if isinstance(first, Mapping) and first.get("class_name") == "InputLayer" else 0
 
 
 def _entry_name(entry: Mapping[str, object]) -> str:
