@@ -48,6 +48,7 @@ OP_ACTIVATIONS = {
     "Mish": "mish",
     "Softmax": "softmax",
 }
+GIVEN_INPUT = "planned on the input shape given"  # the input notes end so (only shown once one is given)
 TensorKey = tuple[str, int, int]  # (layer name, call, output) as keras_history and input_layers write it
 
 
@@ -123,7 +124,7 @@ def network_from_model(model: object) -> KerasNetwork:
     network = network_from_config({"class_name": kind, "config": config}, kind)
     live = _live_input(model)
     if live is not None and live != network.input_shape:
-        notes = [note for note in network.notes if not note.endswith("give the input shape")]
+        notes = [note for note in network.notes if not note.endswith(GIVEN_INPUT)]
         network = network._replace(input_shape=live, notes=notes)
     return network
 
@@ -221,9 +222,9 @@ class _ConfigReader:
                 self.notes.append(f"the model has {len(outputs)} outputs; the table's output is the last row")
         input_shape = _fixed(stated)
         if stated is None:
-            self.notes.append("the model does not fix its input shape: give the input shape")
+            self.notes.append(f"the model does not fix its input shape; {GIVEN_INPUT}")
         elif input_shape is None:
-            self.notes.append(f"the model's input {_shown_shape(stated)} has a free axis: give the input shape")
+            self.notes.append(f"the model's input {_shown_shape(stated)} leaves an axis free; {GIVEN_INPUT}")
         if self.frozen:
             self.notes.append(
                 f"{len(self.frozen)} layer(s) are frozen (trainable=False: {', '.join(self.frozen[:3])}"
