@@ -149,6 +149,7 @@ from . import animate as _animate  # noqa: E402, F401
 from . import apply as _apply  # noqa: E402, F401
 from . import gallery as _gallery  # noqa: E402, F401
 from . import plan as _plan  # noqa: E402, F401
+from . import port as _port  # noqa: E402, F401
 from . import shape as _shape  # noqa: E402, F401  (commands register themselves on app)
 from . import solve as _solve  # noqa: E402, F401
 from . import tour as _tour  # noqa: E402, F401

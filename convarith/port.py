@@ -1,0 +1,524 @@
+"""Porting one layer between PyTorch, TensorFlow and Keras with identical outputs.
+
+The source layer goes through the shape engine in its own framework's dialect, which gives,
+per spatial axis and for the given input, exactly which cells the layer pads (or, for a
+transposed convolution, crops). The target code reproduces that geometry with the target
+framework's own layers: its padding argument where it can express the pair, an explicit
+pad (zeros, or -inf for max pooling) or crop where it cannot, and a masked average where
+the two frameworks count different cells in an average's divisor. No padding formula is
+written here twice: both sides come from the dialects.
+
+Pure Python: the emitted code imports the target framework, convarith does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .arithmetic import AxisArithmetic
+from .dialects.common import fmt
+from .errors import ShapeError
+from .layers import AvgPool, Conv, ConvTranspose, Layer, MaxPool
+
+FRAMEWORKS = ("torch", "tf", "keras")
+OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
+TARGETS = ("torch", "keras")
+Pairs = tuple[tuple[int, int], ...]
+
+
+class NoExactPort(ShapeError):
+    """The target framework has no layer (or composition) that gives the same outputs."""
+
+
+@dataclass(frozen=True)
+class Port:
+    source: str
+    target: str
+    op: str
+    input: tuple[int, ...]  # with the batch, in the source's layout
+    output: tuple[int, ...]  # with the batch, in the source's layout
+    code: str
+    notes: tuple[str, ...] = field(default=())
+    exact: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.source,
+            "to": self.target,
+            "op": self.op,
+            "input": list(self.input),
+            "output": list(self.output),
+            "exact": self.exact,
+            "notes": list(self.notes),
+            "code": self.code,
+        }
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True)
+class Request:
+    """The source layer, in the source framework's own arguments."""
+
+    op: str
+    kernel_size: Any = None
+    stride: Any = None
+    padding: Any = 0
+    dilation: Any = 1
+    groups: int = 1
+    out_channels: int | None = None
+    bias: bool = True
+    output_padding: Any = None
+    output_size: Any = None
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    padding_mode: str = "zeros"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What the source layer does, per spatial axis, in framework-free terms."""
+
+    op: str
+    spatial: tuple[int, ...]
+    out_spatial: tuple[int, ...]
+    in_channels: int
+    out_channels: int
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    pads: Pairs  # conv and pools: cells added before/after; transposed: cells cropped
+    groups: int = 1
+    bias: bool = True
+    divisor: str = ""  # avg pool: "real" (padding not counted), "padded" (declared padding counted)
+    declared: Pairs = ()  # avg pool: the padding the source declares (counted when divisor == "padded")
+    padding_mode: str = "zeros"
+
+
+def _channels_first(framework: str) -> bool:
+    return framework == "torch"
+
+
+def _split(shape: Sequence[int], framework: str) -> tuple[int, int, tuple[int, ...]]:
+    if len(shape) < 3 or len(shape) > 5:
+        raise ShapeError("input", f"is the whole input with batch and channels (3 to 5 axes), got {fmt(shape)}")
+    if _channels_first(framework):
+        return shape[0], shape[1], tuple(shape[2:])
+    return shape[0], shape[-1], tuple(shape[1:-1])
+
+
+def _join(batch: int, channels: int, spatial: Sequence[int], framework: str) -> tuple[int, ...]:
+    if _channels_first(framework):
+        return (batch, channels, *spatial)
+    return (batch, *spatial, channels)
+
+
+def _source_layer(request: Request, framework: str, channels: int) -> Layer:
+    r = request
+    if r.op == "conv":
+        return Conv(r.kernel_size, r.stride or 1, r.padding, r.dilation, r.groups, channels, r.out_channels, framework)
+    if r.op == "conv_transpose":
+        return ConvTranspose(
+            r.kernel_size, r.stride or 1, r.padding, r.output_padding, r.dilation, r.groups, channels, r.out_channels,
+            framework,
+        )  # fmt: skip
+    if r.op == "max_pool":
+        return MaxPool(r.kernel_size, r.stride, r.padding, r.dilation, r.ceil_mode, framework)
+    if r.op == "avg_pool":
+        if framework == "torch":
+            return AvgPool(r.kernel_size, r.stride, r.padding, r.ceil_mode, r.count_include_pad, framework)
+        return AvgPool(r.kernel_size, r.stride, r.padding, framework=framework)
+    raise ShapeError("op", f"ports {', '.join(OPS)}, not {r.op!r}")
+
+
+def geometry(request: Request, framework: str, input_shape: Sequence[int]) -> Geometry:
+    """The source layer's per-axis geometry on this input, from the shape engine."""
+    _, channels, spatial = _split(input_shape, framework)
+    layer = _source_layer(request, framework, channels)
+    axes = (
+        layer.arithmetic(spatial, request.output_size) if request.op == "conv_transpose" else layer.arithmetic(spatial)
+    )
+    out_spatial = tuple(a.output for a in axes)
+    if request.op == "conv_transpose":
+        pads = tuple(_crop(a) for a in axes)
+    elif request.op in ("max_pool", "avg_pool"):
+        pads = tuple(_pool_pads(a) for a in axes)
+    else:
+        pads = tuple(a.padding for a in axes)
+    out_channels = channels if request.op in ("max_pool", "avg_pool") else int(request.out_channels or 0)
+    if out_channels < 1:
+        raise ShapeError("out_channels", f"is needed to port a {request.op.replace('_', '-')}")
+    divisor = ""
+    if request.op == "avg_pool":
+        divisor = "padded" if framework == "torch" and request.count_include_pad else "real"
+    return Geometry(
+        request.op,
+        spatial,
+        out_spatial,
+        channels,
+        out_channels,
+        tuple(a.kernel_size for a in axes),
+        tuple(a.stride for a in axes),
+        tuple(a.dilation for a in axes),
+        pads,
+        request.groups,
+        request.bias,
+        divisor,
+        tuple(a.padding for a in axes),
+        request.padding_mode,
+    )
+
+
+def _crop(a: AxisArithmetic) -> tuple[int, int]:
+    """A transposed convolution as its full output cropped: (before, after) cells removed."""
+    full = (a.input - 1) * a.stride + a.effective_kernel
+    before, after = a.padding[0], a.padding[1] - a.output_padding
+    if full - before - after != a.output:
+        raise AssertionError(f"transposed geometry {a} does not add up")  # a bug: the dialect and this disagree
+    return before, after
+
+
+def _pool_pads(a: AxisArithmetic) -> tuple[int, int]:
+    """Padding that makes a VALID pooling read exactly the source's windows (ceil_mode's
+    last window may reach past the declared padding: the pad covers it)."""
+    reach = (a.output - 1) * a.stride + a.effective_kernel - a.input - a.padding[0]
+    return a.padding[0], max(reach, 0) if a.ceil_mode else a.padding[1]
+
+
+def port(
+    op: str,
+    input_shape: Sequence[int],
+    source: str,
+    target: str,
+    **arguments: Any,
+) -> Port:
+    """The target framework's code for the source layer on ``input_shape`` (with the batch,
+    in the source's layout); ``arguments`` are the source layer's, in convarith's names."""
+    if source not in FRAMEWORKS:
+        raise ShapeError("source", f"must be one of {', '.join(FRAMEWORKS)}, got {source!r}")
+    if target not in TARGETS:
+        raise ShapeError("target", f"ports to {', '.join(TARGETS)} (tf.nn code is not emitted yet), got {target!r}")
+    request = Request(op, **arguments)
+    if request.padding_mode != "zeros" and (source != "torch" or op != "conv"):
+        raise ShapeError("padding_mode", "is a PyTorch convolution's argument")
+    shape = tuple(int(v) for v in input_shape)
+    batch = shape[0]
+    g = geometry(request, source, shape)
+    out = _join(batch, g.out_channels, g.out_spatial, source)
+    notes: list[str] = []
+    if source in ("tf", "keras") and str(request.padding).upper() == "SAME" and any(s > 1 for s in g.stride):
+        notes.append(
+            f"{source}'s SAME padding depends on the input size: this code holds for inputs of "
+            f"{_same_sizes(g)} (the same padding); other sizes need their own port"
+        )
+    emit = _emit_torch if target == "torch" else _emit_keras
+    code = emit(g, source, shape, notes)
+    return Port(source, target, op, shape, out, code, tuple(notes))
+
+
+def _same_sizes(g: Geometry) -> str:
+    """The spatial sizes for which SAME gives the same pads as here: the same remainder mod stride."""
+    parts = []
+    for size, stride in zip(g.spatial, g.stride, strict=True):
+        parts.append(f"{size} + {stride}k" if stride > 1 else "any")
+    return " x ".join(parts)
+
+
+# --------------------------------------------------------------------------- torch
+
+
+def _flat_torch(pairs: Pairs, sign: int = 1) -> tuple[int, ...]:
+    """nn.ZeroPad2d's order: last axis first, (left, right, top, bottom, ...)."""
+    return tuple(sign * v for pair in reversed(pairs) for v in pair)
+
+
+def _torch_weight(source: str, op: str, g: Geometry) -> str:
+    """The expression converting the source's weight array to torch's layout."""
+    n = len(g.kernel)
+    if source == "torch":
+        return "weight"
+    if op == "conv":  # tf/keras (*k, in/groups, out) -> (out, in/groups, *k)
+        order = (n + 1, n, *range(n))
+        return f"np.transpose(weight, {order})"
+    # conv_transpose: tf/keras (*k, out, in) -> torch (in, out/groups, *k)
+    order = (n + 1, n, *range(n))
+    return f"np.transpose(weight, {order})"
+
+
+def _emit_torch(g: Geometry, source: str, shape: tuple[int, ...], notes: list[str]) -> str:
+    n = len(g.spatial)
+    lines = ["import numpy as np", "import torch", "from torch import nn", ""]
+    helper: list[str] = []
+    body: list[str] = []
+    layers: list[str] = []
+    if g.op == "conv":
+        symmetric = all(b == a for b, a in g.pads)
+        padding = tuple(b for b, _ in g.pads) if symmetric else (0,) * n
+        mode = g.padding_mode
+        if not symmetric or (mode != "zeros" and any(g.pads)):
+            pad_class = {"zeros": "ZeroPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad"}.get(
+                mode, "CircularPad"
+            )
+            layers.append(f"nn.{pad_class}{n}d({_flat_torch(g.pads)})")
+            padding = (0,) * n
+        body.append(
+            f"layer = nn.Conv{n}d({g.in_channels}, {g.out_channels}, kernel_size={g.kernel}, stride={g.stride}, "
+            f"padding={padding}, dilation={g.dilation}, groups={g.groups}, bias={g.bias}, dtype=dtype)"
+        )
+        body += _load_torch_weights(source, g)
+        layers.append("layer")
+    elif g.op == "conv_transpose":
+        padding, output_padding, crop = _torch_transpose_padding(g)
+        body.append(
+            f"layer = nn.ConvTranspose{n}d({g.in_channels}, {g.out_channels}, kernel_size={g.kernel}, "
+            f"stride={g.stride}, padding={padding}, output_padding={output_padding}, groups={g.groups}, "
+            f"bias={g.bias}, dilation={g.dilation}, dtype=dtype)"
+        )
+        body += _load_torch_weights(source, g)
+        layers.append("layer")
+        if crop is not None:
+            layers.append(f"nn.ZeroPad{n}d({_flat_torch(crop, -1)})")
+            notes.append("the crop is a ZeroPad with negative padding, which removes cells")
+    elif g.op == "max_pool":
+        symmetric = all(b == a for b, a in g.pads)
+        allowed = all(b <= k // 2 for (b, _), k in zip(g.pads, g.kernel, strict=True))
+        if symmetric and allowed:
+            padding = tuple(b for b, _ in g.pads)
+        else:
+            layers.append(f"nn.ConstantPad{n}d({_flat_torch(g.pads)}, float('-inf'))")
+            notes.append("max pooling pads with -inf, so padding is never the maximum")
+            padding = (0,) * n
+        layers.append(f"nn.MaxPool{n}d({g.kernel}, stride={g.stride}, padding={padding}, dilation={g.dilation})")
+    else:
+        layers += _torch_average(g, helper, notes)
+    code = lines + helper + ([""] if helper else [])
+    code += [
+        "",
+        "def build(weight=None, bias=None):",
+        f'    """{_describe(g, source, shape)} as PyTorch: input and output (N, C, *spatial)."""',
+        "    dtype = torch.float64 if weight is not None and weight.dtype == np.float64 else torch.float32",
+    ]
+    code += ["    " + line for line in body]
+    if len(layers) == 1:
+        code.append(f"    return {layers[0]}")
+    else:
+        code.append("    return nn.Sequential(")
+        code += [f"        {layer}," for layer in layers]
+        code.append("    )")
+    return "\n".join(line for line in code if line is not None).replace("\n\n\n\n", "\n\n\n") + "\n"
+
+
+def _load_torch_weights(source: str, g: Geometry) -> list[str]:
+    out = [
+        "with torch.no_grad():",
+        "    if weight is not None:",
+        f"        layer.weight.copy_(torch.as_tensor(np.ascontiguousarray({_torch_weight(source, g.op, g)})))",
+    ]
+    if g.bias:
+        out += ["    if bias is not None:", "        layer.bias.copy_(torch.as_tensor(bias))"]
+    return out
+
+
+def _torch_transpose_padding(g: Geometry) -> tuple[tuple[int, ...], tuple[int, ...], Pairs | None]:
+    """torch's (padding, output_padding) for the crops, or padding 0 and an explicit crop."""
+    paddings, extras = [], []
+    for (before, after), stride, dilation in zip(g.pads, g.stride, g.dilation, strict=True):
+        extra = before - after
+        if before >= 0 and 0 <= extra < max(stride, dilation):
+            paddings.append(before)
+            extras.append(extra)
+        else:
+            return (0,) * len(g.pads), (0,) * len(g.pads), g.pads
+    return tuple(paddings), tuple(extras), None
+
+
+def _torch_average(g: Geometry, helper: list[str], notes: list[str]) -> list[str]:
+    n = len(g.spatial)
+    counted = g.declared if g.divisor == "padded" else tuple((0, 0) for _ in g.pads)
+    symmetric = all(b == a for b, a in g.pads)
+    fits = all(b <= k // 2 for (b, _), k in zip(g.pads, g.kernel, strict=True))
+    plain_pads = g.pads == g.declared or g.divisor == "real"
+    if symmetric and fits and plain_pads and not any(b != a for b, a in g.declared):
+        padding = tuple(b for b, _ in g.pads)
+        include = g.divisor == "padded"
+        return [f"nn.AvgPool{n}d({g.kernel}, stride={g.stride}, padding={padding}, count_include_pad={include})"]
+    notes.append(
+        "the average divides by the cells the source counts, which no torch pooling argument expresses: "
+        "a small module sums the window and divides by the count of those cells (equal to float rounding)"
+    )
+    helper += [
+        "",
+        "class WindowAverage(nn.Module):",
+        '    """Sum over each window of the zero-padded input, divided by how many of its cells the',
+        '    source framework counts (the real cells, or those and its declared padding)."""',
+        "",
+        "    def __init__(self, kernel_size, stride, pads, counted):",
+        "        super().__init__()",
+        "        self.kernel_size, self.stride, self.pads, self.counted = kernel_size, stride, pads, counted",
+        "",
+        "    def forward(self, x):",
+        f"        pool = nn.functional.avg_pool{n}d",
+        "        summed = pool(nn.functional.pad(x, self.pads), self.kernel_size, self.stride)",
+        "        ones = torch.ones_like(x[:, :1])",
+        "        mask = nn.functional.pad(nn.functional.pad(ones, self.counted, value=1.0), self._rest(), value=0.0)",
+        "        return summed / pool(mask, self.kernel_size, self.stride)",
+        "",
+        "    def _rest(self):",
+        "        return tuple(p - c for p, c in zip(self.pads, self.counted))",
+    ]
+    return [f"WindowAverage({g.kernel}, {g.stride}, {_flat_torch(g.pads)}, {_flat_torch(counted)})"]
+
+
+# --------------------------------------------------------------------------- keras
+
+
+def _keras_same(g: Geometry) -> Pairs:
+    """What Keras's padding='same' would pad on this input (from the keras dialect)."""
+    if g.op in ("max_pool", "avg_pool"):
+        layer: Layer = MaxPool(g.kernel, g.stride, "same", framework="keras")
+    else:
+        layer = Conv(g.kernel, g.stride, "same", g.dilation, framework="keras")
+    return tuple(a.padding for a in layer.arithmetic(g.spatial))
+
+
+def _keras_weight(source: str, g: Geometry) -> str:
+    n = len(g.kernel)
+    if source in ("tf", "keras"):
+        return "weight"
+    # torch conv (out, in/groups, *k) -> (*k, in/groups, out); transposed (in, out/groups, *k) -> (*k, out, in)
+    order = (*range(2, n + 2), 1, 0)
+    return f"np.transpose(weight, {order})"
+
+
+def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[str]) -> str:
+    n = len(g.spatial)
+    layers: list[str] = []
+    weighted = False
+    zero = tuple((0, 0) for _ in g.pads)
+    if g.op == "conv":
+        if g.padding_mode not in ("zeros",) and any(b or a for b, a in g.pads):
+            if g.padding_mode != "reflect":
+                raise NoExactPort(
+                    "padding_mode",
+                    f"Keras has no {g.padding_mode} padding (keras.ops.pad on TensorFlow pads constant, "
+                    "reflect or symmetric): no exact port",
+                )
+            layers.append(f"keras.layers.Lambda(lambda x: keras.ops.pad(x, {_keras_pairs(g.pads)}, mode='reflect'))")
+            padding = "valid"
+        elif g.pads == zero:
+            padding = "valid"
+        elif g.pads == _keras_same(g):
+            padding = "same"
+        else:
+            layers.append(f"keras.layers.ZeroPadding{n}D({g.pads})")
+            padding = "valid"
+        if any(s > 1 for s in g.stride) and any(d > 1 for d in g.dilation):
+            raise NoExactPort("dilation", "Keras refuses strides > 1 together with dilation_rate > 1: no exact port")
+        layers.append(
+            f"keras.layers.Conv{n}D({g.out_channels}, {g.kernel}, strides={g.stride}, padding={padding!r}, "
+            f"dilation_rate={g.dilation}, groups={g.groups}, use_bias={g.bias}, dtype=dtype)"
+        )
+        weighted = True
+    elif g.op == "conv_transpose":
+        if g.groups != 1:
+            raise NoExactPort("groups", "Keras's ConvTranspose layers have no groups: no exact port")
+        if any(s > 1 for s in g.stride) and any(d > 1 for d in g.dilation):
+            raise NoExactPort("dilation", "Keras refuses strides > 1 together with dilation_rate > 1: no exact port")
+        layers.append(
+            f"keras.layers.Conv{n}DTranspose({g.out_channels}, {g.kernel}, strides={g.stride}, padding='valid', "
+            f"output_padding={(0,) * n}, dilation_rate={g.dilation}, use_bias={g.bias}, dtype=dtype)"
+        )
+        weighted = True
+        crop = tuple((max(b, 0), max(a, 0)) for b, a in g.pads)
+        grow = tuple((max(-b, 0), max(-a, 0)) for b, a in g.pads)
+        if crop != zero:
+            layers.append(f"keras.layers.Cropping{n}D({crop})")
+        if grow != zero:
+            layers.append(f"keras.layers.ZeroPadding{n}D({grow})")
+    elif g.op == "max_pool":
+        if any(d > 1 for d in g.dilation):
+            raise NoExactPort("dilation", "Keras pooling has no dilation: no exact port")
+        if g.pads == zero:
+            padding = "valid"
+        elif g.pads == _keras_same(g):
+            padding = "same"
+        else:
+            layers.append(
+                f"keras.layers.Lambda(lambda x: keras.ops.pad(x, {_keras_pairs(g.pads)}, "
+                "constant_values=float('-inf')))"
+            )
+            notes.append("max pooling pads with -inf, so padding is never the maximum")
+            padding = "valid"
+        layers.append(f"keras.layers.MaxPooling{n}D({g.kernel}, strides={g.stride}, padding={padding!r}, dtype=dtype)")
+    else:
+        counted = g.declared if g.divisor == "padded" else zero
+        if g.pads == zero:
+            layers.append(f"keras.layers.AveragePooling{n}D({g.kernel}, strides={g.stride}, dtype=dtype)")
+        elif g.divisor == "real" and g.pads == _keras_same(g):
+            layers.append(
+                f"keras.layers.AveragePooling{n}D({g.kernel}, strides={g.stride}, padding='same', dtype=dtype)"
+            )
+        elif counted == g.pads:
+            layers.append(f"keras.layers.ZeroPadding{n}D({g.pads})")
+            layers.append(f"keras.layers.AveragePooling{n}D({g.kernel}, strides={g.stride}, dtype=dtype)")
+        else:
+            notes.append(
+                "the average divides by the cells the source counts, which no Keras pooling expresses: "
+                "a Lambda sums each window and divides by the count of those cells (equal to float rounding)"
+            )
+            rest = tuple((p[0] - c[0], p[1] - c[1]) for p, c in zip(g.pads, counted, strict=True))
+            layers.append(
+                "keras.layers.Lambda(lambda x: _window_average(x, "
+                f"{g.kernel}, {g.stride}, {_keras_pairs(counted)}, {_keras_pairs(rest)}))"
+            )
+    code = ["import numpy as np", "import keras", ""]
+    if any("_window_average" in layer for layer in layers):
+        code += [
+            "",
+            "def _window_average(x, pool_size, strides, counted, rest):",
+            '    """Window sums of the zero-padded input over the count of cells the source counts."""',
+            "    padded = keras.ops.pad(keras.ops.pad(x, counted), rest)",
+            "    ones = keras.ops.ones_like(x[..., :1])",
+            "    mask = keras.ops.pad(keras.ops.pad(ones, counted, constant_values=1.0), rest)",
+            "    summed = keras.ops.average_pool(padded, pool_size, strides, padding='valid')",
+            "    return summed / keras.ops.average_pool(mask, pool_size, strides, padding='valid')",
+            "",
+        ]
+    spatial_in = ", ".join(str(s) for s in g.spatial)
+    code += [
+        "",
+        "def build(weight=None, bias=None):",
+        f'    """{_describe(g, source, shape)} as Keras: input and output (N, *spatial, C)."""',
+        "    dtype = 'float64' if weight is not None and weight.dtype == np.float64 else 'float32'",
+        f"    inputs = keras.Input(shape=({spatial_in}, {g.in_channels}), dtype=dtype)",
+        "    x = inputs",
+    ]
+    for layer in layers:
+        code.append(f"    x = {layer}(x)")
+    code.append("    model = keras.Model(inputs, x)")
+    if weighted:
+        code += [
+            "    layer = next(l for l in model.layers if l.weights)",
+            "    if weight is not None:",
+            f"        arrays = [{_keras_weight(source, g)}]"
+            + (" + ([bias] if bias is not None else [])" if g.bias else ""),
+            "        if len(arrays) < len(layer.weights):",
+            "            arrays.append(layer.weights[1].numpy())",
+            "        layer.set_weights(arrays)",
+        ]
+    code.append("    return model")
+    return "\n".join(code) + "\n"
+
+
+def _keras_pairs(pairs: Pairs) -> list[list[int]]:
+    """keras.ops.pad's pairs over every axis of a channels-last batch."""
+    return [[0, 0], *([b, a] for b, a in pairs), [0, 0]]
+
+
+def _describe(g: Geometry, source: str, shape: tuple[int, ...]) -> str:
+    names = {"conv": "convolution", "conv_transpose": "transposed convolution", "max_pool": "max pool"}
+    what = names.get(g.op, "average pool")
+    return f"The {source} {len(g.spatial)}-D {what} (kernel {fmt(g.kernel)}, stride {fmt(g.stride)}) on {fmt(shape)}"
