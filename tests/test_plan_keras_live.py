@@ -144,9 +144,11 @@ def test_shared_layers_are_planned_at_each_call_and_counted_once():
     assert planned.total_params == 3 * 3 * 4 * 4 + 4
 
 
-def test_frozen_layers_are_noted():
+def test_frozen_layers_count_as_non_trainable():
     network = network_from_config(sequential(conv(trainable=False)), "frozen")
-    assert any("frozen" in note and "conv2d" in note for note in network.notes)
+    planned = plan(network.layers, (12, 12, 4), framework="keras")
+    assert planned.non_trainable_params == planned.rows[0].params > 0 and planned.trainable_params == 0
+    assert planned.rows[0].layer_class == "Conv2D"
 
 
 def write_zip(path, members):
@@ -315,3 +317,26 @@ def test_a_live_keras_model():
 
 def test_errors_are_convarith_errors():
     assert issubclass(InputFileError, ConvarithError) and issubclass(SpecError, ConvarithError)
+
+
+def test_cli_from_keras_saved_model(tmp_path):
+    from typer.testing import CliRunner
+
+    from convarith.cli import app
+
+    runner = CliRunner()
+    saved = CONFIGS / "mnist_convnet.keras"
+    result = runner.invoke(app, ["plan", "--from-keras", str(saved), "--json"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    model = golden("mnist_convnet")
+    assert data["total_params"] == model["total_params"] and data["batch"] == 1
+    assert [row["class"] for row in data["layers"]] == [layer["type"] for layer in keras_layers(model["layers"])]
+    table = runner.invoke(
+        app, ["plan", "--from-keras", str(saved), "-i", "4x28x28x1", "--columns", "layer,type,output,params"]
+    )
+    assert table.exit_code == 0 and "Conv2D" in table.output and "batch 4" in table.output
+    builder = tmp_path / "build.py"
+    builder.write_text("def make(classes):\n    raise RuntimeError('no keras here')\n")
+    failed = runner.invoke(app, ["plan", "--from-keras", f"{builder}:make", "--args", "classes=3"])
+    assert failed.exit_code == 2 and "building" in failed.stderr and "no keras here" in failed.stderr

@@ -280,7 +280,6 @@ def _plan_live(
         result.notes[:0] = notes
         return result
     from ..plan import live_keras
-    from ..plan.model import plan as plan_layers
 
     assert from_keras is not None
     if from_keras.lower().endswith((".keras", ".json")):
@@ -294,18 +293,19 @@ def _plan_live(
 
         obj = load_object(from_keras, "--from-keras")
         positional, keywords = parse_arguments(arguments, sys.modules.get(getattr(obj, "__module__", "") or ""))
-        model = obj(*positional, **keywords) if callable(obj) and not hasattr(obj, "get_config") else obj
+        model = obj
+        if callable(obj) and not hasattr(obj, "get_config"):  # a function or class that builds the model
+            from ..errors import SpecError
+            from ..plan.live_torch import failure
+
+            try:
+                model = obj(*positional, **keywords)
+            except (Exception, SystemExit) as exc:
+                raise SpecError("--from-keras", f"building {from_keras} failed: {failure(exc)}") from None
         network = live_keras.network_from_model(model)
-    if size is None:
-        if network.input_shape is None:
-            raise OptionError("--input", "is needed: the model does not fix its input shape (give e.g. 1x224x224x3)")
-        size = (1, *network.input_shape)
-    if len(size) < 2:
-        raise OptionError("--input", f"is the whole input, batch first (1x224x224x3), got {fmt(size)}")
-    result = plan_layers(network.layers, size[1:], "keras", dtype, batch=size[0], macs=macs)
-    result.notes[:0] = network.notes
-    result.module_classes = {str(spec.get("name")): str(spec.get("type")) for spec in network.layers}
-    return result
+    from ..plan.model import plan_keras
+
+    return plan_keras(network, size, dtype, macs)
 
 
 @app.command()

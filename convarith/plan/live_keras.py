@@ -194,7 +194,6 @@ class _ConfigReader:
         self.names: set[str] = {"input"}  # the planner calls the network's input "input"
         self.calls: dict[int, int] = {}  # id of a layer's config -> times called so far
         self.notes: list[str] = []
-        self.frozen: list[str] = []
         self.path: list[str] = []  # the nested models being read, outermost first
 
     def error(self, message: str) -> SpecError:
@@ -225,12 +224,6 @@ class _ConfigReader:
             self.notes.append(f"the model does not fix its input shape; {GIVEN_INPUT}")
         elif input_shape is None:
             self.notes.append(f"the model's input {_shown_shape(stated)} leaves an axis free; {GIVEN_INPUT}")
-        if self.frozen:
-            self.notes.append(
-                f"{len(self.frozen)} layer(s) are frozen (trainable=False: {', '.join(self.frozen[:3])}"
-                f"{', ...' if len(self.frozen) > 3 else ''}); the table counts their parameters as trainable, "
-                "Keras as non-trainable"
-            )
         return KerasNetwork(self.layers, input_shape, self.notes)
 
     def model_kind(self, cls: object, body: Mapping[str, object]) -> str:
@@ -399,7 +392,7 @@ class _ConfigReader:
         if calls:
             spec["shared"] = True
         elif body.get("trainable") is False:
-            self.frozen.append(name)
+            spec["frozen"] = True  # all its parameters are non-trainable, as Keras counts them
         path = [*self.path, name]
         spec.update(
             name=self.unique(name),

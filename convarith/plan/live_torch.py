@@ -694,7 +694,7 @@ FRAMEWORK_PACKAGES = {
 }
 
 
-def _failure(exc: BaseException) -> str:
+def failure(exc: BaseException) -> str:
     """What went wrong in the user's code, with the install line when a framework is missing."""
     missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
     root = str(missing).split(".")[0] if missing else ""
@@ -723,7 +723,7 @@ def load_object(target: str, parameter: str) -> Any:
         try:
             spec.loader.exec_module(module)
         except (Exception, SystemExit) as exc:
-            raise SpecError(parameter, f"running {where} failed: {_failure(exc)}") from None
+            raise SpecError(parameter, f"running {where} failed: {failure(exc)}") from None
         finally:
             if folder in sys.path:
                 sys.path.remove(folder)
@@ -731,7 +731,7 @@ def load_object(target: str, parameter: str) -> Any:
         try:
             module = importlib.import_module(where)
         except (Exception, SystemExit) as exc:
-            raise SpecError(parameter, f"cannot import {where}: {_failure(exc)}") from None
+            raise SpecError(parameter, f"cannot import {where}: {failure(exc)}") from None
     if not hasattr(module, name):
         raise SpecError(parameter, f"{where} has no {name!r}")
     return getattr(module, name)

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from math import prod
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import limits, receptive
 from ..arithmetic import AxisArithmetic
@@ -24,6 +24,9 @@ from ..dialects.common import fmt
 from ..errors import ConvarithError, ShapeError
 from ..layers import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Conv, ConvTranspose, Layer, MaxPool, _dialect
 from .schema import MAX_INT, Spec, Value, check_layer, check_required, check_shape, check_size, is_integer, show
+
+if TYPE_CHECKING:
+    from .live_keras import KerasNetwork
 
 Shape = tuple[int, ...]  # one sample's shape, in the framework's layout
 Fields = tuple[receptive.Field, ...]  # a receptive field per spatial axis
@@ -414,6 +417,11 @@ class Planner:
                 row = Row(index, name, spec["type"], None)
         if spec.get("shared"):
             row.shared = True
+        if spec.get("frozen"):  # Keras trainable=False: every parameter is non-trainable
+            row.non_trainable = row.params
+        for key in ("layer_class", "module", "depth"):  # a live model's own names, kept for the table
+            if key in spec:
+                setattr(row, key, spec[key])
         self.layers.append(spec)
         self.rows.append(row)
         self.by_name[name] = row
@@ -1109,17 +1117,24 @@ def _plan_live(kind: str, model: object, input_shape: Iterable[int] | None, dtyp
         return plan_module(model, tuple(input_shape), dtype, macs)
     from .live_keras import network_from_model
 
-    network = network_from_model(model)
-    shape = tuple(input_shape) if input_shape is not None else None
+    return plan_keras(network_from_model(model), input_shape, dtype, macs)
+
+
+def plan_keras(network: KerasNetwork, input_size: Iterable[int] | None, dtype: str, macs: str) -> Plan:
+    """Plan a Keras model's layers on ``input_size`` (batch first; None: the model's own, batch 1)."""
+    shape = tuple(input_size) if input_size is not None else None
     if shape is None:
         if network.input_shape is None:
-            raise ShapeError("input_shape", "is needed: the model does not fix its input shape")
+            raise ShapeError("input_shape", "is needed: the model does not fix its input shape (e.g. 1x224x224x3)")
         shape = (1, *network.input_shape)
     full = check_shape(shape, "input_shape")
     if len(full) < 2:
-        raise ShapeError("input_shape", f"is the whole input, batch first (1, 224, 224, 3), got {full}")
+        raise ShapeError("input_shape", f"is the whole input, batch first (1x224x224x3), got {fmt(full)}")
     result = plan(network.layers, full[1:], "keras", dtype, batch=full[0], macs=macs)
     result.notes[:0] = network.notes
+    result.module_classes = {
+        str(s.get("module", s.get("name"))): str(s.get("layer_class", s["type"])) for s in network.layers
+    }
     return result
 
 
