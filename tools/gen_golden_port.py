@@ -102,7 +102,7 @@ def per_axis(value: Any, nd: int) -> list[int]:
 
 
 def keras_cases() -> list[Case]:
-    """(framework, op, args, input shape, note) for the Keras layers; only legal layers."""
+    """The Keras layer cases (framework, op, args, input_shape, note); only layers Keras accepts."""
     cases: list[Case] = []
 
     def add(op: str, args: dict[str, Any], shape: tuple[int, ...], note: str | None = None) -> None:
@@ -234,7 +234,9 @@ def keras_cases() -> list[Case]:
 def tf_cases() -> list[Case]:
     cases: list[Case] = []
 
-    def add(op: str, args: dict[str, Any], shape: tuple[int, ...], weight: tuple[int, ...] | None, note=None) -> None:
+    def add(
+        op: str, args: dict[str, Any], shape: tuple[int, ...], weight: tuple[int, ...] | None, note: str | None = None
+    ) -> None:
         case = {"framework": "tf", "op": op, "args": args, "input_shape": shape, "weight_shape": weight, "note": note}
         cases.append(case)
 
