@@ -323,16 +323,26 @@ def _load_torch_weights(source: str, g: Geometry) -> list[str]:
 
 
 def _torch_transpose_padding(g: Geometry) -> tuple[tuple[int, ...], tuple[int, ...], Pairs | None]:
-    """torch's (padding, output_padding) for the crops, or padding 0 and an explicit crop."""
-    paddings, extras = [], []
+    """torch's (padding, output_padding) for the crops, and what is left to crop explicitly.
+
+    Cells added at the end must come from output_padding, not a pad: they hold the bias."""
+    paddings, extras, crops = [], [], []
     for (before, after), stride, dilation in zip(g.pads, g.stride, g.dilation, strict=True):
-        extra = before - after
-        if before >= 0 and 0 <= extra < max(stride, dilation):
-            paddings.append(before)
-            extras.append(extra)
+        limit = max(stride, dilation)  # torch: output_padding < max(stride, dilation)
+        if before < 0:
+            raise NoExactPort("padding", "the source adds cells before its output; torch cannot: no exact port")
+        if after >= 0 and (before == after or 0 < before - after < limit):
+            paddings.append(before), extras.append(before - after), crops.append((0, 0))
+        elif after >= 0:
+            paddings.append(0), extras.append(0), crops.append((before, after))
+        elif before - after < limit:
+            paddings.append(before), extras.append(before - after), crops.append((0, 0))
+        elif -after < limit:
+            paddings.append(0), extras.append(-after), crops.append((before, 0))
         else:
-            return (0,) * len(g.pads), (0,) * len(g.pads), g.pads
-    return tuple(paddings), tuple(extras), None
+            raise NoExactPort("output_padding", f"torch's output_padding must stay below {limit}: no exact port")
+    crop = tuple(crops)
+    return tuple(paddings), tuple(extras), None if all(c == (0, 0) for c in crop) else crop
 
 
 def _torch_average(g: Geometry, helper: list[str], notes: list[str]) -> list[str]:
@@ -406,14 +416,16 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
                     f"Keras has no {g.padding_mode} padding (keras.ops.pad on TensorFlow pads constant, "
                     "reflect or symmetric): no exact port",
                 )
-            layers.append(f"keras.layers.Lambda(lambda x: keras.ops.pad(x, {_keras_pairs(g.pads)}, mode='reflect'))")
+            layers.append(
+                f"keras.layers.Lambda(lambda x: keras.ops.pad(x, {_keras_pairs(g.pads)}, mode='reflect'), dtype=dtype)"
+            )
             padding = "valid"
         elif g.pads == zero:
             padding = "valid"
         elif g.pads == _keras_same(g):
             padding = "same"
         else:
-            layers.append(f"keras.layers.ZeroPadding{n}D({g.pads})")
+            layers.append(f"keras.layers.ZeroPadding{n}D({_keras_layer_pairs(g.pads)}, dtype=dtype)")
             padding = "valid"
         if any(s > 1 for s in g.stride) and any(d > 1 for d in g.dilation):
             raise NoExactPort("dilation", "Keras refuses strides > 1 together with dilation_rate > 1: no exact port")
@@ -427,17 +439,19 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
             raise NoExactPort("groups", "Keras's ConvTranspose layers have no groups: no exact port")
         if any(s > 1 for s in g.stride) and any(d > 1 for d in g.dilation):
             raise NoExactPort("dilation", "Keras refuses strides > 1 together with dilation_rate > 1: no exact port")
+        extras, crop = [], []
+        for (before, after), stride in zip(g.pads, g.stride, strict=True):
+            if before < 0 or -after >= stride:
+                raise NoExactPort("output_padding", "Keras's output_padding must stay below the stride: no exact port")
+            extras.append(max(-after, 0))  # cells added at the end hold the bias: Keras's output_padding
+            crop.append((before, max(after, 0)))
         layers.append(
             f"keras.layers.Conv{n}DTranspose({g.out_channels}, {g.kernel}, strides={g.stride}, padding='valid', "
-            f"output_padding={(0,) * n}, dilation_rate={g.dilation}, use_bias={g.bias}, dtype=dtype)"
+            f"output_padding={tuple(extras)}, dilation_rate={g.dilation}, use_bias={g.bias}, dtype=dtype)"
         )
         weighted = True
-        crop = tuple((max(b, 0), max(a, 0)) for b, a in g.pads)
-        grow = tuple((max(-b, 0), max(-a, 0)) for b, a in g.pads)
-        if crop != zero:
-            layers.append(f"keras.layers.Cropping{n}D({crop})")
-        if grow != zero:
-            layers.append(f"keras.layers.ZeroPadding{n}D({grow})")
+        if tuple(crop) != zero:
+            layers.append(f"keras.layers.Cropping{n}D({_keras_layer_pairs(tuple(crop))}, dtype=dtype)")
     elif g.op == "max_pool":
         if any(d > 1 for d in g.dilation):
             raise NoExactPort("dilation", "Keras pooling has no dilation: no exact port")
@@ -448,7 +462,7 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
         else:
             layers.append(
                 f"keras.layers.Lambda(lambda x: keras.ops.pad(x, {_keras_pairs(g.pads)}, "
-                "constant_values=float('-inf')))"
+                "constant_values=float('-inf')), dtype=dtype)"
             )
             notes.append("max pooling pads with -inf, so padding is never the maximum")
             padding = "valid"
@@ -462,7 +476,7 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
                 f"keras.layers.AveragePooling{n}D({g.kernel}, strides={g.stride}, padding='same', dtype=dtype)"
             )
         elif counted == g.pads:
-            layers.append(f"keras.layers.ZeroPadding{n}D({g.pads})")
+            layers.append(f"keras.layers.ZeroPadding{n}D({_keras_layer_pairs(g.pads)}, dtype=dtype)")
             layers.append(f"keras.layers.AveragePooling{n}D({g.kernel}, strides={g.stride}, dtype=dtype)")
         else:
             notes.append(
@@ -472,7 +486,7 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
             rest = tuple((p[0] - c[0], p[1] - c[1]) for p, c in zip(g.pads, counted, strict=True))
             layers.append(
                 "keras.layers.Lambda(lambda x: _window_average(x, "
-                f"{g.kernel}, {g.stride}, {_keras_pairs(counted)}, {_keras_pairs(rest)}))"
+                f"{g.kernel}, {g.stride}, {_keras_pairs(counted)}, {_keras_pairs(rest)}), dtype=dtype)"
             )
     code = ["import numpy as np", "import keras", ""]
     if any("_window_average" in layer for layer in layers):
@@ -511,6 +525,11 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
         ]
     code.append("    return model")
     return "\n".join(code) + "\n"
+
+
+def _keras_layer_pairs(pairs: Pairs) -> object:
+    """ZeroPadding1D/Cropping1D take one (before, after); the 2-D and 3-D layers a pair per axis."""
+    return pairs[0] if len(pairs) == 1 else pairs
 
 
 def _keras_pairs(pairs: Pairs) -> list[list[int]]:
