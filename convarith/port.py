@@ -326,23 +326,24 @@ def _torch_transpose_padding(g: Geometry) -> tuple[tuple[int, ...], tuple[int, .
     """torch's (padding, output_padding) for the crops, and what is left to crop explicitly.
 
     Cells added at the end must come from output_padding, not a pad: they hold the bias."""
-    paddings, extras, crops = [], [], []
+    chosen: list[tuple[int, int, tuple[int, int]]] = []  # (padding, output_padding, explicit crop) per axis
     for (before, after), stride, dilation in zip(g.pads, g.stride, g.dilation, strict=True):
         limit = max(stride, dilation)  # torch: output_padding < max(stride, dilation)
         if before < 0:
             raise NoExactPort("padding", "the source adds cells before its output; torch cannot: no exact port")
         if after >= 0 and (before == after or 0 < before - after < limit):
-            paddings.append(before), extras.append(before - after), crops.append((0, 0))
+            chosen.append((before, before - after, (0, 0)))
         elif after >= 0:
-            paddings.append(0), extras.append(0), crops.append((before, after))
+            chosen.append((0, 0, (before, after)))
         elif before - after < limit:
-            paddings.append(before), extras.append(before - after), crops.append((0, 0))
+            chosen.append((before, before - after, (0, 0)))
         elif -after < limit:
-            paddings.append(0), extras.append(-after), crops.append((before, 0))
+            chosen.append((0, -after, (before, 0)))
         else:
             raise NoExactPort("output_padding", f"torch's output_padding must stay below {limit}: no exact port")
-    crop = tuple(crops)
-    return tuple(paddings), tuple(extras), None if all(c == (0, 0) for c in crop) else crop
+    crop = tuple(c for _, _, c in chosen)
+    explicit = None if all(c == (0, 0) for c in crop) else crop
+    return tuple(p for p, _, _ in chosen), tuple(e for _, e, _ in chosen), explicit
 
 
 def _torch_average(g: Geometry, helper: list[str], notes: list[str]) -> list[str]:
