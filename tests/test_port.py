@@ -217,3 +217,63 @@ def test_cli_port_errors(args, message):
     result = runner.invoke(app, ["port", *args], env=ENV)
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ") and message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(["conv", "conv-transpose", "max-pool", "avg-pool"]),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.integers(0, 2),
+    st.integers(5, 9),
+)
+def test_shape_code_builds_the_same_layer_in_torch(op, n, kernel, stride, padding, size):
+    """The line `shape --code` prints, built by real torch, gives the engine's output shape."""
+    per_axis = ",".join([str(kernel)] * n)
+    args = ["shape", op, "-i", "x".join([str(size)] * n), "-k", per_axis, "-s", str(stride)]
+    args += ["-p", str(min(padding, kernel // 2)), "--code", "--json"]
+    if op.startswith("conv"):
+        args += ["--in-channels", "2", "--out-channels", "3"]
+    result = runner.invoke(app, args, env=ENV)
+    if result.exit_code != 0:
+        return  # a configuration torch refuses
+    data = json.loads(result.stdout)
+    module = eval(data["code"], {"nn": torch.nn})
+    with torch.no_grad():
+        out = module(torch.zeros(1, 2, *[size] * n))
+    assert list(out.shape[2:]) == data["output"], data["code"]
+    assert out.shape[1] == (3 if op.startswith("conv") else 2)
+
+
+def test_code_lines_as_the_issue_writes_them():
+    result = runner.invoke(
+        app, ["shape", "conv", "-i", "1x3x224x224", "-k", "3", "-s", "2", "-p", "1", "--out-channels", "64", "--code"]
+    )
+    assert "nn.Conv2d(3, 64, kernel_size=3, stride=2, padding=1)" in result.output
+    result = runner.invoke(
+        app,
+        [
+            "shape",
+            "conv",
+            "-i",
+            "1x224x224x3",
+            "-k",
+            "3",
+            "-s",
+            "2",
+            "-p",
+            "same",
+            "-f",
+            "keras",
+            "--out-channels",
+            "64",
+            "--code",
+        ],
+    )
+    assert 'layers.Conv2D(64, 3, strides=2, padding="same")' in result.output
+    result = runner.invoke(app, ["solve", "-i", "224", "-o", "112", "--code", "-n", "1", "--json"])
+    assert (
+        json.loads(result.stdout)["solutions"][0]["code"]
+        == "nn.Conv1d(in_channels, out_channels, kernel_size=3, stride=2, padding=1)"
+    )

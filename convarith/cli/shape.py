@@ -51,6 +51,9 @@ def shape(
     framework: FrameworkOpt = Framework.torch,
     explain: ExplainOpt = False,
     json: JsonOpt = False,
+    code: Annotated[
+        bool, typer.Option("--code", help="Also print the line of code that builds this layer in its framework.")
+    ] = False,
 ) -> None:
     """Output size, padding actually applied and the rest of the arithmetic of one layer."""
     from ..explain import formula, warnings
@@ -74,7 +77,14 @@ def shape(
     axes = layer.arithmetic(spatial, **extra)
     full_out = layer.tensor_shape(full, **extra) if full is not None else None
     notes = warnings(layer, axes)
-    _report(layer, axes, spatial, full, full_out, notes, [formula(layer, ax) for ax in axes], explain, json)
+    line = None
+    if code:
+        from ..codegen import layer_code
+
+        channels = None if full is None else (full[1] if layer.framework == "torch" else full[-1])
+        line = layer_code(layer, len(spatial), channels)
+    formulas = [formula(layer, ax) for ax in axes]
+    _report(layer, axes, spatial, full, full_out, notes, formulas, explain, json, line)
 
 
 def layer_from_options(
@@ -149,6 +159,7 @@ def _report(
     formulas: list[str],
     explain: bool,
     as_json: bool,
+    code: str | None = None,
 ) -> None:
     from ..explain import axis_names
     from . import output
@@ -156,6 +167,7 @@ def _report(
     if as_json:
         output.print_json(
             {
+                **({"code": code} if code is not None else {}),
                 "op": layer.op,
                 "framework": layer.framework,
                 "layer": repr(layer),
@@ -172,6 +184,8 @@ def _report(
     con = output.console()
     output.print_table(con, output.arithmetic_table(layer, axes, output.title(layer, spatial, axes, full, full_out)))
     con.print(output.LEGEND_T if axes[0].transposed else output.LEGEND, style="dim")
+    if code is not None:
+        con.print(code, markup=False, highlight=False)
     if explain:
         for name, text in zip(axis_names(len(axes)), formulas, strict=True):
             con.print(f"{name}: {text}")

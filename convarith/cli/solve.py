@@ -44,6 +44,9 @@ def solve(
     max_dilation: Annotated[int, typer.Option("--max-dilation", help="Largest dilation to try.")] = 1,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many configurations.")] = 10,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    code: Annotated[
+        bool, typer.Option("--code", help="Show each configuration as the framework's line of code.")
+    ] = False,
 ) -> None:
     """List the configurations that map --input to --output, simplest first.
 
@@ -91,6 +94,7 @@ def solve(
                         **s.params,
                         "applied_padding": [list(a.padding) for a in s.axes],
                         "unread": [a.unread for a in s.axes],
+                        **({"code": _code(s, op, framework, len(sizes_in))} if code else {}),
                     }
                     for s in found
                 ],
@@ -99,11 +103,24 @@ def solve(
         if not found:
             raise SystemExit(1)
         return
-    _table(found, op, framework, sizes_in, sizes_out)
+    _table(found, op, framework, sizes_in, sizes_out, code)
+
+
+def _code(solution: Solution, op: Op, framework: Framework, axes: int) -> str:
+    from ..codegen import layer_code
+    from ..layers import make_layer
+
+    params = {k: v for k, v in solution.params.items() if v is not None}
+    return layer_code(make_layer(op.value, framework=framework.value, **params), axes)
 
 
 def _table(
-    found: list[Solution], op: Op, framework: Framework, sizes_in: tuple[int, ...], sizes_out: tuple[int, ...]
+    found: list[Solution],
+    op: Op,
+    framework: Framework,
+    sizes_in: tuple[int, ...],
+    sizes_out: tuple[int, ...],
+    code: bool = False,
 ) -> None:
     from rich import box
     from rich.table import Table
@@ -124,8 +141,8 @@ def _table(
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    for name in ["#", *(SHORT.get(k, k) for k in keys), "applied pad", "note"]:
-        table.add_column(name, justify="right" if name not in ("note",) else "left")
+    for name in ["#", *(SHORT.get(k, k) for k in keys), "applied pad", "note", *(["code"] if code else [])]:
+        table.add_column(name, justify="right" if name not in ("note", "code") else "left")
     for n, s in enumerate(found, 1):
         notes = []
         if not s.uses_all_input:
@@ -133,7 +150,8 @@ def _table(
         if any(a.asymmetric for a in s.axes):
             notes.append("asymmetric padding")
         applied = "; ".join(f"{a.padding[0]},{a.padding[1]}" for a in s.axes)
-        table.add_row(str(n), *(str(s.params.get(k, "")) for k in keys), applied, ", ".join(notes))
+        lines = [_code(s, op, framework, len(sizes_in))] if code else []
+        table.add_row(str(n), *(str(s.params.get(k, "")) for k in keys), applied, ", ".join(notes), *lines)
     print_table(con, table)
     legend = "k kernel_size, s stride, p padding, d dilation" + (
         ", opad output_padding" if "output_padding" in keys else ""
