@@ -100,7 +100,8 @@ def _keras(layer: Layer, n: int) -> str:
 def _tf(layer: Layer, n: int) -> str:
     name = "tf.nn." + TF_FUNCTION[layer.op].format(n=n)
     assert isinstance(layer, (Conv, ConvTranspose, MaxPool, AvgPool))
-    padding = layer.padding if isinstance(layer.padding, str) else [[0, 0], *map(list, layer.padding), [0, 0]]
+    given: Any = layer.padding  # 'SAME', 'VALID' or (before, after) per spatial axis
+    padding = given if isinstance(given, str) else [[0, 0], *([b, a] for b, a in given), [0, 0]]
     if isinstance(layer, Conv):
         kernel = layer.kernel_size if isinstance(layer.kernel_size, (tuple, list)) else (layer.kernel_size,) * n
         k = ", ".join(map(str, kernel))
