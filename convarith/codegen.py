@@ -101,15 +101,15 @@ def _tf(layer: Layer, n: int) -> str:
     name = "tf.nn." + TF_FUNCTION[layer.op].format(n=n)
     assert isinstance(layer, (Conv, ConvTranspose, MaxPool, AvgPool))
     given: Any = layer.padding  # 'SAME', 'VALID' or (before, after) per spatial axis
-    padding = given if isinstance(given, str) else [[0, 0], *([b, a] for b, a in given), [0, 0]]
+    padding = f'"{given}"' if isinstance(given, str) else str([[0, 0], *([b, a] for b, a in given), [0, 0]])
     if isinstance(layer, Conv):
         kernel = layer.kernel_size if isinstance(layer.kernel_size, (tuple, list)) else (layer.kernel_size,) * n
         k = ", ".join(map(str, kernel))
         rest = _args([("strides", layer.stride, None), ("dilations", layer.dilation, 1)])
-        return f"{name}(x, filters, {', '.join([*rest, f'padding={_short(padding)}'])})  # filters: ({k}, in, out)"
+        return f"{name}(x, filters, {', '.join([*rest, f'padding={padding}'])})  # filters: ({k}, in, out)"
     if isinstance(layer, ConvTranspose):
         rest = _args([("strides", layer.stride, None), ("dilations", layer.dilation, 1)])
-        return f"{name}(x, filters, output_shape, {', '.join([*rest, f'padding={_short(padding)}'])})"
+        return f"{name}(x, filters, output_shape, {', '.join([*rest, f'padding={padding}'])})"
     assert isinstance(layer, (MaxPool, AvgPool))
     stride = layer.stride if layer.stride is not None else layer.kernel_size
-    return f"{name}(x, ksize={_short(layer.kernel_size)}, strides={_short(stride)}, padding={_short(padding)})"
+    return f"{name}(x, ksize={_short(layer.kernel_size)}, strides={_short(stride)}, padding={padding})"
