@@ -96,6 +96,10 @@ FrameworkOpt = Annotated[
 ]
 
 
+class Emit(str, Enum):
+    torch = "torch"
+
+
 class Dtype(str, Enum):
     float32 = "float32"
     float16 = "float16"
@@ -147,6 +151,13 @@ def plan(
     from_keras: FromKerasOpt = None,
     depth: DepthOpt = None,
     columns: ColumnsOpt = None,
+    emit: Annotated[
+        Emit | None,
+        typer.Option("--emit", help="Print the planned network as a runnable model file instead of the table: torch."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="With --emit: write the model file here (else standard output).")
+    ] = None,
     dtype: Annotated[
         Dtype | None,
         typer.Option("--dtype", help="Element type for activation memory (default: the spec's dtype, else float32)."),
@@ -231,6 +242,11 @@ def plan(
         if depth < 0:
             raise OptionError("--depth", f"must be at least 0, got {depth}")
         result = result.folded(depth)
+    if out is not None and emit is None:
+        raise OptionError("--out", "writes the file of --emit")
+    if emit is not None:
+        _emit(result, out)
+        return
     if verify:
         from ..plan.verify import verify as run_verify
 
@@ -261,6 +277,19 @@ def plan(
         from . import fail
 
         fail("the plan stopped early: " + next(d for d in result.diagnostics if d.endswith("(planning stops here)")))
+
+
+def _emit(result: Plan, out: Path | None) -> None:
+    from ..emit import emit_torch
+
+    code = emit_torch(result)
+    if out is None:
+        typer.echo(code, nl=False)
+        return
+    from ..images import write_atomically
+
+    write_atomically(out, lambda temporary: Path(temporary).write_text(code))
+    typer.echo(f"wrote {out}")
 
 
 def _plan_live(
