@@ -211,8 +211,8 @@ def port(
     notes: list[str] = []
     if source in ("tf", "keras") and str(request.padding).upper() == "SAME" and any(s > 1 for s in g.stride):
         notes.append(
-            f"{source}'s SAME padding depends on the input size: this code holds for inputs of "
-            f"{_same_sizes(g)} (the same padding); other sizes need their own port"
+            f"{source}'s SAME padding depends on the input size, through its remainder modulo the stride: "
+            f"this code holds for every input with {_same_sizes(g)}; other sizes need their own port"
         )
     emit = _emit_torch if target == "torch" else _emit_keras
     code = emit(g, source, shape, notes)
@@ -220,11 +220,14 @@ def port(
 
 
 def _same_sizes(g: Geometry) -> str:
-    """The spatial sizes for which SAME gives the same pads as here: the same remainder mod stride."""
-    parts = []
-    for size, stride in zip(g.spatial, g.stride, strict=True):
-        parts.append(f"{size} + {stride}k" if stride > 1 else "any")
-    return " x ".join(parts)
+    """SAME's padding depends only on each size's remainder modulo the stride."""
+    from .explain import axis_names
+
+    parts = [
+        f"{name} = {size % stride} mod {stride}" if stride > 1 else f"any {name}"
+        for name, size, stride in zip(axis_names(len(g.spatial)), g.spatial, g.stride, strict=True)
+    ]
+    return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------- torch
