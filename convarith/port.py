@@ -389,22 +389,39 @@ def _torch_average(g: Geometry, helper: list[str], notes: list[str]) -> list[str
 # --------------------------------------------------------------------------- keras
 
 
-def _keras_same(g: Geometry) -> Pairs:
-    """What Keras's padding='same' would pad on this input (from the keras dialect)."""
-    if g.op in ("max_pool", "avg_pool"):
-        layer: Layer = MaxPool(g.kernel, g.stride, "same", framework="keras")
-    else:
-        layer = Conv(g.kernel, g.stride, "same", g.dilation, framework="keras")
-    return tuple(a.padding for a in layer.arithmetic(g.spatial))
+def _keras_same(g: Geometry) -> Pairs | None:
+    """What Keras's padding='same' would pad on this input (from the keras dialect), or None
+    where Keras refuses the layer as given (strides > 1 with dilation > 1)."""
+    try:
+        if g.op in ("max_pool", "avg_pool"):
+            layer: Layer = MaxPool(g.kernel, g.stride, "same", framework="keras")
+        else:
+            kernel, dilation = _keras_kernel(g, [], any(s > 1 for s in g.stride))
+            layer = Conv(kernel, g.stride, "same", dilation, framework="keras")
+        return tuple(a.padding for a in layer.arithmetic(g.spatial))
+    except ShapeError:
+        return None
 
 
-def _keras_weight(source: str, g: Geometry) -> str:
+def _keras_kernel(g: Geometry, notes: list[str], undilate: bool) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(kernel_size, dilation_rate) for Keras. Keras refuses strides > 1 with dilation > 1 and
+    TensorFlow's CPU has no dilated transposed convolution: there the kernel itself is dilated
+    (zeros between its taps), which computes the same sums."""
+    if not undilate or all(d == 1 for d in g.dilation):
+        return g.kernel, g.dilation
+    notes.append("the dilation is written into the kernel (zeros between its taps): Keras cannot run it as given")
+    effective = tuple(d * (k - 1) + 1 for k, d in zip(g.kernel, g.dilation, strict=True))
+    return effective, (1,) * len(g.kernel)
+
+
+def _keras_weight(source: str, g: Geometry, dilated: bool = False) -> str:
     n = len(g.kernel)
-    if source in ("tf", "keras"):
-        return "weight"
-    # torch conv (out, in/groups, *k) -> (*k, in/groups, out); transposed (in, out/groups, *k) -> (*k, out, in)
-    order = (*range(2, n + 2), 1, 0)
-    return f"np.transpose(weight, {order})"
+    expression = "weight"
+    if source not in ("tf", "keras"):
+        # torch conv (out, in/groups, *k) -> (*k, in/groups, out); transposed (in, out/groups, *k) -> (*k, out, in)
+        order = (*range(2, n + 2), 1, 0)
+        expression = f"np.transpose(weight, {order})"
+    return f"_dilated({expression}, {g.dilation})" if dilated else expression
 
 
 def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[str]) -> str:
@@ -431,18 +448,16 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
         else:
             layers.append(f"keras.layers.ZeroPadding{n}D({_keras_layer_pairs(g.pads)}, dtype=dtype)")
             padding = "valid"
-        if any(s > 1 for s in g.stride) and any(d > 1 for d in g.dilation):
-            raise NoExactPort("dilation", "Keras refuses strides > 1 together with dilation_rate > 1: no exact port")
+        kernel, dilation = _keras_kernel(g, notes, any(s > 1 for s in g.stride))
         layers.append(
-            f"keras.layers.Conv{n}D({g.out_channels}, {g.kernel}, strides={g.stride}, padding={padding!r}, "
-            f"dilation_rate={g.dilation}, groups={g.groups}, use_bias={g.bias}, dtype=dtype)"
+            f"keras.layers.Conv{n}D({g.out_channels}, {kernel}, strides={g.stride}, padding={padding!r}, "
+            f"dilation_rate={dilation}, groups={g.groups}, use_bias={g.bias}, dtype=dtype)"
         )
         weighted = True
     elif g.op == "conv_transpose":
         if g.groups != 1:
             raise NoExactPort("groups", "Keras's ConvTranspose layers have no groups: no exact port")
-        if any(s > 1 for s in g.stride) and any(d > 1 for d in g.dilation):
-            raise NoExactPort("dilation", "Keras refuses strides > 1 together with dilation_rate > 1: no exact port")
+        kernel, dilation = _keras_kernel(g, notes, True)  # TF's CPU kernels have no dilated transpose
         extras, crop = [], []
         for (before, after), stride in zip(g.pads, g.stride, strict=True):
             if before < 0 or -after >= stride:
@@ -450,8 +465,8 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
             extras.append(max(-after, 0))  # cells added at the end hold the bias: Keras's output_padding
             crop.append((before, max(after, 0)))
         layers.append(
-            f"keras.layers.Conv{n}DTranspose({g.out_channels}, {g.kernel}, strides={g.stride}, padding='valid', "
-            f"output_padding={tuple(extras)}, dilation_rate={g.dilation}, use_bias={g.bias}, dtype=dtype)"
+            f"keras.layers.Conv{n}DTranspose({g.out_channels}, {kernel}, strides={g.stride}, padding='valid', "
+            f"output_padding={tuple(extras)}, dilation_rate={dilation}, use_bias={g.bias}, dtype=dtype)"
         )
         weighted = True
         if tuple(crop) != zero:
@@ -493,6 +508,19 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
                 f"{g.kernel}, {g.stride}, {_keras_pairs(counted)}, {_keras_pairs(rest)}), dtype=dtype)"
             )
     code = ["import numpy as np", "import keras", ""]
+    dilated = any("the dilation is written into the kernel" in note for note in notes)
+    if dilated:
+        code += [
+            "",
+            "def _dilated(kernel, dilation):",
+            '    """The kernel with dilation - 1 zeros between its taps: a dilated layer as an undilated one."""',
+            "    n = len(dilation)",
+            "    size = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:n], dilation)] + list(kernel.shape[n:])",
+            "    out = np.zeros(size, dtype=kernel.dtype)",
+            "    out[tuple(slice(None, None, d) for d in dilation)] = kernel",
+            "    return out",
+            "",
+        ]
     if any("_window_average" in layer for layer in layers):
         code += [
             "",
@@ -521,7 +549,7 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
         code += [
             "    layer = next(l for l in model.layers if l.weights)",
             "    if weight is not None:",
-            f"        arrays = [{_keras_weight(source, g)}]"
+            f"        arrays = [{_keras_weight(source, g, dilated)}]"
             + (" + ([bias] if bias is not None else [])" if g.bias else ""),
             "        if len(arrays) < len(layer.weights):",
             "            arrays.append(layer.weights[1].numpy())",
