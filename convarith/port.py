@@ -76,6 +76,7 @@ class Request:
     ceil_mode: bool = False
     count_include_pad: bool = True
     padding_mode: str = "zeros"
+    depth_multiplier: int | None = None  # a depthwise source (Keras DepthwiseConv, tf.nn.depthwise_conv2d)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Geometry:
     divisor: str = ""  # avg pool: "real" (padding not counted), "padded" (declared padding counted)
     declared: Pairs = ()  # avg pool: the padding the source declares (counted when divisor == "padded")
     padding_mode: str = "zeros"
+    depthwise: bool = False  # the source's weight is (*k, in, multiplier)
 
 
 def _channels_first(framework: str) -> bool:
@@ -134,6 +136,20 @@ def _source_layer(request: Request, framework: str, channels: int) -> Layer:
     raise ShapeError("op", f"ports {', '.join(OPS)}, not {r.op!r}")
 
 
+def _depthwise(request: Request, source: str, shape: tuple[int, ...]) -> Request:
+    """A Keras/tf depthwise convolution as the grouped convolution it is: one group per input
+    channel, ``depth_multiplier`` outputs each."""
+    from dataclasses import replace
+
+    multiplier = request.depth_multiplier
+    if source == "torch" or request.op != "conv":
+        raise ShapeError("depth_multiplier", "is a Keras/tf depthwise convolution's argument (torch: groups)")
+    if not isinstance(multiplier, int) or multiplier < 1:
+        raise ShapeError("depth_multiplier", f"must be a positive integer, got {multiplier!r}")
+    channels = _split(shape, source)[1]
+    return replace(request, groups=channels, out_channels=channels * multiplier)
+
+
 def geometry(request: Request, framework: str, input_shape: Sequence[int]) -> Geometry:
     """The source layer's per-axis geometry on this input, from the shape engine."""
     _, channels, spatial = _split(input_shape, framework)
@@ -169,6 +185,7 @@ def geometry(request: Request, framework: str, input_shape: Sequence[int]) -> Ge
         divisor,
         tuple(a.padding for a in axes),
         request.padding_mode,
+        request.depth_multiplier is not None,
     )
 
 
@@ -205,6 +222,8 @@ def port(
     if request.padding_mode != "zeros" and (source != "torch" or op != "conv"):
         raise ShapeError("padding_mode", "is a PyTorch convolution's argument")
     shape = tuple(int(v) for v in input_shape)
+    if request.depth_multiplier is not None:
+        request = _depthwise(request, source, shape)
     batch = shape[0]
     g = geometry(request, source, shape)
     out = _join(batch, g.out_channels, g.out_spatial, source)
@@ -243,6 +262,9 @@ def _torch_weight(source: str, op: str, g: Geometry) -> str:
     n = len(g.kernel)
     if source == "torch":
         return "weight"
+    if op == "conv" and g.depthwise:  # (*k, in, multiplier) -> (in * multiplier, 1, *k), channel c * m + j
+        order = (n + 1, n, *range(n))
+        return f"np.transpose(weight.reshape(*weight.shape[:{n}], 1, -1), {order})"
     if op == "conv":  # tf/keras (*k, in/groups, out) -> (out, in/groups, *k)
         order = (n + 1, n, *range(n))
         return f"np.transpose(weight, {order})"
@@ -416,7 +438,7 @@ def _keras_kernel(g: Geometry, notes: list[str], undilate: bool) -> tuple[tuple[
 
 def _keras_weight(source: str, g: Geometry, dilated: bool = False) -> str:
     n = len(g.kernel)
-    expression = "weight"
+    expression = f"weight.reshape(*weight.shape[:{n}], 1, -1)" if g.depthwise else "weight"
     if source not in ("tf", "keras"):
         # torch conv (out, in/groups, *k) -> (*k, in/groups, out); transposed (in, out/groups, *k) -> (*k, out, in)
         order = (*range(2, n + 2), 1, 0)

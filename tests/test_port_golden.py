@@ -17,9 +17,8 @@ torch = pytest.importorskip("torch")
 CASES = json.loads((DATA / "golden_port.json").read_text())
 ARRAYS = np.load(DATA / "golden_port.npz")
 TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
-# Depthwise and separable layers are their own classes in Keras and tf.nn (kernel layout
-# (*k, C_in, multiplier)); port takes conv with groups, whose kernel is (*k, C_in/groups, C_out).
-NOT_PORTED = {"DepthwiseConv2D", "SeparableConv2D", "depthwise_conv2d"}
+# SeparableConv2D is two layers (a depthwise and a 1x1 convolution): port each.
+NOT_PORTED = {"SeparableConv2D"}
 
 
 def arguments(case):
@@ -35,11 +34,14 @@ def arguments(case):
             "stride": a["strides"],
             "padding": a["padding"],
             "dilation": a["dilation_rate"],
-            "out_channels": a["filters"],
+            "out_channels": a.get("filters"),
             "bias": a["use_bias"],
         }
         if op.endswith("Transpose"):
             return "conv_transpose", {**common, "output_padding": a["output_padding"]}
+        if op == "DepthwiseConv2D":
+            del common["out_channels"]
+            return "conv", {**common, "depth_multiplier": a["depth_multiplier"]}
         return "conv", {**common, "groups": a["groups"]}
     padding = tf_padding(a["padding"])
     if op.startswith(("max_pool", "avg_pool")):
@@ -47,7 +49,7 @@ def arguments(case):
         return kind, {"kernel_size": spatial(a["ksize"], nd), "stride": spatial(a["strides"], nd), "padding": padding}
     stride = spatial(a["stride" if op == "conv1d" else "strides"], nd)
     common = {"stride": stride, "padding": padding, "dilation": spatial(a["dilations"], nd), "bias": False}
-    filters = case["shapes"]["filters"]
+    filters = case["shapes"].get("filters", case["shapes"].get("filter"))
     if op.endswith("_transpose"):
         return "conv_transpose", {
             **common,
@@ -55,6 +57,8 @@ def arguments(case):
             "out_channels": filters[-2],
             "output_size": a["output_shape"][1:-1],
         }
+    if op == "depthwise_conv2d":
+        return "conv", {**common, "kernel_size": filters[:nd], "depth_multiplier": filters[-1]}
     groups = shape[-1] // filters[-2]
     return "conv", {**common, "kernel_size": filters[:nd], "out_channels": filters[-1], "groups": groups}
 
@@ -65,7 +69,7 @@ def test_ported_torch_code_gives_tensorflows_output(case):
     arrays = {name: ARRAYS[key] for name, key in case["arrays"].items()}
     x = arrays["input"]
     ported = port(op, x.shape, case["framework"], "torch", **kwargs)
-    weight = arrays.get("kernel", arrays.get("filters"))
+    weight = arrays.get("kernel", arrays.get("filters", arrays.get("filter")))
     namespace = {}
     exec(compile(ported.code, case["id"], "exec"), namespace)
     module = namespace["build"](weight, arrays.get("bias"))

@@ -53,6 +53,14 @@ def port(
     padding_mode: Annotated[
         str, typer.Option("--padding-mode", help="torch conv: zeros, reflect, replicate or circular.")
     ] = "zeros",
+    depth_multiplier: Annotated[
+        int | None,
+        typer.Option(
+            "--depth-multiplier",
+            help="The source is a depthwise conv (Keras DepthwiseConv1D/2D, tf.nn.depthwise_conv2d) with this "
+            "multiplier; its weight is (*k, in, multiplier).",
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """The target framework's code for a layer, with the weight conversion: same shape and values."""
@@ -76,6 +84,8 @@ def port(
         arguments.update(groups=groups or 1, out_channels=out_channels, bias=not no_bias)
         if op is Op.conv:
             arguments["padding_mode"] = padding_mode
+            if depth_multiplier is not None:
+                arguments["depth_multiplier"] = depth_multiplier
     elif groups is not None or out_channels is not None:
         raise OptionError("--groups", "applies to convolutions")
     if output_padding is not None:
