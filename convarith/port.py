@@ -25,6 +25,7 @@ from .layers import AvgPool, Conv, ConvTranspose, Layer, MaxPool
 FRAMEWORKS = ("torch", "tf", "keras")
 OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
 TARGETS = ("torch", "keras")
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 Pairs = tuple[tuple[int, int], ...]
 
 
@@ -219,6 +220,8 @@ def port(
     if target not in TARGETS:
         raise ShapeError("target", f"ports to {', '.join(TARGETS)} (tf.nn code is not emitted yet), got {target!r}")
     request = Request(op, **arguments)
+    if request.padding_mode not in PADDING_MODES:
+        raise ShapeError("padding_mode", f"must be one of {', '.join(PADDING_MODES)}, got {request.padding_mode!r}")
     if request.padding_mode != "zeros" and (source != "torch" or op != "conv"):
         raise ShapeError("padding_mode", "is a PyTorch convolution's argument")
     shape = tuple(int(v) for v in input_shape)
@@ -226,6 +229,7 @@ def port(
         request = _depthwise(request, source, shape)
     batch = shape[0]
     g = geometry(request, source, shape)
+    _check_padding_mode(g)
     out = _join(batch, g.out_channels, g.out_spatial, source)
     notes: list[str] = []
     if source in ("tf", "keras") and str(request.padding).upper() == "SAME" and any(s > 1 for s in g.stride):
@@ -236,6 +240,15 @@ def port(
     emit = _emit_torch if target == "torch" else _emit_keras
     code = emit(g, source, shape, notes)
     return Port(source, target, op, shape, out, code, tuple(notes))
+
+
+def _check_padding_mode(g: Geometry) -> None:
+    """PyTorch's own limits: a reflection must be shorter than the axis, a wrap at most as long."""
+    for (before, after), size in zip(g.pads, g.spatial, strict=True):
+        if g.padding_mode == "reflect" and max(before, after) >= size:
+            raise ShapeError("padding", f"reflect padding {max(before, after)} must be smaller than the input {size}")
+        if g.padding_mode == "circular" and max(before, after) > size:
+            raise ShapeError("padding", f"circular padding {max(before, after)} must be at most the input {size}")
 
 
 def _same_sizes(g: Geometry) -> str:
