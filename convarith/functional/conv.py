@@ -13,7 +13,7 @@ from .. import limits
 from ..arithmetic import AxisArithmetic
 from ..errors import ShapeError
 from ..layers import Conv, ConvTranspose, IntOrAxes, Padding
-from . import checks, sparse, subpixel
+from . import checks, explicit, sparse, subpixel
 from .checks import Array
 from .correlate import correlate, new_output
 from .padding import PADDING_MODES, check_grow, pad_pairs
@@ -110,10 +110,11 @@ def _conv(
     kernel = w.shape[2:]
     if w.shape[0] % groups:
         raise ShapeError("groups", f"the weight's {w.shape[0]} output channels are not divisible by groups={groups}")
+    pairs = explicit.pairs(padding)  # None unless written as (before, after) pairs
     layer = Conv(
         kernel,
         stride=stride,
-        padding=padding,
+        padding=padding if pairs is None else 0,
         dilation=dilation,
         groups=groups,
         in_channels=w.shape[1] * groups,
@@ -127,7 +128,7 @@ def _conv(
             f"the input has {x.shape[1]}",
         )
     _check_bias(b, w.shape[0])
-    axes = layer.arithmetic(x.shape[2:])
+    axes = layer.arithmetic(x.shape[2:]) if pairs is None else explicit.conv_axes(layer, x.shape[2:], pairs)
     sizes = [a.output for a in axes]
     checks.output((x.shape[0], w.shape[0], *sizes), w.dtype.itemsize)
     if 0 in (x.shape[0], w.shape[0], *sizes):
@@ -196,10 +197,11 @@ def _conv_transpose(
     cin, cout = w.shape[0], w.shape[1] * groups
     if cin % groups:
         raise ShapeError("weight", f"its {cin} input channels are not divisible by groups={groups}")
+    pairs = explicit.pairs(padding)  # None unless written as (before, after) pairs
     layer = ConvTranspose(
         kernel,
         stride=stride,
-        padding=padding,
+        padding=padding if pairs is None else 0,
         output_padding=output_padding,
         dilation=dilation,
         groups=groups,
@@ -215,7 +217,11 @@ def _conv_transpose(
         spatial_size = checks.int_sequence("output_size", spatial_size)
     if isinstance(spatial_size, (tuple, list)) and len(spatial_size) == nd + 2:
         spatial_size = tuple(spatial_size)[2:]
-    axes = layer.arithmetic(x.shape[2:], output_size=spatial_size)
+    axes = (
+        layer.arithmetic(x.shape[2:], output_size=spatial_size)
+        if pairs is None
+        else explicit.transposed_axes_for(layer, x.shape[2:], pairs, spatial_size)
+    )
     sizes = [a.output for a in axes]
     checks.output((x.shape[0], cout, *sizes), w.dtype.itemsize)
     if 0 in (x.shape[0], cout, *sizes):

@@ -244,7 +244,17 @@ def _wide_rows(out: Array, n: int, first_channel: int, channels: int, h0: int, h
         or out.strides[1] != out.shape[2] * expected
     ):
         return None
+    # Strides alone do not prove the layout: a stride phase of conv_transpose's output
+    # (out[..., r::s, :]) can match them while its rows interleave other phases' cells, and
+    # writing whole padded rows there overwrote those cells and ran past the buffer's end. Only
+    # a box of a C-contiguous array (same strides as the array holding the memory) has it.
+    base = out if out.base is None else out.base
+    if not isinstance(base, np.ndarray) or base.strides != out.strides or not base.flags.c_contiguous:
+        return None
     corner = out[n, first_channel : first_channel + 1, h0 : h0 + 1]  # a view (a scalar index would copy)
+    start = corner.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    if start < 0 or start + (channels - 1) * out.strides[1] + hc * row * item > base.nbytes:
+        return None
     return np.lib.stride_tricks.as_strided(corner, shape=(channels, hc * row), strides=(out.strides[1], item))
 
 

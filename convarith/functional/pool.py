@@ -21,7 +21,7 @@ from ..arithmetic import AxisArithmetic
 from ..axes import is_int
 from ..errors import ShapeError
 from ..layers import AvgPool, IntOrAxes, Layer, MaxPool, Padding
-from . import checks, sparse
+from . import checks, explicit, sparse
 from .checks import Array
 
 THREADS = 2
@@ -63,9 +63,11 @@ def _in_threads(fn: Callable[[Array, Array], None], planes_in: Array, planes_out
             job.result()
 
 
-def _resolve(layer: Layer, x: Array, nd: int) -> tuple[AxisArithmetic, ...]:
+def _resolve(layer: Layer, x: Array, nd: int, pairs: explicit.Pairs | None) -> tuple[AxisArithmetic, ...]:
     if x.ndim not in (nd + 1, nd + 2):
         raise ShapeError("input", f"a {nd}-D pool needs (N, C, *spatial) or (C, *spatial), got shape {x.shape}")
+    if pairs is not None:
+        return explicit.pool_axes(layer, x.shape[x.ndim - nd :], pairs)
     return layer.arithmetic(x.shape[x.ndim - nd :])
 
 
@@ -242,10 +244,16 @@ def _max_pool(
     checks.framework(framework)
     x = _as_array(input)
     nd = _ndim(kernel_size, stride, padding, dilation, x)
+    pairs = explicit.pairs(padding)  # None unless written as (before, after) pairs
     layer = MaxPool(
-        kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, framework=framework
+        kernel_size,
+        stride=stride,
+        padding=padding if pairs is None else 0,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+        framework=framework,
     )
-    axes = _resolve(layer, x, nd)
+    axes = _resolve(layer, x, nd, pairs)
     lead = x.shape[: x.ndim - nd]
     shape = (*lead, *[a.output for a in axes])
     checks.output(shape, x.dtype.itemsize + (8 if return_indices else 0))
@@ -520,15 +528,16 @@ def _avg_pool(
         raise ShapeError("divisor_override", f"must be a non-zero 64-bit integer, got {checks.short(divisor_override)}")
     x = _as_array(input)
     nd = _ndim(kernel_size, stride, padding, 1, x)
+    pairs = explicit.pairs(padding)  # None unless written as (before, after) pairs
     layer = AvgPool(
         kernel_size,
         stride=stride,
-        padding=padding,
+        padding=padding if pairs is None else 0,
         ceil_mode=ceil_mode,
         count_include_pad=count_include_pad,
         framework=framework,
     )
-    axes = _resolve(layer, x, nd)
+    axes = _resolve(layer, x, nd, pairs)
     if layer.framework != "torch":
         count_include_pad = False
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
