@@ -42,14 +42,18 @@ def pairs(padding: object) -> Pairs | None:
     A sequence counts as pairs as soon as one of its entries is itself a sequence; then every
     entry must be a pair of ints. A 2-D integer array of shape (axes, 2) counts too.
     """
-    if isinstance(padding, np.ndarray):
-        if padding.ndim != 2:
-            return None  # a 1-D array is per-axis ints: the layer judges it
-        entries: Sequence[object] = list(padding)
-    elif isinstance(padding, (tuple, list)) and any(_is_pair(p) for p in padding):
+    entries: Sequence[object]
+    if isinstance(padding, (tuple, list)):
+        for entry in padding:  # a loop, not any(<generator>): this runs on every call
+            if isinstance(entry, (tuple, list, np.ndarray)):
+                break
+        else:
+            return None  # per-axis ints: the layer judges them
         entries = padding
+    elif isinstance(padding, np.ndarray) and padding.ndim == 2:
+        entries = list(padding)
     else:
-        return None
+        return None  # an int, a word, a 1-D array: the layer judges it
     result = []
     for entry in entries:
         values = list(entry) if _is_pair(entry) else None  # type: ignore[call-overload]
