@@ -20,6 +20,7 @@ from convarith.cli import app
 from convarith.plan import plan
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:Unable to retrieve source", "ignore:.*weight_norm.*is deprecated")
 
 MODELS = DATA / "models"
 TORCH = json.loads((DATA / "golden_models_torch.json").read_text())["models"]
