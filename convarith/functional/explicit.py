@@ -13,9 +13,10 @@ changes: an int or a word never reaches this module.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..arithmetic import AxisArithmetic, effective_kernel
 from ..axes import check_int_or_axes, expand, is_int, plain
@@ -30,7 +31,7 @@ Pairs = tuple[tuple[int, int], ...]
 PAIRS_RULE = "explicit padding takes one (before, after) pair of non-negative ints per spatial axis"
 
 
-def _is_pair(value: object) -> bool:
+def _is_pair(value: object) -> TypeGuard[Sequence[object] | NDArray[Any]]:
     if isinstance(value, np.ndarray):
         return value.ndim == 1
     return isinstance(value, (tuple, list))
@@ -56,7 +57,7 @@ def pairs(padding: object) -> Pairs | None:
         return None  # an int, a word, a 1-D array: the layer judges it
     result = []
     for entry in entries:
-        values = list(entry) if _is_pair(entry) else None  # type: ignore[call-overload]
+        values = list(entry) if _is_pair(entry) else None
         if values is None or len(values) != 2 or not all(is_int(v) for v in values):
             raise ShapeError("padding", f"{PAIRS_RULE}, got {short(padding)}")
         result.append((int(values[0]), int(values[1])))
