@@ -587,3 +587,15 @@ def test_strided_phase_outputs_are_not_written_as_wide_rows() -> None:
     for padding in ((1, 2), ((1, 1), (2, 2))):
         got = F.conv_transpose(x, w, stride=(2, 1), padding=padding, output_padding=(1, 1), dilation=(2, 3), groups=2)
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_unbatched_input_and_array_pairs() -> None:
+    """(C, *spatial) inputs: the pairs fix the number of spatial axes, as a tuple or an array."""
+    x = np.arange(60.0).reshape(2, 5, 6)
+    pads = ((1, 1), (0, 2))
+    for fn in (F.max_pool, F.avg_pool):
+        expected = fn(x[None], 3, padding=pads)[0]
+        np.testing.assert_array_equal(fn(x, 3, padding=pads), expected)
+        np.testing.assert_array_equal(fn(x, 3, padding=np.array(pads)), expected)
+    w = np.ones((1, 2, 2, 2))
+    np.testing.assert_array_equal(F.conv(x, w, padding=np.array(pads)), F.conv(x[None], w, padding=pads)[0])

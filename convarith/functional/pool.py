@@ -75,6 +75,8 @@ def _ndim(kernel_size: object, stride: object, padding: object, dilation: object
     if kernel_size is None:
         raise ShapeError("kernel_size", "is required, got None")
     for value in (kernel_size, stride, padding, dilation):
+        if isinstance(value, np.ndarray) and value.ndim == 2:  # (before, after) pairs as an array
+            return len(value)
         if isinstance(value, (tuple, list)):
             if not value:
                 raise ShapeError("kernel_size", f"needs one value per spatial axis, got {value!r}")
