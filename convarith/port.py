@@ -24,7 +24,7 @@ from .layers import AvgPool, Conv, ConvTranspose, Layer, MaxPool
 
 FRAMEWORKS = ("torch", "tf", "keras")
 OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
-TARGETS = ("torch", "keras")
+TARGETS = ("torch", "keras", "tf")
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 Pairs = tuple[tuple[int, int], ...]
 
@@ -218,7 +218,7 @@ def port(
     if source not in FRAMEWORKS:
         raise ShapeError("source", f"must be one of {', '.join(FRAMEWORKS)}, got {source!r}")
     if target not in TARGETS:
-        raise ShapeError("target", f"ports to {', '.join(TARGETS)} (tf.nn code is not emitted yet), got {target!r}")
+        raise ShapeError("target", f"must be one of {', '.join(TARGETS)}, got {target!r}")
     request = Request(op, **arguments)
     if request.padding_mode not in PADDING_MODES:
         raise ShapeError("padding_mode", f"must be one of {', '.join(PADDING_MODES)}, got {request.padding_mode!r}")
@@ -237,7 +237,7 @@ def port(
             f"{source}'s SAME padding depends on the input size, through its remainder modulo the stride: "
             f"this code holds for every input with {_same_sizes(g)}; other sizes need their own port"
         )
-    emit = _emit_torch if target == "torch" else _emit_keras
+    emit = {"torch": _emit_torch, "keras": _emit_keras, "tf": _emit_tf}[target]
     code = emit(g, source, shape, notes)
     return Port(source, target, op, shape, out, code, tuple(notes))
 
@@ -608,3 +608,133 @@ def _describe(g: Geometry, source: str, shape: tuple[int, ...]) -> str:
     names = {"conv": "convolution", "conv_transpose": "transposed convolution", "max_pool": "max pool"}
     what = names.get(g.op, "average pool")
     return f"The {source} {len(g.spatial)}-D {what} (kernel {fmt(g.kernel)}, stride {fmt(g.stride)}) on {fmt(shape)}"
+
+
+# --------------------------------------------------------------------------- tf.nn
+
+DILATED = [
+    "",
+    "def _dilated(kernel, dilation):",
+    '    """The kernel with dilation - 1 zeros between its taps: a dilated layer as an undilated one."""',
+    "    n = len(dilation)",
+    "    size = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:n], dilation)] + list(kernel.shape[n:])",
+    "    out = np.zeros(size, dtype=kernel.dtype)",
+    "    out[tuple(slice(None, None, d) for d in dilation)] = kernel",
+    "    return out",
+    "",
+]
+
+
+def _torch_or_keras_layout(source: str, g: Geometry, name: str) -> str:
+    """Random weights drawn in tf's layout, turned into the source's, so that build() converts them back."""
+    n = len(g.kernel)
+    if source == "torch":
+        return f"np.transpose({name}, ({n + 1}, {n}, {', '.join(map(str, range(n)))}))"
+    if g.depthwise:
+        return f"{name}.reshape(*{name}.shape[:{n}], -1, {g.out_channels // g.in_channels})"
+    return name
+
+
+def _emit_tf(g: Geometry, source: str, shape: tuple[int, ...], notes: list[str]) -> str:
+    """A tf.Module whose __call__ runs tf.nn ops: explicit tf.pad, then VALID windows."""
+    pairs = _keras_pairs(g.pads)
+    zero = tuple((0, 0) for _ in g.pads)
+    init = ["        self.weight = self.bias = None"]
+    call: list[str] = []
+    weighted = g.op in ("conv", "conv_transpose")
+    kernel, dilation = g.kernel, g.dilation
+    if weighted:
+        undilate = g.op == "conv_transpose" or any(s > 1 for s in g.stride)
+        kernel, dilation = _keras_kernel(g, notes, undilate)  # TF refuses what Keras refuses, on the CPU too
+        dilated = kernel != g.kernel
+        layout = _keras_weight(source, g, dilated)
+        per_group = g.in_channels // g.groups
+        channels = (g.out_channels, g.in_channels) if g.op == "conv_transpose" else (per_group, g.out_channels)
+        init = [
+            "        if weight is None:  # untrained: small random weights in tf's layout",
+            f"            weight = np.random.default_rng(0).normal(0, 0.1, {(*g.kernel, *channels)})",
+            "            weight = " + _torch_or_keras_layout(source, g, "weight"),
+            f"        self.weight = tf.constant({layout}, dtype)",
+            "        self.bias = tf.constant(bias, dtype) if bias is not None else None",
+        ]
+    if g.op == "conv":
+        if g.pads != zero:
+            mode = {"zeros": "CONSTANT", "reflect": "REFLECT"}.get(g.padding_mode)
+            if mode is None:
+                raise NoExactPort("padding_mode", f"tf.pad has no {g.padding_mode} mode: no exact port")
+            call.append(f"x = tf.pad(x, {pairs}, mode={mode!r})")
+        call.append(
+            f"y = tf.nn.convolution(x, self.weight, strides={list(g.stride)}, padding='VALID', "
+            f"dilations={list(dilation)})"
+        )
+    elif g.op == "conv_transpose":
+        if g.groups != 1:
+            raise NoExactPort("groups", "tf.nn.conv_transpose has no groups: no exact port")
+        extras, crop = [], []
+        for (before, after), stride in zip(g.pads, g.stride, strict=True):
+            if before < 0 or -after >= stride:
+                raise NoExactPort(
+                    "output_padding", "tf's output_shape can add fewer cells than the stride: no exact port"
+                )
+            extras.append(max(-after, 0))  # cells added at the end hold the bias: a larger output_shape
+            crop.append((before, max(after, 0)))
+        full = [
+            (size - 1) * stride + k + extra
+            for size, stride, k, extra in zip(g.spatial, g.stride, kernel, extras, strict=True)
+        ]
+        call.append(f"shape = tf.stack([tf.shape(x)[0], {', '.join(map(str, full))}, {g.out_channels}])")
+        call.append(f"y = tf.nn.conv_transpose(x, self.weight, shape, strides={list(g.stride)}, padding='VALID')")
+        if tuple(crop) != zero:
+            index = ", ".join(f"{b}:{size - a}" for (b, a), size in zip(crop, full, strict=True))
+            call.append(f"y = y[:, {index}, :]")
+    elif g.op == "max_pool":
+        if any(d > 1 for d in g.dilation):
+            raise NoExactPort("dilation", "tf.nn.max_pool has no dilation: no exact port")
+        if g.pads != zero:
+            call.append(f"x = tf.pad(x, {pairs}, constant_values=float('-inf'))")
+            notes.append("max pooling pads with -inf, so padding is never the maximum")
+        call.append(f"y = tf.nn.max_pool(x, {list(g.kernel)}, {list(g.stride)}, 'VALID')")
+    else:
+        counted = g.declared if g.divisor == "padded" else zero
+        if g.pads == zero or counted == g.pads:
+            if g.pads != zero:
+                call.append(f"x = tf.pad(x, {pairs})")
+            call.append(f"y = tf.nn.avg_pool(x, {list(g.kernel)}, {list(g.stride)}, 'VALID')")
+        else:
+            notes.append(
+                "the average divides by the cells the source counts: window sums over the count of those "
+                "cells (equal to float rounding)"
+            )
+            rest = tuple((p[0] - c[0], p[1] - c[1]) for p, c in zip(g.pads, counted, strict=True))
+            call += [
+                f"ones = tf.pad(tf.pad(tf.ones_like(x[..., :1]), {_keras_pairs(counted)}, constant_values=1), "
+                f"{_keras_pairs(rest)})",
+                f"x = tf.pad(x, {pairs})",
+                f"y = tf.nn.avg_pool(x, {list(g.kernel)}, {list(g.stride)}, 'VALID') / "
+                f"tf.nn.avg_pool(ones, {list(g.kernel)}, {list(g.stride)}, 'VALID')",
+            ]
+    if weighted and g.bias:
+        call.append("y = y + self.bias if self.bias is not None else y")
+    code = ["import numpy as np", "import tensorflow as tf", ""]
+    if weighted and kernel != g.kernel:
+        code += DILATED
+    code += [
+        "",
+        "class Ported(tf.Module):",
+        f'    """{_describe(g, source, shape)} as tf.nn ops: input and output (N, *spatial, C)."""',
+        "",
+        "    def __init__(self, weight=None, bias=None):",
+        "        super().__init__()",
+        "        dtype = tf.float64 if weight is not None and weight.dtype == np.float64 else tf.float32",
+        *init,
+        "",
+        "    def __call__(self, x):",
+        "        x = tf.convert_to_tensor(x)  # a NumPy array keeps its dtype (tf.nn.max_pool would take float32)",
+        *[f"        {line}" for line in call],
+        "        return y",
+        "",
+        "",
+        "def build(weight=None, bias=None):",
+        "    return Ported(weight, bias)",
+    ]
+    return "\n".join(code) + "\n"

@@ -190,7 +190,24 @@ def test_cli_port_json_and_text():
     [
         (["conv", "-k", "3", "--from", "tf", "--to", "torch", "-i", "1x8x8x3"], "out_channels"),
         (["conv", "-k", "3", "--from", "tf", "--to", "torch", "-i", "8x8", "--out-channels", "2"], "input"),
-        (["conv", "-k", "3", "--from", "keras", "--to", "tf", "-i", "1x8x8x3", "--out-channels", "2"], "tf.nn"),
+        (
+            [
+                "conv-transpose",
+                "-k",
+                "3",
+                "-g",
+                "2",
+                "--from",
+                "torch",
+                "--to",
+                "tf",
+                "-i",
+                "1x4x8x8",
+                "--out-channels",
+                "2",
+            ],
+            "no exact port",
+        ),
         (["max-pool", "-k", "2", "-d", "2", "--from", "torch", "--to", "keras", "-i", "1x3x8x8"], "no exact port"),
         (
             [

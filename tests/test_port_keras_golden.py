@@ -1,5 +1,5 @@
-"""`convarith port --from torch --to keras` against real Keras and real PyTorch, without
-TensorFlow: tools/gen_golden_port_keras.py ran the emitted Keras code in Keras on random
+"""`convarith port --from torch --to keras|tf` against real Keras/TensorFlow and real PyTorch,
+without TensorFlow: tools/gen_golden_port_keras.py ran the emitted code in Keras and TF on random
 weights and inputs and recorded its outputs with the sha256 of the code. Here the code is
 emitted again (it must be the code Keras ran), and real PyTorch runs the source layer on the
 same weights and input: the outputs must agree (float64)."""
@@ -63,7 +63,7 @@ def torch_output(op, x, weight, bias, a):
 @pytest.mark.parametrize("case", RECORD["cases"], ids=lambda c: c["id"])
 def test_keras_code_keras_ran_equals_pytorch(case):
     a = arguments(case)
-    ported = port(case["op"], case["input"], "torch", "keras", **a)
+    ported = port(case["op"], case["input"], "torch", case["target"], **a)
     assert hashlib.sha256(ported.code.encode()).hexdigest() == case["code_sha256"], (
         "the emitted Keras code changed: run tools/gen_golden_port_keras.py with TensorFlow to check it again"
     )
@@ -75,7 +75,7 @@ def test_keras_code_keras_ran_equals_pytorch(case):
 
 
 def test_every_op_and_the_hard_cases_are_recorded():
-    ops = {c["op"] for c in RECORD["cases"]}
-    assert ops == {"conv", "conv_transpose", "max_pool", "avg_pool"}
+    ops = {(c["target"], c["op"]) for c in RECORD["cases"]}
+    assert ops == {(t, op) for t in ("keras", "tf") for op in ("conv", "conv_transpose", "max_pool", "avg_pool")}
     notes = " ".join(n for c in RECORD["cases"] for n in c["notes"])
     assert "dilation is written into the kernel" in notes and "-inf" in notes and "divides by the cells" in notes

@@ -1,12 +1,13 @@
-"""Record what the Keras code `convarith port --from torch --to keras` emits computes, in real Keras.
+"""Record what the code `convarith port --from torch --to keras|tf` emits computes, in real Keras / TensorFlow.
 
 Run with TensorFlow + Keras 3 (CI has neither)::
 
     /tmp/venv-tf/bin/python tools/gen_golden_port_keras.py
 
-For each PyTorch layer in CASES (fixed seeds), the emitted Keras snippet is executed with
+For each PyTorch layer in CASES and each target (Keras layers, tf.nn ops; fixed seeds), the
+emitted snippet is executed with
 random float64 weights (in torch's layout, as `build()` takes them) on a random input, and
-the Keras output is recorded with the sha256 of the snippet. tests/test_port_keras_golden.py
+the output is recorded with the sha256 of the snippet. tests/test_port_keras_golden.py
 (CI, with torch) re-emits the snippet, requires the same sha256 (the code Keras ran is the
 code convarith prints), and compares the recorded Keras output with real PyTorch running
 the source layer on the same weights and input.
@@ -100,39 +101,41 @@ def main() -> None:
     keras.utils.set_random_seed(SEED)
     rng = np.random.default_rng(SEED)
     records, arrays = [], {}
-    for number, (op, shape, arguments) in enumerate(CASES):
-        case_id = f"{op}-{number:03d}"
-        try:
-            ported = port(op, shape, "torch", "keras", **arguments)
-        except NoExactPort as exc:
-            raise SystemExit(f"{case_id}: no exact port ({exc}); pick a portable case") from None
-        x = rng.standard_normal(shape)
-        weight, bias = weights_for(op, shape, arguments, rng)
-        namespace: dict[str, object] = {}
-        exec(compile(ported.code, case_id, "exec"), namespace)
-        model = namespace["build"](weight if weight is not None else np.zeros(1), bias)  # type: ignore[operator]
-        out = np.asarray(model(np.moveaxis(x, 1, -1)))
-        again = np.asarray(model(np.moveaxis(x, 1, -1)))
-        assert np.array_equal(out, again), case_id
-        assert out.dtype == np.float64, (case_id, out.dtype)
-        assert tuple(out.shape) == tuple(ported.output[:1] + ported.output[2:] + ported.output[1:2]), case_id
-        arrays[f"{case_id}/input"] = x
-        arrays[f"{case_id}/output"] = np.moveaxis(out, -1, 1)  # back to torch's layout
-        if weight is not None:
-            arrays[f"{case_id}/weight"] = weight
-        if bias is not None:
-            arrays[f"{case_id}/bias"] = bias
-        records.append(
-            {
-                "id": case_id,
-                "op": op,
-                "input": list(shape),
-                "arguments": arguments,
-                "code_sha256": hashlib.sha256(ported.code.encode()).hexdigest(),
-                "notes": list(ported.notes),
-            }
-        )
-        print(case_id, "ok", tuple(out.shape))
+    for target in ("keras", "tf"):
+        for number, (op, shape, arguments) in enumerate(CASES):
+            case_id = f"{target}-{op}-{number:03d}"
+            try:
+                ported = port(op, shape, "torch", target, **arguments)
+            except NoExactPort as exc:
+                raise SystemExit(f"{case_id}: no exact port ({exc}); pick a portable case") from None
+            x = rng.standard_normal(shape)
+            weight, bias = weights_for(op, shape, arguments, rng)
+            namespace: dict[str, object] = {}
+            exec(compile(ported.code, case_id, "exec"), namespace)
+            layer = namespace["build"](weight if weight is not None else np.zeros(1), bias)  # type: ignore[operator]
+            out = np.asarray(layer(np.moveaxis(x, 1, -1)))
+            again = np.asarray(layer(np.moveaxis(x, 1, -1)))
+            assert np.array_equal(out, again), case_id
+            assert out.dtype == np.float64, (case_id, out.dtype)
+            assert tuple(out.shape) == tuple(ported.output[:1] + ported.output[2:] + ported.output[1:2]), case_id
+            arrays[f"{case_id}/input"] = x
+            arrays[f"{case_id}/output"] = np.moveaxis(out, -1, 1)  # back to torch's layout
+            if weight is not None:
+                arrays[f"{case_id}/weight"] = weight
+            if bias is not None:
+                arrays[f"{case_id}/bias"] = bias
+            records.append(
+                {
+                    "id": case_id,
+                    "target": target,
+                    "op": op,
+                    "input": list(shape),
+                    "arguments": arguments,
+                    "code_sha256": hashlib.sha256(ported.code.encode()).hexdigest(),
+                    "notes": list(ported.notes),
+                }
+            )
+            print(case_id, "ok", tuple(out.shape))
     with open(os.path.join(DATA, "golden_port_keras.json"), "w") as f:
         json.dump(
             {"generator": "tools/gen_golden_port_keras.py", "keras": keras.__version__, "tensorflow": tf.__version__,

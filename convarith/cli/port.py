@@ -27,7 +27,12 @@ from .options import (
 def port(
     op: Annotated[Op, typer.Argument(help="The layer: conv, conv-transpose, max-pool, avg-pool.")],
     source: Annotated[Framework, typer.Option("--from", help="The framework the layer is written in.")],
-    target: Annotated[Framework, typer.Option("--to", help="The framework to write it in: torch or keras.")],
+    target: Annotated[
+        Framework,
+        typer.Option(
+            "--to", help="The framework to write it in: torch (nn modules), keras (layers) or tf (tf.nn ops)."
+        ),
+    ],
     input: Annotated[
         str,
         typer.Option(
