@@ -165,9 +165,9 @@ def _trainable(row: Row) -> str:
     return "yes" if not row.non_trainable else ("no" if row.non_trainable == row.params else "partly")
 
 
-def _cells(plan: Plan, r: Row, flops: bool) -> dict[str, str]:
+def _cells(plan: Plan, r: Row, flops: bool, total: int) -> dict[str, str]:
+    """One row's cells; ``total`` is the plan's parameter count (summed once per table, not per row)."""
     size, jump = _field(r)
-    total = plan.total_params
     return {
         "#": str(r.index),
         "layer": r.name,
@@ -187,8 +187,9 @@ def _cells(plan: Plan, r: Row, flops: bool) -> dict[str, str]:
 
 
 def _rows_as_text(plan: Plan, flops: bool, columns: Sequence[str] = COLUMNS) -> Iterator[list[str]]:
+    total = plan.total_params
     for r in plan.rows:
-        cells = _cells(plan, r, flops)
+        cells = _cells(plan, r, flops, total)
         yield [cells[c] for c in columns]
 
 
@@ -210,10 +211,10 @@ def to_csv(plan: Plan, flops: bool = False, columns: Sequence[str] = COLUMNS) ->
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(_headers(flops, columns))
+    total = plan.total_params
     for r in plan.rows:
-        size, jump = _field(r)
         raw: dict[str, object] = {
-            **_cells(plan, r, flops),
+            **_cells(plan, r, flops, total),
             "params": r.params,
             "MACs": _per_macs(flops) * plan.macs_of(r),
             "memory": r.memory,
