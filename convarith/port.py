@@ -423,6 +423,18 @@ def _torch_average(g: Geometry, helper: list[str], notes: list[str]) -> list[str
 
 # --------------------------------------------------------------------------- keras
 
+DILATED = [
+    "",
+    "def _dilated(kernel, dilation):",
+    '    """The kernel with dilation - 1 zeros between its taps: a dilated layer as an undilated one."""',
+    "    n = len(dilation)",
+    "    size = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:n], dilation)] + list(kernel.shape[n:])",
+    "    out = np.zeros(size, dtype=kernel.dtype)",
+    "    out[tuple(slice(None, None, d) for d in dilation)] = kernel",
+    "    return out",
+    "",
+]
+
 
 def _keras_same(g: Geometry) -> Pairs | None:
     """What Keras's padding='same' would pad on this input (from the keras dialect), or None
@@ -545,17 +557,7 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
     code = ["import numpy as np", "import keras", ""]
     dilated = any("the dilation is written into the kernel" in note for note in notes)
     if dilated:
-        code += [
-            "",
-            "def _dilated(kernel, dilation):",
-            '    """The kernel with dilation - 1 zeros between its taps: a dilated layer as an undilated one."""',
-            "    n = len(dilation)",
-            "    size = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:n], dilation)] + list(kernel.shape[n:])",
-            "    out = np.zeros(size, dtype=kernel.dtype)",
-            "    out[tuple(slice(None, None, d) for d in dilation)] = kernel",
-            "    return out",
-            "",
-        ]
+        code += DILATED
     if any("_window_average" in layer for layer in layers):
         code += [
             "",
@@ -611,18 +613,6 @@ def _describe(g: Geometry, source: str, shape: tuple[int, ...]) -> str:
 
 
 # --------------------------------------------------------------------------- tf.nn
-
-DILATED = [
-    "",
-    "def _dilated(kernel, dilation):",
-    '    """The kernel with dilation - 1 zeros between its taps: a dilated layer as an undilated one."""',
-    "    n = len(dilation)",
-    "    size = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:n], dilation)] + list(kernel.shape[n:])",
-    "    out = np.zeros(size, dtype=kernel.dtype)",
-    "    out[tuple(slice(None, None, d) for d in dilation)] = kernel",
-    "    return out",
-    "",
-]
 
 
 def _torch_or_keras_layout(source: str, g: Geometry, name: str) -> str:

@@ -133,55 +133,14 @@ def test_average_pools_divide_by_the_cells_the_source_counts():
 
 
 def test_cli_port_json_and_text():
-    result = runner.invoke(
-        app,
-        [
-            "port",
-            "conv",
-            "-k",
-            "3",
-            "-s",
-            "2",
-            "-p",
-            "same",
-            "--from",
-            "keras",
-            "--to",
-            "torch",
-            "-i",
-            "1x224x224x3",
-            "--out-channels",
-            "64",
-            "--json",
-        ],
-        env=ENV,
-    )
+    args = ["port", "conv", "-k", "3", "-s", "2", "-p", "same", "--from", "keras", "--to", "torch"]
+    args += ["-i", "1x224x224x3", "--out-channels", "64"]
+    result = runner.invoke(app, [*args, "--json"], env=ENV)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"from", "to", "input", "output", "exact", "notes", "code"}
     assert data["exact"] is True and data["output"] == [1, 112, 112, 64] and "def build(" in data["code"]
-    text = runner.invoke(
-        app,
-        [
-            "port",
-            "conv",
-            "-k",
-            "3",
-            "-s",
-            "2",
-            "-p",
-            "same",
-            "--from",
-            "keras",
-            "--to",
-            "torch",
-            "-i",
-            "1x224x224x3",
-            "--out-channels",
-            "64",
-        ],
-        env=ENV,
-    )
+    text = runner.invoke(app, args, env=ENV)
     assert text.exit_code == 0 and data["code"] in text.stdout
 
 
