@@ -23,10 +23,10 @@ TF_FUNCTION = {"conv": "conv{n}d", "conv_transpose": "conv{n}d_transpose", "max_
 TF_FUNCTION["avg_pool"] = "avg_pool{n}d"
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
     """3 for (3, 3); (3, 5) stays; strings quoted."""
     if isinstance(value, (tuple, list)):
-        items = [_short(v) for v in value]
+        items = [short(v) for v in value]
         if len(set(items)) == 1 and not any(isinstance(v, (tuple, list)) for v in value):
             return items[0]
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
@@ -35,9 +35,9 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-def _is(value: Any, default: Any) -> bool:
+def is_default(value: Any, default: Any) -> bool:
     if isinstance(value, (tuple, list)):
-        return all(_is(v, default) for v in value)
+        return all(is_default(v, default) for v in value)
     return bool(value == default)
 
 
@@ -52,24 +52,24 @@ def layer_code(layer: Layer, spatial_axes: int, in_channels: int | None = None) 
 
 
 def _args(pairs: list[tuple[str, Any, Any]]) -> list[str]:
-    return [f"{name}={_short(value)}" for name, value, default in pairs if not _is(value, default)]
+    return [f"{name}={short(value)}" for name, value, default in pairs if not is_default(value, default)]
 
 
 def _torch(layer: Layer, n: int, in_channels: int | None) -> str:
     name = f"nn.{TORCH_CLASS[layer.op]}{n}d"
     if isinstance(layer, (AdaptiveAvgPool, AdaptiveMaxPool)):
-        return f"{name}({_short(layer.output_size)})"
+        return f"{name}({short(layer.output_size)})"
     if isinstance(layer, (Conv, ConvTranspose)):
         given = layer.in_channels if layer.in_channels is not None else in_channels
         head = [str(given) if given is not None else "in_channels", str(layer.out_channels or "out_channels")]
-        head.append(f"kernel_size={_short(layer.kernel_size)}")
+        head.append(f"kernel_size={short(layer.kernel_size)}")
         pairs: list[tuple[str, Any, Any]] = [("stride", layer.stride, 1), ("padding", layer.padding, 0)]
         if isinstance(layer, ConvTranspose):
             pairs.append(("output_padding", layer.output_padding, 0))
         pairs += [("dilation", layer.dilation, 1), ("groups", layer.groups, 1)]
         return f"{name}({', '.join(head + _args(pairs))})"
     assert isinstance(layer, (MaxPool, AvgPool))
-    head = [f"kernel_size={_short(layer.kernel_size)}"]
+    head = [f"kernel_size={short(layer.kernel_size)}"]
     pairs = [("stride", layer.stride if layer.stride is not None else layer.kernel_size, layer.kernel_size)]
     pairs.append(("padding", layer.padding, 0))
     if isinstance(layer, MaxPool):
@@ -83,7 +83,7 @@ def _torch(layer: Layer, n: int, in_channels: int | None) -> str:
 def _keras(layer: Layer, n: int) -> str:
     name = "layers." + KERAS_CLASS[layer.op].format(n=n)
     if isinstance(layer, (Conv, ConvTranspose)):
-        head = [str(layer.out_channels or "filters"), _short(layer.kernel_size)]
+        head = [str(layer.out_channels or "filters"), short(layer.kernel_size)]
         pairs: list[tuple[str, Any, Any]] = [("strides", layer.stride, 1), ("padding", layer.padding, "valid")]
         if isinstance(layer, ConvTranspose):
             pairs.append(("output_padding", layer.output_padding, None))
@@ -94,7 +94,7 @@ def _keras(layer: Layer, n: int) -> str:
     assert isinstance(layer, (MaxPool, AvgPool))
     stride = layer.stride if layer.stride is not None else layer.kernel_size
     pairs = [("strides", stride, layer.kernel_size), ("padding", layer.padding, "valid")]
-    return f"{name}({', '.join([_short(layer.kernel_size), *_args(pairs)])})"
+    return f"{name}({', '.join([short(layer.kernel_size), *_args(pairs)])})"
 
 
 def _tf(layer: Layer, n: int) -> str:
@@ -112,4 +112,4 @@ def _tf(layer: Layer, n: int) -> str:
         return f"{name}(x, filters, output_shape, {', '.join([*rest, f'padding={padding}'])})"
     assert isinstance(layer, (MaxPool, AvgPool))
     stride = layer.stride if layer.stride is not None else layer.kernel_size
-    return f"{name}(x, ksize={_short(layer.kernel_size)}, strides={_short(stride)}, padding={padding})"
+    return f"{name}(x, ksize={short(layer.kernel_size)}, strides={short(stride)}, padding={padding})"

@@ -1,4 +1,5 @@
-"""A planned network as a runnable PyTorch model file: ``plan --emit torch``.
+"""A planned network as a runnable model file: ``plan --emit torch`` (an ``nn.Module``) or
+``plan --emit keras`` (a Keras functional model).
 
 Each planned row becomes one module (or one tensor operation in ``forward``), built from the
 layer's arguments and the input shape the planner computed for it, so the file reproduces
@@ -198,3 +199,148 @@ def _crop(plan: Plan, row: Row, source: str) -> str:
         start = (size - target) // 2
         parts.append(f"{start}:{start + target}")
     return f"{source}[{', '.join(parts)}]"
+
+
+KERAS_ACTIVATIONS = {
+    "relu": "relu",
+    "relu6": "relu6",
+    "leaky_relu": "leaky_relu",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu",
+    "silu": "silu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "log_softmax": "log_softmax",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "hardswish": "hard_silu",
+    "hardsigmoid": "hard_sigmoid",
+    "mish": "mish",
+    "exponential": "exponential",
+    "linear_activation": "linear",
+}
+
+
+def emit_keras(plan: Plan) -> str:
+    """A Keras functional model (``model``) that computes the planned network."""
+    if plan.framework not in ("keras", "tf"):
+        raise SpecError("--emit", f"emits Keras code for Keras or tf plans; this plan is in {plan.framework}'s layout")
+    if not plan.complete:
+        raise SpecError("--emit", "the plan stopped early: fix its errors first")
+    taken = {"inputs", "model", "keras", "layers"}
+    variables = {"input": "inputs"}
+    lines = [
+        f'"""Planned by convarith on input {"x".join(map(str, plan.input_shape))} '
+        f'(total parameters {plan.total_params:,})."""',
+        "",
+        "import keras",
+        "from keras import layers",
+        "",
+        f"inputs = keras.Input(shape={_value(plan.input_shape)})",
+    ]
+    for row, spec in zip(plan.rows, plan.layers, strict=True):
+        var = _identifier(row.name, taken)
+        names = spec.get("inputs")
+        previous = [plan.rows[row.index - 1].name] if row.index else ["input"]
+        sources = [variables[n] for n in (names if names is not None else previous)]
+        layer = _keras_layer(row, spec, len(row.input_shape or plan.input_shape) - 1)
+        argument = f"[{', '.join(sources)}]" if spec["type"] in ("add", "concat") else sources[0]
+        lines.append(f"{var} = {layer}({argument})  # {_shape(row)}")
+        variables[row.name] = var
+    last = variables[plan.rows[-1].name] if plan.rows else "inputs"
+    lines += [f"model = keras.Model(inputs, {last})", ""]
+    return "\n".join(lines)
+
+
+def _keras_args(pairs: list[tuple[str, Any, Any]]) -> list[str]:
+    """Keyword arguments that differ from Keras's defaults; per-axis values that agree written once."""
+    from .codegen import is_default, short
+
+    return [f"{k}={short(v)}" for k, v, default in pairs if v is not None and not is_default(v, default)]
+
+
+def _keras_layer(row: Row, spec: Spec, n: int) -> str:
+    t = spec["type"]
+    name = f"name={_value(row.name)}"
+    padding = spec.get("padding", "valid")
+    if t in ("conv", "conv_transpose", "depthwise_conv", "separable_conv"):
+        if not isinstance(padding, str):
+            raise SpecError("--emit", f"{row.name}: Keras layers take 'valid', 'same' or 'causal' padding")
+        cls = {
+            "conv": f"Conv{n}D",
+            "conv_transpose": f"Conv{n}DTranspose",
+            "depthwise_conv": f"DepthwiseConv{n}D",
+            "separable_conv": f"SeparableConv{n}D",
+        }[t]
+        head = [] if t == "depthwise_conv" else [str(spec["out_channels"])]
+        head.append(_keras_args([("kernel_size", spec["kernel_size"], None)])[0].split("=", 1)[1])
+        pairs: list[tuple[str, Any, Any]] = [("strides", spec.get("stride"), 1), ("padding", padding, "valid")]
+        pairs += [("dilation_rate", spec.get("dilation"), 1), ("groups", spec.get("groups"), 1)]
+        pairs += [("output_padding", spec.get("output_padding"), None)]
+        pairs += [("depth_multiplier", spec.get("depth_multiplier"), 1), ("use_bias", spec.get("bias", True), True)]
+        pairs += [("activation", spec.get("activation"), None)]
+        return f"layers.{cls}({', '.join([*head, *_keras_args(pairs), name])})"
+    if t in ("max_pool", "avg_pool"):
+        cls = f"MaxPooling{n}D" if t == "max_pool" else f"AveragePooling{n}D"
+        pairs = [("strides", spec.get("stride"), spec["kernel_size"]), ("padding", padding, "valid")]
+        size = _keras_args([("pool_size", spec["kernel_size"], None)])[0].split("=", 1)[1]
+        return f"layers.{cls}({', '.join([size, *_keras_args(pairs), name])})"
+    if t in ("global_pool", "adaptive_avg_pool", "adaptive_max_pool"):
+        maximum = spec.get("how") == "max" or t == "adaptive_max_pool"
+        keep = ", keepdims=True" if t != "global_pool" else ""
+        return f"layers.Global{'Max' if maximum else 'Average'}Pooling{max(n, 1)}D({name}{keep})"
+    if t == "border_pad":
+        pads = tuple(tuple(p) for p in spec["pads"])
+        value = pads[0] if len(pads) == 1 else pads
+        if all(b <= 0 and a <= 0 for b, a in pads):
+            crops = tuple((-b, -a) for b, a in pads)
+            return f"layers.Cropping{n}D({_value(crops[0] if len(crops) == 1 else crops)}, {name})"
+        if any(b < 0 or a < 0 for b, a in pads) or spec.get("mode", "constant") != "constant":
+            raise SpecError(
+                "--emit", f"{row.name}: mixed crop and pad, or {spec.get('mode')} padding, has no Keras layer"
+            )
+        return f"layers.ZeroPadding{n}D({_value(value)}, {name})"
+    if t == "upsample":
+        if spec.get("size") is not None:
+            return f"layers.Resizing({', '.join(map(str, spec['size']))}, interpolation='bilinear', {name})"
+        interpolation = "nearest" if spec.get("mode", "nearest") == "nearest" else "bilinear"
+        return f"layers.UpSampling{n}D({_value(spec['scale_factor'])}, interpolation={interpolation!r}, {name})"
+    if t == "linear":
+        pairs = [("use_bias", spec.get("bias", True), True), ("activation", spec.get("activation"), None)]
+        return f"layers.Dense({', '.join([str(spec['out_features']), *_keras_args(pairs), name])})"
+    simple = {
+        "flatten": "Flatten",
+        "rescale": "Rescaling",
+        "dropout": "Dropout",
+        "add": "Add",
+    }
+    if t in ("augment", "identity"):  # random augmentation is the identity at inference
+        return f"layers.Activation('linear', {name})"
+    if t == "rescale":
+        return f"layers.Rescaling(1.0, {name})"
+    if t == "dropout":
+        return f"layers.Dropout({spec.get('p', 0.5)}, {name})"
+    if t in simple:
+        return f"layers.{simple[t]}({name})"
+    if t == "concat":
+        return f"layers.Concatenate(axis={spec.get('axis', -1) + 1 if spec.get('axis', -1) >= 0 else -1}, {name})"
+    if t == "reshape":
+        return f"layers.Reshape({_value(tuple(spec['shape']))}, {name})"
+    if t == "permute":
+        return f"layers.Permute({_value(tuple(d + 1 for d in spec['dims']))}, {name})"
+    if t == "batch_norm":
+        terms = spec.get("affine_terms", 2)
+        return f"layers.BatchNormalization(center={terms >= 1}, scale={terms == 2}, {name})"
+    if t == "layer_norm":
+        terms = spec.get("affine_terms", 2)
+        return f"layers.LayerNormalization(center={terms >= 1}, scale={terms == 2}, {name})"
+    if t == "group_norm":
+        return f"layers.GroupNormalization({spec.get('num_groups', 32)}, {name})"
+    if t == "prelu":
+        shared = "" if spec.get("per_element") else f", shared_axes={list(range(1, n + 1))}"
+        return f"layers.PReLU({name}{shared})"
+    if t in KERAS_ACTIVATIONS:
+        return f"layers.Activation({KERAS_ACTIVATIONS[t]!r}, {name})"
+    raise SpecError("--emit", f"{row.name}: a {t} layer has no Keras emitter yet")

@@ -98,6 +98,7 @@ FrameworkOpt = Annotated[
 
 class Emit(str, Enum):
     torch = "torch"
+    keras = "keras"
 
 
 class Dtype(str, Enum):
@@ -153,7 +154,11 @@ def plan(
     columns: ColumnsOpt = None,
     emit: Annotated[
         Emit | None,
-        typer.Option("--emit", help="Print the planned network as a runnable model file instead of the table: torch."),
+        typer.Option(
+            "--emit",
+            help="Print the planned network as a runnable model file instead of the table: torch (for torch "
+            "plans) or keras (for keras/tf plans).",
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="With --emit: write the model file here (else standard output).")
@@ -245,7 +250,7 @@ def plan(
     if out is not None and emit is None:
         raise OptionError("--out", "writes the file of --emit")
     if emit is not None:
-        _emit(result, out)
+        _emit(result, out, emit.value)
         return
     if verify:
         from ..plan.verify import verify as run_verify
@@ -279,10 +284,10 @@ def plan(
         fail("the plan stopped early: " + next(d for d in result.diagnostics if d.endswith("(planning stops here)")))
 
 
-def _emit(result: Plan, out: Path | None) -> None:
-    from ..emit import emit_torch
+def _emit(result: Plan, out: Path | None, target: str) -> None:
+    from ..emit import emit_keras, emit_torch
 
-    code = emit_torch(result)
+    code = emit_torch(result) if target == "torch" else emit_keras(result)
     if out is None:
         typer.echo(code, nl=False)
         return

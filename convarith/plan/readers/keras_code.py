@@ -578,6 +578,9 @@ def keras_layer_spec(cls: str, bound: Bound, name: str, refuse: Callable[[str], 
     spec = _keras_layer_spec(cls, bound, name, refuse)
     if re.search(r"[123]D", cls) and spec["type"] in RANKED:  # Conv1D on a 2-D map: Keras refuses it
         spec["spatial_dims"] = _spatial_axes(cls)
+    activation = bound.get("activation")
+    if cls != "Activation" and isinstance(activation, str) and activation != "linear":
+        spec["activation"] = activation  # changes no shape; kept so that the network can be written back
     return spec
 
 
@@ -624,7 +627,7 @@ def _keras_layer_spec(cls: str, bound: Bound, name: str, refuse: Callable[[str],
                 "type": "adaptive_avg_pool" if "Average" in cls else "adaptive_max_pool",
                 "output_size": (1,) * axes,
             }
-        return {"type": "global_pool"}
+        return {"type": "global_pool", "how": "max" if "Max" in cls else "average"}
     if cls.startswith("ZeroPadding"):
         pads = _keras_pairs(bound.get("padding", 1), axes)
         return {"type": "border_pad", "pads": pads, "mode": "constant", "describe": cls}
