@@ -225,8 +225,8 @@ KERAS_ACTIVATIONS = {
 
 def emit_keras(plan: Plan) -> str:
     """A Keras functional model (``model``) that computes the planned network."""
-    if plan.framework not in ("keras", "tf"):
-        raise SpecError("--emit", f"emits Keras code for Keras or tf plans; this plan is in {plan.framework}'s layout")
+    if plan.framework == "torch":
+        return _torch_plan_as_keras(plan)
     if not plan.complete:
         raise SpecError("--emit", "the plan stopped early: fix its errors first")
     taken = {"inputs", "model", "keras", "layers"}
@@ -344,3 +344,116 @@ def _keras_layer(row: Row, spec: Spec, n: int) -> str:
     if t in KERAS_ACTIVATIONS:
         return f"layers.Activation({KERAS_ACTIVATIONS[t]!r}, {name})"
     raise SpecError("--emit", f"{row.name}: a {t} layer has no Keras emitter yet")
+
+
+WINDOW_KEYS = (
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "groups",
+    "out_channels",
+    "bias",
+    "output_padding",
+    "output_size",
+    "ceil_mode",
+    "count_include_pad",
+    "padding_mode",
+)
+
+
+def _last(row: Row) -> str:
+    """A torch row's shape as the Keras tensor has it: channels last."""
+    shape = row.shape or ()
+    return "x".join(map(str, (*shape[1:], shape[0]) if len(shape) > 1 else shape))
+
+
+def _torch_plan_as_keras(plan: Plan) -> str:
+    """A torch plan as Keras (channels last): window layers through the port rules, so each
+    pads, crops and averages exactly as torch does; the rest by their Keras equivalents."""
+    from .port import Request, geometry, keras_helpers, keras_layers
+
+    if not plan.complete:
+        raise SpecError("--emit", "the plan stopped early: fix its errors first")
+    taken = {"inputs", "model", "keras", "layers", "dtype"}
+    variables = {"input": "inputs"}
+    channels_last = (*plan.input_shape[1:], plan.input_shape[0])
+    body = [f"inputs = keras.Input(shape={_value(channels_last)}, dtype=dtype)"]
+    notes: list[str] = []
+    all_layers: list[str] = []
+    for row, spec in zip(plan.rows, plan.layers, strict=True):
+        var = _identifier(row.name, taken)
+        names = spec.get("inputs")
+        previous = [plan.rows[row.index - 1].name] if row.index else ["input"]
+        sources = [variables[n] for n in (names if names is not None else previous)]
+        given = row.input_shape or plan.input_shape
+        t = spec["type"]
+        if t in ("conv", "conv_transpose", "max_pool", "avg_pool"):
+            request = Request(t, **{k: spec[k] for k in WINDOW_KEYS if spec.get(k) is not None})
+            made = keras_layers(geometry(request, "torch", (1, *given)), notes)
+            all_layers += made
+            value = sources[0]
+            for layer in made:
+                body.append(f"{var} = {layer}({value})")
+                value = var
+            body[-1] += f"  # {_last(row)}"
+        else:
+            body.append(f"{var} = {_keras_from_torch(row, spec, given)}({_argument(t, sources)})  # {_last(row)}")
+        variables[row.name] = var
+    last = variables[plan.rows[-1].name] if plan.rows else "inputs"
+    head = [
+        f'"""Planned by convarith (torch layout, input {"x".join(map(str, plan.input_shape))}) as Keras, channels '
+        f"last (total parameters {plan.total_params:,}).",
+        "",
+        "Flatten works on channels-last tensors, so the order of the flattened features (and of a",
+        'following Dense layer\'s weights) differs from torch\'s; the shapes and counts are the same."""',
+        "",
+        "import keras",
+        "from keras import layers",
+        "",
+        'dtype = "float32"',
+        *keras_helpers(all_layers, notes),
+    ]
+    return "\n".join([*head, "", *body, f"model = keras.Model(inputs, {last})", ""])
+
+
+def _argument(t: str, sources: list[str]) -> str:
+    return f"[{', '.join(sources)}]" if t in ("add", "concat") else sources[0]
+
+
+def _keras_from_torch(row: Row, spec: Spec, given: tuple[int, ...]) -> str:
+    """A non-window row of a torch plan as a Keras layer on channels-last tensors."""
+    t = spec["type"]
+    n = len(given) - 1
+    if t in ("adaptive_avg_pool", "adaptive_max_pool"):
+        size = spec["output_size"]
+        if any(v not in (1, None) for v in (size if isinstance(size, (tuple, list)) else (size,))):
+            raise SpecError("--emit", f"{row.name}: only adaptive pools to 1 have a Keras layer (global pooling)")
+        kind = "Average" if t == "adaptive_avg_pool" else "Max"
+        return f"layers.Global{kind}Pooling{n}D(keepdims=True)"
+    if t == "concat":
+        axis = spec.get("axis", 0)
+        return f"layers.Concatenate(axis={-1 if axis in (0, -len(given)) else axis})"
+    if t == "crop":
+        before, after = given[1:], (row.shape or ())[1:]
+        crops = tuple(((s - a) // 2, s - a - (s - a) // 2) for s, a in zip(before, after, strict=True))
+        return f"layers.Cropping{n}D({_value(crops[0] if n == 1 else crops)})"
+    if t == "batch_norm":
+        return "layers.BatchNormalization()"
+    if t == "flatten":
+        return "layers.Flatten()"
+    if t == "linear":
+        bias = "" if spec.get("bias", True) else ", use_bias=False"
+        return f"layers.Dense({spec['out_features']}{bias})"
+    if t == "add":
+        return "layers.Add()"
+    if t == "dropout":
+        return f"layers.Dropout({spec.get('p', 0.5)})"
+    if t == "upsample" and spec.get("scale_factor") is not None:
+        mode = "nearest" if spec.get("mode", "nearest") == "nearest" else "bilinear"
+        return f"layers.UpSampling{n}D({_value(spec['scale_factor'])}, interpolation={mode!r})"
+    if t in KERAS_ACTIVATIONS:
+        return f"layers.Activation({KERAS_ACTIVATIONS[t]!r})"
+    if t == "identity":
+        return "layers.Activation('linear')"
+    raise SpecError("--emit", f"{row.name}: a torch {t} layer has no Keras emitter yet")

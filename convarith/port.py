@@ -435,6 +435,18 @@ DILATED = [
     "",
 ]
 
+WINDOW_AVERAGE = [
+    "",
+    "def _window_average(x, pool_size, strides, counted, rest):",
+    '    """Window sums of the zero-padded input over the count of cells the source counts."""',
+    "    padded = keras.ops.pad(keras.ops.pad(x, counted), rest)",
+    "    ones = keras.ops.ones_like(x[..., :1])",
+    "    mask = keras.ops.pad(keras.ops.pad(ones, counted, constant_values=1.0), rest)",
+    "    summed = keras.ops.average_pool(padded, pool_size, strides, padding='valid')",
+    "    return summed / keras.ops.average_pool(mask, pool_size, strides, padding='valid')",
+    "",
+]
+
 
 def _keras_same(g: Geometry) -> Pairs | None:
     """What Keras's padding='same' would pad on this input (from the keras dialect), or None
@@ -471,10 +483,12 @@ def _keras_weight(source: str, g: Geometry, dilated: bool = False) -> str:
     return f"_dilated({expression}, {g.dilation})" if dilated else expression
 
 
-def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[str]) -> str:
+def keras_layers(g: Geometry, notes: list[str]) -> list[str]:
+    """The Keras layer constructors (in order, each called on the previous one's output) that
+    reproduce the geometry; they use a ``dtype`` variable, and ``_window_average`` /
+    ``_dilated`` where the notes say so (see ``keras_helpers``)."""
     n = len(g.spatial)
     layers: list[str] = []
-    weighted = False
     zero = tuple((0, 0) for _ in g.pads)
     if g.op == "conv":
         if g.padding_mode not in ("zeros",) and any(b or a for b, a in g.pads):
@@ -500,7 +514,6 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
             f"keras.layers.Conv{n}D({g.out_channels}, {kernel}, strides={g.stride}, padding={padding!r}, "
             f"dilation_rate={dilation}, groups={g.groups}, use_bias={g.bias}, dtype=dtype)"
         )
-        weighted = True
     elif g.op == "conv_transpose":
         if g.groups != 1:
             raise NoExactPort("groups", "Keras's ConvTranspose layers have no groups: no exact port")
@@ -515,7 +528,6 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
             f"keras.layers.Conv{n}DTranspose({g.out_channels}, {kernel}, strides={g.stride}, padding='valid', "
             f"output_padding={tuple(extras)}, dilation_rate={dilation}, use_bias={g.bias}, dtype=dtype)"
         )
-        weighted = True
         if tuple(crop) != zero:
             layers.append(f"keras.layers.Cropping{n}D({_keras_layer_pairs(tuple(crop))}, dtype=dtype)")
     elif g.op == "max_pool":
@@ -554,22 +566,24 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
                 "keras.layers.Lambda(lambda x: _window_average(x, "
                 f"{g.kernel}, {g.stride}, {_keras_pairs(counted)}, {_keras_pairs(rest)}), dtype=dtype)"
             )
-    code = ["import numpy as np", "import keras", ""]
-    dilated = any("the dilation is written into the kernel" in note for note in notes)
-    if dilated:
+    return layers
+
+
+def keras_helpers(layers: Sequence[str], notes: Sequence[str]) -> list[str]:
+    """The helper functions the layers of ``keras_layers`` call."""
+    code: list[str] = []
+    if any("the dilation is written into the kernel" in note for note in notes):
         code += DILATED
     if any("_window_average" in layer for layer in layers):
-        code += [
-            "",
-            "def _window_average(x, pool_size, strides, counted, rest):",
-            '    """Window sums of the zero-padded input over the count of cells the source counts."""',
-            "    padded = keras.ops.pad(keras.ops.pad(x, counted), rest)",
-            "    ones = keras.ops.ones_like(x[..., :1])",
-            "    mask = keras.ops.pad(keras.ops.pad(ones, counted, constant_values=1.0), rest)",
-            "    summed = keras.ops.average_pool(padded, pool_size, strides, padding='valid')",
-            "    return summed / keras.ops.average_pool(mask, pool_size, strides, padding='valid')",
-            "",
-        ]
+        code += WINDOW_AVERAGE
+    return code
+
+
+def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[str]) -> str:
+    layers = keras_layers(g, notes)
+    weighted = g.op in ("conv", "conv_transpose")
+    dilated = any("the dilation is written into the kernel" in note for note in notes)
+    code = ["import numpy as np", "import keras", "", *keras_helpers(layers, notes)]
     spatial_in = ", ".join(str(s) for s in g.spatial)
     code += [
         "",

@@ -6,6 +6,7 @@ from golden import DATA
 
 import convarith
 from convarith.emit import emit_keras
+from convarith.plan import PRESETS, plan, preset
 
 KERAS_CONFIGS = sorted((DATA / "keras_configs").glob("*.json"))
 
@@ -48,3 +49,35 @@ def test_emitted_keras_builds_in_keras():
         model = namespace["model"]
         assert model.count_params() == original.total_params, config.stem
         assert tuple(model.output_shape[1:]) == original.output_shape, config.stem
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_torch_presets_as_keras_read_back_with_the_same_counts(name):
+    """A torch plan written as Keras through the port rules: read back, the same trainable
+    parameters (Keras adds batch norm's moving statistics as non-trainable) and output."""
+    from convarith.plan.readers.keras_code import read_keras
+
+    planned = plan(*preset(name))
+    code = emit_keras(planned)
+    if "keras.layers.Lambda" in code:  # a -inf pad (resnet18's max pool): the static reader does not run Lambdas
+        assert name == "resnet18" and code.count("keras.layers.Lambda") == 1
+        return  # test_torch_presets_as_keras_build_in_keras builds it in real Keras
+    channels_last = (*planned.input_shape[1:], planned.input_shape[0])
+    again = read_keras(code, "emitted.py", variable="model").plan(channels_last)
+    assert again.complete, again.diagnostics
+    assert again.trainable_params == planned.total_params
+    out = planned.output_shape
+    assert again.output_shape == ((*out[1:], out[0]) if len(out) > 1 else out)
+
+
+def test_torch_presets_as_keras_build_in_keras():
+    pytest.importorskip("keras")
+    for name in PRESETS:
+        planned = plan(*preset(name))
+        namespace = {}
+        exec(compile(emit_keras(planned), name, "exec"), namespace)
+        model = namespace["model"]
+        trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+        assert trainable == planned.total_params, name
+        out = planned.output_shape
+        assert tuple(model.output_shape[1:]) == ((*out[1:], out[0]) if len(out) > 1 else out), name
