@@ -65,10 +65,10 @@ def _value(v: Any) -> str:
 
 def emit_torch(plan: Plan, class_name: str = "Net") -> str:
     """An ``nn.Module`` class whose forward computes the planned network."""
-    if plan.framework != "torch":
-        raise SpecError("--emit", f"emits torch code for torch plans; this plan is in {plan.framework}'s layout")
     if not plan.complete:
         raise SpecError("--emit", "the plan stopped early: fix its errors first")
+    if plan.framework != "torch":
+        return _keras_plan_as_torch(plan, class_name)
     taken = {"x", "self", "torch", "nn", "F"}
     variables = {"input": "x"}
     init: list[str] = []
@@ -457,3 +457,111 @@ def _keras_from_torch(row: Row, spec: Spec, given: tuple[int, ...]) -> str:
     if t == "identity":
         return "layers.Activation('linear')"
     raise SpecError("--emit", f"{row.name}: a torch {t} layer has no Keras emitter yet")
+
+
+def _first(shape: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """A channels-last shape with channels first (vectors unchanged)."""
+    if shape is None or len(shape) < 2:
+        return shape
+    return (shape[-1], *shape[:-1])
+
+
+def _reshape_channels_last(given: tuple[int, ...], out: tuple[int, ...], source: str) -> str:
+    """Keras's Reshape, which orders elements channels last, on channels-first tensors: back to
+    channels last, reshape, and channels first again."""
+    n_in, n_out = len(given) - 1, len(out) - 1
+    last = source if n_in < 1 else f"{source}.permute(0, {', '.join(map(str, range(2, n_in + 2)))}, 1)"
+    shaped = f"{last}.reshape({source}.shape[0], {', '.join(map(str, out))})"
+    if n_out < 1:
+        return shaped
+    return f"{shaped}.permute(0, {n_out + 1}, {', '.join(map(str, range(1, n_out + 1)))})"
+
+
+def _keras_plan_as_torch(plan: Plan, class_name: str) -> str:
+    """A Keras/tf plan as an nn.Module (channels first): window layers through the port rules,
+    so each pads, crops and averages exactly as Keras does; the rest by their torch equivalents."""
+    from dataclasses import replace
+
+    from .port import Request, geometry, torch_modules
+
+    taken = {"x", "self", "torch", "nn", "F", "dtype"}
+    variables = {"input": "x"}
+    init: list[str] = []
+    body: list[str] = []
+    helper: list[str] = []
+    notes: list[str] = []
+    for row, spec in zip(plan.rows, plan.layers, strict=True):
+        var = _identifier(row.name, taken)
+        names = spec.get("inputs")
+        previous = [plan.rows[row.index - 1].name] if row.index else ["input"]
+        sources = [variables[n] for n in (names if names is not None else previous)]
+        given = row.input_shape or plan.input_shape
+        t = spec["type"]
+        module: str | None
+        expression = ""
+        if t in ("conv", "conv_transpose", "max_pool", "avg_pool", "depthwise_conv", "separable_conv"):
+            arguments = {k: spec[k] for k in WINDOW_KEYS if spec.get(k) is not None}
+            if t in ("depthwise_conv", "separable_conv"):  # a grouped conv, one group per channel
+                multiplier = int(spec.get("depth_multiplier", 1))
+                arguments.update(groups=given[-1], out_channels=given[-1] * multiplier)
+                arguments["bias"] = spec.get("bias", True) and t == "depthwise_conv"
+            kind = "conv" if t in ("depthwise_conv", "separable_conv") else t
+            g = geometry(Request(kind, **arguments), plan.framework, (1, *given))
+            layers, weighted = torch_modules(g, helper, notes)
+            made = [weighted if layer == "layer" and weighted else layer for layer in layers]
+            if t == "separable_conv":  # then the 1x1 convolution that mixes the channels
+                bias = spec.get("bias", True)
+                made.append(f"nn.Conv{len(g.spatial)}d({g.out_channels}, {spec['out_channels']}, 1, bias={bias})")
+            module = made[0] if len(made) == 1 else f"nn.Sequential({', '.join(made)})"
+        elif t == "reshape":
+            module, expression = None, _reshape_channels_last(given, row.shape or (), sources[0])
+        elif t == "global_pool":
+            kind = "Max" if spec.get("how") == "max" else "Avg"
+            module = f"nn.Sequential(nn.Adaptive{kind}Pool{len(given) - 1}d(1), nn.Flatten())"
+        elif t in ("rescale", "augment"):
+            module = "nn.Identity()"
+            notes.append(f"{row.name}: {t} is the identity here (its scale or randomness is not planned)")
+        else:
+            first = replace(row, input_shape=_first(given), shape=_first(row.shape))
+            converted = dict(spec)
+            if t == "concat":
+                axis = spec.get("axis", -1)
+                converted["axis"] = 0 if axis in (-1, len(given) - 1) else axis + 1
+            if t in ("permute", "layer_norm", "prelu"):
+                raise SpecError("--emit", f"{row.name}: a Keras {t} layer has no torch emitter yet")
+            module, expression = _layer(
+                replace(plan, input_shape=_first(plan.input_shape) or ()), first, converted, sources
+            )
+        if module is not None:
+            init.append(f"        self.{var} = {module}")
+            body.append(f"        {var} = self.{var}({sources[0]})  # {_shape(replace(row, shape=_first(row.shape)))}")
+        else:
+            body.append(f"        {var} = {expression}  # {_shape(replace(row, shape=_first(row.shape)))}")
+        variables[row.name] = var
+    last = variables[plan.rows[-1].name] if plan.rows else "x"
+    header = (
+        f'"""{class_name}: a {plan.framework} plan (input {"x".join(map(str, plan.input_shape))}, channels last) as '
+        "PyTorch, channels first.\n\nFlatten works on channels-first tensors, so the order of the flattened "
+        'features differs from Keras\'s; the shapes and counts are the same."""'
+    )
+    lines = [
+        header,
+        "",
+        "import torch",
+        "from torch import nn",
+        "",
+        "dtype = torch.float32",
+        *helper,
+        "",
+        "",
+        f"class {class_name}(nn.Module):",
+        "    def __init__(self):",
+        "        super().__init__()",
+        *init,
+        "",
+        "    def forward(self, x):",
+        *body,
+        f"        return {last}",
+        "",
+    ]
+    return "\n".join(lines)

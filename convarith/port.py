@@ -286,12 +286,13 @@ def _torch_weight(source: str, op: str, g: Geometry) -> str:
     return f"np.transpose(weight, {order})"
 
 
-def _emit_torch(g: Geometry, source: str, shape: tuple[int, ...], notes: list[str]) -> str:
+def torch_modules(g: Geometry, helper: list[str], notes: list[str]) -> tuple[list[str], str | None]:
+    """The torch modules (applied in order) that reproduce the geometry, with ``"layer"`` in
+    place of the weighted module, and that module's constructor (None for pools). They use a
+    ``dtype`` variable; ``helper`` gains the code of any class they need (WindowAverage)."""
     n = len(g.spatial)
-    lines = ["import numpy as np", "import torch", "from torch import nn", ""]
-    helper: list[str] = []
-    body: list[str] = []
     layers: list[str] = []
+    weighted: str | None = None
     if g.op == "conv":
         symmetric = all(b == a for b, a in g.pads)
         padding = tuple(b for b, _ in g.pads) if symmetric else (0,) * n
@@ -302,20 +303,18 @@ def _emit_torch(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
             )
             layers.append(f"nn.{pad_class}{n}d({_flat_torch(g.pads)})")
             padding = (0,) * n
-        body.append(
-            f"layer = nn.Conv{n}d({g.in_channels}, {g.out_channels}, kernel_size={g.kernel}, stride={g.stride}, "
+        weighted = (
+            f"nn.Conv{n}d({g.in_channels}, {g.out_channels}, kernel_size={g.kernel}, stride={g.stride}, "
             f"padding={padding}, dilation={g.dilation}, groups={g.groups}, bias={g.bias}, dtype=dtype)"
         )
-        body += _load_torch_weights(source, g)
         layers.append("layer")
     elif g.op == "conv_transpose":
         padding, output_padding, crop = _torch_transpose_padding(g)
-        body.append(
-            f"layer = nn.ConvTranspose{n}d({g.in_channels}, {g.out_channels}, kernel_size={g.kernel}, "
+        weighted = (
+            f"nn.ConvTranspose{n}d({g.in_channels}, {g.out_channels}, kernel_size={g.kernel}, "
             f"stride={g.stride}, padding={padding}, output_padding={output_padding}, groups={g.groups}, "
             f"bias={g.bias}, dilation={g.dilation}, dtype=dtype)"
         )
-        body += _load_torch_weights(source, g)
         layers.append("layer")
         if crop is not None:
             layers.append(f"nn.ZeroPad{n}d({_flat_torch(crop, -1)})")
@@ -332,6 +331,14 @@ def _emit_torch(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
         layers.append(f"nn.MaxPool{n}d({g.kernel}, stride={g.stride}, padding={padding}, dilation={g.dilation})")
     else:
         layers += _torch_average(g, helper, notes)
+    return layers, weighted
+
+
+def _emit_torch(g: Geometry, source: str, shape: tuple[int, ...], notes: list[str]) -> str:
+    lines = ["import numpy as np", "import torch", "from torch import nn", ""]
+    helper: list[str] = []
+    layers, weighted = torch_modules(g, helper, notes)
+    body = [] if weighted is None else [f"layer = {weighted}", *_load_torch_weights(source, g)]
     code = lines + helper + ([""] if helper else [])
     code += [
         "",

@@ -47,8 +47,39 @@ def test_cli_emit_writes_the_file(tmp_path):
 
 
 def test_emit_refuses_what_it_cannot_write():
-    keras_plan = plan([{"type": "conv", "out_channels": 2, "kernel_size": 3}], (8, 8, 1), framework="keras")
-    with pytest.raises(convarith.SpecError, match="torch plans"):
+    keras_plan = plan([{"type": "permute", "dims": (1, 0, 2)}], (8, 6, 1), framework="keras")
+    with pytest.raises(convarith.SpecError, match="permute layer has no torch emitter"):
         emit_torch(keras_plan)
+    stopped = plan([{"type": "conv", "out_channels": 2, "kernel_size": 9}], (1, 4, 4))
+    with pytest.raises(convarith.SpecError, match="stopped early"):
+        emit_torch(stopped)
     result = runner.invoke(app, ["plan", "--preset", "lenet5", "--out", "x.py"])
     assert result.exit_code == 2 and "--emit" in result.stderr
+
+
+def keras_plans():
+    from golden import DATA
+
+    from convarith.plan.live_keras import network_from_file
+    from convarith.plan.model import plan_keras
+
+    for config in sorted((DATA / "keras_configs").glob("*.json")):
+        try:
+            network = network_from_file(config)
+            yield config.stem, plan_keras(network, None if network.input_shape else (1, 100, 5), "float32", "multiply")
+        except convarith.ConvarithError:
+            continue  # refused on purpose (two inputs): test_plan_keras_live covers it
+
+
+@pytest.mark.parametrize("name, keras_plan", list(keras_plans()), ids=lambda v: v if isinstance(v, str) else "")
+def test_keras_plans_emitted_as_torch_run_in_torch(name, keras_plan):
+    """A Keras plan written as torch through the port rules: built on the meta device and run
+    by torch (every step checked against torch's shapes), the same output (channels first) and
+    Keras's trainable parameter count (torch keeps batch norm's statistics as buffers)."""
+    net = build(emit_torch(keras_plan))
+    shape = keras_plan.input_shape
+    live = plan(net, (2, shape[-1], *shape[:-1]))
+    assert live.complete, live.diagnostics
+    out = keras_plan.output_shape
+    assert live.output_shape == ((out[-1], *out[:-1]) if len(out) > 1 else out), name
+    assert sum(p.numel() for p in net.parameters()) == keras_plan.trainable_params, name
