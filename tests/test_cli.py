@@ -202,3 +202,28 @@ def test_solve_with_huge_fixed_kernel_answers_at_once():
     (solution,) = json.loads(result.stdout)["solutions"]
     layer = convarith.Conv(solution["kernel_size"], stride=2, padding=solution["padding"])
     assert layer.output_shape((224,)) == (112,)
+
+
+def test_a_swallowed_signal_is_raised_again():
+    """Python swallows an exception raised in an at-fork hook; the signal must still end the run."""
+    import os
+    import signal
+
+    from convarith import interrupt
+
+    saved = {name: signal.getsignal(getattr(signal, name)) for name in interrupt.NAMES}
+    try:
+        interrupt.install()
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs between bytecodes
+                pass
+        except interrupt.Interrupted:
+            pass  # as an at-fork hook's caller would: swallowed
+        with pytest.raises(interrupt.Interrupted) as caught:
+            interrupt.check()
+        assert caught.value.signum == signal.SIGTERM
+    finally:
+        for name, handler in saved.items():
+            signal.signal(getattr(signal, name), handler)
+        interrupt.received = None

@@ -15,17 +15,9 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from .. import limits
+from .. import interrupt, limits
 from ..errors import ConvarithError
-
-
-class Interrupted(BaseException):
-    """SIGINT, SIGTERM or SIGHUP, raised where the program is so that ``finally`` blocks run
-    (temporary files are removed, workers stopped) before it exits with 128 + the signal."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
+from ..interrupt import Interrupted
 
 
 class OneLineErrors(TyperGroup):
@@ -49,6 +41,7 @@ class OneLineErrors(TyperGroup):
                     args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
                 )
             sys.stdout.flush()
+            interrupt.check()  # a signal whose exception Python swallowed (an at-fork hook) still ends the run
         except ConvarithError as exc:
             fail(str(exc))
         except Interrupted as exc:
@@ -155,16 +148,8 @@ from . import solve as _solve  # noqa: E402, F401
 from . import tour as _tour  # noqa: E402, F401
 
 
-def _interrupt(signum: int, frame: object) -> NoReturn:
-    raise Interrupted(signum)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    import signal
-
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _interrupt)
+    interrupt.install()
     try:
         app(args=argv, prog_name="convarith")
     except Interrupted as exc:  # a signal while Typer still builds the command, before main's own handling

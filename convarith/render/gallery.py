@@ -382,6 +382,9 @@ def _stop(pool: ProcessPoolExecutor, known: Iterable[BaseProcess] = ()) -> None:
 def _failure(entry: Entry, exc: BaseException) -> ConvarithError:
     from concurrent.futures.process import BrokenProcessPool
 
+    from .. import interrupt
+
+    interrupt.check()  # a worker lost to a signal: the signal is the answer, not a failure
     if isinstance(exc, ConvarithError):
         return exc
     if isinstance(exc, BrokenProcessPool):
