@@ -96,6 +96,13 @@ def emit_torch(plan: Plan, class_name: str = "Net") -> str:
         "import torch",
         "from torch import nn",
         "",
+        *_module_class(class_name, init, body, last),
+    ]
+    return "\n".join(lines)
+
+
+def _module_class(class_name: str, init: list[str], body: list[str], last: str) -> list[str]:
+    return [
         "",
         f"class {class_name}(nn.Module):",
         "    def __init__(self):",
@@ -107,7 +114,6 @@ def emit_torch(plan: Plan, class_name: str = "Net") -> str:
         f"        return {last}",
         "",
     ]
-    return "\n".join(lines)
 
 
 def _shape(row: Row) -> str:
@@ -553,15 +559,6 @@ def _keras_plan_as_torch(plan: Plan, class_name: str) -> str:
         "dtype = torch.float32",
         *helper,
         "",
-        "",
-        f"class {class_name}(nn.Module):",
-        "    def __init__(self):",
-        "        super().__init__()",
-        *init,
-        "",
-        "    def forward(self, x):",
-        *body,
-        f"        return {last}",
-        "",
+        *_module_class(class_name, init, body, last),
     ]
     return "\n".join(lines)

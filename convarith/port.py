@@ -525,12 +525,7 @@ def keras_layers(g: Geometry, notes: list[str]) -> list[str]:
         if g.groups != 1:
             raise NoExactPort("groups", "Keras's ConvTranspose layers have no groups: no exact port")
         kernel, dilation = _keras_kernel(g, notes, True)  # TF's CPU kernels have no dilated transpose
-        extras, crop = [], []
-        for (before, after), stride in zip(g.pads, g.stride, strict=True):
-            if before < 0 or -after >= stride:
-                raise NoExactPort("output_padding", "Keras's output_padding must stay below the stride: no exact port")
-            extras.append(max(-after, 0))  # cells added at the end hold the bias: Keras's output_padding
-            crop.append((before, max(after, 0)))
+        extras, crop = _grow_and_crop(g, "Keras's output_padding")
         layers.append(
             f"keras.layers.Conv{n}DTranspose({g.out_channels}, {kernel}, strides={g.stride}, padding='valid', "
             f"output_padding={tuple(extras)}, dilation_rate={dilation}, use_bias={g.bias}, dtype=dtype)"
@@ -617,6 +612,18 @@ def _emit_keras(g: Geometry, source: str, shape: tuple[int, ...], notes: list[st
     return "\n".join(code) + "\n"
 
 
+def _grow_and_crop(g: Geometry, what: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """A transposed convolution's crops as cells added at the end (they hold the bias, so they
+    come from the layer itself, below the stride) and a crop of what is left."""
+    extras, crop = [], []
+    for (before, after), stride in zip(g.pads, g.stride, strict=True):
+        if before < 0 or -after >= stride:
+            raise NoExactPort("output_padding", f"{what} can add fewer cells than the stride: no exact port")
+        extras.append(max(-after, 0))
+        crop.append((before, max(after, 0)))
+    return extras, crop
+
+
 def _keras_layer_pairs(pairs: Pairs) -> object:
     """ZeroPadding1D/Cropping1D take one (before, after); the 2-D and 3-D layers a pair per axis."""
     return pairs[0] if len(pairs) == 1 else pairs
@@ -681,14 +688,7 @@ def _emit_tf(g: Geometry, source: str, shape: tuple[int, ...], notes: list[str])
     elif g.op == "conv_transpose":
         if g.groups != 1:
             raise NoExactPort("groups", "tf.nn.conv_transpose has no groups: no exact port")
-        extras, crop = [], []
-        for (before, after), stride in zip(g.pads, g.stride, strict=True):
-            if before < 0 or -after >= stride:
-                raise NoExactPort(
-                    "output_padding", "tf's output_shape can add fewer cells than the stride: no exact port"
-                )
-            extras.append(max(-after, 0))  # cells added at the end hold the bias: a larger output_shape
-            crop.append((before, max(after, 0)))
+        extras, crop = _grow_and_crop(g, "tf's output_shape")
         full = [
             (size - 1) * stride + k + extra
             for size, stride, k, extra in zip(g.spatial, g.stride, kernel, extras, strict=True)
