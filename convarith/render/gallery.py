@@ -15,7 +15,7 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -340,6 +340,24 @@ def build(
                 folder.rmdir()  # only if nothing was published: an empty folder we made
 
 
+_HELD = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM/SIGHUP while workers are forked, and deliver them after: Python
+    runs a handler that fires during fork inside an at-fork hook, where its exception is
+    printed as 'Exception ignored' and lost."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _worker_start(parent: int) -> None:
     """In each worker: Ctrl-C is the parent's to handle; SIGTERM and SIGHUP kill (the parent
     removes the staging folder, temporary files included); and die if the parent dies."""
@@ -347,6 +365,8 @@ def _worker_start(parent: int) -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them (_signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     try:
         import ctypes
 
@@ -438,7 +458,8 @@ def run(
         pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),))
         known: list[BaseProcess] = []
         try:
-            futures = {pool.submit(render, entry, str(folder), duration): entry for entry in ordered}
+            with _signals_held():  # the workers are forked here: no handler may run inside a fork
+                futures = {pool.submit(render, entry, str(folder), duration): entry for entry in ordered}
             known = _workers(pool)
             for future in as_completed(futures):
                 try:
