@@ -313,6 +313,7 @@ def test_without_torch_the_flag_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails, as on a machine without it
     result = runner.invoke(app, ["plan", "--from-torch", "torchvision.models:resnet18", "-i", "1x3x8x8"], env=ENV)
     assert result.exit_code == 2 and "pip install 'convarith[torch]'" in result.stderr
+    assert result.stderr.startswith("error: --from-torch: needs PyTorch")
     assert len(result.stderr.splitlines()) == 1
     keras_code = tmp_path / "k.py"
     keras_code.write_text("import torch\nmodel = None\n")

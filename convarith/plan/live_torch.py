@@ -72,11 +72,11 @@ ELEMENTWISE_BINARY = {
 MAC_FUNCTIONS = {"matmul", "bmm", "mm", "linear", "scaled_dot_product_attention", "baddbmm", "addmm", "einsum"}
 
 
-def import_torch() -> Any:
+def import_torch(parameter: str = "model") -> Any:
     try:
         import torch
     except ImportError:
-        raise SpecError("model", INSTALL) from None
+        raise SpecError(parameter, INSTALL) from None
     return torch
 
 
@@ -757,7 +757,7 @@ def _skip_meta_init(torch: Any) -> Any:
 def build_module(target: str, arguments: str | None = None) -> tuple[Any, list[str]]:
     """The nn.Module named by ``target``, built on the meta device (no weight memory) when it
     can be; a class or function is called with ``arguments``."""
-    torch = import_torch()
+    torch = import_torch("--from-torch")
     obj = load_object(target, "--from-torch")
     args, kwargs = parse_arguments(arguments, sys.modules.get(getattr(obj, "__module__", "") or ""))
     notes: list[str] = []
