@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import NoReturn
 
 NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
 
@@ -23,15 +22,19 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+# The at-fork hooks of threading and logging: an exception raised in them is printed and lost.
+AT_FORK = {"_after_fork", "_releaseLock", "_acquireLock", "_at_fork_reinit", "_after_at_fork_child_reinit_locks"}
 received: int | None = None
 _main_pid: int | None = None
 
 
-def _handler(signum: int, frame: object) -> NoReturn:
+def _handler(signum: int, frame: object) -> None:
     global received
     if os.getpid() != _main_pid:  # a forked worker, before its own handlers: no traceback, no clean-up of ours
         os._exit(128 + signum)
     received = signum
+    if getattr(getattr(frame, "f_code", None), "co_name", "") in AT_FORK:
+        return  # raised there it would be printed and lost: check() raises it later
     raise Interrupted(signum)
 
 
