@@ -75,9 +75,7 @@ def emit_torch(plan: Plan, class_name: str = "Net") -> str:
     body: list[str] = []
     for row, spec in zip(plan.rows, plan.layers, strict=True):
         var = _identifier(row.name, taken)
-        names = spec.get("inputs")
-        previous = [plan.rows[row.index - 1].name] if row.index else ["input"]
-        sources = [variables[n] for n in (names if names is not None else previous)]
+        sources = _sources(plan, row, spec, variables)
         module, expression = _layer(plan, row, spec, sources)
         if module is not None:
             init.append(f"        self.{var} = {module}")
@@ -114,6 +112,13 @@ def _module_class(class_name: str, init: list[str], body: list[str], last: str) 
         f"        return {last}",
         "",
     ]
+
+
+def _sources(plan: Plan, row: Row, spec: Spec, variables: dict[str, str]) -> list[str]:
+    """The variables holding a row's inputs: its named inputs, or the previous row's output."""
+    names = spec.get("inputs")
+    previous = [plan.rows[row.index - 1].name] if row.index else ["input"]
+    return [variables[n] for n in (names if names is not None else previous)]
 
 
 def _shape(row: Row) -> str:
@@ -248,9 +253,7 @@ def emit_keras(plan: Plan) -> str:
     ]
     for row, spec in zip(plan.rows, plan.layers, strict=True):
         var = _identifier(row.name, taken)
-        names = spec.get("inputs")
-        previous = [plan.rows[row.index - 1].name] if row.index else ["input"]
-        sources = [variables[n] for n in (names if names is not None else previous)]
+        sources = _sources(plan, row, spec, variables)
         layer = _keras_layer(row, spec, len(row.input_shape or plan.input_shape) - 1)
         argument = f"[{', '.join(sources)}]" if spec["type"] in ("add", "concat") else sources[0]
         lines.append(f"{var} = {layer}({argument})  # {_shape(row)}")
@@ -389,9 +392,7 @@ def _torch_plan_as_keras(plan: Plan) -> str:
     all_layers: list[str] = []
     for row, spec in zip(plan.rows, plan.layers, strict=True):
         var = _identifier(row.name, taken)
-        names = spec.get("inputs")
-        previous = [plan.rows[row.index - 1].name] if row.index else ["input"]
-        sources = [variables[n] for n in (names if names is not None else previous)]
+        sources = _sources(plan, row, spec, variables)
         given = row.input_shape or plan.input_shape
         t = spec["type"]
         if t in ("conv", "conv_transpose", "max_pool", "avg_pool"):
@@ -498,9 +499,7 @@ def _keras_plan_as_torch(plan: Plan, class_name: str) -> str:
     notes: list[str] = []
     for row, spec in zip(plan.rows, plan.layers, strict=True):
         var = _identifier(row.name, taken)
-        names = spec.get("inputs")
-        previous = [plan.rows[row.index - 1].name] if row.index else ["input"]
-        sources = [variables[n] for n in (names if names is not None else previous)]
+        sources = _sources(plan, row, spec, variables)
         given = row.input_shape or plan.input_shape
         t = spec["type"]
         module: str | None
