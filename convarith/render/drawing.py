@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
+from .cells import CellMap, PlaneCells
 from .geometry import AxisLayout, frame_count, frame_position
 
 Colour = tuple[int, int, int]
@@ -120,6 +121,7 @@ class Scene:
     static: list[Item]  # drawn once, under the moving parts
     frames: Sequence[Frame]  # a Frames (built on demand) or a list
     projection: Projection  # (plane "in"/"out", column, row) -> pixel, for tests and tools
+    cells: CellMap | None = None  # which drawn cell is which, and what each frame reads (the HTML player)
 
     def centre(self, plane: str, row: int, column: int) -> tuple[int, int]:
         """The pixel at the centre of a cell of the input or output plane."""
@@ -203,7 +205,8 @@ def build(
         return _frame(p, rows, cols, i, j, values, unit_cells)
 
     frames = Frames(frame_count(rows, cols), make, accumulates=values is not None)
-    return Scene(width, height, static, frames, p)
+    cells = PlaneCells(rows, cols, lambda plane, r, c: _cell(p, plane, r, c))
+    return Scene(width, height, static, frames, p, cells)
 
 
 class _Units:

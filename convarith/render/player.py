@@ -1,0 +1,130 @@
+"""The interactive player of one layer: a scene, the words around it, and where it goes
+(an HTML file, a notebook cell, a script's string)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..codegen import layer_code
+from ..errors import ShapeError
+from ..explain import axis_names, formula
+from ..layers import Layer
+from .cells import PlaneCells, Step
+from .drawing import Scene, Values
+from .html import Caption, check, fragment, page
+
+
+@dataclass(frozen=True)
+class Player:
+    """``str()`` is the arithmetic; in a notebook it is the player; ``save`` writes the page."""
+
+    scene: Scene
+    caption: Caption
+    duration: int = 1000
+
+    def page(self) -> str:
+        """The whole self-contained HTML document."""
+        return page(self.scene, self.caption, duration=self.duration)
+
+    def _repr_html_(self) -> str:
+        return fragment(self.scene, self.caption, duration=self.duration)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the page to ``path`` (.html), atomically."""
+        from ..images import write_atomically
+
+        if os.fspath(path).lower().endswith((".html", ".htm")) is False:
+            raise ShapeError("output", f"a player is an .html file, got {os.fspath(path)!r}")
+        text = self.page()
+
+        def write(target: str) -> None:
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write(text)
+
+        write_atomically(path, write)
+
+    def __str__(self) -> str:
+        return "\n".join([self.caption.title, *(f"  {line}" for line in self.caption.formulas)])
+
+
+def caption(layer: Layer, spatial: Sequence[int], output_size: object = None) -> Caption:
+    """The title and the formula of each axis, with the numbers."""
+    axes = layer.arithmetic(tuple(spatial), output_size)
+    sizes = "x".join(str(ax.input) for ax in axes)
+    outputs = "x".join(str(ax.output) for ax in axes)
+    title = f"{layer_code(layer, len(axes))} on {sizes} -> {outputs}"
+    formulas = [f"{name}: {formula(layer, ax)}" for name, ax in zip(axis_names(len(axes)), axes, strict=True)]
+    return Caption(title, formulas)
+
+
+def window_texts(scene: Scene, op: str, values: Values) -> list[str]:
+    """Per frame, the numbers of the window and what is done with them, ending in the
+    output the backend computed (so a wrong picture would show as a wrong sum)."""
+    cells = scene.cells
+    if cells is None:
+        raise ShapeError("scene", "has no cell map")
+    texts = []
+    for k in range(cells.frames):
+        step = cells.step(k)
+        texts.append(_window_text(step, op, values))
+    return texts
+
+
+def _window_text(step: Step, op: str, values: Values) -> str:
+    _, i, j = step.writes
+    result = values.outputs[i][j]
+    numbers = [values.plane[r][c] for _, r, c in step.reads]
+    shown = [_number(v) for v in numbers if v is not None]
+    if op in ("conv", "conv_transpose"):
+        kernel = values.kernel
+        if kernel is None:
+            raise ShapeError("values", "a convolution's values need its kernel")
+        weights = [w for row in kernel for w in row]
+        terms = [f"{_number(x or 0.0)}\u00d7{_number(w)}" for x, w in zip(numbers, weights, strict=True)]
+        return " + ".join(terms) + f" = {result}"
+    if op == "max_pool":
+        return f"max({', '.join(shown)}) = {result}"
+    return f"({' + '.join(shown)}) / {len(shown)} = {result}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _items_per_frame(scene: Scene) -> int:
+    first = scene.frames[0]
+    return len(first.moving) + len(first.kept)
+
+
+def player(
+    layer: Layer,
+    spatial: Sequence[int],
+    *,
+    style: str = "dumoulin",
+    labels: bool = True,
+    values: bool = False,
+    seed: int = 1234,
+    output_size: int | Sequence[int] | None = None,
+    force: bool = False,
+    duration: int = 1000,
+) -> Player:
+    """The player of ``layer`` on a 1-D or 2-D input (see ``render.scene``); sizes are
+    checked against the limits before the page is built."""
+    from . import check_duration, scene
+
+    duration = check_duration(duration)
+    built = scene(
+        layer, spatial, style=style, labels=labels, values=values, seed=seed, output_size=output_size, force=force
+    )
+    check(built, _items_per_frame(built))
+    text = caption(layer, spatial, output_size)
+    if values:
+        from .values import compute
+
+        if not isinstance(built.cells, PlaneCells):
+            raise ShapeError("values", "are shown for one input plane, not with channels")
+        numbers = compute(layer, spatial, built.cells.rows, built.cells.cols, seed, output_size)
+        text = Caption(text.title, text.formulas, window_texts(built, layer.op, numbers))
+    return Player(built, text, duration)
