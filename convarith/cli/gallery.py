@@ -19,6 +19,10 @@ def gallery(
         int | None, typer.Option("--workers", help="Processes drawing in parallel (default: one per core).")
     ] = None,
     duration: Annotated[int, typer.Option("--duration", help="Milliseconds per frame.")] = 1000,
+    html: Annotated[
+        bool,
+        typer.Option("--html", help="Also write each animation's HTML player and index.html linking them all."),
+    ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Write into a folder that holds other files of the same names.")
     ] = False,
@@ -50,11 +54,17 @@ def gallery(
     ) as progress:
         task = progress.add_task(f"drawing {len(render_gallery.ENTRIES)} animations", total=total)
         results = render_gallery.build(
-            dir, force, on_done=lambda drawn: progress.advance(task, drawn.frames), workers=workers, duration=duration
+            dir,
+            force,
+            on_done=lambda drawn: progress.advance(task, drawn.frames),
+            workers=workers,
+            duration=duration,
+            html=html,
         )
     frames = sum(drawn.frames for drawn in results)
     size = sum(drawn.size for drawn in results)
+    pages = f", their players and {dir / 'index.html'}" if html else ""
     typer.echo(
-        f"wrote {len(results)} animations ({frames} frames, {size / 1e6:.1f} MB) and {dir / 'README.md'} "
+        f"wrote {len(results)} animations ({frames} frames, {size / 1e6:.1f} MB){pages} and {dir / 'README.md'} "
         f"in {time.perf_counter() - start:.1f} s"
     )
