@@ -166,6 +166,24 @@ class Layer:
     def _repr_items(self) -> list[tuple[str, object]]:
         return [(k, getattr(self, k)) for k in self._repr_names] + [("framework", self.framework)]
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: the parameters, the framework's own line, and how to see more."""
+        from html import escape
+
+        from .codegen import layer_code
+
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>{escape(repr(v))}</td></tr>"
+            for k, v in self._repr_items()
+        )
+        code = escape(layer_code(self, self.ndim or 2))
+        return (
+            f"<div><b>{escape(type(self).__name__)}</b> <code>{code}</code>"
+            f"<table>{rows}</table>"
+            "<div style='color:#586e75'>convarith.show(layer, input_size) draws it on an input, "
+            "with its arithmetic.</div></div>"
+        )
+
 
 class _ConvBase(Layer):
     _per_axis: ClassVar[tuple[str, ...]] = ("kernel_size", "stride", "padding", "dilation")

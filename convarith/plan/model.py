@@ -217,6 +217,12 @@ class Plan:
 
         return render_text(self)
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: the table as HTML, the notes and warnings under it."""
+        from .report import to_html
+
+        return to_html(self)
+
     def to_dict(self, flops: bool = False) -> dict[str, Any]:
         """The plan as JSON-ready data: what ``plan --json`` prints."""
         from .report import to_data

@@ -207,6 +207,27 @@ def to_markdown(plan: Plan, flops: bool = False, columns: Sequence[str] = COLUMN
     return "\n".join(lines) + "\n" + "".join(f"\n- {d}" for d in plan.diagnostics)
 
 
+def to_html(plan: Plan, flops: bool = False, columns: Sequence[str] = COLUMNS) -> str:
+    """The table as an HTML fragment (a notebook's display of a Plan)."""
+    from html import escape
+
+    def cells(tag: str, row: Sequence[str]) -> str:
+        return "".join(
+            f"<{tag} style='text-align:{'right' if name in RIGHT else 'left'}'>{escape(cell)}</{tag}>"
+            for name, cell in zip(columns, row, strict=True)
+        )
+
+    head = cells("th", _headers(flops, columns))
+    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in _rows_as_text(plan, flops, columns))
+    foot = cells("th", _totals(plan, flops, columns))
+    notes = "".join(f"<div>{escape(line)}</div>" for line in after_table(plan))
+    return (
+        f"<div class='convarith-plan'><div><b>{escape(_title(plan, flops))}</b></div>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody><tfoot><tr>{foot}</tr></tfoot></table>"
+        f"{notes}</div>"
+    )
+
+
 def to_csv(plan: Plan, flops: bool = False, columns: Sequence[str] = COLUMNS) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)

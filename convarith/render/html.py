@@ -44,6 +44,26 @@ class Caption:
     title: str
     formulas: Sequence[str]
     windows: Sequence[str] | None = None
+    table: Sequence[Sequence[str]] = ()  # the arithmetic per axis, headers first
+
+
+def table_html(rows: Sequence[Sequence[str]]) -> str:
+    """A small HTML table, the first row its headers."""
+    if not rows:
+        return ""
+    head = "".join(f"<th>{escape(h)}</th>" for h in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows[1:])
+    return f'<table class="arithmetic"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def arithmetic(caption: Caption) -> str:
+    """The title, the per-axis table and the formulas, without a picture (a notebook's view
+    of a layer that is not drawn, such as a 3-D one)."""
+    formulas = "".join(f"<li><code>{escape(text)}</code></li>" for text in caption.formulas)
+    return (
+        f'<div class="convarith-arithmetic"><div><b>{escape(caption.title)}</b></div>'
+        f'{table_html(caption.table)}<ul>{formulas}</ul></div>'
+    )
 
 
 def check(scene: Scene, items_per_frame: int) -> None:
@@ -114,7 +134,7 @@ def fragment(scene: Scene, caption: Caption, *, duration: int = 1000, keys_on_do
         f'<span class="label">frame 1 of {count_frames}</span></div>'
         '<div class="window"></div><div class="hover">Point at a cell: an output shows the window it reads, '
         "an input every output it feeds.</div>"
-        f'<ul class="formulas">{formulas}</ul>'
+        f'<ul class="formulas">{formulas}</ul>{table_html(caption.table)}'
         f'<script type="application/json" class="data">{_json(data)}</script>'
         f"<script>{_asset('player.js').strip()}({_json(uid)});</script></div>"
     )

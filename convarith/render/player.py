@@ -6,29 +6,36 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from ..codegen import layer_code
 from ..errors import ShapeError
 from ..explain import axis_names, formula
 from ..layers import Layer
+from . import DRAWABLE
 from .cells import PlaneCells, Step
 from .drawing import Scene, Values
-from .html import Caption, check, fragment, page
+from .html import Caption, arithmetic, check, fragment, page
 
 
 @dataclass(frozen=True)
 class Player:
-    """``str()`` is the arithmetic; in a notebook it is the player; ``save`` writes the page."""
+    """A layer on an input: ``str()`` is its arithmetic; in a notebook it is the player (the
+    arithmetic alone for a layer that is not drawn, ``scene`` None); ``save`` writes the page."""
 
-    scene: Scene
+    scene: Scene | None
     caption: Caption
     duration: int = 1000
 
     def page(self) -> str:
         """The whole self-contained HTML document."""
+        if self.scene is None:
+            raise ShapeError("input", "only 1-D and 2-D layers are drawn; this player has no picture to save")
         return page(self.scene, self.caption, duration=self.duration)
 
     def _repr_html_(self) -> str:
+        if self.scene is None:
+            return arithmetic(self.caption)
         return fragment(self.scene, self.caption, duration=self.duration)
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -55,8 +62,16 @@ def caption(layer: Layer, spatial: Sequence[int], output_size: object = None) ->
     sizes = "x".join(str(ax.input) for ax in axes)
     outputs = "x".join(str(ax.output) for ax in axes)
     title = f"{layer_code(layer, len(axes))} on {sizes} -> {outputs}"
-    formulas = [f"{name}: {formula(layer, ax)}" for name, ax in zip(axis_names(len(axes)), axes, strict=True)]
-    return Caption(title, formulas)
+    names = axis_names(len(axes))
+    formulas = [f"{name}: {formula(layer, ax)}" for name, ax in zip(names, axes, strict=True)]
+    transposed = layer.op == "conv_transpose"
+    headers = ["axis", "input", "padding", "kernel", "stride", "dilation", *(["output padding"] if transposed else [])]
+    table: list[list[str]] = [[*headers, "output"]]
+    for name, ax in zip(names, axes, strict=True):
+        row = [name, str(ax.input), f"{ax.padding[0]} + {ax.padding[1]}", str(ax.kernel_size), str(ax.stride)]
+        row += [str(ax.dilation), *([str(ax.output_padding)] if transposed else []), str(ax.output)]
+        table.append(row)
+    return Caption(title, formulas, table=table)
 
 
 def window_texts(scene: Scene, op: str, values: Values) -> list[str]:
@@ -126,5 +141,30 @@ def player(
         if not isinstance(built.cells, PlaneCells):
             raise ShapeError("values", "are shown for one input plane, not with channels")
         numbers = compute(layer, spatial, built.cells.rows, built.cells.cols, seed, output_size)
-        text = Caption(text.title, text.formulas, window_texts(built, layer.op, numbers))
+        text = Caption(text.title, text.formulas, window_texts(built, layer.op, numbers), text.table)
     return Player(built, text, duration)
+
+
+def show(
+    layer: Layer,
+    input_size: int | Sequence[int],
+    *,
+    output_size: int | Sequence[int] | None = None,
+    values: bool = False,
+    style: str = "dumoulin",
+    seed: int = 1234,
+    duration: int = 1000,
+) -> Player:
+    """``layer`` on an input of ``input_size`` (spatial sizes): in a notebook, the arithmetic
+    and the interactive player; ``.page()`` the HTML; ``.save("layer.html")`` the file.
+    A 3-D layer gets its arithmetic without a picture."""
+    spatial = (input_size,) if isinstance(input_size, int) and not isinstance(input_size, bool) else input_size
+    if not isinstance(layer, Layer):
+        raise ShapeError("layer", f"must be a convarith layer (Conv, ConvTranspose, MaxPool, ...), got {layer!r}")
+    axes = layer.arithmetic(spatial, output_size)
+    if len(axes) > 2 or layer.op not in DRAWABLE:
+        return Player(None, caption(layer, [ax.input for ax in axes], output_size), duration)
+    sizes = cast("int | tuple[int, ...] | None", output_size)
+    return player(
+        layer, [ax.input for ax in axes], style=style, values=values, seed=seed, output_size=sizes, duration=duration
+    )

@@ -1,0 +1,228 @@
+"""The HTML player: what it embeds against the engine's own rules, and what it may not hold.
+
+The windows are checked against the frameworks' definition of who reads what (a forward
+window reads x = o*s - p + t*d; a transposed one writes o = x*s - p + t*d), written here
+from the axis's numbers, not from the renderer's layout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from itertools import product
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import convarith
+from convarith import AvgPool, Conv, ConvTranspose, MaxPool, ShapeError, limits
+from convarith.arithmetic import AxisArithmetic
+from convarith.cli import app
+from convarith.errors import LimitError
+from convarith.render.gallery import CANONICAL, ENTRIES
+from convarith.render.player import player
+
+CASES = {
+    "stride-padding": (Conv(3, stride=2, padding=1), (5, 5), None),
+    "dilation": (Conv(3, dilation=2), (7, 7), None),
+    "rectangular": (Conv((3, 2), stride=(2, 1), padding=(1, 0)), (5, 7), None),
+    "tf-same-stride": (Conv(3, stride=2, padding="SAME", framework="tf"), (6, 6), None),
+    "transposed": (ConvTranspose(3, stride=2, padding=1, output_padding=1), (3, 3), None),
+    "transposed-dilated": (ConvTranspose(3, dilation=2), (3, 3), None),
+    "transposed-output-size": (ConvTranspose(4, stride=3, padding=1), (3, 3), (9, 9)),
+    "tf-transposed-same": (ConvTranspose(3, stride=2, padding="SAME", framework="tf"), (3, 3), None),
+    "max-pool-ceil": (MaxPool(2, ceil_mode=True), (5, 5), None),
+    "avg-pool": (AvgPool(3, stride=1, padding=1), (5, 5), None),
+    "conv-1d": (Conv(3, stride=2, padding=1), (8,), None),
+    "conv-transpose-1d": (ConvTranspose(3, stride=2, padding=1), (4,), None),
+    "pool-1d-dilated": (MaxPool(3, stride=2, padding=1, dilation=2), (9,), None),
+}
+
+
+class _Page(HTMLParser):
+    """The hit cells (data-i -> attributes) and the embedded data of a player page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[int, dict[str, str]] = {}
+        self.data: dict[str, object] = {}
+        self.sources: list[str] = []
+        self._in_data = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "polygon" and "data-i" in a:
+            self.cells[int(a["data-i"])] = a
+        if tag == "script" and a.get("class") == "data":
+            self._in_data = True
+        for name in ("src", "href"):
+            if name in a:
+                self.sources.append(a[name])
+        if tag == "link":
+            self.sources.append(a.get("href", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_data = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_data:
+            self.data = json.loads(data)
+
+
+def parse(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    return page
+
+
+def reads(ax: AxisArithmetic, o: int) -> set[int]:
+    """Input indices output ``o`` of one axis depends on, by the frameworks' definitions."""
+    s, d, k, before = ax.stride, ax.dilation, ax.kernel_size, ax.padding[0]
+    if ax.transposed is None:
+        taps = {o * s - before + t * d for t in range(k)}
+    else:
+        taps = {x for x in range(ax.input) for t in range(k) if x * s - before + t * d == o}
+    return {x for x in taps if 0 <= x < ax.input}
+
+
+def _index(name: str) -> tuple[int, ...]:
+    numbers = re.fullmatch(r"(?:input|output) \(?([\d, ]+)\)?", name)
+    assert numbers, name
+    return tuple(int(v) for v in numbers.group(1).split(","))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_window_is_the_engines(case: str) -> None:
+    layer, spatial, output_size = CASES[case]
+    axes = layer.arithmetic(spatial, output_size)
+    page = parse(player(layer, spatial, output_size=output_size).page())
+    names = page.data["names"]
+    steps = page.data["steps"]
+    assert isinstance(names, list) and isinstance(steps, list)
+    outputs = list(product(*(range(ax.output) for ax in axes)))
+    assert len(steps) == len(outputs)  # one frame per output position, in raster order
+    taps = 1
+    for ax in axes:
+        taps *= ax.kernel_size
+    for position, step in zip(outputs, steps, strict=True):
+        assert page.cells[step["writes"]]["data-role"] == "output"
+        assert _index(names[step["writes"]]) == position
+        assert len(step["reads"]) == taps  # padding and inserted zeros are drawn in the window too
+        units = {_index(names[i]) for i in step["reads"] if page.cells[i]["data-unit"] == "1"}
+        expected = set(product(*(reads(ax, o) for ax, o in zip(axes, position, strict=True))))
+        assert units == expected, (position, units, expected)
+
+
+def test_the_page_needs_nothing_from_outside() -> None:
+    text = ConvTranspose(3, stride=2, padding=1)
+    page_text = player(text, (3, 3), values=True).page()
+    page = parse(page_text)
+    assert page.sources == []  # no src=, href= or <link>: scripts, styles and fonts are inline
+    assert re.findall(r"https?://[^\s\"<>]*", page_text) == ["http://www.w3.org/2000/svg"]  # a namespace, never fetched
+    assert "@font-face" not in page_text and "@import" not in page_text
+
+
+def test_the_canonical_players_are_under_200_kb() -> None:
+    sizes = {e.name: len(player(e.layer(), e.input).page().encode()) for e in CANONICAL}
+    assert len(sizes) == 15
+    assert max(sizes.values()) < 200_000, sizes
+
+
+def _products(text: str) -> tuple[float, float]:
+    left, result = text.rsplit(" = ", 1)
+    total = sum(float(a) * float(b) for a, b in (term.split("\u00d7") for term in left.split(" + ")))
+    return total, float(result)
+
+
+@pytest.mark.parametrize("case", ["stride-padding", "dilation", "transposed", "conv-1d", "conv-transpose-1d"])
+def test_values_show_the_window_products_summing_to_the_output(case: str) -> None:
+    layer, spatial, output_size = CASES[case]
+    shown = player(layer, spatial, values=True, output_size=output_size)
+    windows = shown.caption.windows
+    assert windows is not None and len(windows) == len(shown.scene.frames)  # type: ignore[union-attr]
+    for text in windows:
+        total, result = _products(text)
+        assert total == result, text  # small integers: exact
+
+
+def test_pool_values_show_the_window() -> None:
+    shown = player(MaxPool(3, stride=1), (5, 5), values=True)
+    assert shown.caption.windows is not None
+    for text in shown.caption.windows:
+        numbers = [float(v) for v in re.findall(r"[\d.]+", text)]
+        assert max(numbers[:-1]) == numbers[-1], text
+    average = player(AvgPool(3, stride=1, padding=1), (5, 5), values=True).caption.windows
+    assert average is not None
+    for text in average:
+        left, result = text.rsplit(" = ", 1)
+        terms, count = left.rsplit(" / ", 1)
+        values = [float(v) for v in terms.strip("()").split(" + ")]
+        assert len(values) == int(count) == 9  # torch counts the padding by default
+        assert sum(values) / 9 == pytest.approx(float(result), abs=0.005)
+
+
+def test_a_page_past_the_memory_limit_is_refused_before_it_is_built() -> None:
+    from convarith.render import scene
+    from convarith.render.html import check
+
+    drawn = scene(Conv(3), (12, 12))  # 100 frames of about 14 items
+    check(drawn, 14)
+    with limits.restored():
+        limits.output_bytes = 100_000
+        with pytest.raises(LimitError, match="HTML player of 100 frames"):
+            check(drawn, 14)
+    with limits.restored():
+        limits.frames = 10
+        with pytest.raises(LimitError, match="frames"):
+            player(Conv(3), (12, 12))
+
+
+def test_notebook_views() -> None:
+    for layer in (Conv(3, stride=2), ConvTranspose(3, stride=2), MaxPool(2), AvgPool(3, padding=1)):
+        html = layer._repr_html_()
+        assert type(layer).__name__ in html and "kernel_size" in html
+    one, two = convarith.show(Conv(3), (5, 5)), convarith.show(Conv(3), (5, 5))
+    ids = re.findall(r'id="(convarith-player-[^"]+)"', one._repr_html_() + two._repr_html_())
+    assert len(ids) == 2 and ids[0] != ids[1]  # two players in one notebook keep apart
+    cube = convarith.show(Conv(3, padding=1), (4, 5, 6))
+    assert cube.scene is None
+    html = cube._repr_html_()
+    assert "<table" in html and "4x5x6 -&gt; 4x5x6" in html
+    with pytest.raises(ShapeError, match="1-D and 2-D"):
+        cube.page()
+    assert "floor((9 + 1 + 1 - 3) / 2) + 1 = 5" in str(convarith.show(MaxPool(3, stride=2, padding=1), 9))
+    with pytest.raises(ShapeError, match="layer"):
+        convarith.show("conv", (5, 5))  # type: ignore[arg-type]
+
+
+def test_plan_notebook_view() -> None:
+    from convarith.plan.model import plan
+
+    shown = plan([{"type": "conv", "out_channels": 8, "kernel_size": 3, "padding": 1}], (3, 32, 32))
+    html = shown._repr_html_()
+    assert "8x32x32" in html and "<table" in html and html.count("<tr>") == 3  # header, one row, totals
+    assert f">{3 * 8 * 3 * 3 + 8}<" in html  # weights and biases
+    assert f">{3 * 8 * 3 * 3 * 32 * 32:,}<" in html  # multiply-accumulates
+
+
+def test_save_is_atomic_and_checks_the_suffix(tmp_path: Path) -> None:
+    shown = convarith.show(Conv(3), (4, 4))
+    target = tmp_path / "layer.html"
+    shown.save(target)
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["layer.html"]
+    with pytest.raises(ShapeError, match="html"):
+        shown.save(tmp_path / "layer.gif")
+
+
+def test_gallery_html(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["gallery", str(tmp_path / "g"), "--html", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "g"
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    for entry in ENTRIES:
+        assert f'href="{entry.name}.html"' in index and f'src="{entry.name}.gif"' in index
+        assert (folder / f"{entry.name}.html").stat().st_size > 1000
+    assert "index.html" in result.output
