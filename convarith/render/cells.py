@@ -92,6 +92,16 @@ class PlaneCells:
         kind = next(k for k in ("past the padded input", "padding", "inserted zero") if k in kinds)
         return f"{kind} at {self._where(r, c)} of the drawn input"
 
+    def index(self, cell: Cell) -> tuple[int, ...] | None:
+        """The tensor index of an output cell or of an input cell holding a value (None for
+        padding and inserted zeros); one number for a 1-D layer."""
+        plane, r, c = cell
+        if plane == "in":
+            if not self.holds_value(cell):
+                return None
+            r, c = self.rows.units.index(r), self.cols.units.index(c)
+        return (c,) if self.rows.cells == 1 else (r, c)
+
     def _where(self, r: int, c: int) -> str:
         return f"{c}" if self.rows.cells == 1 else f"({r}, {c})"
 

@@ -157,11 +157,18 @@ def _hit_cells(cells: CellMap) -> tuple[list[tuple[str, str]], dict[Cell, int]]:
                 hit.append(
                     (
                         f'<polygon points="{points}" data-i="{len(hit)}" data-plane="{plane.name}" '
-                        f'data-role="{plane.role}" data-row="{r}" data-col="{c}" data-unit="{int(unit)}"/>',
+                        f'data-role="{plane.role}" data-row="{r}" data-col="{c}" data-unit="{int(unit)}"'
+                        f"{_index_attribute(cells, cell)}/>",
                         _name(cells, cell, plane.label, plane.rows, unit),
                     )
                 )
     return hit, index_of
+
+
+def _index_attribute(cells: CellMap, cell: Cell) -> str:
+    """``data-index="a,b"``: the tensor index of a cell that has one."""
+    index = cells.index(cell) if isinstance(cells, PlaneCells) else None
+    return "" if index is None else f' data-index="{",".join(map(str, index))}"'
 
 
 def _name(cells: CellMap, cell: Cell, label: str, rows: int, unit: bool) -> str:
