@@ -11,8 +11,9 @@ from __future__ import annotations
 from itertools import product
 from pathlib import Path
 
+import browser as harness
 import pytest
-from browser import Browser, browser  # noqa: F401  (the fixture)
+from browser import Browser
 
 from convarith import AvgPool, Conv, ConvTranspose, MaxPool
 from convarith.arithmetic import AxisArithmetic
@@ -30,6 +31,8 @@ CASES: dict[str, tuple[Layer, tuple[int, ...], tuple[int, ...] | None]] = {
     "pool-ceil": (MaxPool(2, ceil_mode=True), (5, 5), None),
     "avg-pool": (AvgPool(3, stride=2, padding=1), (5, 5), None),
 }
+
+browser = harness.browser  # the fixture: one Chromium for the module
 
 MARKED = """Array.from(document.querySelectorAll('.hit polygon.%s')).map(e => e.dataset.index || '')"""
 
@@ -113,7 +116,7 @@ def test_slider_keys_and_play_reach_every_frame(browser: Browser, tmp_path: Path
     assert 0 < middle < count - 1 and browser.evaluate("+document.querySelector('.scrub').value") == middle
     browser.press("ArrowRight")  # the focused slider's own key handling
     assert browser.evaluate(frame) == middle + 1
-    browser.hover(".title")
+    browser.evaluate("document.activeElement.blur()")  # the page's own keys, not the slider's
     browser.press("Home")
     assert browser.evaluate(frame) == 0
     browser.press("ArrowLeft")  # wraps around
