@@ -8,6 +8,7 @@ from typing import Annotated, cast
 
 import typer
 
+from ..errors import ShapeError
 from . import app
 from .options import (
     CeilOpt,
@@ -68,6 +69,26 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the --values numbe
 LabelsOpt = Annotated[bool, typer.Option("--labels/--no-labels", help="Label the planes 'input' and 'output'.")]
 FrameOpt = Annotated[int | None, typer.Option("--frame", help="The frame a still shows (0 = first output position).")]
 SheetOpt = Annotated[bool, typer.Option("--sheet", help="A .png contact sheet of every frame.")]
+InChannelsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--in-channels",
+        help="conv, conv-transpose: input channels; with --out-channels, draws every channel's plane, "
+        "the kernel slices and which input channels each output channel reads.",
+    ),
+]
+OutChannelsOpt = Annotated[
+    int | None, typer.Option("--out-channels", help="conv, conv-transpose: output channels, for the channel view.")
+]
+GroupsOpt = Annotated[  # options.GroupsOpt's help does not say that groups need the channel view
+    int | None,
+    typer.Option(
+        "--groups",
+        "-g",
+        help="Groups, in the channel view (--in-channels, --out-channels): both divide by it; "
+        "--groups equal to --in-channels is a depthwise convolution.",
+    ),
+]
 ForceOpt = Annotated[
     bool,
     typer.Option(
@@ -87,9 +108,12 @@ def animate(
     stride: StrideOpt = None,
     padding: PaddingOpt = None,
     dilation: DilationOpt = None,
+    groups: GroupsOpt = None,
     output_padding: OutPadOpt = None,
     output_size: OutSizeOpt = None,
     ceil_mode: CeilOpt = False,
+    in_channels: InChannelsOpt = None,
+    out_channels: OutChannelsOpt = None,
     framework: FrameworkOpt = Framework.torch,
     duration: DurationOpt = 1000,
     style: StyleOpt = Style.dumoulin,
@@ -102,6 +126,9 @@ def animate(
     max_memory: MaxMemoryOpt = None,
 ) -> None:
     """Draw a 1-D or 2-D layer: one frame per output position, as in Dumoulin & Visin's guide.
+
+    With --in-channels and --out-channels a convolution is drawn by its channels: one frame
+    per output channel and position, showing the input channels it reads (--groups).
 
     The frame count, the canvas and the memory drawing needs are computed from the
     arithmetic and checked before anything is drawn; GIF frames are written as they are drawn."""
@@ -116,12 +143,21 @@ def animate(
         stride=stride,
         padding=padding,
         dilation=dilation,
+        groups=groups,
         output_padding=output_padding,
         output_size=output_size,
         ceil_mode=ceil_mode,
+        in_channels=in_channels,
+        out_channels=out_channels,
         framework=framework,
     )
-    spatial, _ = spatial_input(layer, input)
+    spatial, full = spatial_input(layer, input)
+    if full is not None and in_channels is not None:
+        from ..layers import split_tensor
+
+        channels = split_tensor(full, layer.framework)[1]
+        if channels != in_channels:
+            raise ShapeError("in_channels", f"the input has {channels} channels but --in-channels is {in_channels}")
 
     from .. import render
     from ..render.raster import keep_freed_memory

@@ -22,6 +22,7 @@ from .. import limits
 from ..axes import flag
 from ..errors import LimitError, ShapeError
 from ..images import check_folder
+from . import channels
 from .drawing import Scene, build, canvas
 from .geometry import AxisLayout, frame_count, plane_layouts
 
@@ -66,8 +67,11 @@ def scene(
 ) -> Scene:
     """The animation of ``layer`` on a 1-D or 2-D input: one frame per output position.
 
-    The frame count, the canvas and the bytes the drawing needs are computed and checked
-    first (see ``check``); nothing per cell is built before.
+    A convolution with both ``in_channels`` and ``out_channels`` is drawn by its channels
+    (``channels``: every channel's plane, the kernel slices, one frame per output channel
+    and position); one with ``groups`` > 1 but no channel counts, or only one of them, is
+    refused. The frame count, the canvas and the bytes the drawing needs are computed and
+    checked first (see ``check``, ``channels.check``); nothing per cell is built before.
     """
     if style not in STYLES:
         raise ShapeError("style", f"must be one of {', '.join(STYLES)}, got {style!r}")
@@ -77,7 +81,12 @@ def scene(
     labels, values, force = flag("labels", labels), flag("values", values), flag("force", force)
     if output_size is not None and layer.op != "conv_transpose":
         raise ShapeError("output_size", "applies to conv-transpose only")
+    layout = channels.channel_layout(layer)  # None: the one-plane view (see its rule)
+    if layout is not None and values:
+        raise ShapeError("values", "numbers are drawn for one channel: leave out --values, or the channel counts")
     axes = layer.arithmetic(tuple(spatial_input), output_size)
+    if layout is not None:
+        return channels.build(channels.check(axes, layout, style=style, labels=labels, force=force))
     rows, cols = check(axes, style=style, labels=labels, values=values, force=force)
     numbers = None
     if values:
