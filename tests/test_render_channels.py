@@ -7,6 +7,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import convarith
@@ -14,6 +16,7 @@ from convarith import functional as F
 from convarith import limits, render
 from convarith.cli import app
 from convarith.errors import ConvarithError, LimitError
+from convarith.layers import make_layer
 from convarith.render import channels
 from convarith.render.cells import PlaneCells
 from convarith.render.channels import ChannelLayout, channel_layout
@@ -103,9 +106,9 @@ def test_the_rule_for_which_layers_are_drawn_by_channels():
     with pytest.raises(convarith.ShapeError) as error:
         render.scene(convarith.Conv(3, groups=2), (5, 5))
     assert error.value.parameter == "groups" and "in_channels and out_channels" in error.value.rule
-    for given, missing in (({"in_channels": 3}, "out_channels"), ({"out_channels": 3}, "in_channels")):
+    for only, missing in (({"in_channels": 3}, "out_channels"), ({"out_channels": 3}, "in_channels")):
         with pytest.raises(convarith.ShapeError) as error:
-            render.scene(convarith.Conv(3, **given), (5, 5))
+            render.scene(convarith.Conv(3, **only), (5, 5))
         assert error.value.parameter == missing
     with pytest.raises(convarith.ShapeError) as error:
         render.scene(convarith.Conv(3, in_channels=2, out_channels=2), (5, 5), values=True)
@@ -475,3 +478,42 @@ def test_layout_and_cells_cost_nothing_per_channel():
     assert layout.frame(10**15, 10**3) == (10**12, 0)
     with pytest.raises(convarith.ShapeError, match="frame"):
         layout.frame(2 * 10**15, 10**3)
+
+
+COUNTS = st.one_of(st.integers(-1, 6), st.sampled_from([None, 16, 17, 10**6, 10**18]))
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    op=st.sampled_from(["conv", "conv_transpose"]),
+    in_channels=COUNTS,
+    out_channels=COUNTS,
+    groups=st.one_of(st.integers(0, 4), st.just(10**6)),
+    k=st.integers(1, 4),
+    s=st.integers(1, 3),
+    p=st.integers(0, 2),
+    spatial=st.lists(st.integers(1, 9), min_size=1, max_size=2),
+    style=st.sampled_from(["dumoulin", "flat"]),
+    force=st.booleans(),
+)
+def test_scene_gives_a_channel_view_or_a_convarith_error(
+    op, in_channels, out_channels, groups, k, s, p, spatial, style, force
+):
+    start = time.perf_counter()
+    try:
+        layer = make_layer(
+            op, kernel_size=k, stride=s, padding=p, groups=groups, in_channels=in_channels, out_channels=out_channels
+        )
+        scene = render.scene(layer, tuple(spatial), style=style, force=force)
+    except ConvarithError:
+        assert time.perf_counter() - start < 1
+        return
+    assert time.perf_counter() - start < 1
+    if in_channels is None:
+        assert isinstance(scene.cells, PlaneCells)
+        return
+    positions = int(np.prod(layer.output_shape(tuple(spatial))))
+    assert len(scene.frames) == scene.cells.frames == out_channels * positions
+    last = scene.cells.step(len(scene.frames) - 1)
+    assert last.writes[0] == f"out.{out_channels - 1}"
+    assert {cell[0] for cell in last.reads} == {f"in.{c}" for c in channel_layout(layer).reads(out_channels - 1)}

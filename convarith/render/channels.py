@@ -293,7 +293,8 @@ class Placement:
         layout = self.layout
         reads = layout.in_per_group
         each = f"{reads} input channel{'s' if reads > 1 else ''}"
-        return f"groups={layout.groups}: each output channel reads {each} of {layout.in_channels}"
+        kind = " (depthwise)" if layout.groups == layout.in_channels > 1 else ""
+        return f"groups={layout.groups}{kind}: each output channel reads {each} of {layout.in_channels}"
 
 
 def _text_units(text: str, size: float) -> float:
@@ -505,6 +506,10 @@ def _labels(p: ChannelProjection, placement: Placement) -> list[Item]:
         cx, cy = placement.out_label_corner(out_channel)
         x, y = p.origin[0] + cx * UNIT, p.origin[1] - cy * UNIT  # the top edge falls to the left of it
         texts.append(Text(x, y - 0.3 * UNIT, placement.out_label(out_channel), LABEL_SIZE, LINE, "rb"))
+        if placement.slice_rows == 1:  # under each slice, the input channel it is applied to
+            for slot, channel in enumerate(layout.reads(out_channel)):
+                x, y = p(f"kernel.{out_channel}.{slot}", 0, rows.kernel_size)
+                texts.append(Text(x, y + 0.15 * UNIT, f"in {channel}", SMALL_LABEL, LINE, "lt"))
     texts.append(Text(MARGIN, MARGIN, placement.title(), LABEL_SIZE, LINE, "lt"))
     return texts
 
