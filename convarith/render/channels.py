@@ -208,7 +208,7 @@ class Placement:
         self.kernel_base = self.in_box[1] + TO_KERNELS
         self.out_base = self.kernel_base + self.kernels_height + TO_OUTPUT
         self.top = self.out_base + self.out_box[1]
-        self._frames: dict[str, tuple[float, float, float, int]] = {}
+        self._anchors: dict[str, tuple[float, float, float, int]] = {}
 
     def _box(self, rows: int, cols: int, scale: float) -> tuple[float, float, float]:
         """(width, height, x of the lower-left corner from the box's left side) of a plane."""
@@ -229,13 +229,13 @@ class Placement:
         start = self._group_left(group) + (self.block_width - self.outputs_width) / 2
         return start + local * (self.path_width + PATH_GAP)
 
-    def frame(self, plane: str) -> tuple[float, float, float, int]:
+    def anchor(self, plane: str) -> tuple[float, float, float, int]:
         """(x, y of the plane's lower-left corner, scale, rows) of a plane named as in ``cells``."""
-        known = self._frames.get(plane)
+        known = self._anchors.get(plane)
         if known is not None:
             return known
         kind, *numbers = plane.split(".")
-        index = [int(n) for n in numbers if n.isdigit()]
+        index = [int(n) for n in numbers if n.isascii() and n.isdigit()]
         layout = self.layout
         if kind == "in" and len(index) == 1 == len(numbers) and index[0] < layout.in_channels:
             x = self.input_left(index[0]) + self.in_box[2]
@@ -256,8 +256,8 @@ class Placement:
             found = (left + corner, bottom, self.kernel_scale, self.rows.kernel_size)
         else:
             raise ShapeError("plane", f"the channel view has no plane {plane!r}")
-        if len(self._frames) < 4096:
-            self._frames[plane] = found
+        if len(self._anchors) < 4096:  # a forced huge view is drawn plane by plane, not cached whole
+            self._anchors[plane] = found
         return found
 
     def bounds(self) -> tuple[float, float, float, float]:
@@ -275,7 +275,7 @@ class Placement:
         return left, bottom, right, top
 
     def out_label_corner(self, out_channel: int) -> Point:
-        x, y, _, _ = self.frame(f"out.{out_channel}")
+        x, y, _, _ = self.anchor(f"out.{out_channel}")
         cols = self.cols.output
         if self.oblique:
             return x + cols - 0.7 * self.rows.output, y + self.rise * cols + 0.65 * self.rows.output
@@ -313,7 +313,7 @@ class ChannelProjection(Projection):
         self.origin = (0.0, 0.0)
 
     def raw(self, plane: str, u: float, r: float) -> Point:
-        x0, y0, scale, rows = self.placement.frame(plane)
+        x0, y0, scale, rows = self.placement.anchor(plane)
         x, y = u, rows - r
         if self.oblique:
             x, y = x - 0.7 * y, self.rise * x + 0.65 * y
