@@ -147,3 +147,37 @@ def test_values_panel_follows_the_frame(browser: Browser, tmp_path: Path) -> Non
         browser.hover(selector("out", divmod(k, 3)))
         assert browser.evaluate("document.querySelector('.window').textContent") == text
     assert browser.errors == []
+
+
+@pytest.mark.parametrize(
+    ("in_channels", "out_channels", "groups"), [(4, 2, 2), (3, 3, 3), (3, 6, 3), (2, 2, 1)], ids=str
+)
+def test_grouped_channels_mark_the_inputs_of_the_group(
+    browser: Browser, tmp_path: Path, in_channels: int, out_channels: int, groups: int
+) -> None:
+    layer = Conv(3, stride=2, padding=1, groups=groups, in_channels=in_channels, out_channels=out_channels)
+    page = tmp_path / "grouped.html"
+    player(layer, (4, 4)).save(page)
+    browser.offline()
+    browser.open(page)
+    rows, cols = layer.arithmetic((4, 4))
+    per_group_in, per_group_out = in_channels // groups, out_channels // groups
+    marked = (
+        "Array.from(document.querySelectorAll('.hit polygon.%s'))"
+        ".map(e => e.dataset.plane + ':' + (e.dataset.index || ''))"
+    )
+    for out_channel in range(out_channels):
+        group = out_channel // per_group_out  # torch: weight[o] sees the inputs of group o // (out/groups)
+        inputs = range(group * per_group_in, (group + 1) * per_group_in)
+        for i, j in product(range(rows.output), range(cols.output)):
+            browser.hover(f'.hit polygon[data-plane="out.{out_channel}"][data-index="{i},{j}"]')
+            win = browser.evaluate(marked % "win")
+            assert len(win) == per_group_in * 9
+            expected = {f"in.{c}:{a},{b}" for c in inputs for a in reads(rows, i) for b in reads(cols, j)}
+            assert {m for m in win if not m.endswith(":")} == expected
+    for channel in range(in_channels):  # an input cell feeds every output channel of its group
+        browser.hover(f'.hit polygon[data-plane="in.{channel}"][data-index="1,1"]')
+        fed = {m.split(":")[0] for m in browser.evaluate(marked % "fed")}
+        group = channel // per_group_in
+        assert fed == {f"out.{o}" for o in range(group * per_group_out, (group + 1) * per_group_out)}
+    assert browser.errors == [] and browser.external_requests() == []

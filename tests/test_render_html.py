@@ -226,3 +226,69 @@ def test_gallery_html(tmp_path: Path) -> None:
         assert f'href="{entry.name}.html"' in index and f'src="{entry.name}.gif"' in index
         assert (folder / f"{entry.name}.html").stat().st_size > 1000
     assert "index.html" in result.output
+
+
+def test_animate_writes_a_player(tmp_path: Path) -> None:
+    target = tmp_path / "layer.html"
+    args = ["animate", "conv-transpose", "-i", "3x3", "-k", "3", "-s", "2", "-p", "1", "--values", "-o", str(target)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote {target} (an HTML player: ") and "25 frames" in result.output
+    page = parse(target.read_text(encoding="utf-8"))
+    assert len(page.data["steps"]) == 25  # type: ignore[arg-type]
+    for bad, message in ((["--frame", "2"], "--frame"), (["--sheet"], "--sheet")):
+        result = CliRunner().invoke(app, [*args, *bad])
+        assert result.exit_code == 2 and result.output.startswith(f"error: {message}"), result.output
+        assert result.output.count("\n") == 1
+
+
+def test_render_save_points_to_the_player(tmp_path: Path) -> None:
+    from convarith.render import save, scene
+
+    with pytest.raises(ShapeError, match="player"):
+        save(scene(Conv(3), (4, 4)), tmp_path / "x.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_channel_players_name_channels_and_windows() -> None:
+    layer = Conv(3, groups=2, in_channels=4, out_channels=2)
+    shown = player(layer, (4, 4))
+    page = parse(shown.page())
+    names, steps = page.data["names"], page.data["steps"]
+    assert isinstance(names, list) and isinstance(steps, list)
+    assert len(steps) == 2 * 2 * 2  # two output channels, 2x2 positions each
+    for k, step in enumerate(steps):
+        out_channel, (i, j) = divmod(k, 4)[0], divmod(divmod(k, 4)[1], 2)
+        assert names[step["writes"]] == f"output channel {out_channel} ({i}, {j})"
+        planes = {page.cells[c]["data-plane"] for c in step["reads"]}
+        group = range(
+            2 * out_channel, 2 * out_channel + 2
+        )  # torch: output channel g*(out/G)+.. reads inputs of group g
+        assert planes == {f"in.{c}" for c in group}
+        units = {(page.cells[c]["data-plane"], page.cells[c].get("data-index")) for c in step["reads"]}
+        expected = {(f"in.{c}", f"{r},{s}") for c in group for r in range(i, i + 3) for s in range(j, j + 3)}
+        assert units == expected
+
+
+def test_late_progress_appears_only_on_a_terminal_after_the_delay() -> None:
+    import io
+
+    from rich.console import Console
+
+    from convarith.cli.progress import LateProgress
+
+    now = [0.0]
+    for terminal in (True, False):
+        text = io.StringIO()
+        console = Console(file=text, force_terminal=terminal, width=80)
+        with LateProgress(10, "drawing x.gif", console=console, clock=lambda: now[0]) as bar:
+            now[0] = 0.0
+            bar.start = 0.0
+            bar.advance(3)
+            assert bar.bar is None  # under a second: nothing shown
+            now[0] = 1.5
+            bar.advance(2)
+            assert (bar.bar is not None) is terminal
+            if bar.bar is not None:
+                assert bar.bar.tasks[0].completed == 5 and bar.bar.tasks[0].total == 10
+        assert ("drawing x.gif" in text.getvalue()) is terminal

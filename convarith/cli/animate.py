@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -25,6 +25,9 @@ from .options import (
     use_max_memory,
 )
 from .shape import layer_from_options, spatial_input
+
+if TYPE_CHECKING:
+    from ..layers import Layer
 
 
 class AnimatedOp(str, Enum):
@@ -50,7 +53,8 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="File to write; its suffix picks the format: .gif (animation), .png, .svg or .pdf (a still).",
+        help="File to write; its suffix picks the format: .gif (animation), .html (an interactive, offline "
+        "player), .png, .svg or .pdf (a still).",
     ),
 ]
 DurationOpt = Annotated[int, typer.Option("--duration", help="Milliseconds per frame in a GIF.")]
@@ -161,10 +165,14 @@ def animate(
 
     from .. import render
     from ..render.raster import keep_freed_memory
+    from .progress import LateProgress
 
     keep_freed_memory()
     # only adaptive pools take 'none' for an axis, and they are not drawn: the size is ints
     output_sizes = cast("int | tuple[int, ...] | None", call_size)
+    if output.suffix.lower() == ".html":
+        _player(layer, spatial, output, output_sizes, style, labels, values, seed, duration, frame, sheet, force)
+        return
     scene = render.scene(
         layer,
         spatial,
@@ -175,11 +183,59 @@ def animate(
         output_size=output_sizes,
         force=force,
     )
-    render.save(scene, output, duration=duration, frame=frame, sheet=sheet, force=force)
     count = len(scene.frames)
+    with LateProgress(count if output.suffix.lower() == ".gif" or sheet else 1, f"drawing {output.name}") as bar:
+        render.save(
+            scene, output, duration=duration, frame=frame, sheet=sheet, force=force, on_frame=lambda: bar.advance()
+        )
     if output.suffix.lower() == ".gif":
         plural = "frame" if count == 1 else "frames"
         shown = f"{count} {plural}, {duration // 10 * 10} ms each"  # GIF keeps hundredths of a second
     else:
         shown = f"all {count} frames" if sheet else f"frame {frame or 0} of {count}"
     typer.echo(f"wrote {output} ({scene.width}x{scene.height} px a frame, {shown})")
+
+
+def _player(
+    layer: Layer,
+    spatial: tuple[int, ...],
+    output: Path,
+    output_size: int | tuple[int, ...] | None,
+    style: Style,
+    labels: bool,
+    values: bool,
+    seed: int,
+    duration: int,
+    frame: int | None,
+    sheet: bool,
+    force: bool,
+) -> None:
+    """``-o layer.html``: the interactive player."""
+    from ..errors import OptionError
+    from ..render.player import player
+    from .progress import LateProgress
+
+    if frame is not None or sheet:
+        raise OptionError("--frame" if frame is not None else "--sheet", "makes a still: write a .png, .svg or .pdf")
+    shown = player(
+        layer,
+        spatial,
+        style=style.value,
+        labels=labels,
+        values=values,
+        seed=seed,
+        output_size=output_size,
+        force=force,
+        duration=duration,
+    )
+    scene = shown.scene
+    if scene is None:  # never: player() draws or refuses
+        raise ShapeError("input", "this layer is not drawn")
+    count = len(scene.frames)
+    with LateProgress(count, f"writing {output.name}") as bar:
+        shown.save(output, on_frame=lambda: bar.advance())
+    plural = "frame" if count == 1 else "frames"
+    typer.echo(
+        f"wrote {output} (an HTML player: {scene.width}x{scene.height} px, {count} {plural}, "
+        f"{output.stat().st_size / 1000:.0f} KB)"
+    )

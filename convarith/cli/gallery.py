@@ -34,29 +34,20 @@ def gallery(
     place at the end; an error or an interruption leaves DIR as it was."""
     import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from ..render import check_duration
     from ..render import gallery as render_gallery
+    from .progress import LateProgress
 
     render_gallery.check_workers(workers)
     check_duration(duration)
     render_gallery.prepare(dir, force, create=False)  # refused before the progress bar
     start = time.perf_counter()
     total = sum(render_gallery.frames(e) for e in render_gallery.ENTRIES)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("frames"),
-        TimeElapsedColumn(),
-        transient=False,
-    ) as progress:
-        task = progress.add_task(f"drawing {len(render_gallery.ENTRIES)} animations", total=total)
+    with LateProgress(total, f"drawing {len(render_gallery.ENTRIES)} animations") as bar:
         results = render_gallery.build(
             dir,
             force,
-            on_done=lambda drawn: progress.advance(task, drawn.frames),
+            on_done=lambda drawn: bar.advance(drawn.frames),
             workers=workers,
             duration=duration,
             html=html,

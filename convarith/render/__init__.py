@@ -12,11 +12,11 @@ are checked against ``convarith.limits`` (``frames``, ``side``: lifted by ``forc
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from math import ceil, sqrt
 from numbers import Integral
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .. import limits
 from ..axes import flag
@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from ..layers import Layer
     from .raster import Rasterizer
 
+T = TypeVar("T")
 STYLES = ("dumoulin", "flat")
-FORMATS = (".gif", ".png", ".svg", ".pdf")
+FORMATS = (".gif", ".png", ".svg", ".pdf", ".html")
 
 # Past this many cells on an axis a canvas would be over 2**31 px on a side, more than Pillow
 # draws at any budget: refused outright, so that no float of the layout ever overflows.
@@ -184,9 +185,12 @@ def save(
     frame: int | None = None,
     sheet: bool = False,
     force: bool = False,
+    on_frame: Callable[[], object] | None = None,
 ) -> None:
     """Write ``scene`` to ``path``: .gif (all frames, looping), .png (one frame, or all as a
     contact sheet), .svg or .pdf (one frame). The file appears complete or not at all.
+    ``on_frame()`` is called after each frame of a GIF or sheet is drawn (a progress bar).
+    An .html player needs the layer: ``render.player.player(layer, input).save(path)``.
 
     A GIF is streamed: frames are drawn, compressed and written one at a time, so memory
     does not grow with their number. Stills and sheets are checked against
@@ -196,6 +200,10 @@ def save(
         raise ShapeError("scene", f"must be a Scene from render.scene(...), got {scene!r}")
     sheet, force = flag("sheet", sheet), flag("force", force)
     fmt = output_format(path)
+    if fmt == "html":
+        raise ShapeError(
+            "output", "an HTML player is made from the layer: render.player.player(layer, input).save(path)"
+        )
     count = len(scene.frames)
     if fmt == "gif" and (frame is not None or sheet):
         raise ShapeError("frame", "--frame and --sheet make stills: write a .png, .svg or .pdf")
@@ -233,7 +241,7 @@ def save(
         )
     rasterizer = raster.Rasterizer(scene)
     try:
-        _save_raster(rasterizer, path, fmt, duration, index, sheet)
+        _save_raster(rasterizer, path, fmt, duration, index, sheet, on_frame)
     finally:
         rasterizer.palette.release()
 
@@ -249,24 +257,39 @@ def _frame_index(frame: object, count: int) -> int:
 
 
 def _save_raster(
-    rasterizer: Rasterizer, path: str | os.PathLike[str], fmt: str, duration: int, index: int, sheet: bool
+    rasterizer: Rasterizer,
+    path: str | os.PathLike[str],
+    fmt: str,
+    duration: int,
+    index: int,
+    sheet: bool,
+    on_frame: Callable[[], object] | None = None,
 ) -> None:
     from . import encode
 
     scene = rasterizer.scene
     count = len(scene.frames)
     if fmt == "gif":
-        encode.write_gif(path, rasterizer.frames(), rasterizer.palette.colours, duration)
+        encode.write_gif(path, _reported(rasterizer.frames(), on_frame), rasterizer.palette.colours, duration)
     elif sheet:
         columns = ceil(sqrt(count))
         rows = ceil(count / columns)
-        encode.write_png(path, _contact_sheet(rasterizer, columns, rows))
+        encode.write_png(path, _contact_sheet(rasterizer, columns, rows, on_frame))
     else:
         indices = rasterizer.frame(index)  # kept values of earlier frames are drawn on the way
         encode.write_png(path, rasterizer.colours()[indices])
 
 
-def _contact_sheet(rasterizer: Rasterizer, columns: int, rows: int) -> NDArray[np.uint8]:
+def _reported(frames: Iterable[T], on_frame: Callable[[], object] | None) -> Iterator[T]:
+    for frame in frames:
+        yield frame
+        if on_frame is not None:
+            on_frame()
+
+
+def _contact_sheet(
+    rasterizer: Rasterizer, columns: int, rows: int, on_frame: Callable[[], object] | None = None
+) -> NDArray[np.uint8]:
     """Every frame in a grid, each placed as soon as it is drawn."""
     import numpy as np
 
@@ -275,7 +298,7 @@ def _contact_sheet(rasterizer: Rasterizer, columns: int, rows: int) -> NDArray[n
     scene = rasterizer.scene
     blank = raster.MAX_COLOURS  # never a drawn colour: colours() pads the palette with white
     sheet = np.full((rows * scene.height, columns * scene.width), blank, dtype=np.uint8)
-    for k, frame in enumerate(rasterizer.frames()):
+    for k, frame in enumerate(_reported(rasterizer.frames(), on_frame)):
         r, c = divmod(k, columns)
         sheet[r * scene.height : (r + 1) * scene.height, c * scene.width : (c + 1) * scene.width] = frame
     return rasterizer.colours()[sheet]

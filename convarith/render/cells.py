@@ -10,7 +10,7 @@ its padding, the zeros a transposed convolution inserts, and a ceil_mode overhan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,6 +19,7 @@ from .geometry import AxisLayout, frame_position
 Cell = tuple[str, int, int]  # (plane name, row, column)
 Point = tuple[float, float]
 Outline = tuple[Point, ...]
+OutlineOf = Callable[[str, int, int], Outline]  # (plane, row, column) -> the cell's polygon in pixels
 
 ROLES = ("input", "output", "kernel")
 
@@ -60,11 +61,19 @@ class CellMap(Protocol):
 
     def step(self, index: int) -> Step: ...
 
+    def name(self, cell: Cell) -> str:
+        """What a reader is told the cell is (the player's hover line)."""
+        ...
+
+    def index(self, cell: Cell) -> tuple[int, ...] | None:
+        """The spatial tensor index of an output cell or of an input cell holding a value."""
+        ...
+
 
 class PlaneCells:
     """The cells of a one-input, one-output scene (``drawing.build``)."""
 
-    def __init__(self, rows: AxisLayout, cols: AxisLayout, outline: _OutlineOf) -> None:
+    def __init__(self, rows: AxisLayout, cols: AxisLayout, outline: OutlineOf) -> None:
         self.rows, self.cols = rows, cols
         self._outline = outline
         self.planes: Sequence[Plane] = (
@@ -81,16 +90,17 @@ class PlaneCells:
         plane, r, c = cell
         return plane == "in" and r in self.rows.units and c in self.cols.units
 
-    def name(self, cell: Cell) -> str:
-        """What a reader is told the cell is: its input or output index, or why it is empty."""
+    def name(self, cell: Cell, output: str = "output", input: str = "input") -> str:
+        """What a reader is told the cell is: its input or output index, or why it is empty
+        (``output`` and ``input`` name the planes: a channel view names the channel)."""
         plane, r, c = cell
         if plane == "out":
-            return f"output {self._where(r, c)}"
+            return f"{output} {self._where(r, c)}"
         if self.holds_value(cell):
-            return f"input {self._where(self.rows.units.index(r), self.cols.units.index(c))}"
+            return f"{input} {self._where(self.rows.units.index(r), self.cols.units.index(c))}"
         kinds = {_kind(self.rows, r), _kind(self.cols, c)} - {"input"}
         kind = next(k for k in ("past the padded input", "padding", "inserted zero") if k in kinds)
-        return f"{kind} at {self._where(r, c)} of the drawn input"
+        return f"{kind} at {self._where(r, c)} of the drawn {input}"
 
     def index(self, cell: Cell) -> tuple[int, ...] | None:
         """The tensor index of an output cell or of an input cell holding a value (None for
@@ -119,7 +129,3 @@ def _kind(axis: AxisLayout, position: int) -> str:
         return "input"
     units = axis.units
     return "inserted zero" if units[0] < position < units[-1] else "padding"
-
-
-class _OutlineOf(Protocol):
-    def __call__(self, plane: str, r: int, c: int) -> Outline: ...

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .. import limits
 from ..errors import LimitError, ShapeError
-from .cells import Cell, Plane, Step
+from .cells import Cell, Plane, PlaneCells, Step
 from .drawing import (
     INPUT,
     LABEL_SIZE,
@@ -577,6 +577,7 @@ class ChannelCells:
         self.planes: Sequence[Plane] = _Planes(rows, cols, layout)
         self.positions = frame_count(rows, cols)
         self.frames = layout.out_channels * self.positions
+        self._one_plane = PlaneCells(rows, cols, outline)  # names and indices within one channel's plane
 
     def outline(self, cell: Cell) -> Outline:
         plane, r, c = cell
@@ -585,6 +586,19 @@ class ChannelCells:
     def holds_value(self, cell: Cell) -> bool:
         plane, r, c = cell
         return plane.startswith("in.") and r in self.rows.units and c in self.cols.units
+
+    def name(self, cell: Cell) -> str:
+        plane, r, c = cell
+        role, _, channel = plane.partition(".")
+        if role == "kernel":
+            out_channel, slot = map(int, channel.split("."))
+            return f"kernel of output channel {out_channel} on input channel {self.layout.reads(out_channel)[slot]}"
+        return self._one_plane.name((role, r, c), f"output channel {channel}", f"input channel {channel}")
+
+    def index(self, cell: Cell) -> tuple[int, ...] | None:
+        plane, r, c = cell
+        role = plane.partition(".")[0]
+        return None if role == "kernel" else self._one_plane.index((role, r, c))
 
     def step(self, index: int) -> Step:
         out_channel, position = self.layout.frame(index, self.positions)

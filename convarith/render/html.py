@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from itertools import count
@@ -22,7 +22,7 @@ from pathlib import Path as FilePath
 
 from .. import limits
 from ..errors import ShapeError
-from .cells import Cell, CellMap, PlaneCells, Step
+from .cells import Cell, CellMap, Step
 from .drawing import DASH, Colour, Item, Path, Polygon, Scene, Shade, Text
 
 # Per frame, at most: the footprint (a polygon a tap when dilated), its grid, four lines, the
@@ -62,7 +62,7 @@ def arithmetic(caption: Caption) -> str:
     formulas = "".join(f"<li><code>{escape(text)}</code></li>" for text in caption.formulas)
     return (
         f'<div class="convarith-arithmetic"><div><b>{escape(caption.title)}</b></div>'
-        f'{table_html(caption.table)}<ul>{formulas}</ul></div>'
+        f"{table_html(caption.table)}<ul>{formulas}</ul></div>"
     )
 
 
@@ -75,9 +75,9 @@ def check(scene: Scene, items_per_frame: int) -> None:
     limits.check_bytes("output", f"an HTML player of {limits.count_text(len(scene.frames))} frames", nbytes)
 
 
-def page(scene: Scene, caption: Caption, *, duration: int = 1000) -> str:
+def page(scene: Scene, caption: Caption, *, duration: int = 1000, on_frame: Callable[[], object] | None = None) -> str:
     """The whole HTML document."""
-    body = fragment(scene, caption, duration=duration, keys_on_document=True)
+    body = fragment(scene, caption, duration=duration, keys_on_document=True, on_frame=on_frame)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -88,8 +88,16 @@ def page(scene: Scene, caption: Caption, *, duration: int = 1000) -> str:
     )
 
 
-def fragment(scene: Scene, caption: Caption, *, duration: int = 1000, keys_on_document: bool = False) -> str:
-    """The player as one ``<div>``: its style and script are scoped to it."""
+def fragment(
+    scene: Scene,
+    caption: Caption,
+    *,
+    duration: int = 1000,
+    keys_on_document: bool = False,
+    on_frame: Callable[[], object] | None = None,
+) -> str:
+    """The player as one ``<div>``: its style and script are scoped to it. ``on_frame()``
+    is called as each frame is built (a progress bar)."""
     cells = scene.cells
     if cells is None:
         raise ShapeError("scene", "has no cell map: build it with render.scene(...)")
@@ -105,6 +113,8 @@ def fragment(scene: Scene, caption: Caption, *, duration: int = 1000, keys_on_do
         if frame.kept:
             kept.append(f'<g data-kept="{k}" style="display:none">{_svg(frame.kept)}</g>')
         steps.append(_step_data(cells.step(k), index_of))
+        if on_frame is not None:
+            on_frame()
     data = {
         "frames": frames_svg,
         "steps": steps,
@@ -159,7 +169,7 @@ def _hit_cells(cells: CellMap) -> tuple[list[tuple[str, str]], dict[Cell, int]]:
                         f'<polygon points="{points}" data-i="{len(hit)}" data-plane="{plane.name}" '
                         f'data-role="{plane.role}" data-row="{r}" data-col="{c}" data-unit="{int(unit)}"'
                         f"{_index_attribute(cells, cell)}/>",
-                        _name(cells, cell, plane.label, plane.rows, unit),
+                        cells.name(cell),
                     )
                 )
     return hit, index_of
@@ -167,16 +177,8 @@ def _hit_cells(cells: CellMap) -> tuple[list[tuple[str, str]], dict[Cell, int]]:
 
 def _index_attribute(cells: CellMap, cell: Cell) -> str:
     """``data-index="a,b"``: the tensor index of a cell that has one."""
-    index = cells.index(cell) if isinstance(cells, PlaneCells) else None
+    index = cells.index(cell)
     return "" if index is None else f' data-index="{",".join(map(str, index))}"'
-
-
-def _name(cells: CellMap, cell: Cell, label: str, rows: int, unit: bool) -> str:
-    if isinstance(cells, PlaneCells):
-        return cells.name(cell)
-    _, r, c = cell
-    where = f"{c}" if rows == 1 else f"({r}, {c})"
-    return f"{label} cell {where}" + ("" if unit else " (padding or an inserted zero)")
 
 
 def _step_data(step: Step, index_of: dict[Cell, int]) -> dict[str, object]:

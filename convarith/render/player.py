@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -27,24 +27,24 @@ class Player:
     caption: Caption
     duration: int = 1000
 
-    def page(self) -> str:
-        """The whole self-contained HTML document."""
+    def page(self, on_frame: Callable[[], object] | None = None) -> str:
+        """The whole self-contained HTML document (``on_frame()`` after each frame is built)."""
         if self.scene is None:
             raise ShapeError("input", "only 1-D and 2-D layers are drawn; this player has no picture to save")
-        return page(self.scene, self.caption, duration=self.duration)
+        return page(self.scene, self.caption, duration=self.duration, on_frame=on_frame)
 
     def _repr_html_(self) -> str:
         if self.scene is None:
             return arithmetic(self.caption)
         return fragment(self.scene, self.caption, duration=self.duration)
 
-    def save(self, path: str | os.PathLike[str]) -> None:
+    def save(self, path: str | os.PathLike[str], on_frame: Callable[[], object] | None = None) -> None:
         """Write the page to ``path`` (.html), atomically."""
         from ..images import write_atomically
 
-        if os.fspath(path).lower().endswith((".html", ".htm")) is False:
+        if not os.fspath(path).lower().endswith((".html", ".htm")):
             raise ShapeError("output", f"a player is an .html file, got {os.fspath(path)!r}")
-        text = self.page()
+        text = self.page(on_frame)
 
         def write(target: str) -> None:
             with open(target, "w", encoding="utf-8") as handle:
