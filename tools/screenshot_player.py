@@ -3,7 +3,9 @@
 Run:  python tools/screenshot_player.py   (needs chromium: tools/install_browser.sh)
 Writes docs/images/player.png: `convarith animate conv-transpose -i 3x3 -k 3 -s 2 -p 1
 --output-padding 1 --values -o layer.html` with the pointer on output (2, 3), and
-docs/images/player_input.png with the pointer on input (1, 1) of the same page.
+docs/images/player_input.png with the pointer on input (1, 1) of the same page, and
+docs/images/player_grouped.png: a grouped convolution (4 -> 2 channels, groups=2) with the
+pointer on output channel 1, cell (1, 2).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import Browser, find_chromium  # noqa: E402
 
-from convarith import ConvTranspose  # noqa: E402
+from convarith import Conv, ConvTranspose  # noqa: E402
 from convarith.render.player import player  # noqa: E402
 
 
@@ -35,8 +37,13 @@ def main() -> None:
         browser.screenshot(images / "player.png", ".convarith-player")
         browser.hover('.hit polygon[data-plane="in"][data-index="1,1"]')
         browser.screenshot(images / "player_input.png", ".convarith-player")
+        grouped = Path(folder) / "grouped.html"
+        player(Conv(3, groups=2, in_channels=4, out_channels=2), (5, 5)).save(grouped)
+        browser.open(grouped)
+        browser.hover('.hit polygon[data-plane="out.1"][data-index="1,2"]')
+        browser.screenshot(images / "player_grouped.png", ".convarith-player")
         assert browser.errors == [] and browser.external_requests() == [], browser.errors
-    print(f"wrote {images / 'player.png'} and {images / 'player_input.png'}")
+    print(f"wrote player.png, player_input.png and player_grouped.png in {images}")
 
 
 if __name__ == "__main__":
