@@ -37,16 +37,26 @@ def show(
     style: str = "dumoulin",
     seed: int = 1234,
     duration: int = 1000,
+    force: bool = False,
 ) -> Player:
     """``layer`` on an input of ``input_size`` (spatial sizes), for a notebook or a script:
     displayed in Jupyter it is the arithmetic table and the interactive player; ``str()``
     is the arithmetic; ``.page()`` the self-contained HTML; ``.save("layer.html")`` writes it.
-    ``values`` (needs NumPy) shows small seeded numbers and each window's products."""
+    ``values`` (needs NumPy) shows small seeded numbers and each window's products;
+    ``force`` draws past the frame and canvas limits (``convarith.limits``)."""
     from .render.player import show as _show
 
     return _show(
-        layer, input_size, output_size=output_size, values=values, style=style, seed=seed, duration=duration
+        layer,
+        input_size,
+        output_size=output_size,
+        values=values,
+        style=style,
+        seed=seed,
+        duration=duration,
+        force=force,
     )
+
 
 __all__ = [
     "AdaptiveAvgPool",

@@ -292,3 +292,31 @@ def test_late_progress_appears_only_on_a_terminal_after_the_delay() -> None:
             if bar.bar is not None:
                 assert bar.bar.tasks[0].completed == 5 and bar.bar.tasks[0].total == 10
         assert ("drawing x.gif" in text.getvalue()) is terminal
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda: convarith.show(Conv(3), "abc"), "input"),
+        (lambda: convarith.show(Conv(3), (5, 5), values="yes"), "values"),
+        (lambda: convarith.show(Conv(3), (5, 5), duration=5), "duration"),
+        (lambda: convarith.show(Conv(3), 10**12), "frames"),
+        (lambda: convarith.show(Conv(3, stride=10**12), 10**13), "canvas"),
+        (lambda: convarith.show(Conv(3), (5, 5)).save(b"x.html"), "output"),
+        (lambda: convarith.show(Conv(3), (5, 5)).save("/nonexistent-folder/x.html"), "output"),
+        (lambda: convarith.show(Conv(3, in_channels=3, out_channels=3, groups=3), (5, 5), values=True), "values"),
+    ],
+)
+def test_bad_requests_get_one_clear_error_at_once(call, parameter: str) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(convarith.ConvarithError) as caught:
+        call()
+    assert caught.value.parameter == parameter
+    assert time.perf_counter() - start < 2  # judged from the arithmetic, nothing drawn
+
+
+def test_force_lifts_the_frame_limit_for_show() -> None:
+    shown = convarith.show(Conv(3), (23, 23), force=True)  # 441 frames, over the 400 default
+    assert shown.scene is not None and len(shown.scene.frames) == 441

@@ -41,8 +41,9 @@ class Player:
     def save(self, path: str | os.PathLike[str], on_frame: Callable[[], object] | None = None) -> None:
         """Write the page to ``path`` (.html), atomically."""
         from ..images import write_atomically
+        from . import output_format
 
-        if not os.fspath(path).lower().endswith((".html", ".htm")):
+        if output_format(path) != "html":  # also checks that it is a path, in a folder that exists
             raise ShapeError("output", f"a player is an .html file, got {os.fspath(path)!r}")
         text = self.page(on_frame)
 
@@ -154,6 +155,7 @@ def show(
     style: str = "dumoulin",
     seed: int = 1234,
     duration: int = 1000,
+    force: bool = False,
 ) -> Player:
     """``layer`` on an input of ``input_size`` (spatial sizes): in a notebook, the arithmetic
     and the interactive player; ``.page()`` the HTML; ``.save("layer.html")`` the file.
@@ -166,5 +168,12 @@ def show(
         return Player(None, caption(layer, [ax.input for ax in axes], output_size), duration)
     sizes = cast("int | tuple[int, ...] | None", output_size)
     return player(
-        layer, [ax.input for ax in axes], style=style, values=values, seed=seed, output_size=sizes, duration=duration
+        layer,
+        [ax.input for ax in axes],
+        style=style,
+        values=values,
+        seed=seed,
+        output_size=sizes,
+        duration=duration,
+        force=force,
     )
