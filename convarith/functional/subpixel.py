@@ -134,7 +134,7 @@ def run(
         for members in by_last.values()
     ]
     total = images * seg_len + max(0, max(j.columns for j in jobs) - seg_len) + row + len(planes)
-    tall_rows = max(j.weights[0].shape[0] for j in jobs)
+    tall_rows = sum(j.weights[0].shape[0] for j in jobs)  # every job's result is kept until the images are written
     if item * total * (len(planes) * channels + tall_rows) > limits.temporary_bytes:
         return False
 
@@ -147,47 +147,47 @@ def run(
             fill_window(dest, x[n0 + b, g * in_per_group : (g + 1) * in_per_group], corner)
         for f in range(1, len(planes)):
             stack[:, f, :, : total - f] = stack[:, 0, :, f:]
-        for job in jobs:
-            _run_job(job, stack, block, n0, groups, out_per_group, seg_len, extents, out, scratch)
+        for g in range(groups):
+            talls = [_gemm(job, i, stack, g, block, seg_len, scratch) for i, job in enumerate(jobs)]
+            # Image by image, every phase of it: its output block stays in cache between the
+            # phases' strided writes (job by job, each image's block was fetched once per job).
+            for b in range(block):
+                target = out[n0 + b, g * out_per_group : (g + 1) * out_per_group]
+                for job, tall in zip(jobs, talls, strict=True):
+                    _scatter(job, tall, b, out_per_group, seg_len, extents, target)
     return True
 
 
-def _run_job(
-    job: _Job,
-    stack: Array,
-    block: int,
-    n0: int,
-    groups: int,
-    out_per_group: int,
-    seg_len: int,
-    extents: Sequence[int],
-    out: Array,
-    scratch: Scratch,
-) -> None:
+def _gemm(job: _Job, index: int, stack: Array, g: int, block: int, seg_len: int, scratch: Scratch) -> Array:
+    """The job's tall GEMM for group g over the block's images: (row blocks * out_per_group, columns)."""
     in_per_group = stack.shape[2]
     columns = (block - 1) * seg_len + job.columns
-    for g in range(groups):
-        rows = stack[g, job.first_plane : job.first_plane + job.n_planes].reshape(job.n_planes * in_per_group, -1)
-        tall = scratch.get("tall", (job.weights[g].shape[0], columns), stack.dtype)
-        np.matmul(job.weights[g], rows[:, :columns], out=tall)
-        for combo, cells, first_block, lead_offsets in job.phases:
-            window = (slice(None),) + tuple(
-                slice(p.first, p.first + p.cells * s, s) for p, s in zip(combo, job.strides, strict=True)
-            )
-            for b in range(block):
-                target = out[n0 + b, g * out_per_group : (g + 1) * out_per_group][window]
-                sum_into(
-                    target,
-                    [
-                        cut_wide(
-                            tall[
-                                (first_block + j) * out_per_group : (first_block + j + 1) * out_per_group,
-                                b * seg_len + off :,
-                            ],
-                            cells[0],
-                            extents,
-                            cells,
-                        )
-                        for j, off in enumerate(lead_offsets)
+    rows = stack[g, job.first_plane : job.first_plane + job.n_planes].reshape(job.n_planes * in_per_group, -1)
+    tall = scratch.get(f"tall{index}", (job.weights[g].shape[0], columns), stack.dtype)
+    np.matmul(job.weights[g], rows[:, :columns], out=tall)
+    return tall
+
+
+def _scatter(
+    job: _Job, tall: Array, b: int, out_per_group: int, seg_len: int, extents: Sequence[int], target: Array
+) -> None:
+    """Image b's phases of the job: their parts summed into their strided cells of target (Og, *sizes)."""
+    for combo, cells, first_block, lead_offsets in job.phases:
+        window = (slice(None),) + tuple(
+            slice(p.first, p.first + p.cells * s, s) for p, s in zip(combo, job.strides, strict=True)
+        )
+        sum_into(
+            target[window],
+            [
+                cut_wide(
+                    tall[
+                        (first_block + j) * out_per_group : (first_block + j + 1) * out_per_group,
+                        b * seg_len + off :,
                     ],
+                    cells[0],
+                    extents,
+                    cells,
                 )
+                for j, off in enumerate(lead_offsets)
+            ],
+        )
