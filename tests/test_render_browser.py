@@ -14,6 +14,7 @@ from pathlib import Path
 import browser as harness
 import pytest
 from browser import Browser
+from windows import reads
 
 from convarith import AvgPool, Conv, ConvTranspose, MaxPool
 from convarith.arithmetic import AxisArithmetic
@@ -35,15 +36,6 @@ CASES: dict[str, tuple[Layer, tuple[int, ...], tuple[int, ...] | None]] = {
 browser = harness.browser  # the fixture: one Chromium for the module
 
 MARKED = """Array.from(document.querySelectorAll('.hit polygon.%s')).map(e => e.dataset.index || '')"""
-
-
-def reads(ax: AxisArithmetic, o: int) -> set[int]:
-    s, d, k, before = ax.stride, ax.dilation, ax.kernel_size, ax.padding[0]
-    if ax.transposed is None:
-        taps = {o * s - before + t * d for t in range(k)}
-    else:
-        taps = {x for x in range(ax.input) for t in range(k) if x * s - before + t * d == o}
-    return {x for x in taps if 0 <= x < ax.input}
 
 
 def key(index: tuple[int, ...]) -> str:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from windows import reads
 
 import convarith
 from convarith import AvgPool, Conv, ConvTranspose, MaxPool, ShapeError, limits
-from convarith.arithmetic import AxisArithmetic
 from convarith.cli import app
 from convarith.errors import LimitError
 from convarith.render.gallery import CANONICAL, ENTRIES
@@ -75,16 +75,6 @@ def parse(text: str) -> _Page:
     page = _Page()
     page.feed(text)
     return page
-
-
-def reads(ax: AxisArithmetic, o: int) -> set[int]:
-    """Input indices output ``o`` of one axis depends on, by the frameworks' definitions."""
-    s, d, k, before = ax.stride, ax.dilation, ax.kernel_size, ax.padding[0]
-    if ax.transposed is None:
-        taps = {o * s - before + t * d for t in range(k)}
-    else:
-        taps = {x for x in range(ax.input) for t in range(k) if x * s - before + t * d == o}
-    return {x for x in taps if 0 <= x < ax.input}
 
 
 def _index(name: str) -> tuple[int, ...]:
