@@ -199,7 +199,7 @@ def _plan(
     halo = (kernel[0] - 1) * dilations[0]
     if all(s == 1 for s in strides):
         row = prod(extents[1:])
-        if in_per_group == 1 and groups > 1:
+        if in_per_group == 1 and (groups > 1 or n_out == 1):  # one channel per output: window sums
             fixed = item * channels * (halo + 2) * row
             return _Plan(_stride1_depthwise, fixed, item * row * channels * (1 + 2 * out_per_group))
         fold = _fold(kernel, in_per_group)
