@@ -23,6 +23,8 @@ def force(monkeypatch):
         cheap, dear = 1e-30, 1.0
         monkeypatch.setattr(spectral, "FFT_OVERHEAD", 0.0)
         monkeypatch.setattr(spectral, "FFT_SECONDS", cheap if path == "fft" else dear)
+        monkeypatch.setattr(spectral, "ROW_SECONDS", dear if path == "fft" else cheap)
+        monkeypatch.setattr(spectral, "TAP_SECONDS", dear if path == "fft" else cheap)
         monkeypatch.setattr(spectral, "DIRECT_SECONDS", dear if path == "fft" else cheap)
 
     return pick
@@ -160,10 +162,11 @@ def test_integers_and_other_geometries_never_take_the_fft_path(force, monkeypatc
 
 def test_the_cost_model_picks_transforms_for_large_kernels_only():
     image = [1024, 1024]
-    for k, expected in [(3, False), (5, False), (15, True), (31, True)]:
+    for k, expected in [(3, False), (7, False), (9, False), (15, True), (31, True)]:
         extents = [n + k - 1 for n in image]
         assert spectral.cheaper(3, image, [k, k], extents) is expected, k
     assert not spectral.cheaper(1, [8, 8], [5, 5], [12, 12])  # small images: the direct sums
+    assert spectral.cheaper(1, [256, 256], [15, 15], [270, 270], rows=False)  # broadcast sums cost more per tap
 
 
 def test_good_sizes_are_smooth_and_minimal():
@@ -177,3 +180,26 @@ def test_good_sizes_are_smooth_and_minimal():
         m = spectral.good_size(n)
         assert m >= n and smooth(m)
         assert all(not smooth(k) for k in range(n, m))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernel_row_gemm_path_equals_a_sliding_window_reference(force, dtype):
+    """Large float planes, one channel per group: the kernel-row GEMM path (correlate._one_channel_rows)."""
+    from convarith.functional import correlate
+
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 3, 300, 260)).astype(dtype)
+    w = rng.standard_normal((3, 1, 5, 7)).astype(dtype)
+    assert correlate._one_channel_rows(x, w, 3, [300, 260])
+    force("direct")
+    got = F.conv(x, w, padding=(2, 3), dilation=(1, 1), groups=3)
+    padded = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (2, 2), (3, 3)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (5, 7), axis=(2, 3))
+    expected = np.einsum("ncijkl,ckl->ncij", windows, w[:, 0].astype(np.float64))
+    largest = float(np.abs(x).max()) * float(np.abs(w).sum(axis=(1, 2, 3)).max())
+    assert np.abs(got - expected).max() <= 35 * np.finfo(dtype).eps * largest
+    dilated = F.conv(x, w, padding=(4, 6), dilation=2, groups=3)
+    padded = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (4, 4), (6, 6)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (9, 13), axis=(2, 3))[..., ::2, ::2]
+    expected = np.einsum("ncijkl,ckl->ncij", windows, w[:, 0].astype(np.float64))
+    assert np.abs(dilated - expected).max() <= 35 * np.finfo(dtype).eps * largest

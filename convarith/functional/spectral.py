@@ -39,11 +39,15 @@ from .. import limits
 from . import threads
 from .checks import Array
 
-# Seconds per unit of work on the 2-core EPYC these sessions run on (single thread): a
-# direct per-channel window sum costs about DIRECT_SECONDS per tap and output cell, a
-# transform about FFT_SECONDS per cell and log2 of the size. Only their ratio matters.
+# Seconds per unit of work on the 2-core EPYC these sessions run on (one thread). The direct
+# paths: a channel's kernel-row GEMM (large float planes) streams each cell about
+# (last-axis taps + other taps' rows) times, ROW_SECONDS each, plus TAP_SECONDS per tap for
+# the products; the broadcast multiply-adds cost DIRECT_SECONDS per tap and cell. A transform
+# costs FFT_SECONDS per cell and log2 of its size (forward and inverse together: 2.3 units).
+ROW_SECONDS = 0.29e-9
+TAP_SECONDS = 0.02e-9
 DIRECT_SECONDS = 0.16e-9
-FFT_SECONDS = 0.18e-9
+FFT_SECONDS = 0.2e-9
 FFT_OVERHEAD = 300e-6  # a call's Python work and thread hand-offs
 SMOOTH = (2, 3, 5, 7)  # pocketfft's fast radices
 WORKING_BYTES = 128 * 2**20  # planes per block: past this, larger blocks are no faster
@@ -85,13 +89,21 @@ def applies(x: Array, w: Array, groups: int, strides: Sequence[int]) -> bool:
     )
 
 
-def cheaper(planes: int, out_sizes: Sequence[int], kernel: Sequence[int], extents: Sequence[int]) -> bool:
-    """Whether the transforms of ``planes`` planes cost less than their direct window sums."""
+def cheaper(
+    planes: int, out_sizes: Sequence[int], kernel: Sequence[int], extents: Sequence[int], rows: bool = True
+) -> bool:
+    """Whether the transforms of ``planes`` planes cost less than the direct path.
+
+    ``rows``: the direct path is the kernel-row GEMM (``correlate._one_channel_rows``),
+    otherwise the broadcast multiply-adds."""
     taps, cells = prod(kernel), prod(out_sizes)
+    if rows:
+        direct = cells * (ROW_SECONDS * (kernel[-1] + taps // kernel[-1]) + TAP_SECONDS * taps)
+    else:
+        direct = cells * DIRECT_SECONDS * taps
     n = prod(transform_sizes(extents))
-    # Forward and inverse over the plane, plus a third for the product and the copies.
-    fft = FFT_OVERHEAD + planes * FFT_SECONDS * 2.3 * n * math.log2(max(n, 2))
-    return fft < planes * DIRECT_SECONDS * taps * cells
+    fft = FFT_SECONDS * 2.3 * n * math.log2(max(n, 2))
+    return FFT_OVERHEAD + planes * fft < planes * direct
 
 
 def plane_bytes(extents: Sequence[int], itemsize: int) -> int:
