@@ -203,3 +203,16 @@ def test_kernel_row_gemm_path_equals_a_sliding_window_reference(force, dtype):
     windows = np.lib.stride_tricks.sliding_window_view(padded, (9, 13), axis=(2, 3))[..., ::2, ::2]
     expected = np.einsum("ncijkl,ckl->ncij", windows, w[:, 0].astype(np.float64))
     assert np.abs(dilated - expected).max() <= 35 * np.finfo(dtype).eps * largest
+
+
+def test_a_kernel_changed_in_place_is_not_served_from_the_cache(force):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((1, 2, 40, 50))
+    w = rng.standard_normal((2, 1, 9, 9))
+    force("fft")
+    first = F.conv(x, w, padding=4, groups=2)
+    assert np.array_equal(F.conv(x, w, padding=4, groups=2), first)
+    w[1, 0, 4, 4] += 1.0  # the same array object, other values
+    second = F.conv(x, w, padding=4, groups=2)
+    assert np.allclose(second[0, 0], first[0, 0]) and not np.allclose(second[0, 1], first[0, 1])
+    assert np.allclose(second[0, 1] - first[0, 1], x[0, 1], atol=1e-10)  # the centre tap added the input once more

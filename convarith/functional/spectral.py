@@ -145,7 +145,7 @@ def correlate(
     extents = [o + (k - 1) * d for o, k, d in zip(out_sizes, kernel, dilations, strict=True)]
     sizes = transform_sizes(extents)
     half = sizes[-1] // 2 + 1
-    spectra = _kernel_spectra(w, sizes, dilations, complex_dtype)
+    spectra = _cached_spectra(w, sizes, dilations, complex_dtype)
 
     planes = [(n, c) for n in range(n_img) for c in range(channels)]
     per_plane = plane_bytes(extents, dtype.itemsize)
@@ -218,6 +218,25 @@ def _inverse_rows(
             out[n, c, lo:hi] = result[i, ..., :length]
 
     return run
+
+
+_last_spectra: tuple[tuple[object, ...], Array] | None = None
+"""The kernels' spectra of the latest call: filtering many images with one kernel skips
+recomputing them (a full-size column transform each). One entry, replaced as a whole."""
+
+
+def _cached_spectra(w: Array, sizes: Sequence[int], dilations: Sequence[int], complex_dtype: DTypeLike) -> Array:
+    global _last_spectra
+    kernels = np.ascontiguousarray(w[:, 0])
+    key = (kernels.shape, kernels.dtype.str, kernels.tobytes(), tuple(sizes), tuple(dilations))
+    last = _last_spectra  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] == key:
+        return last[1]
+    spectra = _kernel_spectra(w, sizes, dilations, complex_dtype)
+    spectra.flags.writeable = False
+    if spectra.nbytes <= WORKING_BYTES // 4:
+        _last_spectra = (key, spectra)
+    return spectra
 
 
 def _kernel_spectra(w: Array, sizes: Sequence[int], dilations: Sequence[int], complex_dtype: DTypeLike) -> Array:
