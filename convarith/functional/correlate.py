@@ -113,9 +113,10 @@ def correlate(
         out_sizes = list(out.shape[2:])
         kernel = w.shape[2:]
     in_per_group, out_per_group = w.shape[1], w.shape[0] // groups
-    if groups > 1 and in_per_group > 1:
+    if groups > 1 and (in_per_group > 1 or _one_channel_rows(x, w, groups, out_sizes)):
         # Group by group: each group's stack stays in cache from its copy to its GEMM (all
-        # groups stacked first ran 1.2x slower than this loop for 4 groups of 16 channels).
+        # groups stacked first ran 1.2x slower than this loop for 4 groups of 16 channels,
+        # 1.07x for a 7x7 filter over three 1024x1024 channels).
         for g in range(groups):
             channels_in = slice(g * in_per_group, (g + 1) * in_per_group)
             channels_out = slice(g * out_per_group, (g + 1) * out_per_group)

@@ -50,7 +50,7 @@ DIRECT_SECONDS = 0.16e-9
 FFT_SECONDS = 0.2e-9
 FFT_OVERHEAD = 300e-6  # a call's Python work and thread hand-offs
 SMOOTH = (2, 3, 5, 7)  # pocketfft's fast radices
-WORKING_BYTES = 128 * 2**20  # planes per block: past this, larger blocks are no faster
+WORKING_BYTES = 32 * 2**20  # planes per block: small planes share one; a 1024x1024 plane goes alone
 
 
 def good_size(n: int) -> int:
