@@ -216,3 +216,23 @@ def test_a_kernel_changed_in_place_is_not_served_from_the_cache(force):
     second = F.conv(x, w, padding=4, groups=2)
     assert np.allclose(second[0, 0], first[0, 0]) and not np.allclose(second[0, 1], first[0, 1])
     assert np.allclose(second[0, 1] - first[0, 1], x[0, 1], atol=1e-10)  # the centre tap added the input once more
+
+
+def test_the_fft_path_stays_under_the_scratch_budget(force, monkeypatch):
+    """A plane whose transforms would not fit limits.temporary_bytes goes to the direct path."""
+    from convarith import limits
+
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((1, 2, 120, 100)).astype(np.float32)
+    w = rng.standard_normal((2, 1, 9, 9)).astype(np.float32)
+    force("direct")
+    direct = F.conv(x, w, padding=4, groups=2)
+    force("fft")
+    extents = [128, 108]
+    monkeypatch.setattr(limits, "temporary_bytes", spectral.plane_bytes(extents, 4) - 1)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the FFT path ran over the budget")
+
+    monkeypatch.setattr(spectral, "correlate", refuse)
+    assert np.array_equal(F.conv(x, w, padding=4, groups=2), direct)
