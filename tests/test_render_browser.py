@@ -68,6 +68,8 @@ def test_pointing_at_an_output_marks_exactly_its_window(browser: Browser, tmp_pa
         assert len(marked) == taps  # every tap, padding and inserted zeros too
         expected = {key(x) for x in product(*(reads(ax, o) for ax, o in zip(axes, position, strict=True)))}
         assert {m for m in marked if m} == expected, (position, marked)
+        said = browser.evaluate("document.querySelector('.hover').textContent")
+        assert f"covers the {taps} cells in red, {len(expected)} of them input" in said, said
         assert browser.evaluate(MARKED % "pointed") == [key(position)]
         assert browser.evaluate("document.querySelector('.convarith-player').dataset.frame") == str(k)
     assert browser.external_requests() == [] and browser.errors == []
@@ -82,8 +84,10 @@ def test_pointing_at_an_input_marks_every_output_it_feeds(browser: Browser, tmp_
         fed = set(browser.evaluate(MARKED % "fed"))
         expected = {key(o) for o in outputs if all(xi in reads(ax, oi) for ax, xi, oi in zip(axes, x, o, strict=True))}
         assert fed == expected, (x, fed, expected)
-    browser.hover(".title")  # away: nothing stays marked
+    browser.hover(".title")  # away: nothing stays marked, and the hint is back
     assert browser.evaluate(MARKED % "fed") == [] and browser.evaluate(MARKED % "win") == []
+    assert browser.evaluate("document.querySelector('.hover').textContent").startswith("Point at a cell")
+    assert browser.evaluate("document.querySelector('.moving').classList.contains('dim')") is False
 
 
 def test_slider_keys_and_play_reach_every_frame(browser: Browser, tmp_path: Path) -> None:

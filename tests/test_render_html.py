@@ -78,7 +78,7 @@ def parse(text: str) -> _Page:
 
 
 def _index(name: str) -> tuple[int, ...]:
-    numbers = re.fullmatch(r"(?:input|output) \(?([\d, ]+)\)?", name)
+    numbers = re.fullmatch(r"(?:input|output) at \(?([\d, ]+)\)?", name)
     assert numbers, name
     return tuple(int(v) for v in numbers.group(1).split(","))
 
@@ -249,7 +249,7 @@ def test_channel_players_name_channels_and_windows() -> None:
     assert len(steps) == 2 * 2 * 2  # two output channels, 2x2 positions each
     for k, step in enumerate(steps):
         out_channel, (i, j) = divmod(k, 4)[0], divmod(divmod(k, 4)[1], 2)
-        assert names[step["writes"]] == f"output channel {out_channel} ({i}, {j})"
+        assert names[step["writes"]] == f"output channel {out_channel} at ({i}, {j})"
         planes = {page.cells[c]["data-plane"] for c in step["reads"]}
         group = range(
             2 * out_channel, 2 * out_channel + 2
@@ -310,3 +310,22 @@ def test_bad_requests_get_one_clear_error_at_once(call, parameter: str) -> None:
 def test_force_lifts_the_frame_limit_for_show() -> None:
     shown = convarith.show(Conv(3), (23, 23), force=True)  # 441 frames, over the 400 default
     assert shown.scene is not None and len(shown.scene.frames) == 441
+
+
+def test_cells_are_named_in_input_coordinates() -> None:
+    shown = convarith.show(Conv(3, stride=2, padding=1), (5, 5))
+    assert shown.scene is not None and shown.scene.cells is not None
+    cells = shown.scene.cells
+    # drawn row/column 0 is the padding before input 0 (padding 1): input coordinate -1
+    assert cells.name(("in", 0, 0)) == "padding at (-1, -1) of the input"
+    assert cells.name(("in", 6, 3)) == "padding at (5, 2) of the input"
+    assert cells.name(("in", 1, 5)) == "input at (0, 4)"
+    assert cells.name(("out", 2, 1)) == "output at (2, 1)"
+    stretched = convarith.show(ConvTranspose(3, stride=2), (2, 2)).scene
+    assert stretched is not None and stretched.cells is not None
+    # k-1-p = 2 cells of padding, then input 0, one inserted zero, input 1
+    assert stretched.cells.name(("in", 2, 3)) == "inserted zero at (2, 3) of the stretched, padded input"
+    assert stretched.cells.name(("in", 4, 2)) == "input at (1, 0)"
+    assert repr(shown) == "<convarith player: 5x5 -> 3x3: nn.Conv2d(in_channels, out_channels, kernel_size=3, " + (
+        "stride=2, padding=1) (9 frames)>"
+    )

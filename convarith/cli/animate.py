@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -141,7 +142,8 @@ def animate(
     use_max_memory(max_memory)
 
     output_format(output)  # a bad path fails before any work
-    layer, call_size = layer_from_options(
+    make_layer = partial(
+        layer_from_options,
         Op(op.value),
         kernel_size=kernel_size,
         stride=stride,
@@ -151,17 +153,19 @@ def animate(
         output_padding=output_padding,
         output_size=output_size,
         ceil_mode=ceil_mode,
-        in_channels=in_channels,
         out_channels=out_channels,
         framework=framework,
     )
+    layer, call_size = make_layer(in_channels=in_channels)
     spatial, full = spatial_input(layer, input)
-    if full is not None and in_channels is not None:
+    if full is not None and out_channels is not None:
         from ..layers import split_tensor
 
         channels = split_tensor(full, layer.framework)[1]
-        if channels != in_channels:
+        if in_channels is not None and channels != in_channels:
             raise ShapeError("in_channels", f"the input has {channels} channels but --in-channels is {in_channels}")
+        if in_channels is None:  # a whole tensor says how many channels come in, as for `convarith shape`
+            layer, call_size = make_layer(in_channels=channels)
 
     from .. import render
     from ..render.raster import keep_freed_memory

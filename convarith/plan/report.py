@@ -213,7 +213,7 @@ def to_html(plan: Plan, flops: bool = False, columns: Sequence[str] = COLUMNS) -
 
     def cells(tag: str, row: Sequence[str]) -> str:
         return "".join(
-            f"<{tag} style='text-align:{'right' if name in RIGHT else 'left'}'>{escape(cell)}</{tag}>"
+            f"<{tag} style='text-align:{'right' if name in RIGHT else 'left'};padding:2px 8px'>{escape(cell)}</{tag}>"
             for name, cell in zip(columns, row, strict=True)
         )
 

@@ -95,12 +95,14 @@ class PlaneCells:
         (``output`` and ``input`` name the planes: a channel view names the channel)."""
         plane, r, c = cell
         if plane == "out":
-            return f"{output} {self._where(r, c)}"
+            return f"{output} at {self._where(r, c)}"
         if self.holds_value(cell):
-            return f"{input} {self._where(self.rows.units.index(r), self.cols.units.index(c))}"
+            return f"{input} at {self._where(self.rows.units.index(r), self.cols.units.index(c))}"
         kinds = {_kind(self.rows, r), _kind(self.cols, c)} - {"input"}
         kind = next(k for k in ("past the padded input", "padding", "inserted zero") if k in kinds)
-        return f"{kind} at {self._where(r, c)} of the drawn {input}"
+        if _spacing(self.rows) == _spacing(self.cols) == 1:  # no inserted zeros: input coordinates hold
+            return f"{kind} at {self._where(r - self.rows.units[0], c - self.cols.units[0])} of the {input}"
+        return f"{kind} at {self._where(r, c)} of the stretched, padded {input}"
 
     def index(self, cell: Cell) -> tuple[int, ...] | None:
         """The tensor index of an output cell or of an input cell holding a value (None for
@@ -119,6 +121,12 @@ class PlaneCells:
         i, j = frame_position(self.cols, index)
         reads = tuple(("in", r, c) for r in self.rows.taps(i) for c in self.cols.taps(j))
         return Step(reads, ("out", i, j))
+
+
+def _spacing(axis: AxisLayout) -> int:
+    """Cells from one input unit to the next (a transposed layer's stride); 1 for one unit."""
+    units = axis.units
+    return units[1] - units[0] if len(units) > 1 else 1
 
 
 def _kind(axis: AxisLayout, position: int) -> str:

@@ -31,6 +31,7 @@ BYTES_PER_ITEM = 160
 BYTES_PER_CELL = 200  # a cell's hit polygon and its name
 
 _ids = count(1)
+SHOWN_WIDTH = 720  # px a picture is shown at, at least, up to twice its drawn size
 
 _ANCHOR_X = {"l": "start", "m": "middle", "r": "end"}
 _ANCHOR_Y = {"t": "hanging", "m": "central", "s": "alphabetic", "b": "text-after-edge"}
@@ -124,8 +125,9 @@ def fragment(
         "keysOnDocument": keys_on_document,
     }
     w, h = scene.width, scene.height
+    zoom = max(1.0, min(2.0, SHOWN_WIDTH / w))  # small pictures are shown larger (SVG stays sharp)
     svg = (
-        f'<svg class="stage" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        f'<svg class="stage" viewBox="0 0 {w} {h}" width="{round(w * zoom)}" height="{round(h * zoom)}" '
         f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(caption.title)}">'
         f'<rect width="{w}" height="{h}" fill="#fff"/>'
         f'<g>{_svg(scene.static)}</g><g>{"".join(kept)}</g><g class="moving"></g>'
@@ -144,7 +146,7 @@ def fragment(
         f'<span class="label">frame 1 of {count_frames}</span></div>'
         '<div class="window"></div><div class="hover">Point at a cell: an output shows the window it reads, '
         "an input every output it feeds.</div>"
-        f'<ul class="formulas">{formulas}</ul>{table_html(caption.table)}'
+        f'<ul class="formulas">{formulas}</ul><div class="tables">{table_html(caption.table)}</div>'
         f'<script type="application/json" class="data">{_json(data)}</script>'
         f"<script>{_asset('player.js').strip()}({_json(uid)});</script></div>"
     )

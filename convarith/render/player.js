@@ -29,9 +29,15 @@
     windowText.textContent = data.windows ? data.windows[frame] : '';
     root.setAttribute('data-frame', frame);
   }
+  var hint = hoverText.textContent;
   function unmark() {
     marked.forEach(function (e) { e.classList.remove('win', 'fed', 'pointed'); });
     marked = [];
+    moving.classList.remove('dim');
+    hoverText.textContent = hint;
+  }
+  function units(cells) {  // how many of the cells hold input values (the rest: padding, zeros)
+    return cells.filter(function (j) { return hit[j].getAttribute('data-unit') === '1'; }).length;
   }
   function mark(i, cls) { hit[i].classList.add(cls); marked.push(hit[i]); }
   function point(i) {
@@ -40,14 +46,17 @@
     if (i in frameOf) {
       stop();
       show(frameOf[i]);
-      var reads = data.steps[frameOf[i]].reads;
+      var reads = data.steps[frameOf[i]].reads, inputs = units(reads);
       reads.forEach(function (j) { mark(j, 'win'); });
-      hoverText.textContent = data.names[i] + ' reads the ' + reads.length + ' cells in red';
+      hoverText.textContent = data.names[i] + ': its window covers the ' + reads.length + ' cells in red, ' +
+        inputs + ' of them input' + (inputs === reads.length ? '' : ' and ' + (reads.length - inputs) +
+        ' padding or inserted zeros');
     } else {
       var outs = feeds[i] || [];
+      moving.classList.add('dim');  // the current frame's window would read as this cell's
       outs.forEach(function (j) { mark(j, 'fed'); });
       hoverText.textContent = data.names[i] + (outs.length
-        ? ' feeds the ' + outs.length + ' output cell' + (outs.length > 1 ? 's' : '') + ' in pink'
+        ? ' feeds the ' + outs.length + ' output cell' + (outs.length > 1 ? 's' : '') + ' in red'
         : ' feeds no output');
     }
   }

@@ -18,7 +18,7 @@ from .drawing import Scene, Values
 from .html import Caption, arithmetic, check, fragment, page
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Player:
     """A layer on an input: ``str()`` is its arithmetic; in a notebook it is the player (the
     arithmetic alone for a layer that is not drawn, ``scene`` None); ``save`` writes the page."""
@@ -53,6 +53,10 @@ class Player:
 
         write_atomically(path, write)
 
+    def __repr__(self) -> str:
+        frames = "not drawn" if self.scene is None else f"{len(self.scene.frames)} frames"
+        return f"<convarith player: {self.caption.title} ({frames})>"
+
     def __str__(self) -> str:
         return "\n".join([self.caption.title, *(f"  {line}" for line in self.caption.formulas)])
 
@@ -62,7 +66,11 @@ def caption(layer: Layer, spatial: Sequence[int], output_size: object = None) ->
     axes = layer.arithmetic(tuple(spatial), output_size)
     sizes = "x".join(str(ax.input) for ax in axes)
     outputs = "x".join(str(ax.output) for ax in axes)
-    title = f"{layer_code(layer, len(axes))} on {sizes} -> {outputs}"
+    title = f"{sizes} -> {outputs}: {layer_code(layer, len(axes))}"
+    if output_size is not None:  # the layer's line alone would give the smallest size
+        implied = ", ".join(str(ax.output_padding) for ax in axes)
+        asked = "forward(output_size=...)" if layer.framework == "torch" else "output_shape"
+        title += f"  [{asked} {outputs}: output padding {implied}]"
     names = axis_names(len(axes))
     formulas = [f"{name}: {formula(layer, ax)}" for name, ax in zip(names, axes, strict=True)]
     transposed = layer.op == "conv_transpose"
