@@ -2,19 +2,21 @@
 
 ``correlate`` sends a stride-1 convolution here when every output channel reads exactly one
 input channel with one kernel (a single-channel filter, or depthwise with one output per
-group: what ``convarith apply`` runs), the dtype is a float, and ``cost`` says the transforms
-are cheaper than the window sums. Large kernels are where it pays: the direct work grows
+group: what ``convarith apply`` runs), the dtype is a float, and ``cheaper`` says the
+transforms cost less than the direct path. Large kernels are where it pays: the direct work grows
 with the taps, the transforms' with the image only.
 
 Cell y of a circular correlation of size P reads cells y + t*d mod P; with P at least the
 padded extent (outputs + reach) nothing wraps, so the output is the first cells of
 ``irfft(X * conj(W))``. Three things keep NumPy's transforms cheap here:
 
-* forward transforms use ``norm="forward"``: NumPy 2.x's pocketfft loop runs about twice as
-  fast with a scale factor than without one (measured 2.3 against 4.6 ms on 1080 x 541
-  complex64 columns); the factors are folded into the kernel's spectrum;
-* axes are transformed one at a time, the last (real) one first, over only the rows that
-  hold input (forward) or are kept in the output (inverse);
+* every transform is scaled (``norm="ortho"``): NumPy 2.x's pocketfft loop runs about twice
+  as fast with a scale factor than without one (2.3 against 4.6 ms on 1080 x 541 complex64
+  columns), and the scales are folded into the kernel's spectrum; no transform is given
+  ``n=`` (NumPy's zero-padding loop is as slow): the buffers are laid out at the transform
+  size, zero where no input lands;
+* axes are transformed one at a time, the last (real) one first over the padded extent's
+  rows only, and back, the last axis over the kept output rows only;
 * each pass is split between two threads (``threads``): rows for the last axis, bands of
   last-axis frequencies for the others.
 
@@ -49,7 +51,6 @@ TAP_SECONDS = 0.02e-9
 DIRECT_SECONDS = 0.16e-9
 FFT_SECONDS = 0.2e-9
 FFT_OVERHEAD = 300e-6  # a call's Python work and thread hand-offs
-SMOOTH = (2, 3, 5, 7)  # pocketfft's fast radices
 WORKING_BYTES = 32 * 2**20  # planes per block: small planes share one; a 1024x1024 plane goes alone
 
 
