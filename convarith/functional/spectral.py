@@ -51,6 +51,7 @@ TAP_SECONDS = 0.02e-9
 DIRECT_SECONDS = 0.16e-9
 FFT_SECONDS = 0.2e-9
 FFT_OVERHEAD = 300e-6  # a call's Python work and thread hand-offs
+SPLIT_CELLS = 2**17  # transform cells in a block from which its passes are split between two threads
 WORKING_BYTES = 32 * 2**20  # planes per block: small planes share one; a 1024x1024 plane goes alone
 
 
@@ -167,10 +168,16 @@ def correlate(
             _place(window[i, ..., : extents[-1]], x[n, c], origins)
         kernels = spectra[[c for _, c in chunk]] if spectra.shape[0] > 1 else spectra
         # 1-D: the planes are split between the threads; otherwise rows, then frequency bands.
+        # Small blocks stay on this thread: starting one costs about 0.1 ms.
         rows, kept_rows = (count, count) if len(sizes) == 1 else (extents[0], out_sizes[0])
-        threads.parallel(_forward_rows(window[:count], spectrum[:count][inside]), rows)
-        threads.parallel(_columns(spectrum[:count], kernels, out_sizes, kept[:count]), half)
-        threads.parallel(_inverse_rows(kept[:count], sizes[-1], out_sizes[-1], out, chunk), kept_rows)
+        split = threads.parallel if count * prod(sizes) >= SPLIT_CELLS else _whole
+        split(_forward_rows(window[:count], spectrum[:count][inside]), rows)
+        split(_columns(spectrum[:count], kernels, out_sizes, kept[:count]), half)
+        split(_inverse_rows(kept[:count], sizes[-1], out_sizes[-1], out, chunk), kept_rows)
+
+
+def _whole(work: Callable[[int, int], None], total: int) -> None:
+    work(0, total)
 
 
 def _forward_rows(window: Array, target: Array) -> Callable[[int, int], None]:
