@@ -125,8 +125,10 @@ def correlate(
             )
         return out
     extents = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_sizes, strides, kernel, dilations, strict=True)]
+    compact = all(e <= 2 * (n + o) + k + 64 for e, n, o, k in zip(extents, sizes, out_sizes, kernel, strict=True))
     if (
-        spectral.applies(x, w, groups, strides)
+        compact  # windows spread far apart: the index tables cost what the answer costs, a transform more
+        and spectral.applies(x, w, groups, strides)
         and spectral.cheaper(
             x.shape[0] * x.shape[1], out_sizes, kernel, extents, _one_channel_rows(x, w, groups, out_sizes)
         )
@@ -135,7 +137,6 @@ def correlate(
     ):
         spectral.correlate(x, w, origins, out_sizes, dilations, out)
         return out
-    compact = all(e <= 2 * (n + o) + k + 64 for e, n, o, k in zip(extents, sizes, out_sizes, kernel, strict=True))
     if compact:
         plan = _plan(x, w, out_sizes, strides, dilations, groups, extents)
         if plan.fixed + plan.per_row <= limits.temporary_bytes:
