@@ -120,6 +120,23 @@ def test_one_or_two_threads_give_the_same_bits(force, monkeypatch):
     assert np.array_equal(one, two)
 
 
+@pytest.mark.parametrize("total", [2, 3, 7, 8, 9, 100])
+def test_split_work_covers_every_index_once(monkeypatch, total):
+    import threading
+
+    monkeypatch.setattr(threads, "available", lambda: 2)
+    seen = []
+    names = set()
+
+    def work(lo, hi):
+        seen.extend(range(lo, hi))
+        names.add(threading.current_thread().name)
+
+    threads.parallel(work, total)
+    assert sorted(seen) == list(range(total))
+    assert names <= {threading.current_thread().name, "convarith-half"}
+
+
 def test_an_error_in_the_helper_thread_reaches_the_caller(monkeypatch):
     monkeypatch.setattr(threads, "available", lambda: 2)
 
