@@ -67,5 +67,6 @@ def tour() -> None:
         con.print()
     con.print(
         "Next: convarith shape --help, convarith solve --help; to see a layer move:\n"
-        "convarith animate conv -i 5x5 -k 3 -s 2 -p 1 -o padding_strides.gif"
+        "convarith animate conv -i 5x5 -k 3 -s 2 -p 1 -o padding_strides.gif\n"
+        "or point at its cells in a browser (offline): ... -o padding_strides.html"
     )
