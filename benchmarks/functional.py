@@ -217,14 +217,21 @@ def main():
         reexec_with_bench_env()
         print(json.dumps(measure(args.rounds, args.repeat)))
         return
+    runs = measured_in_processes(__file__, args)
+    report(runs)
+
+
+def measured_in_processes(script, args):
+    """Run ``script --json`` in ``args.processes`` fresh processes one after the other; their
+    results, with the load average printed before and after."""
     print(load_average(), "before")
     runs = []
     for _ in range(max(1, args.processes)):
-        child = [sys.executable, __file__, "--json", "--rounds", str(args.rounds), "--repeat", str(args.repeat)]
+        child = [sys.executable, script, "--json", "--rounds", str(args.rounds), "--repeat", str(args.repeat)]
         done = subprocess.run(child, env=bench_env(), check=True, stdout=subprocess.PIPE, text=True)
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     print(load_average(), "after")
-    report(runs)
+    return runs
 
 
 if __name__ == "__main__":

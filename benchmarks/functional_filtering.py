@@ -24,10 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 
-from functional import bench_env, cpu_name, interleaved, load_average, reexec_with_bench_env
+from functional import cpu_name, interleaved, measured_in_processes, reexec_with_bench_env
 
 KERNELS = (3, 7, 15, 31)
 NDIMAGE_UP_TO = 15
@@ -115,13 +113,7 @@ def main():
         reexec_with_bench_env()
         print(json.dumps(measure(args.rounds, args.repeat)))
         return
-    print(load_average(), "before")
-    runs = []
-    for _ in range(max(1, args.processes)):
-        child = [sys.executable, __file__, "--json", "--rounds", str(args.rounds), "--repeat", str(args.repeat)]
-        done = subprocess.run(child, env=bench_env(), check=True, stdout=subprocess.PIPE, text=True)
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    print(load_average(), "after")
+    runs = measured_in_processes(__file__, args)
     print(f"numpy {runs[0]['numpy']}, scipy {runs[0]['scipy']}; {cpu_name()}; {len(runs)} process(es)")
     print("float32 3x1024x1024, zero padding k//2; cells: range over processes (median)")
     print("| kernel | path | " + " | ".join(title for _, title, _ in COLUMNS) + " | <= 0.8x SciPy |")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -174,19 +174,13 @@ def animate(
     keep_freed_memory()
     # only adaptive pools take 'none' for an axis, and they are not drawn: the size is ints
     output_sizes = cast("int | tuple[int, ...] | None", call_size)
-    if output.suffix.lower() == ".html":
-        _player(layer, spatial, output, output_sizes, style, labels, values, seed, duration, frame, sheet, force)
-        return
-    scene = render.scene(
-        layer,
-        spatial,
-        style=style.value,
-        labels=labels,
-        values=values,
-        seed=seed,
-        output_size=output_sizes,
-        force=force,
+    drawing: dict[str, Any] = dict(
+        style=style.value, labels=labels, values=values, seed=seed, output_size=output_sizes, force=force
     )
+    if output.suffix.lower() == ".html":
+        _player(layer, spatial, output, drawing, duration, frame, sheet)
+        return
+    scene = render.scene(layer, spatial, **drawing)
     count = len(scene.frames)
     with LateProgress(count if output.suffix.lower() == ".gif" or sheet else 1, f"drawing {output.name}") as bar:
         render.save(
@@ -204,34 +198,19 @@ def _player(
     layer: Layer,
     spatial: tuple[int, ...],
     output: Path,
-    output_size: int | tuple[int, ...] | None,
-    style: Style,
-    labels: bool,
-    values: bool,
-    seed: int,
+    drawing: dict[str, Any],
     duration: int,
     frame: int | None,
     sheet: bool,
-    force: bool,
 ) -> None:
-    """``-o layer.html``: the interactive player."""
+    """``-o layer.html``: the interactive player (``drawing``: render.scene's options)."""
     from ..errors import OptionError
     from ..render.player import player
     from .progress import LateProgress
 
     if frame is not None or sheet:
         raise OptionError("--frame" if frame is not None else "--sheet", "makes a still: write a .png, .svg or .pdf")
-    shown = player(
-        layer,
-        spatial,
-        style=style.value,
-        labels=labels,
-        values=values,
-        seed=seed,
-        output_size=output_size,
-        force=force,
-        duration=duration,
-    )
+    shown = player(layer, spatial, duration=duration, **drawing)
     scene = shown.scene
     if scene is None:  # never: player() draws or refuses
         raise ShapeError("input", "this layer is not drawn")
