@@ -26,7 +26,7 @@ def formula(layer: Layer, ax: AxisArithmetic) -> str:
     if ax.transposed is not None:
         t = ax.transposed
         return (
-            f"({ax.input}-1)*{ax.stride} - {ax.padding[0]}-{ax.padding[1]} + {k_eff} + {ax.output_padding} "
+            f"({ax.input}-1)*{ax.stride} - ({ax.padding[0]}+{ax.padding[1]}) + {k_eff} + {ax.output_padding} "
             f"= {ax.output}"
             f"   [= stride-1 conv of {ax.input} inputs with {t.zeros_between} zero(s) between them "
             f"({t.stretched_input} cells), padded {t.padding[0]}+{t.padding[1]}]"
