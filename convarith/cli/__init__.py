@@ -118,6 +118,7 @@ app = typer.Typer(
     help="Exact convolution arithmetic for PyTorch, TensorFlow and Keras.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="markdown",  # docstring paragraphs reflow to the terminal instead of keeping their line breaks
     pretty_exceptions_enable=False,
 )
 
