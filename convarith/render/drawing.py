@@ -122,6 +122,7 @@ class Scene:
     frames: Sequence[Frame]  # a Frames (built on demand) or a list
     projection: Projection  # (plane "in"/"out", column, row) -> pixel, for tests and tools
     cells: CellMap | None = None  # which drawn cell is which, and what each frame reads (the HTML player)
+    values: Values | None = None  # the numbers drawn (--values), for the player's window products
 
     def centre(self, plane: str, row: int, column: int) -> tuple[int, int]:
         """The pixel at the centre of a cell of the input or output plane."""
@@ -206,7 +207,7 @@ def build(
 
     frames = Frames(frame_count(rows, cols), make, accumulates=values is not None)
     cells = PlaneCells(rows, cols, lambda plane, r, c: _cell(p, plane, r, c))
-    return Scene(width, height, static, frames, p, cells)
+    return Scene(width, height, static, frames, p, cells, values)
 
 
 class _Units:
@@ -260,7 +261,7 @@ def _frame(
             ):
                 x, y = p("in", c + 0.93, r + 0.93)
                 ink = KERNEL if (r, c) in units else LINE  # light on shaded blue, dark on shaded grey
-                frame.moving.append(Text(x, y, _number(values.kernel[kernel_row][kernel_col]), 9, ink, "rs"))
+                frame.moving.append(Text(x, y, number(values.kernel[kernel_row][kernel_col]), 9, ink, "rs"))
         x, y = p("out", j + 0.5, i + 0.5)
         frame.kept.append(Text(x, y, values.outputs[i][j], 11, LINE, "mm"))
     return frame
@@ -303,11 +304,12 @@ def _plane_values(p: Projection, plane: list[list[float | None]], units: _Units)
             if value is None:
                 continue
             x, y = p("in", c + 0.5, r + 0.45)
-            texts.append(Text(x, y, _number(value), 13, WHITE if (r, c) in units else LINE, "mm"))
+            texts.append(Text(x, y, number(value), 13, WHITE if (r, c) in units else LINE, "mm"))
     return texts
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
+    """A value as the picture prints it: whole numbers as integers, others to one decimal."""
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 

@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 from itertools import count
 from pathlib import Path as FilePath
@@ -60,11 +61,14 @@ def table_html(rows: Sequence[Sequence[str]]) -> str:
 def arithmetic(caption: Caption) -> str:
     """The title, the per-axis table and the formulas, without a picture (a notebook's view
     of a layer that is not drawn, such as a 3-D one)."""
-    formulas = "".join(f"<li><code>{escape(text)}</code></li>" for text in caption.formulas)
     return (
         f'<div class="convarith-arithmetic"><div><b>{escape(caption.title)}</b></div>'
-        f"{table_html(caption.table)}<ul>{formulas}</ul></div>"
+        f"{table_html(caption.table)}<ul>{_formulas(caption)}</ul></div>"
     )
+
+
+def _formulas(caption: Caption) -> str:
+    return "".join(f"<li><code>{escape(text)}</code></li>" for text in caption.formulas)
 
 
 def check(scene: Scene, items_per_frame: int) -> None:
@@ -133,7 +137,6 @@ def fragment(
         f'<g>{_svg(scene.static)}</g><g>{"".join(kept)}</g><g class="moving"></g>'
         f'<g class="hit">{"".join(polygon for polygon, _ in hit)}</g></svg>'
     )
-    formulas = "".join(f"<li><code>{escape(text)}</code></li>" for text in caption.formulas)
     count_frames = len(scene.frames)
     return (
         f'<div class="convarith-player" id="{uid}" tabindex="0">'
@@ -146,7 +149,7 @@ def fragment(
         f'<span class="label">frame 1 of {count_frames}</span></div>'
         '<div class="window"></div><div class="hover">Point at a cell: an output shows the window it reads, '
         "an input every output it feeds.</div>"
-        f'<ul class="formulas">{formulas}</ul><div class="tables">{table_html(caption.table)}</div>'
+        f'<ul class="formulas">{_formulas(caption)}</ul><div class="tables">{table_html(caption.table)}</div>'
         f'<script type="application/json" class="data">{_json(data)}</script>'
         f"<script>{_asset('player.js').strip()}({_json(uid)});</script></div>"
     )
@@ -163,7 +166,7 @@ def _hit_cells(cells: CellMap) -> tuple[list[tuple[str, str]], dict[Cell, int]]:
         for r in range(plane.rows):
             for c in range(plane.cols):
                 cell = (plane.name, r, c)
-                points = " ".join(f"{x:.1f},{y:.1f}" for x, y in cells.outline(cell))
+                points = _points(cells.outline(cell))
                 unit = plane.role == "output" or cells.holds_value(cell)
                 index_of[cell] = len(hit)
                 hit.append(
@@ -232,5 +235,7 @@ def _svg(items: Iterable[Item]) -> str:
     return "".join(parts)
 
 
+@cache
 def _asset(name: str) -> str:
+    """player.js or player.css, read once a process."""
     return (FilePath(__file__).parent / name).read_text(encoding="utf-8")

@@ -13,8 +13,8 @@ from ..errors import ShapeError
 from ..explain import axis_names, formula
 from ..layers import Layer
 from . import DRAWABLE
-from .cells import PlaneCells, Step
-from .drawing import Scene, Values
+from .cells import Step
+from .drawing import Scene, Values, number
 from .html import Caption, arithmetic, check, fragment, page
 
 
@@ -100,21 +100,17 @@ def _window_text(step: Step, op: str, values: Values) -> str:
     _, i, j = step.writes
     result = values.outputs[i][j]
     numbers = [values.plane[r][c] for _, r, c in step.reads]
-    shown = [_number(v) for v in numbers if v is not None]
+    shown = [number(v) for v in numbers if v is not None]
     if op in ("conv", "conv_transpose"):
         kernel = values.kernel
         if kernel is None:
             raise ShapeError("values", "a convolution's values need its kernel")
         weights = [w for row in kernel for w in row]
-        terms = [f"{_number(x or 0.0)}\u00d7{_number(w)}" for x, w in zip(numbers, weights, strict=True)]
+        terms = [f"{number(x or 0.0)}\u00d7{number(w)}" for x, w in zip(numbers, weights, strict=True)]
         return " + ".join(terms) + f" = {result}"
     if op == "max_pool":
         return f"max({', '.join(shown)}) = {result}"
     return f"({' + '.join(shown)}) / {len(shown)} = {result}"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _items_per_frame(scene: Scene) -> int:
@@ -144,13 +140,8 @@ def player(
     )
     check(built, _items_per_frame(built))
     text = caption(layer, spatial, output_size)
-    if values:
-        from .values import compute
-
-        if not isinstance(built.cells, PlaneCells):
-            raise ShapeError("values", "are shown for one input plane, not with channels")
-        numbers = compute(layer, spatial, built.cells.rows, built.cells.cols, seed, output_size)
-        text = Caption(text.title, text.formulas, window_texts(built, layer.op, numbers), text.table)
+    if built.values is not None:  # the numbers the scene drew, not computed again
+        text = Caption(text.title, text.formulas, window_texts(built, layer.op, built.values), text.table)
     return Player(built, text, duration)
 
 
