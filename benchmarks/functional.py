@@ -78,8 +78,8 @@ def interleaved(candidates, rounds, repeat):
     return best
 
 
-def measure(rounds, repeat):
-    """One process: every case, as a list of result rows (dicts)."""
+def measure(rounds, repeat, only=""):
+    """One process: every case (or those whose name contains ``only``), as a list of result rows (dicts)."""
     import numpy as np
     import torch
     import torch.nn.functional as TF
@@ -103,6 +103,8 @@ def measure(rounds, repeat):
     rows = []
 
     def conv_case(name, shape, w_shape, **kw):
+        if only not in name:
+            return
         x, w = rng.standard_normal(shape, dtype=f32), rng.standard_normal(w_shape, dtype=f32)
         tx, tw = torch.from_numpy(x), torch.from_numpy(w)
         out = F.conv(x, w, **kw)
@@ -120,6 +122,8 @@ def measure(rounds, repeat):
         rows.append(result(name, best, flops, mm_flops))
 
     def convt_case(name, shape, w_shape, **kw):
+        if only not in name:
+            return
         x, w = rng.standard_normal(shape, dtype=f32), rng.standard_normal(w_shape, dtype=f32)
         tx, tw = torch.from_numpy(x), torch.from_numpy(w)
         check(F.conv_transpose(x, w, **kw), TF.conv_transpose2d(tx, tw, **kw), name)
@@ -137,6 +141,8 @@ def measure(rounds, repeat):
         rows.append(result(name, best, flops, mm_flops))
 
     def pool_case(name, shape, **kw):
+        if only not in name:
+            return
         x = rng.standard_normal(shape, dtype=f32)
         tx = torch.from_numpy(x)
         check(F.max_pool(x, **kw), TF.max_pool2d(tx, **kw), name)
@@ -211,11 +217,12 @@ def main():
     parser.add_argument("--processes", type=int, default=1, help="fresh measuring processes, one after the other")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", default="", help="only the cases whose name contains this text")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # a measuring child's output
     args = parser.parse_args()
     if args.json:
         reexec_with_bench_env()
-        print(json.dumps(measure(args.rounds, args.repeat)))
+        print(json.dumps(measure(args.rounds, args.repeat, args.only)))
         return
     runs = measured_in_processes(__file__, args)
     report(runs)
@@ -228,6 +235,7 @@ def measured_in_processes(script, args):
     runs = []
     for _ in range(max(1, args.processes)):
         child = [sys.executable, script, "--json", "--rounds", str(args.rounds), "--repeat", str(args.repeat)]
+        child += ["--only", args.only] if getattr(args, "only", "") else []
         done = subprocess.run(child, env=bench_env(), check=True, stdout=subprocess.PIPE, text=True)
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     print(load_average(), "after")

@@ -1,0 +1,57 @@
+"""The GEMM path's plane building: every cell of a padded window, written by the border-slab and
+shifted-memcpy helpers, equals the same window cut from an explicitly zero-padded input."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convarith.functional.correlate import fill_padded, fill_shifted
+
+
+def _window(image, starts, extent):
+    """image's (C, *extent) window at starts, zero outside the image: padded with np.pad, then sliced."""
+    pad = max(max(-s, 0) + max(s + e - n, 0) for s, e, n in zip(starts, extent, image.shape[1:], strict=True)) + 1
+    padded = np.pad(image, [(0, 0)] + [(pad, pad)] * (image.ndim - 1))
+    return padded[(slice(None),) + tuple(slice(s + pad, s + pad + e) for s, e in zip(starts, extent, strict=True))]
+
+
+geometry = st.integers(1, 3).flatmap(
+    lambda nd: st.tuples(
+        st.lists(st.integers(1, 7), min_size=nd, max_size=nd),  # image sizes
+        st.lists(st.integers(1, 9), min_size=nd, max_size=nd),  # window extents
+        st.lists(st.integers(-9, 9), min_size=nd, max_size=nd),  # window starts
+    )
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(geometry, st.integers(1, 3), st.integers(0, 2**16))
+def test_fill_padded_writes_the_window_and_zeros_everything_else(geo, channels, seed):
+    sizes, extent, starts = geo
+    image = np.random.default_rng(seed).standard_normal((channels, *sizes))
+    dest = np.full((channels, *extent), np.nan)  # any cell left unwritten stays NaN and fails
+    fill_padded(dest, image, starts)
+    np.testing.assert_array_equal(dest, _window(image, starts, extent))
+
+
+@settings(max_examples=200, deadline=None)
+@given(geometry, st.integers(1, 5), st.integers(1, 6), st.integers(1, 2), st.integers(0, 2**16))
+def test_fill_shifted_gives_each_tap_its_moved_window(geo, taps, step, channels, seed):
+    sizes, extent, starts = geo
+    image = np.random.default_rng(seed).standard_normal((channels, *sizes))
+    planes = np.full((taps, channels, *extent), np.nan)
+    fill_shifted(planes, image, starts, step)
+    for t in range(taps):
+        moved = [*starts[:-1], starts[-1] + t * step]
+        np.testing.assert_array_equal(planes[t], _window(image, moved, extent), err_msg=f"tap {t}")
+
+
+def test_two_dimensional_conv_returns_a_plain_contiguous_array():
+    from convarith import functional as F
+
+    x = np.ones((2, 3, 9, 11), dtype=np.float32)
+    out = F.conv(x, np.ones((4, 3, 3, 3), dtype=np.float32), padding=1)
+    assert out.flags.c_contiguous and out.shape == (2, 4, 9, 11)
+    np.testing.assert_array_equal(out[0, 0, 1:-1, 1:-1], 27.0)  # an interior cell reads 27 ones
