@@ -38,9 +38,11 @@ class _JobPhase(NamedTuple):
     """One phase combination of a job, and where its parts are in the tall GEMM's result."""
 
     cells: list[int]  # output cells of the combination, per axis
+    shape: tuple[int, ...]  # (Og, *cells)
     window: tuple[slice, ...]  # its cells of the output (Og, *sizes), every stride-th
     blocks: list[slice]  # its row blocks (of out_per_group rows) in the tall result, one per leading tap
     lead_offsets: list[int]  # flat offsets of its leading-axis taps in the shared layout, one per row block
+    span: int  # prod(cells) when each part is a plain block of columns (cells span the layout's rows), else 0
 
 
 class _Job:
@@ -69,17 +71,50 @@ class _Job:
                 slice(p.first, p.first + p.cells * s, s) for p, s in zip(combo, strides, strict=True)
             )
             blocks_of = [slice((rows + j) * out_per_group, (rows + j + 1) * out_per_group) for j in range(len(lead))]
-            self.phases.append(_JobPhase([p.cells for p in combo], window, blocks_of, lead))
+            cells = [p.cells for p in combo]
+            span = prod(cells) if cells[1:] == list(extents[1:]) else 0
+            self.phases.append(_JobPhase(cells, (out_per_group, *cells), window, blocks_of, lead, span))
             rows += len(lead)
             # Correlation taps of this phase (reversed kernel taps), as slices: they are evenly spaced.
             sub = w_last[(slice(None),) + tuple(_reversed_taps(p.taps) for p in combo)]  # (Cout, *n_lead, n_last, Cg)
-            sub = sub.reshape(groups, out_per_group, len(lead), self.n_planes * in_per_group)
+            sub = np.moveaxis(sub, 0, -3).reshape(len(lead), cout, self.n_planes, in_per_group)  # a view in 2-D
             for g in range(groups):
-                blocks[g].append(sub[g].swapaxes(0, 1))  # (n_lead, Og, K): columns match the stack's rows
+                blocks[g].append(sub[:, g * out_per_group : (g + 1) * out_per_group])
+        # (n_lead * Og, K), columns matching the stack's rows: one copy a group.
         self.weights = [np.concatenate(b).reshape(-1, self.n_planes * in_per_group) for b in blocks]
         # GEMM columns per image: the longest phase plus the farthest lead offset, possibly of
         # different phases, so it may reach past one image's segment.
         self.columns = max(p.cells[0] * flat_strides[0] + max(p.lead_offsets) for p in self.phases)
+
+
+def _channels_last(correlation_weight: Array, groups: int) -> Array:
+    """(Cout, Cg, *k) -> (Cout, *k, Cg), contiguous: every job's weights are slices of it.
+
+    Per group that is the transpose of the layer's own (Cg, Og * taps) weight matrix. NumPy
+    copies a transpose one element at a time (84 us for 64 x 64 x 4 x 4, and the jobs' slices
+    of the untransposed weight took 0.2 ms a call, issue 17); a product with the identity
+    has BLAS transpose it while packing (24 us). Exact for finite floats (x * 1 plus zeros;
+    a negative zero comes back as +0, equal to it); anything else takes NumPy's copy.
+    """
+    cout, in_per_group = correlation_weight.shape[:2]
+    kernel = correlation_weight.shape[2:]
+    out_per_group = cout // groups
+    per_group = (  # (groups, Cg, Og * taps): a view of the layer's weight for groups == 1
+        correlation_weight.reshape(groups, out_per_group, in_per_group, -1)
+        .swapaxes(1, 2)
+        .reshape(groups, in_per_group, -1)
+    )
+    transposed = per_group.swapaxes(1, 2)  # (groups, Og * taps, Cg)
+    if (
+        correlation_weight.dtype in (np.float32, np.float64)
+        and groups == 1
+        and in_per_group >= 16
+        and bool(np.isfinite(per_group).all())
+    ):
+        result: Array = np.matmul(transposed, np.eye(in_per_group, dtype=correlation_weight.dtype))
+    else:
+        result = np.ascontiguousarray(transposed)
+    return result.reshape(cout, *kernel, in_per_group)
 
 
 def _reversed_taps(taps: Sequence[int]) -> slice:
@@ -125,11 +160,13 @@ def run(
     out_per_group = cout // groups
     item = out.dtype.itemsize
     seg_len = prod(extents)
-    images = max(1, min(n_img, BLOCK_COLUMNS // seg_len))
+    # Consecutive images share the layout's zero rows: image b's segment starts at b * pitch
+    # (3.4% fewer GEMM columns for the 28 x 28 images of a k4 s2 p1 transpose).
+    shared_rows = min(max(0, -corner[0]), max(0, corner[0] + extents[0] - x.shape[2]))
+    pitch = seg_len - shared_rows * row
+    images = max(1, min(n_img, BLOCK_COLUMNS // pitch))
     strides = [a.stride for a in axes]
-    # (Cout, *k, Cg) with Cg contiguous, copied once: the jobs' slices of the transposed weight
-    # (Cin strides apart) made building them take 0.2 ms a call for 64 x 64 x 4 x 4 (issue 17).
-    w_last = np.ascontiguousarray(np.moveaxis(correlation_weight, 1, -1))
+    w_last = _channels_last(correlation_weight, groups)
     by_last: dict[tuple[int, ...], list[tuple[Combo, list[list[int]]]]] = {}
     for combo, offs in zip(combos, tap_offsets, strict=True):
         by_last.setdefault(tuple(offs[-1]), []).append((combo, offs))
@@ -137,49 +174,52 @@ def run(
         _Job([c for c, _ in members], [o for _, o in members], w_last, groups, extents, strides)
         for members in by_last.values()
     ]
-    total = images * seg_len + max(0, max(j.columns for j in jobs) - seg_len) + row + len(planes)
+    total = (images - 1) * pitch + max(seg_len, *(j.columns for j in jobs)) + row + len(planes)
     tall_rows = sum(j.weights[0].shape[0] for j in jobs)  # every job's result is kept until the images are written
     if item * total * (len(planes) * channels + tall_rows) > limits.temporary_bytes:
         return False
 
     scratch = Scratch()
     stack = scratch.get("stack", (groups, len(planes), in_per_group, total), out.dtype)
+    summed = scratch.get(
+        "summed", (out_per_group * max(p.span or prod(p.cells) for j in jobs for p in j.phases),), out.dtype
+    )
     for n0 in range(0, n_img, images):
         block = min(images, n_img - n0)
-        stack[..., block * seg_len :] = 0  # read only for columns that are dropped, but kept finite
+        stack[..., (block - 1) * pitch + seg_len :] = 0  # read only for columns that are dropped, but kept finite
         for b, g in product(range(block), range(groups)):
-            dest = stack[g, :, :, b * seg_len : (b + 1) * seg_len].reshape(len(planes), in_per_group, *extents)
+            dest = stack[g, :, :, b * pitch : b * pitch + seg_len].reshape(len(planes), in_per_group, *extents)
             fill_shifted(dest, x[n0 + b, g * in_per_group : (g + 1) * in_per_group], corner, 1)
         for g in range(groups):
-            talls = [_gemm(job, i, stack, g, block, seg_len, scratch) for i, job in enumerate(jobs)]
+            talls = [_gemm(job, i, stack, g, (block - 1) * pitch, scratch) for i, job in enumerate(jobs)]
             # Image by image, every phase of it: its output block stays in cache between the
             # phases' strided writes (job by job, each image's block was fetched once per job).
             for b in range(block):
                 target = out[n0 + b, g * out_per_group : (g + 1) * out_per_group]
                 for job, tall in zip(jobs, talls, strict=True):
-                    _scatter(job, tall, b * seg_len, extents, target, scratch)
+                    _scatter(job, tall, b * pitch, extents, target, summed)
     return True
 
 
-def _gemm(job: _Job, index: int, stack: Array, g: int, block: int, seg_len: int, scratch: Scratch) -> Array:
-    """The job's tall GEMM for group g over the block's images: (row blocks * out_per_group, columns)."""
+def _gemm(job: _Job, index: int, stack: Array, g: int, last_start: int, scratch: Scratch) -> Array:
+    """The job's tall GEMM for group g over the block's images, the last one's segment starting
+    at column ``last_start``: (row blocks * out_per_group, columns)."""
     in_per_group = stack.shape[2]
-    columns = (block - 1) * seg_len + job.columns
+    columns = last_start + job.columns
     rows = stack[g, job.first_plane : job.first_plane + job.n_planes].reshape(job.n_planes * in_per_group, -1)
     tall = scratch.get(f"tall{index}", (job.weights[g].shape[0], columns), stack.dtype)
     np.matmul(job.weights[g], rows[:, :columns], out=tall)
     return tall
 
 
-def _scatter(job: _Job, tall: Array, start: int, extents: Sequence[int], target: Array, scratch: Scratch) -> None:
+def _scatter(job: _Job, tall: Array, start: int, extents: Sequence[int], target: Array, summed: Array) -> None:
     """One image's phases of the job (its columns of tall from ``start``): their parts summed,
     then copied into their strided cells of target (Og, *sizes).
 
     Summed into a contiguous buffer first: adding straight into the strided cells made the
     whole (8,64,28,28) k4 s2 transpose take 3.1 instead of 2.9 ms (issue 17)."""
-    for cells, window, blocks, lead_offsets in job.phases:
-        if cells[1:] == extents[1:]:  # each part is a plain block of columns
-            span = prod(cells)
+    for cells, shape, window, blocks, lead_offsets, span in job.phases:
+        if span:  # each part is a plain block of columns
             parts = [
                 tall[rows, start + off : start + off + span] for rows, off in zip(blocks, lead_offsets, strict=True)
             ]
@@ -189,7 +229,7 @@ def _scatter(job: _Job, tall: Array, start: int, extents: Sequence[int], target:
                 for rows, off in zip(blocks, lead_offsets, strict=True)
             ]
         if len(parts) > 1:
-            summed = scratch.get("summed", parts[0].shape, tall.dtype)
-            sum_into(summed, parts)
-            parts = [summed]
-        np.copyto(target[window], parts[0].reshape(target.shape[0], *cells))
+            buffer = summed[: prod(shape)].reshape(parts[0].shape)
+            sum_into(buffer, parts)
+            parts = [buffer]
+        np.copyto(target[window], parts[0].reshape(shape))
