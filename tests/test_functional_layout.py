@@ -4,6 +4,7 @@ shifted-memcpy helpers, equals the same window cut from an explicitly zero-padde
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -55,3 +56,41 @@ def test_two_dimensional_conv_returns_a_plain_contiguous_array():
     out = F.conv(x, np.ones((4, 3, 3, 3), dtype=np.float32), padding=1)
     assert out.flags.c_contiguous and out.shape == (2, 4, 9, 11)
     np.testing.assert_array_equal(out[0, 0, 1:-1, 1:-1], 27.0)  # an interior cell reads 27 ones
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize(("in_channels", "out_channels", "groups"), [(16, 8, 1), (33, 5, 1), (32, 8, 2), (3, 4, 1)])
+@pytest.mark.parametrize("special", [None, np.nan, np.inf])
+def test_transposed_weight_channels_last_is_an_exact_transpose(dtype, in_channels, out_channels, groups, special):
+    from convarith.functional.subpixel import _channels_last
+
+    rng = np.random.default_rng(in_channels)
+    w = (rng.standard_normal((in_channels, out_channels // groups, 3, 2)) * 100).astype(dtype)
+    if special is not None and dtype != np.int64:
+        w[1, 0, 2, 1] = special
+    cg, og = in_channels // groups, out_channels // groups
+    correlation = (
+        w.reshape(groups, cg, og, 3, 2).swapaxes(1, 2).reshape(out_channels, cg, 3, 2)
+    )  # as conv_transpose builds it
+    expected = np.empty((out_channels, 3, 2, cg), dtype=dtype)
+    for o in range(out_channels):  # element by element: no transpose machinery of NumPy's or ours
+        g, oo = divmod(o, og)
+        for c in range(cg):
+            expected[o, :, :, c] = w[g * cg + c, oo]
+    got = _channels_last(correlation, groups)
+    assert got.flags.c_contiguous and got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_conv_transpose_with_many_channels_matches_a_scatter_loop():
+    """Wide enough (Cin >= 16) for the BLAS transpose of the weight."""
+    from convarith import functional as F
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 20, 5, 6))
+    w = rng.standard_normal((20, 3, 4, 4))
+    expected = np.zeros((2, 3, 2 * 5 + 2, 2 * 6 + 2))  # stride 2, k 4: (i - 1) * 2 + 4, before cropping 1 a side
+    for n, c, i, j, o, ky, kx in np.ndindex(2, 20, 5, 6, 3, 4, 4):
+        expected[n, o, 2 * i + ky, 2 * j + kx] += x[n, c, i, j] * w[c, o, ky, kx]
+    got = F.conv_transpose(x, w, stride=2, padding=1)
+    np.testing.assert_allclose(got, expected[:, :, 1:-1, 1:-1], rtol=1e-10, atol=1e-10)
