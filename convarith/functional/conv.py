@@ -235,6 +235,9 @@ def _conv_transpose(
     # Output cells no tap reaches stay zero; otherwise every cell is written.
     empty = np.zeros if any(p.uncovered for p in phases) else np.empty
     out = empty((x.shape[0], cout, *sizes), dtype=w.dtype)
+    if w.dtype.kind in "fc" and not np.isfinite(w).all():
+        _scatter_taps(x, w, groups, axes, out)
+        return _finish(out, b, batched)
     if subpixel.run(x, correlation_weight, groups, axes, phases, out):
         return _finish(out, b, batched)
     for combo in product(*(p.phases for p in phases)):
@@ -255,6 +258,45 @@ def _conv_transpose(
             target,
         )
     return _finish(out, b, batched)
+
+
+def _scatter_taps(x: Array, w: Array, groups: int, axes: Sequence[AxisArithmetic], out: Array) -> None:
+    """out (N, Cout, *sizes) = every input cell times every tap, added where it lands.
+
+    Only real (input cell, tap) pairs are multiplied, as PyTorch's and TensorFlow's transposed
+    convolutions do. The correlation paths also multiply padding zeros by every tap, and
+    0 * inf is NaN where the frameworks give +-inf, so a weight holding inf or NaN comes here.
+    One product per tap and group over all images: the temporaries are the output's size.
+    """
+    in_per_group, out_per_group = w.shape[0] // groups, w.shape[1]
+    out[...] = 0
+    for tap in product(*(range(k) for k in w.shape[2:])):
+        landings = [_landing(a, t) for a, t in zip(axes, tap, strict=True)]
+        if any(landing is None for landing in landings):
+            continue
+        reads = tuple(landing[0] for landing in landings if landing is not None)
+        writes = tuple(landing[1] for landing in landings if landing is not None)
+        for g in range(groups):
+            cells = x[(slice(None), slice(g * in_per_group, (g + 1) * in_per_group)) + reads]
+            taps = w[(slice(g * in_per_group, (g + 1) * in_per_group), slice(None)) + tap]  # (Cg, Og)
+            products = np.matmul(taps.T, cells.reshape(*cells.shape[:2], -1))  # (N, Og, cells)
+            out[(slice(None), slice(g * out_per_group, (g + 1) * out_per_group)) + writes] += products.reshape(
+                products.shape[:2] + cells.shape[2:]
+            )
+
+
+def _landing(ax: AxisArithmetic, tap: int) -> tuple[slice, slice] | None:
+    """On one axis, the input cells whose product with ``tap`` lands inside the output, and where.
+
+    Input p, tap t land on output p * stride - padding_before + t * dilation (closed form, so
+    any stride or padding costs the same). None when none lands inside."""
+    s, shift = ax.stride, tap * ax.dilation - ax.padding[0]
+    first = max(0, -(shift // s))  # smallest p with p * s + shift >= 0
+    last = min(ax.input - 1, (ax.output - 1 - shift) // s)
+    if last < first:
+        return None
+    start = first * s + shift
+    return slice(first, last + 1), slice(start, start + (last - first) * s + 1, s)
 
 
 class Phase(NamedTuple):
