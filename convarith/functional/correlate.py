@@ -6,12 +6,14 @@ dilation; cells outside the input read as zero.
 
 Two ways to turn it into matrix products:
 
-* stride 1 ("wide" layout): the zero-padded input is laid out with the padded row width, so
-  output position ``p`` and tap offset ``off`` meet at flat index ``p + off``. Copies of the
-  buffer shifted by the trailing axes' taps, stacked, are multiplied once by the weights of all
-  remaining (leading) tap combinations stacked as rows; each row block, read at its tap's
-  offset, is one partial sum of the output, with no further copy. Outputs are computed for
-  the full padded width and the extra columns dropped when written out.
+* stride 1 ("wide" layout): the zero-padded input is laid out with the padded extent on every
+  axis but the last, which keeps the output's width, so output position ``p`` and a leading
+  tap's offset ``off`` meet at flat index ``p + off``; each last-axis tap has a plane of its
+  own. Those planes and their copies shifted by the other folded taps, stacked, are multiplied
+  once by the weights of all remaining (leading) tap combinations stacked as rows; each row
+  block, read at its tap's offset, is one partial sum of the output, with no further copy.
+  From 3-D on, outputs are computed for the padded width of the middle axes and the extra
+  columns dropped when written out.
 * any stride: the windows are gathered into a column matrix (im2col) and multiplied once.
 
 Images are processed one at a time (they stay in cache) and long leading axes in chunks, so
