@@ -49,6 +49,19 @@ def test_fill_shifted_gives_each_tap_its_moved_window(geo, taps, step, channels,
         np.testing.assert_array_equal(planes[t], _window(image, moved, extent), err_msg=f"tap {t}")
 
 
+def test_fill_shifted_writes_through_a_strided_view():
+    """Planes whose channels are not one run each (every other row of a buffer): reshaping them
+    would copy, so the memcpy shortcut must not be taken; every cell still lands in the buffer."""
+    rng = np.random.default_rng(0)
+    image = rng.standard_normal((2, 5, 6))
+    buffer = np.full((3, 2, 10, 6), np.nan)
+    planes = buffer[:, :, ::2]  # (3, 2, 5, 6), rows two apart
+    fill_shifted(planes, image, [-1, -2], 1)
+    for t in range(3):
+        np.testing.assert_array_equal(buffer[t, :, ::2], _window(image, [-1, -2 + t], (5, 6)))
+    assert np.isnan(buffer[:, :, 1::2]).all()  # nothing written between the rows
+
+
 def test_two_dimensional_conv_returns_a_plain_contiguous_array():
     from convarith import functional as F
 

@@ -108,13 +108,15 @@ def fill_shifted(planes: Array, image: Array, starts: Sequence[int], step: int) 
     k, channels, width = planes.shape[0], planes.shape[1], planes.shape[-1]
     mid = k // 2
     fill_padded(planes[mid], image, [*starts[:-1], starts[-1] + mid * step])
-    source = planes[mid].reshape(channels, -1)
+    # A channel's cells must be one run for the memcpy (reshape would copy a strided view).
+    flat = planes.ndim > 2 and planes[mid, 0].flags.c_contiguous
+    source = planes[mid].reshape(channels, -1) if flat else planes[mid]
     for t in range(k):
         shift = (t - mid) * step
         if shift == 0:
             continue
         last = starts[-1] + t * step
-        if 4 * abs(shift) > width:
+        if 4 * abs(shift) > width or not flat:
             fill_padded(planes[t], image, [*starts[:-1], last])
             continue
         moved = planes[t].reshape(channels, -1)
