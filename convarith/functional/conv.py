@@ -15,7 +15,7 @@ from ..errors import ShapeError
 from ..layers import Conv, ConvTranspose, IntOrAxes, Padding
 from . import checks, explicit, sparse, subpixel
 from .checks import Array
-from .correlate import correlate, new_output
+from .correlate import correlate, new_output, wide_last_axis
 from .padding import PADDING_MODES, check_grow, pad_pairs
 
 OutputSize = int | Sequence[int] | NDArray[np.integer[Any]] | None
@@ -149,7 +149,8 @@ def _conv(
             return _finish(out, b, batched)
         x = pad_pairs(x, [(0, 0), (0, 0), *pads], mode)
         pads = [(0, 0)] * len(kernel)
-    out = new_output((x.shape[0], w.shape[0]), sizes, kernel, strides, dilations, w.dtype)
+    compact = not wide_last_axis(x, w, groups, sizes)
+    out = new_output((x.shape[0], w.shape[0]), sizes, kernel, strides, dilations, w.dtype, compact)
     correlate(x, w, [-p[0] for p in pads], sizes, strides, dilations, groups, out)
     return _finish(out, b, batched)
 

@@ -265,8 +265,8 @@ def _plan(
         fold = 1 if rows_gemm else _fold(kernel, in_per_group)
         n_fold = prod(kernel[nd - fold :])
         n_lead = prod(kernel[: nd - fold])
-        geo = _Geometry(kernel, out_sizes, dilations, compact_last=True)
-        folded = range(nd - fold, nd - 1)  # the last axis's taps are planes of their own, not offsets
+        geo = _Geometry(kernel, out_sizes, dilations, compact_last=not rows_gemm)
+        folded = range(nd - fold, nd if rows_gemm else nd - 1)  # a compact last axis's taps are planes, not offsets
         margin = sum((kernel[i] - 1) * dilations[i] * geo.flat_strides[i] for i in folded)
         reach = sum((k - 1) * dilations[i] * geo.flat_strides[i] for i, k in enumerate(kernel) if i < nd - fold)
         fixed = item * (
@@ -281,6 +281,11 @@ def _plan(
         in_per_group * prod(kernel) * rest + out_per_group * rest + 2 * strides[0] * e_rest * (channels + in_per_group)
     )
     return _Plan(_gathered, fixed, per_row)
+
+
+def wide_last_axis(x: Array, w: Array, groups: int, out_sizes: Sequence[int]) -> bool:
+    """Whether the stride-1 GEMM path lays the last axis out at its padded width (see ``new_output``)."""
+    return _one_channel_rows(x, w, groups, out_sizes)
 
 
 def _one_channel_rows(x: Array, w: Array, groups: int, out_sizes: Sequence[int]) -> bool:
@@ -312,18 +317,20 @@ def new_output(
     strides: Sequence[int],
     dilations: Sequence[int],
     dtype: DTypeLike,
+    compact_last: bool = True,
 ) -> Array:
     """An output array the stride-1 path can write its GEMMs into directly.
 
-    The GEMM path's layout keeps the last axis at the output's width, so 1-D and 2-D outputs
-    are plain arrays. From 3-D on, the middle axes are allocated at the padded width and the
-    returned view cuts them back, so a wide GEMM result lands in place instead of being copied
-    column-block by block; only when the padded width is close to the output's (a huge
-    dilation gets a plain array).
+    The GEMM path's layout keeps the last axis at the output's width (``compact_last``; not
+    the one-channel kernel-row GEMM, see ``wide_last_axis``), so 1-D and 2-D outputs are then
+    plain arrays. The axes laid out at their padded width (the middle ones from 3-D on) are
+    allocated so and the returned view cuts them back, so a wide GEMM result lands in place
+    instead of being copied column-block by block; only when the padded width is close to the
+    output's (a huge dilation gets a plain array).
     """
     if any(s != 1 for s in strides) or 0 in out_sizes:
         return np.empty((*lead, *out_sizes), dtype=dtype)
-    extents = layout_extents(out_sizes, kernel, dilations, compact_last=True)
+    extents = layout_extents(out_sizes, kernel, dilations, compact_last)
     if extents[1:] == list(out_sizes[1:]):
         return np.empty((*lead, *out_sizes), dtype=dtype)
     if prod(extents[1:]) > 2 * prod(out_sizes[1:]) + 1024:
@@ -407,7 +414,18 @@ def _stride1_gemm(
     out: Array,
     fixed: int,
 ) -> None:
-    geo = _Geometry(w.shape[2:], out_sizes, dilations, compact_last=True)
+    # One channel per group on large planes: the last axis's taps make the inner dimension and
+    # the other axes' taps the rows (a (k x k) @ (k x columns) product per 2-D channel, then k
+    # shifted sums), which streams each input cell about 2k times against 2k*k for the
+    # broadcast multiply-adds (1.2 against 2.2 ms for a 3x3 over 1024x1024, 6 against 8 ms at 7x7).
+    rows_gemm = _one_channel_rows(x, w, groups, out_sizes)
+    # The layout keeps the last axis at the output's width (no GEMM columns for its padding):
+    # each last-axis tap gets a plane filled from the input at its shift, and every other
+    # folded tap's plane is one of those moved by the tap's flat offset (a memcpy). Not for
+    # the kernel-row GEMM of one channel: its thin products are dominated by the planes'
+    # copies, and one plane plus memcpys is 10-15% faster there (3x3 and 7x7 over 1024x1024).
+    compact = not rows_gemm
+    geo = _Geometry(w.shape[2:], out_sizes, dilations, compact_last=compact)
     n_img, channels = x.shape[:2]
     n_out, in_per_group = w.shape[:2]
     out_per_group = n_out // groups
@@ -417,19 +435,11 @@ def _stride1_gemm(
     in_slices = [slice(g * in_per_group, (g + 1) * in_per_group) for g in range(groups)]  # channels of group g
     out_slices = [slice(g * out_per_group, (g + 1) * out_per_group) for g in range(groups)]
 
-    # One channel per group on large planes: the last axis's taps make the inner dimension and
-    # the other axes' taps the rows (a (k x k) @ (k x columns) product per 2-D channel, then k
-    # shifted sums), which streams each input cell about 2k times against 2k*k for the
-    # broadcast multiply-adds (1.2 against 2.2 ms for a 3x3 over 1024x1024, 6 against 8 ms at 7x7).
-    rows_gemm = _one_channel_rows(x, w, groups, out_sizes)
     fold = 1 if rows_gemm else _fold(kernel, in_per_group)
-    # The layout keeps the last axis at the output's width (no GEMM columns for its padding):
-    # each last-axis tap gets a plane filled from the input at its shift, and every other
-    # folded tap's plane is one of those moved by the tap's flat offset (a memcpy).
-    taps_fold, fold_offsets = geo.taps(range(nd - fold, nd - 1))
+    taps_fold, fold_offsets = geo.taps(range(nd - fold, nd - 1 if compact else nd))
     taps_lead, lead_offsets = geo.taps(range(nd - fold))
-    k_last, d_last = kernel[-1], dilations[-1]
-    n_fold = len(taps_fold) * k_last  # planes in product order, the last axis's tap fastest
+    k_base, d_base = (kernel[-1], dilations[-1]) if compact else (1, 0)  # planes filled from the input
+    n_fold = len(taps_fold) * k_base  # planes in product order, the last axis's tap fastest
     k_inner = n_fold * in_per_group
     margin = max(fold_offsets)
     # Per group, the leading tap combinations stacked along the rows: (n_lead * Og, k_fold * Cg),
@@ -448,7 +458,7 @@ def _stride1_gemm(
     ]
 
     # Small images: several per GEMM. Large ones: chunks of output rows.
-    halo = (kernel[0] - 1) * geo.dilations[0] if nd > 1 else 0  # the last axis's taps are planes
+    halo = (kernel[0] - 1) * geo.dilations[0] if nd > 1 or not compact else 0  # a compact last axis's taps are planes
     full_len = (out_sizes[0] + halo) * row
     per_column = item * (n_fold * channels + (n_lead + 1) * out_per_group)
     affordable = max(1, (limits.temporary_bytes - fixed) // per_column)  # columns that fit in the memory limit
@@ -470,18 +480,18 @@ def _stride1_gemm(
             total = margin + block * seg_len + row  # one slack row: wide windows overrun
             starts = [origins[0] + h0, *origins[1:]]
             stack = scratch.get("stack", (groups, n_fold, in_per_group, total), dtype)
-            stack[:, :k_last, :, :margin] = 0
-            stack[:, :k_last, :, margin + block * seg_len :] = 0
+            stack[:, :k_base, :, :margin] = 0
+            stack[:, :k_base, :, margin + block * seg_len :] = 0
             # The last axis's taps, then the other folded taps as row memcpys of those (2% faster
             # than filling every plane from the input, issue 17).
             for b, g in product(range(block), range(groups)):
                 begin = margin + b * seg_len
-                planes = stack[g, :k_last, :, begin : begin + seg_len]
-                shape = (k_last, in_per_group, seg_rows, *geo.extents[1:])
-                fill_shifted(planes.reshape(shape), x[n0 + b, in_slices[g]], starts, d_last)
-            for f in range(k_last, n_fold):
-                off = fold_offsets[f // k_last]
-                stack[:, f, :, : total - off] = stack[:, f % k_last, :, off:]
+                planes = stack[g, :k_base, :, begin : begin + seg_len]
+                shape = (k_base, in_per_group, seg_rows, *geo.extents[1:])
+                fill_shifted(planes.reshape(shape), x[n0 + b, in_slices[g]], starts, d_base)
+            for f in range(k_base, n_fold):
+                off = fold_offsets[f // k_base]
+                stack[:, f, :, : total - off] = stack[:, f % k_base, :, off:]
             wide = (block - 1) * seg_len + hc * row
             for g in range(groups):
                 stacked = stack[g].reshape(k_inner, total)
