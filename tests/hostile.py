@@ -41,7 +41,9 @@ class Case:
     ``files`` are written into the case's folder first (name -> bytes); ``outputs`` are the
     names the command may leave behind (beyond ``files``); ``stdout`` redirects the child's
     standard output to a path such as ``/dev/full``; ``send`` delivers a signal after a
-    delay (seconds, signal number), for interrupted runs.
+    delay (seconds, signal number), for interrupted runs; with ``send_once_caught`` the delay
+    counts from the moment the command has installed its handler for that signal (read from
+    Linux's /proc), so the signal lands mid-work however fast start-up or the work is.
     """
 
     name: str
@@ -52,6 +54,7 @@ class Case:
     stdin: bytes = b""
     stdout: str | None = None
     send: tuple[float, int] | None = None
+    send_once_caught: bool = False
     timeout: float = 20.0
     memory: int = 3 * GiB
 
@@ -107,7 +110,10 @@ def run(case: Case) -> Outcome:
             timer = threading.Timer(case.timeout, kill)
             timer.start()
             if case.send is not None:
-                threading.Timer(case.send[0], _kill_group, (proc.pid, case.send[1])).start()
+                if case.send_once_caught:
+                    threading.Thread(target=_send_once_caught, args=(proc.pid, case.send, case.timeout)).start()
+                else:
+                    threading.Timer(case.send[0], _kill_group, (proc.pid, case.send[1])).start()
             try:
                 if proc.stdin is not None:
                     try:
@@ -131,6 +137,27 @@ def run(case: Case) -> Outcome:
             timed_out.is_set(),
             tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))),
         )
+
+
+def _catches(launcher: int, signum: int) -> bool:
+    """Whether the command (the launcher's child) has a handler installed for ``signum``."""
+    with contextlib.suppress(OSError, ValueError):
+        for child in Path(f"/proc/{launcher}/task/{launcher}/children").read_text().split():
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
+def _send_once_caught(launcher: int, send: tuple[float, int], timeout: float) -> None:
+    delay, signum = send
+    deadline = time.monotonic() + timeout
+    while not _catches(launcher, signum):
+        if time.monotonic() > deadline:
+            return  # the run ends by the time limit, which the case reports
+        time.sleep(0.01)
+    time.sleep(delay)
+    _kill_group(launcher, signum)
 
 
 def _kill_group(pid: int, signum: int) -> None:
