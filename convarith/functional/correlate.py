@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from .. import limits
-from . import sparse, spectral, threads
+from . import blas, sparse, spectral, threads
 from .checks import Array
 
 FOLD_MIN_K = 128  # fold trailing taps into the GEMM's inner dimension until it is at least this
@@ -443,11 +443,15 @@ def _stride1_gemm(
     k_inner = n_fold * in_per_group
     margin = max(fold_offsets)
     # Per group, the leading tap combinations stacked along the rows: (n_lead * Og, k_fold * Cg),
-    # columns matching the stack's rows. One tall GEMM runs at a far better rate than n_lead
-    # products with Og rows (282 against 237 GFLOP/s for 64 channels); its row blocks are then
-    # summed at their tap offsets.
+    # columns matching the stack's rows. Where BLAS can add a product onto its output in place
+    # (blas.py), each row block is a GEMM reading the stack at its tap's offset, added onto the
+    # output: no tall result and no pass summing it (conv2d 56x56x64 k3 at 0.69 against 0.65
+    # of the sgemm rate, medians of 16 interleaved rounds, issue 17). Otherwise one tall GEMM,
+    # which runs at a far better rate than n_lead products with Og rows each followed by a sum
+    # (282 against 237 GFLOP/s for 64 channels); its row blocks are then summed at their offsets.
     w_perm = np.moveaxis(w, 1, -1)  # (O, *k, Cg)
     n_lead, reach = len(lead_offsets), max(lead_offsets)
+    accumulating = n_lead > 1 and blas.accumulates(dtype)
     weights = [
         np.ascontiguousarray(
             np.concatenate(
@@ -499,6 +503,14 @@ def _stride1_gemm(
                 acc = direct if direct is not None else scratch.get("acc", (out_per_group, wide), dtype)
                 if n_lead == 1:
                     np.matmul(weights[g], stacked[:, margin : margin + wide], out=acc)
+                elif accumulating:  # a product per leading tap, each added onto acc by the GEMM itself
+                    for j, off in enumerate(lead_offsets):
+                        w_j = weights[g][j * out_per_group : (j + 1) * out_per_group]
+                        b_j = stacked[:, margin + off : margin + off + wide]
+                        if j == 0:
+                            np.matmul(w_j, b_j, out=acc)
+                        else:
+                            blas.add_product(w_j, b_j, acc)
                 else:
                     tall = scratch.get("tall", (n_lead * out_per_group, wide + reach), dtype)
                     np.matmul(weights[g], stacked[:, margin : margin + wide + reach], out=tall)

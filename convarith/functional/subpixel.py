@@ -5,8 +5,9 @@ the same input with a subset of the kernel's taps. Run one by one, each phase pa
 the input again and runs small GEMMs. Here the input is padded once, in a layout wide enough
 for the union of all phases' windows, and stacked once with the last axis's shifts; a phase
 whose last-axis taps are consecutive shifts reads a contiguous block of the stack's rows, and
-its leading-axis taps become one tall GEMM (see ``correlate``), the parts summed at their
-offsets straight into the phase's cells of the output.
+each of its leading-axis taps is a GEMM reading that block at the tap's offset, all landing on
+the same columns: added onto one another by BLAS itself where it can (``blas.py``), else summed,
+then copied into the phase's strided cells of the output for a block of images at once.
 
 ``run`` returns False, having written nothing, when the phases do not fit that shape (1-D,
 gaps between last-axis shifts, a phase with no taps) or the buffers would exceed
@@ -24,8 +25,9 @@ import numpy as np
 
 from .. import limits
 from ..arithmetic import AxisArithmetic
+from . import blas
 from .checks import Array
-from .correlate import BLOCK_COLUMNS, Scratch, cut_wide, fill_shifted, sum_into
+from .correlate import BLOCK_COLUMNS, Scratch, fill_shifted
 
 if TYPE_CHECKING:  # conv imports this module
     from .conv import AxisPhases, Phase
@@ -35,18 +37,17 @@ Combo = tuple["Phase", ...]
 
 
 class _JobPhase(NamedTuple):
-    """One phase combination of a job, and where its parts are in the tall GEMM's result."""
+    """One phase combination of a job: its cells, and its weights' rows and offsets per leading tap."""
 
     cells: list[int]  # output cells of the combination, per axis
     shape: tuple[int, ...]  # (Og, *cells)
     window: tuple[slice, ...]  # its cells of the output (Og, *sizes), every stride-th
-    blocks: list[slice]  # its row blocks (of out_per_group rows) in the tall result, one per leading tap
+    blocks: list[slice]  # its rows (out_per_group of them) of the job's weights, one block per leading tap
     lead_offsets: list[int]  # flat offsets of its leading-axis taps in the shared layout, one per row block
-    span: int  # prod(cells) when each part is a plain block of columns (cells span the layout's rows), else 0
 
 
 class _Job:
-    """Phase combinations sharing their last-axis taps: one tall GEMM over the same stack rows."""
+    """Phase combinations sharing their last-axis taps, so reading the same planes of the stack."""
 
     def __init__(
         self,
@@ -72,8 +73,7 @@ class _Job:
             )
             blocks_of = [slice((rows + j) * out_per_group, (rows + j + 1) * out_per_group) for j in range(len(lead))]
             cells = [p.cells for p in combo]
-            span = prod(cells) if cells[1:] == list(extents[1:]) else 0
-            self.phases.append(_JobPhase(cells, (out_per_group, *cells), window, blocks_of, lead, span))
+            self.phases.append(_JobPhase(cells, (out_per_group, *cells), window, blocks_of, lead))
             rows += len(lead)
             # Correlation taps of this phase (reversed kernel taps), as slices: they are evenly spaced.
             sub = w_last[(slice(None),) + tuple(_reversed_taps(p.taps) for p in combo)]  # (Cout, *n_lead, n_last, Cg)
@@ -82,8 +82,8 @@ class _Job:
                 blocks[g].append(sub[:, g * out_per_group : (g + 1) * out_per_group])
         # (n_lead * Og, K), columns matching the stack's rows: one copy a group.
         self.weights = [np.concatenate(b).reshape(-1, self.n_planes * in_per_group) for b in blocks]
-        # GEMM columns per image: the longest phase plus the farthest lead offset, possibly of
-        # different phases, so it may reach past one image's segment.
+        # Stack columns one image's products read: the longest phase plus the farthest lead
+        # offset, possibly of different phases, so it may reach past one image's segment.
         self.columns = max(p.cells[0] * flat_strides[0] + max(p.lead_offsets) for p in self.phases)
 
 
@@ -161,10 +161,12 @@ def run(
     item = out.dtype.itemsize
     seg_len = prod(extents)
     # Consecutive images share the layout's zero rows: image b's segment starts at b * pitch
-    # (3.4% fewer GEMM columns for the 28 x 28 images of a k4 s2 p1 transpose).
-    shared_rows = min(max(0, -corner[0]), max(0, corner[0] + extents[0] - x.shape[2]))
+    # (3.4% fewer GEMM columns for the 28 x 28 images of a k4 s2 p1 transpose). A phase's
+    # results for image b are the columns from b * pitch on, so no more than leave room for
+    # the tallest phase's rows.
+    tallest = max(p.cells for p in phases[0].phases)
+    shared_rows = min(max(0, -corner[0]), max(0, corner[0] + extents[0] - x.shape[2]), extents[0] - tallest)
     pitch = seg_len - shared_rows * row
-    images = max(1, min(n_img, BLOCK_COLUMNS // pitch))
     strides = [a.stride for a in axes]
     w_last = _channels_last(correlation_weight, groups)
     by_last: dict[tuple[int, ...], list[tuple[Combo, list[list[int]]]]] = {}
@@ -174,62 +176,60 @@ def run(
         _Job([c for c, _ in members], [o for _, o in members], w_last, groups, extents, strides)
         for members in by_last.values()
     ]
+    images = max(1, min(n_img, BLOCK_COLUMNS // pitch))
     total = (images - 1) * pitch + max(seg_len, *(j.columns for j in jobs)) + row + len(planes)
-    tall_rows = sum(j.weights[0].shape[0] for j in jobs)  # every job's result is kept until the images are written
-    if item * total * (len(planes) * channels + tall_rows) > limits.temporary_bytes:
+    if item * total * (len(planes) * channels + 2 * out_per_group) > limits.temporary_bytes:
         return False
 
     scratch = Scratch()
     stack = scratch.get("stack", (groups, len(planes), in_per_group, total), out.dtype)
-    summed = scratch.get(
-        "summed", (out_per_group * max(p.span or prod(p.cells) for j in jobs for p in j.phases),), out.dtype
-    )
     for n0 in range(0, n_img, images):
         block = min(images, n_img - n0)
         stack[..., (block - 1) * pitch + seg_len :] = 0  # read only for columns that are dropped, but kept finite
         for b, g in product(range(block), range(groups)):
             dest = stack[g, :, :, b * pitch : b * pitch + seg_len].reshape(len(planes), in_per_group, *extents)
             fill_shifted(dest, x[n0 + b, g * in_per_group : (g + 1) * in_per_group], corner, 1)
-        for g in range(groups):
-            talls = [_gemm(job, i, stack, g, (block - 1) * pitch, scratch) for i, job in enumerate(jobs)]
-            # Image by image, every phase of it: its output block stays in cache between the
-            # phases' strided writes (job by job, each image's block was fetched once per job).
-            for b in range(block):
-                target = out[n0 + b, g * out_per_group : (g + 1) * out_per_group]
-                for job, tall in zip(jobs, talls, strict=True):
-                    _scatter(job, tall, b * pitch, extents, target, summed)
+        for g, job in product(range(groups), jobs):
+            target = out[n0 : n0 + block, g * out_per_group : (g + 1) * out_per_group]
+            rows = stack[g, job.first_plane : job.first_plane + job.n_planes].reshape(job.n_planes * in_per_group, -1)
+            for phase in job.phases:
+                _phase_into(phase, job.weights[g], rows, block, pitch, extents, target, scratch)
     return True
 
 
-def _gemm(job: _Job, index: int, stack: Array, g: int, last_start: int, scratch: Scratch) -> Array:
-    """The job's tall GEMM for group g over the block's images, the last one's segment starting
-    at column ``last_start``: (row blocks * out_per_group, columns)."""
-    in_per_group = stack.shape[2]
-    columns = last_start + job.columns
-    rows = stack[g, job.first_plane : job.first_plane + job.n_planes].reshape(job.n_planes * in_per_group, -1)
-    tall = scratch.get(f"tall{index}", (job.weights[g].shape[0], columns), stack.dtype)
-    np.matmul(job.weights[g], rows[:, :columns], out=tall)
-    return tall
+def _phase_into(
+    phase: _JobPhase,
+    weights: Array,
+    rows: Array,
+    block: int,
+    pitch: int,
+    extents: Sequence[int],
+    target: Array,
+    scratch: Scratch,
+) -> None:
+    """One phase combination for the block's images: a GEMM per leading tap, each reading the
+    stack's rows at the tap's offset and all landing on the same columns (image b's cells from
+    b * pitch), summed, then copied into the phase's strided cells of target (block, Og, *sizes).
 
-
-def _scatter(job: _Job, tall: Array, start: int, extents: Sequence[int], target: Array, summed: Array) -> None:
-    """One image's phases of the job (its columns of tall from ``start``): their parts summed,
-    then copied into their strided cells of target (Og, *sizes).
-
-    Summed into a contiguous buffer first: adding straight into the strided cells made the
-    whole (8,64,28,28) k4 s2 transpose take 3.1 instead of 2.9 ms (issue 17)."""
-    for cells, shape, window, blocks, lead_offsets, span in job.phases:
-        if span:  # each part is a plain block of columns
-            parts = [
-                tall[rows, start + off : start + off + span] for rows, off in zip(blocks, lead_offsets, strict=True)
-            ]
-        else:
-            parts = [
-                cut_wide(tall[rows, start + off :], cells[0], extents, cells)
-                for rows, off in zip(blocks, lead_offsets, strict=True)
-            ]
-        if len(parts) > 1:
-            buffer = summed[: prod(shape)].reshape(parts[0].shape)
-            sum_into(buffer, parts)
-            parts = [buffer]
-        np.copyto(target[window], parts[0].reshape(shape))
+    Summed per phase, not as one tall GEMM per job summed image by image afterwards: that tall
+    result outgrew the caches, and its per-image strided writes cost more (3.7 against 3.2 ms
+    for the (8,64,28,28) k4 s2 transpose, issue 17)."""
+    out_per_group = phase.shape[0]
+    phase_columns = phase.cells[0] * prod(extents[1:])
+    columns = (block - 1) * pitch + phase_columns
+    acc = scratch.get("acc", (out_per_group, columns), rows.dtype)
+    for j, (tap_rows, offset) in enumerate(zip(phase.blocks, phase.lead_offsets, strict=True)):
+        product_of = (weights[tap_rows], rows[:, offset : offset + columns])
+        if j == 0:
+            np.matmul(*product_of, out=acc)
+        elif not blas.accumulate(*product_of, acc):
+            part = scratch.get("part", (out_per_group, columns), rows.dtype)
+            np.matmul(*product_of, out=part)
+            acc += part
+    item = acc.itemsize
+    per_image = np.lib.stride_tricks.as_strided(
+        acc, (out_per_group, block, phase_columns), (acc.strides[0], pitch * item, item), writeable=False
+    )
+    cells = per_image.reshape(out_per_group, block, phase.cells[0], *extents[1:])
+    cells = cells[(slice(None), slice(None), slice(None)) + tuple(slice(c) for c in phase.cells[1:])]
+    np.copyto(target[(slice(None),) + phase.window], cells.swapaxes(0, 1))
