@@ -107,3 +107,58 @@ def test_conv_transpose_with_many_channels_matches_a_scatter_loop():
         expected[n, o, 2 * i + ky, 2 * j + kx] += x[n, c, i, j] * w[c, o, ky, kx]
     got = F.conv_transpose(x, w, stride=2, padding=1)
     np.testing.assert_allclose(got, expected[:, :, 1:-1, 1:-1], rtol=1e-10, atol=1e-10)
+
+
+def _scatter_reference(x, w, stride, padding, output_padding, dilation, groups):
+    """conv_transpose by its definition: every (input cell, tap) product added where it lands."""
+    n, cin = x.shape[:2]
+    sizes, kernel = x.shape[2:], w.shape[2:]
+    in_per_group, out_per_group = cin // groups, w.shape[1]
+    full = [
+        (i - 1) * s + d * (k - 1) + 1 + op
+        for i, s, d, k, op in zip(sizes, stride, dilation, kernel, output_padding, strict=True)
+    ]
+    out = np.zeros((n, out_per_group * groups, *full))
+    for g in range(groups):
+        xg = x[:, g * in_per_group : (g + 1) * in_per_group]
+        for taps in np.ndindex(*kernel):
+            product = np.einsum(
+                "nc...,co->no...", xg, w[(slice(g * in_per_group, (g + 1) * in_per_group), slice(None), *taps)]
+            )
+            window = tuple(
+                slice(t * d, t * d + (i - 1) * s + 1, s)
+                for t, d, i, s in zip(taps, dilation, sizes, stride, strict=True)
+            )
+            out[(slice(None), slice(g * out_per_group, (g + 1) * out_per_group), *window)] += product
+    crop = tuple(slice(p, f - p) for p, f in zip(padding, full, strict=True))
+    return out[(slice(None), slice(None), *crop)]
+
+
+@pytest.mark.parametrize(
+    "n, channels, sizes, kernel, stride, padding, output_padding, dilation, groups",
+    [
+        (12, 8, (28, 28), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 1),
+        (9, 6, (23, 31), (3, 4), (2, 2), (1, 2), (1, 0), (1, 1), 2),
+        (7, 4, (40, 17), (5, 3), (3, 1), (0, 1), (2, 0), (2, 1), 1),
+    ],
+)
+def test_conv_transpose_over_several_blocks_of_images_matches_a_scatter_loop(
+    monkeypatch, n, channels, sizes, kernel, stride, padding, output_padding, dilation, groups
+):
+    """Enough images for several GEMM blocks: each block's fill, products and copies land on its own images."""
+    from convarith import functional as F
+    from convarith.functional import subpixel
+
+    fills = []
+    fill = subpixel.fill_shifted
+    monkeypatch.setattr(subpixel, "fill_shifted", lambda *args: (fills.append(args[1].shape), fill(*args))[1])
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, channels, *sizes))
+    w = rng.standard_normal((channels, 3, *kernel))
+    got = F.conv_transpose(
+        x, w, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation, groups=groups
+    )
+    expected = _scatter_reference(x, w, stride, padding, output_padding, dilation, groups)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+    assert len(fills) >= 2 * groups  # the shared-layout path ran, over more than one block of images
+    assert sum(shape[1] for shape in fills) == n * groups
