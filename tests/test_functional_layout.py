@@ -162,3 +162,48 @@ def test_conv_transpose_over_several_blocks_of_images_matches_a_scatter_loop(
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
     assert len(fills) >= 2 * groups  # the shared-layout path ran, over more than one block of images
     assert sum(shape[1] for shape in fills) == n * groups
+
+
+def _correlation_reference(x, w, padding, dilation, groups):
+    """conv (cross-correlation, stride 1) by its definition: a sum over taps of shifted windows."""
+    cin, kernel = x.shape[1], w.shape[2:]
+    in_per_group, out_per_group = cin // groups, w.shape[0] // groups
+    padded = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding])
+    sizes = [n + 2 * p - d * (k - 1) for n, p, d, k in zip(x.shape[2:], padding, dilation, kernel, strict=True)]
+    out = np.zeros((x.shape[0], w.shape[0], *sizes))
+    for g in range(groups):
+        xg = padded[:, g * in_per_group : (g + 1) * in_per_group]
+        for taps in np.ndindex(*kernel):
+            window = tuple(slice(t * d, t * d + n) for t, d, n in zip(taps, dilation, sizes, strict=True))
+            wg = w[(slice(g * out_per_group, (g + 1) * out_per_group), slice(None), *taps)]
+            out[:, g * out_per_group : (g + 1) * out_per_group] += np.einsum(
+                "nc...,oc->no...", xg[(slice(None), slice(None), *window)], wg
+            )
+    return out
+
+
+@pytest.mark.parametrize(
+    "n, channels, sizes, kernel, padding, dilation, groups",
+    [
+        (40, 64, (14, 14), (3, 3), (1, 1), (1, 1), 1),  # the leading taps' products added by the GEMM
+        (30, 16, (9, 12), (3, 2), (2, 0), (2, 1), 2),  # all taps folded into one product
+        (20, 48, (6, 5, 7), (3, 2, 3), (1, 1, 0), (1, 1, 1), 1),
+    ],
+)
+def test_conv_over_several_blocks_of_images_matches_a_tap_sum(
+    monkeypatch, n, channels, sizes, kernel, padding, dilation, groups
+):
+    """Enough small images for several GEMM blocks of several images each, filled in one call a block."""
+    from convarith import functional as F
+    from convarith.functional import correlate
+
+    fills = []
+    fill = correlate.fill_shifted
+    monkeypatch.setattr(correlate, "fill_shifted", lambda *args: (fills.append(args[1].shape), fill(*args))[1])
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, channels, *sizes))
+    w = rng.standard_normal((8, channels // groups, *kernel))
+    got = F.conv(x, w, padding=padding, dilation=dilation, groups=groups)
+    np.testing.assert_allclose(got, _correlation_reference(x, w, padding, dilation, groups), rtol=1e-10, atol=1e-10)
+    assert len(fills) >= 2 * groups and all(shape[1] > 1 for shape in fills[:groups])  # blocks of several images
+    assert sum(shape[1] for shape in fills) == n * groups

@@ -488,11 +488,13 @@ def _stride1_gemm(
             stack[:, :k_base, :, margin + block * seg_len :] = 0
             # The last axis's taps, then the other folded taps as row memcpys of those (2% faster
             # than filling every plane from the input, issue 17).
-            for b, g in product(range(block), range(groups)):
-                begin = margin + b * seg_len
-                planes = stack[g, :k_base, :, begin : begin + seg_len]
-                shape = (k_base, in_per_group, seg_rows, *geo.extents[1:])
-                fill_shifted(planes.reshape(shape), x[n0 + b, in_slices[g]], starts, d_base)
+            # All of the block's images in one fill, as one more axis that needs no padding
+            # ((8,256,14,14) k3: 0.71 against 0.67 of the sgemm rate image by image, issue 17).
+            for g in range(groups):
+                planes = stack[g, :k_base, :, margin : margin + block * seg_len]
+                shape = (k_base, in_per_group, block, seg_rows, *geo.extents[1:])
+                batch = x[n0 : n0 + block, in_slices[g]].swapaxes(0, 1)
+                fill_shifted(planes.reshape(shape), batch, [0, *starts], d_base)
             for f in range(k_base, n_fold):
                 off = fold_offsets[f // k_base]
                 stack[:, f, :, : total - off] = stack[:, f % k_base, :, off:]
