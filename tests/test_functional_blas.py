@@ -107,11 +107,12 @@ def test_disabled_means_never(monkeypatch):
 CASES = [
     # (input shape, weight shape, keywords): the stride-1 GEMM (several leading taps) and the
     # transposed convolution's phases (several leading taps per phase), in 2-D and 3-D.
-    # (the leading taps are separate products once the last axis's taps x channels reach 128)
-    ("conv", (2, 64, 12, 11), (8, 64, 3, 3), {"padding": 1}),
-    ("conv", (1, 128, 19, 17), (6, 64, 5, 3), {"padding": (2, 0), "groups": 2, "dilation": (2, 1)}),
-    ("conv", (2, 48, 6, 7, 5), (4, 48, 3, 2, 3), {"padding": 1}),
-    ("conv", (3, 48, 20, 20), (32, 48, 3, 3), {"padding": "same"}),
+    # (the leading taps are separate products once the last axis's taps x channels reach 128,
+    # added by the GEMM from 64 output channels a group on)
+    ("conv", (2, 64, 12, 11), (64, 64, 3, 3), {"padding": 1}),
+    ("conv", (1, 128, 19, 17), (128, 64, 5, 3), {"padding": (2, 0), "groups": 2, "dilation": (2, 1)}),
+    ("conv", (2, 48, 6, 7, 5), (64, 48, 3, 2, 3), {"padding": 1}),
+    ("conv", (3, 48, 20, 20), (32, 48, 3, 3), {"padding": "same"}),  # a tall product, summed
     ("conv", (2, 16, 12, 11), (8, 16, 3, 3), {"padding": 1}),  # all taps folded: one product
     ("conv_transpose", (2, 16, 9, 10), (16, 8, 4, 4), {"stride": 2, "padding": 1}),
     ("conv_transpose", (1, 6, 7, 8), (6, 2, 5, 3), {"stride": (3, 2), "padding": (1, 2), "groups": 3}),
@@ -150,7 +151,9 @@ def test_the_convolutions_use_it_where_it_is_found(monkeypatch):
 
     monkeypatch.setattr(blas, "accumulate", counted)
     x = np.ones((2, 64, 10, 10), np.float32)
-    F.conv(x, np.ones((4, 64, 3, 3), np.float32), padding=1)
+    F.conv(x, np.ones((32, 64, 3, 3), np.float32), padding=1)
+    assert not calls  # under 64 output channels: one tall product, summed
+    F.conv(x, np.ones((64, 64, 3, 3), np.float32), padding=1)
     assert len(calls) == 2  # the 3x3's second and third rows of taps, added onto the first's product
     F.conv_transpose(x, np.ones((64, 4, 4, 4), np.float32), stride=2, padding=1)
     assert len(calls) == 2 + 4  # one per phase: its second row of taps

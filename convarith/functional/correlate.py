@@ -40,6 +40,7 @@ from . import blas, sparse, spectral, threads
 from .checks import Array
 
 FOLD_MIN_K = 128  # fold trailing taps into the GEMM's inner dimension until it is at least this
+ACCUMULATE_MIN_ROWS = 64  # output channels per group from which each leading tap's product is added by BLAS
 BLOCK_COLUMNS = 4096  # output columns per GEMM: OpenBLAS is at its best near this on thin products
 WORKING_SET = 64 * 2**20  # scratch per chunk beyond which larger chunks are no faster
 ROWS_MIN_CELLS = 2**16  # per-channel planes from which one channel's kernel-row GEMM beats the broadcast sums
@@ -443,15 +444,17 @@ def _stride1_gemm(
     k_inner = n_fold * in_per_group
     margin = max(fold_offsets)
     # Per group, the leading tap combinations stacked along the rows: (n_lead * Og, k_fold * Cg),
-    # columns matching the stack's rows. Where BLAS can add a product onto its output in place
-    # (blas.py), each row block is a GEMM reading the stack at its tap's offset, added onto the
-    # output: no tall result and no pass summing it (conv2d 56x56x64 k3 at 0.69 against 0.65
-    # of the sgemm rate, medians of 16 interleaved rounds, issue 17). Otherwise one tall GEMM,
-    # which runs at a far better rate than n_lead products with Og rows each followed by a sum
-    # (282 against 237 GFLOP/s for 64 channels); its row blocks are then summed at their offsets.
+    # columns matching the stack's rows. One tall GEMM runs at a far better rate than n_lead
+    # products with Og rows each followed by a sum (282 against 237 GFLOP/s for 64 channels);
+    # its row blocks are then summed at their tap offsets. From 64 rows on, and where BLAS can
+    # add a product onto its output in place (blas.py), each row block is instead a GEMM reading
+    # the stack at its tap's offset, added onto the output: no tall result, no pass summing it.
+    # Measured against the tall GEMM (issue 17, (8,Cin,H,W) k3, medians of interleaved rounds):
+    # 0.97-0.99 of its time for 64-256 output channels, but 1.05 for 48 and 1.24-1.42 for 4-32,
+    # where each thin product re-reads the whole stack.
     w_perm = np.moveaxis(w, 1, -1)  # (O, *k, Cg)
     n_lead, reach = len(lead_offsets), max(lead_offsets)
-    accumulating = n_lead > 1 and blas.accumulates(dtype)
+    accumulating = n_lead > 1 and out_per_group >= ACCUMULATE_MIN_ROWS and blas.accumulates(dtype)
     weights = [
         np.ascontiguousarray(
             np.concatenate(
