@@ -139,13 +139,28 @@ def run(case: Case) -> Outcome:
         )
 
 
+def _status(pid: int | str) -> dict[str, str]:
+    fields = {}
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    return fields
+
+
+def _children(pid: int) -> list[str]:
+    try:  # needs CONFIG_PROC_CHILDREN; otherwise every process's parent is looked up
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _status(p.name).get("PPid") == str(pid)]
+
+
 def _catches(launcher: int, signum: int) -> bool:
     """Whether the command (the launcher's child) has a handler installed for ``signum``."""
-    with contextlib.suppress(OSError, ValueError):
-        for child in Path(f"/proc/{launcher}/task/{launcher}/children").read_text().split():
-            for line in Path(f"/proc/{child}/status").read_text().splitlines():
-                if line.startswith("SigCgt:"):
-                    return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    for child in _children(launcher):
+        caught = _status(child).get("SigCgt")
+        if caught is not None and int(caught, 16) >> (signum - 1) & 1:
+            return True
     return False
 
 
