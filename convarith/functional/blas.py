@@ -72,14 +72,12 @@ def _gemm(dtype: np.dtype[np.generic]) -> Callable[..., None] | None:
     return None
 
 
-def _rows(m: Array, dtype: np.dtype[np.generic]) -> int | None:
+def _rows(m: Array) -> int | None:
     """The leading dimension of a 2-D row-major operand, or None when BLAS cannot read it."""
-    if m.ndim != 2 or m.dtype != dtype or m.strides[1] != dtype.itemsize:
+    if m.strides[1] != m.itemsize:
         return None
-    step, remainder = divmod(m.strides[0], dtype.itemsize)
-    if remainder or step < max(1, m.shape[1]) or m.shape[0] < 1:
-        return None
-    return step
+    step, remainder = divmod(m.strides[0], m.itemsize)
+    return None if remainder or step < m.shape[1] else step
 
 
 def accumulates(dtype: DTypeLike) -> bool:
@@ -105,7 +103,7 @@ def accumulate(a: Array, b: Array, c: Array) -> bool:
         return False
     if not (a.flags.aligned and b.flags.aligned and c.flags.aligned):
         return False
-    lda, ldb, ldc = _rows(a, c.dtype), _rows(b, c.dtype), _rows(c, c.dtype)
+    lda, ldb, ldc = _rows(a), _rows(b), _rows(c)
     if lda is None or ldb is None or ldc is None:
         return False
     if np.may_share_memory(c, a) or np.may_share_memory(c, b):

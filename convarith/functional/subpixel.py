@@ -227,10 +227,8 @@ def _phase_into(
         product_of = (weights[tap_rows], rows[:, offset : offset + columns])
         if j == 0:
             np.matmul(*product_of, out=acc)
-        elif not blas.accumulate(*product_of, acc):
-            part = scratch.get("part", (out_per_group, columns), rows.dtype)
-            np.matmul(*product_of, out=part)
-            acc += part
+        else:
+            blas.add_product(*product_of, acc)
     item = acc.itemsize
     per_image = np.lib.stride_tricks.as_strided(
         acc, (out_per_group, block, phase_columns), (acc.strides[0], pitch * item, item), writeable=False
